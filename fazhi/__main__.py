@@ -1,0 +1,5 @@
+import sys
+
+from fazhi.cli import main
+
+sys.exit(main())
