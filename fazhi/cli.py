@@ -1,0 +1,185 @@
+"""The `fazhi` command line: each subcommand parses arguments and calls a plain function.
+
+Heavy imports (scikit-learn, torch) happen inside the handlers so that
+`fazhi --help` and `fazhi data check` stay instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from fazhi import paths
+
+
+def _cmd_data_check(args: argparse.Namespace) -> int:
+    from fazhi.labels import check_path, format_counts
+
+    report = check_path(Path(args.path), minimums=not args.no_minimums)
+    for issue in report.issues:
+        if issue.severity == "error" or args.warnings:
+            print(issue, file=sys.stderr)
+    warnings = len(report.issues) - len(report.errors)
+    print(format_counts(report.rows))
+    print()
+    for name, ok, detail in report.minimums:
+        print(f"{'ok  ' if ok else 'FAIL'} {name}: {detail}")
+    print()
+    verdict = "passed" if report.ok else "FAILED"
+    print(f"data check {verdict}: {len(report.rows)} rows, {len(report.errors)} errors, {warnings} warnings"
+          + ("" if args.warnings or not warnings else " (--warnings to list them)"))
+    return 0 if report.ok else 1
+
+
+def _cmd_segment(args: argparse.Namespace) -> int:
+    import json
+    from dataclasses import asdict
+
+    from fazhi.segment import segment
+
+    text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8-sig")
+    for unit in segment(text):
+        print(json.dumps(asdict(unit), ensure_ascii=False))
+    return 0
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from fazhi.model.baseline import BaselineConfig
+    from fazhi.training.baseline import train_baseline
+
+    if args.model != "baseline":
+        print(f"error: --model {args.model!r} is not available yet; only 'baseline' is", file=sys.stderr)
+        return 2
+    config = BaselineConfig(seed=args.seed)
+    out = train_baseline(Path(args.data), Path(args.output), config, log=lambda m: print(m, file=sys.stderr))
+    print(f"saved baseline model to {out}")
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from fazhi.evaluate import evaluate_model
+
+    out_dir = Path(args.output) if args.output else Path(args.model)
+    result = evaluate_model(Path(args.model), Path(args.data), split=args.split, out_dir=out_dir)
+    print(result.markdown)
+    print(f"wrote {out_dir}/evaluation.json and evaluation.md", file=sys.stderr)
+    return 0
+
+
+def _cmd_classify(args: argparse.Namespace) -> int:
+    from fazhi.classify import classify_lines
+
+    src = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8-sig")
+    with src:
+        classify_lines(src, sys.stdout, model_path=Path(args.model) if args.model else None, batch_size=args.batch_size)
+    return 0
+
+
+def _cmd_tag(args: argparse.Namespace) -> int:
+    import contextlib
+    import os
+
+    from fazhi.model import load_model
+    from fazhi.tag import tag_files
+
+    model = load_model(Path(args.model) if args.model else None)
+    paths = [Path(p) for p in args.paths]
+    with contextlib.ExitStack() as stack:
+        out = stack.enter_context(open(args.output, "w", encoding="utf-8")) if args.output else sys.stdout
+        if args.summary_output:
+            summary_out = stack.enter_context(open(args.summary_output, "w", encoding="utf-8"))
+        else:
+            summary_out = sys.stdout if args.output else sys.stderr
+        if args.quiet_units:
+            out = stack.enter_context(open(os.devnull, "w"))
+        outcome = tag_files(paths, model, out, summary=args.summary, summary_out=summary_out)
+    for path, reason in outcome.failures:
+        print(f"skipped {reason}", file=sys.stderr)
+    n_units = sum(len(r.units) for r in outcome.reports)
+    print(f"tagged {len(outcome.reports)} report(s), {n_units} sentence units; {len(outcome.failures)} failed", file=sys.stderr)
+    return 1 if outcome.failures else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fazhi",
+        description="Tag sentences of Chinese rule-of-law government annual reports "
+        "(法治政府建设年度报告) with a framework category and a problem flag.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    data = sub.add_parser("data", help="work with the labelled data")
+    data_sub = data.add_subparsers(dest="data_command", metavar="SUBCOMMAND")
+    data_sub.required = True
+    check = data_sub.add_parser(
+        "check",
+        help="validate label files and print counts",
+        description="Validate every *.jsonl label file: schema, label values, unique ids, one split per "
+        "document, exact and near duplicates (character-trigram Jaccard >= 0.8), and the corpus minimums. "
+        "Prints counts per category x problem x split and per source. Exits 1 on any error.",
+    )
+    check.add_argument("path", nargs="?", default=str(paths.LABELS_DIR), help="label folder or file (default: %(default)s)")
+    check.add_argument("--no-minimums", action="store_true", help="skip the corpus-size minimums (for checking a user's own small label set)")
+    check.add_argument("--warnings", action="store_true", help="also list warnings (repeats among real seed text)")
+    check.set_defaults(func=_cmd_data_check)
+
+    seg = sub.add_parser("segment", help="split a report into sentence units (JSON Lines)",
+                         description="Print the sentence units of a UTF-8 report text with offsets and headings.")
+    seg.add_argument("file", help="UTF-8 text file, or - for stdin")
+    seg.set_defaults(func=_cmd_segment)
+
+    train = sub.add_parser("train", help="train a model from labelled data",
+                           description="Train a model on the train split (dev for model selection) and save it to a directory.")
+    train.add_argument("--model", default="baseline", choices=["baseline"], help="which model to train (default: %(default)s)")
+    train.add_argument("--data", default=str(paths.LABELS_DIR), help="label folder or file (default: %(default)s)")
+    train.add_argument("--output", "-o", default=str(paths.DEFAULT_BASELINE_DIR), help="model directory to write (default: %(default)s)")
+    train.add_argument("--seed", type=int, default=13, help="random seed (default: %(default)s)")
+    train.set_defaults(func=_cmd_train)
+
+    ev = sub.add_parser("evaluate", help="evaluate a model on a split",
+                        description="Per-class precision/recall/F1, macro-F1, confusion matrix and problem-flag P/R/F1, "
+                        "with the real-text (seed) part of the split reported separately from the written part.")
+    ev.add_argument("model", nargs="?", default=str(paths.DEFAULT_BASELINE_DIR), help="model directory (default: %(default)s)")
+    ev.add_argument("--data", default=str(paths.LABELS_DIR), help="label folder or file (default: %(default)s)")
+    ev.add_argument("--split", default="test", choices=["train", "dev", "test"], help="split to evaluate (default: %(default)s)")
+    ev.add_argument("--output", "-o", default=None, help="folder for evaluation.json and evaluation.md (default: the model directory)")
+    ev.set_defaults(func=_cmd_evaluate)
+
+    tg = sub.add_parser("tag", help="tag report files: per-sentence results and per-report summaries",
+                        description="Segment each report (.txt, UTF-8 or GB18030), classify every sentence unit, and write "
+                        "per-sentence JSON Lines (doc, index, start, end, heading, text, category, scores, problem, "
+                        "problem_score) plus a per-report summary (sentences per category, problem statements, areas "
+                        "never mentioned). An unreadable file is reported and skipped; the exit code is 1 if any failed.")
+    tg.add_argument("paths", nargs="+", help="report files")
+    tg.add_argument("--model", default=None, help="model directory (default: the shipped model)")
+    tg.add_argument("--output", "-o", default=None, help="file for per-sentence JSON Lines (default: stdout)")
+    tg.add_argument("--summary", choices=["json", "md"], default="json", help="summary format (default: %(default)s)")
+    tg.add_argument("--summary-output", default=None, help="file for summaries (default: stdout when --output is given, else stderr)")
+    tg.add_argument("--quiet-units", action="store_true", help="print only the summaries, not the per-sentence results")
+    tg.set_defaults(func=_cmd_tag)
+
+    cl = sub.add_parser("classify", help="classify sentences, one per line, to JSON Lines",
+                        description="Read one sentence per line (blank lines skipped) and write one JSON object per "
+                        "sentence: text, category, scores (six labels -> probability), problem, problem_score.")
+    cl.add_argument("file", nargs="?", default="-", help="input file, or - for stdin (default)")
+    cl.add_argument("--model", default=None, help="model directory (default: the shipped model)")
+    cl.add_argument("--batch-size", type=int, default=64, help="sentences per model call (default: %(default)s)")
+    cl.set_defaults(func=_cmd_classify)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except BrokenPipeError:
+        return 0
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

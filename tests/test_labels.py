@@ -1,0 +1,111 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from fazhi.labels import CATEGORIES, check_path, load_rows, near_duplicate_pairs, validate_record
+
+from conftest import LABELS_DIR
+
+GOOD = {"id": "x1", "doc": "d1", "source": "written", "split": "train", "text": "全年受理行政复议案件45件。", "category": "dispute", "problem": False}
+
+
+def _write(tmp_path, rows, name="labels.jsonl"):
+    path = tmp_path / name
+    path.write_text("".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_real_label_set_passes_data_check_with_minimums():
+    report = check_path(LABELS_DIR)
+    assert not report.errors, "\n".join(str(e) for e in report.errors[:20])
+    failed = [f"{name}: {detail}" for name, ok, detail in report.minimums if not ok]
+    assert not failed, failed
+
+
+def test_real_label_set_keeps_seed_test_docs_in_test():
+    rows, _ = load_rows(LABELS_DIR)
+    for r in rows:
+        if r.doc in ("001_5198beffa2de79c3.txt", "004_4aea94131e29c9d0.txt"):
+            assert r.split == "test", r
+    splits = {r.doc: r.split for r in rows if r.source == "written" and r.doc.endswith(".txt")}
+    share_test = sum(s == "test" for s in splits.values()) / len(splits)
+    share_dev = sum(s == "dev" for s in splits.values()) / len(splits)
+    assert 0.15 <= share_test <= 0.25 and 0.05 <= share_dev <= 0.15, (share_test, share_dev)
+
+
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        ({"category": "law"}, "'category' must be one of"),
+        ({"split": "validation"}, "'split' must be one of"),
+        ({"problem": "yes"}, "'problem' must be true or false"),
+        ({"text": "  "}, "'text' must be a non-empty string"),
+        ({"source": "web"}, "'source' must be one of"),
+    ],
+)
+def test_bad_row_is_reported_with_file_line_and_reason(tmp_path, change, reason):
+    path = _write(tmp_path, [GOOD, {**GOOD, "id": "x2", "text": "另一句完全不同的话。", **change}])
+    report = check_path(path, minimums=False)
+    assert len(report.rows) == 1
+    assert [(e.line, reason in e.reason) for e in report.errors] == [(2, True)]
+    assert report.errors[0].file == str(path)
+
+
+def test_missing_key_and_invalid_json_are_errors_not_dropped(tmp_path):
+    missing = {k: v for k, v in GOOD.items() if k != "category"}
+    path = _write(tmp_path, [missing, "{not json", GOOD])
+    report = check_path(path, minimums=False)
+    assert {e.line for e in report.errors} == {1, 2}
+    assert "missing key(s): category" in report.errors[0].reason
+    assert not report.ok
+
+
+def test_duplicate_ids_and_doc_in_two_splits_are_errors(tmp_path):
+    rows = [GOOD, {**GOOD, "text": "落实重大行政决策合法性审查制度。"}, {**GOOD, "id": "x3", "split": "test", "text": "政府信息依申请公开答复率100%。"}]
+    report = check_path(_write(tmp_path, rows), minimums=False)
+    reasons = [e.reason for e in report.errors]
+    assert any("duplicate id 'x1'" in r for r in reasons)
+    assert any("doc 'd1' is in split 'test'" in r for r in reasons)
+
+
+def test_exact_and_near_duplicates_are_errors_for_written_rows(tmp_path):
+    rows = [
+        GOOD,
+        {**GOOD, "id": "x2", "doc": "d2", "text": "全年受理行政复议案件45件."},  # same after width folding
+        {**GOOD, "id": "x3", "doc": "d3", "text": "全年共受理行政复议案件45件。"},
+        {**GOOD, "id": "x4", "doc": "d4", "text": "推进综合行政执法改革，下沉执法权限。"},
+    ]
+    report = check_path(_write(tmp_path, rows), minimums=False)
+    lines = sorted(e.line for e in report.errors)
+    assert lines == [2, 3], [str(e) for e in report.errors]
+
+
+def test_repeats_between_seed_rows_are_only_warnings(tmp_path):
+    seed = {**GOOD, "source": "seed"}
+    rows = [seed, {**seed, "id": "x2", "doc": "d2"}]
+    report = check_path(_write(tmp_path, rows), minimums=False)
+    assert report.ok and len(report.issues) == 1 and report.issues[0].severity == "warning"
+
+
+def test_near_duplicate_pairs_match_brute_force():
+    texts = [GOOD["text"], "全年共受理行政复议案件45件。", "全年受理行政复议案件46件。", "推进综合行政执法改革。",
+             "推进综合行政执法改革工作。", "政务公开", "全年受理行政诉讼案件45件。"]
+
+    def jac(a, b):
+        A = {a[i:i + 3] for i in range(len(a) - 2)}
+        B = {b[i:i + 3] for i in range(len(b) - 2)}
+        return len(A & B) / len(A | B) if A and B else 0
+
+    brute = sorted((i, j) for i in range(len(texts)) for j in range(i + 1, len(texts)) if jac(texts[i], texts[j]) >= 0.8)
+    assert [(i, j) for i, j, _ in near_duplicate_pairs(texts)] == brute
+    assert brute  # the example really has near duplicates
+
+
+def test_data_check_command_exits_nonzero_on_bad_file(tmp_path):
+    path = _write(tmp_path, [{**GOOD, "category": "nonsense"}])
+    proc = subprocess.run([sys.executable, "-m", "fazhi", "data", "check", str(path), "--no-minimums"], capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert f"{path}:1: error: 'category' must be one of {', '.join(CATEGORIES)}" in proc.stderr
+    assert "data check FAILED" in proc.stdout
