@@ -1,0 +1,42 @@
+"""What every model returns: scores, with no formatting and no side effects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Scores for a batch of sentences.
+
+    category_probs[i, k] is the probability of labels[k] for sentence i;
+    problem_probs[i] is the probability that sentence i states a problem,
+    flagged when it reaches threshold.
+    """
+
+    labels: tuple[str, ...]
+    category_probs: np.ndarray  # shape (n, len(labels))
+    problem_probs: np.ndarray  # shape (n,)
+    threshold: float
+
+    def __len__(self) -> int:
+        return len(self.problem_probs)
+
+    @property
+    def categories(self) -> list[str]:
+        return [self.labels[k] for k in self.category_probs.argmax(axis=1)] if len(self) else []
+
+    @property
+    def problems(self) -> list[bool]:
+        return [bool(p >= self.threshold) for p in self.problem_probs]
+
+
+class Predictor(Protocol):
+    name: str
+    labels: tuple[str, ...]
+    threshold: float
+
+    def predict(self, texts: Sequence[str]) -> Scores: ...
