@@ -52,6 +52,7 @@ class BaselineModel:
     """TF-IDF features shared by a softmax category classifier and a logistic problem classifier."""
 
     name = "baseline"
+    max_chars = None  # n-gram counts have no length limit
 
     def __init__(
         self,

@@ -38,5 +38,8 @@ class Predictor(Protocol):
     name: str
     labels: tuple[str, ...]
     threshold: float
+    # Longest input, in characters, the model reads in full; longer text is
+    # truncated by predict(). None means no limit.
+    max_chars: int | None
 
     def predict(self, texts: Sequence[str]) -> Scores: ...
