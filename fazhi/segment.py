@@ -39,7 +39,7 @@ _FURNITURE_ANYWHERE = re.compile(
     r"技术支持|网站地图|联系我们|设为首页|加入收藏|无障碍|长者模式|适老化|"
     r"语音播报|天气预报|分享到|我要打印|打印本页|关闭窗口|返回顶部|"
     r"上一篇|下一篇|相关链接|相关文章|相关阅读|责任编辑|"
-    r"当前位置|您的位置|现在的位置|登录|注册|退出|账号|密码|网站维护|技术电话|我要(?:找|问|查|看)|"
+    r"当前位置|您的位置|现在的位置|登录|注册|退出|账号|密码|文章来源|稿件来源|网站维护|技术电话|我要(?:找|问|查|看)|"
     r"【\s*(?:打印|关闭|收藏|分享|纠错)\s*】|"
     r"\[\s*(?:打印|关闭|收藏|分享|纠错)\s*\]",
     re.IGNORECASE,
@@ -69,6 +69,11 @@ def is_furniture(line: str) -> bool:
     if _FURNITURE_START.match(s) and len(s) <= 80:
         return True
     if _PIPE_NAV.search(s) and not has_stop:
+        return True
+    # A lone site name ("宜宾市司法局门户网站") or a bulleted link title under 相关链接.
+    if len(s) <= 30 and re.search(r"(?:门户网站|政府网|网站)$", s) and not re.search(r"[，,。；;：:]", s):
+        return True
+    if s[0] in "·•" and not has_stop and len(s) <= 80:
         return True
     tokens = s.split()
     if len(tokens) >= 2 and not has_stop and "关于" not in s and "报告" not in s:
