@@ -130,8 +130,8 @@ def load_rows(path: Path) -> tuple[list[Row], list[Issue]]:
 # --- duplicates ---------------------------------------------------------------
 
 def dedup_key(text: str) -> str:
-    """Text as compared for duplicates: NFKC (full- and half-width alike), no whitespace."""
-    return "".join(unicodedata.normalize("NFKC", text).split())
+    """Text as compared for duplicates: NFKC (full- and half-width alike, 。 as .), no whitespace."""
+    return "".join(unicodedata.normalize("NFKC", text).replace("。", ".").split())
 
 
 def trigrams(text: str) -> frozenset[str]:
