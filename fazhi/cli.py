@@ -44,17 +44,66 @@ def _cmd_segment(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_train(args: argparse.Namespace) -> int:
-    from fazhi.model.baseline import BaselineConfig
-    from fazhi.training.baseline import train_baseline
+def _quiet_transformers() -> None:
+    import os
 
-    if args.model != "baseline":
-        print(f"error: --model {args.model!r} is not available yet; only 'baseline' is", file=sys.stderr)
-        return 2
-    config = BaselineConfig(seed=args.seed)
-    out = train_baseline(Path(args.data), Path(args.output), config, log=lambda m: print(m, file=sys.stderr))
-    print(f"saved baseline model to {out}")
+    os.environ.setdefault("HF_HUB_OFFLINE", "0" if os.environ.get("FAZHI_ALLOW_HUB") else "1")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+
+
+def _config_from_args(cls, args: argparse.Namespace):
+    from dataclasses import fields
+
+    return cls(**{f.name: getattr(args, f.name) for f in fields(cls) if getattr(args, f.name, None) is not None})
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    log = lambda m: print(m, file=sys.stderr)  # noqa: E731
+    if args.model == "baseline":
+        from fazhi.model.baseline import BaselineConfig
+        from fazhi.training.baseline import train_baseline
+
+        out = train_baseline(Path(args.data), Path(args.output or paths.DEFAULT_BASELINE_DIR), BaselineConfig(seed=args.seed or 13), log=log)
+    else:
+        _quiet_transformers()
+        from fazhi.training.bert import train_bert
+        from fazhi.training.configs import BertTrainConfig
+
+        config = _config_from_args(BertTrainConfig, args)
+        out = train_bert(Path(args.data), Path(args.output or paths.DEFAULT_BERT_DIR), config, log=log)
+    print(f"saved {args.model} model to {out}")
     return 0
+
+
+def _cmd_pretrain(args: argparse.Namespace) -> int:
+    _quiet_transformers()
+    from fazhi.training.configs import PretrainConfig
+    from fazhi.training.pretrain import pretrain
+
+    config = _config_from_args(PretrainConfig, args)
+    out = pretrain(Path(args.data), Path(args.output), config, log=lambda m: print(m, file=sys.stderr))
+    print(f"saved pretrained encoder to {out}")
+    return 0
+
+
+def _add_config_options(parser: argparse.ArgumentParser, cls, skip: tuple[str, ...] = ()) -> None:
+    """One option per config field, with the field's help string and default."""
+    from dataclasses import MISSING, fields
+
+    for f in fields(cls):
+        if f.name in skip:
+            continue
+        flag = "--" + f.name.replace("_", "-")
+        default = f.default if f.default is not MISSING else None
+        help_text = f.metadata.get("help", "") + f" (default: {default})"
+        if isinstance(default, bool):
+            parser.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=help_text)
+        else:
+            kind = type(default) if default is not None else str
+            parser.add_argument(flag, dest=f.name, type=kind, default=None, help=help_text)
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
@@ -130,13 +179,34 @@ def build_parser() -> argparse.ArgumentParser:
     seg.add_argument("file", help="UTF-8 text file, or - for stdin")
     seg.set_defaults(func=_cmd_segment)
 
-    train = sub.add_parser("train", help="train a model from labelled data",
-                           description="Train a model on the train split (dev for model selection) and save it to a directory.")
-    train.add_argument("--model", default="baseline", choices=["baseline"], help="which model to train (default: %(default)s)")
+    from fazhi.training.configs import BertTrainConfig, PretrainConfig
+
+    train = sub.add_parser(
+        "train", help="train a model from labelled data",
+        description="Train on the train split, choose the epoch (dev macro-F1) and the problem threshold (dev F1), "
+        "evaluate on test, and write a self-describing model directory with a model card. --model bert (default) "
+        "fine-tunes a BERT: from --base-model (a directory written by `fazhi pretrain`, or any BERT checkpoint "
+        "directory or Hugging Face name such as bert-base-chinese; set FAZHI_ALLOW_HUB=1 to let it download) or, "
+        "without one, a compact BERT from scratch. --model baseline trains the TF-IDF baseline. Data: a folder or "
+        "file of JSONL/CSV in fazhi's schema, a Label Studio JSON export or a doccano JSONL export "
+        "(see training/data.py).",
+    )
+    train.add_argument("--model", default="bert", choices=["bert", "baseline"], help="which model to train (default: %(default)s)")
     train.add_argument("--data", default=str(paths.LABELS_DIR), help="label folder or file (default: %(default)s)")
-    train.add_argument("--output", "-o", default=str(paths.DEFAULT_BASELINE_DIR), help="model directory to write (default: %(default)s)")
-    train.add_argument("--seed", type=int, default=13, help="random seed (default: %(default)s)")
+    train.add_argument("--output", "-o", default=None, help="model directory to write (default: model/bert or model/baseline)")
+    _add_config_options(train, BertTrainConfig)
     train.set_defaults(func=_cmd_train)
+
+    pre = sub.add_parser(
+        "pretrain", help="masked-language-model pretraining of the compact BERT",
+        description="Build a character-level vocabulary (our text plus jieba's character inventory) and pretrain a "
+        "compact BERT with (whole-word) masked language modelling on all non-test report text in the label data. "
+        "Pass the output directory to `fazhi train --base-model`.",
+    )
+    pre.add_argument("--data", default=str(paths.LABELS_DIR), help="label folder or file (default: %(default)s)")
+    pre.add_argument("--output", "-o", default=str(paths.MODEL_DIR / "pretrained"), help="directory to write (default: %(default)s)")
+    _add_config_options(pre, PretrainConfig)
+    pre.set_defaults(func=_cmd_pretrain)
 
     ev = sub.add_parser("evaluate", help="evaluate a model on a split",
                         description="Per-class precision/recall/F1, macro-F1, confusion matrix and problem-flag P/R/F1, "

@@ -22,8 +22,8 @@ def default_model_dir() -> Path:
     return MODEL_PACKAGE_DIR / "baseline"
 
 
-def load_model(path: str | Path | None = None) -> Predictor:
-    """Load a model directory written by `fazhi train`."""
+def load_model(path: str | Path | None = None, quantize: bool = False) -> Predictor:
+    """Load a model directory written by `fazhi train` (quantize: dynamic int8 for BERT's linear layers)."""
     directory = Path(path) if path is not None else default_model_dir()
     config_file = directory / "config.json"
     if not config_file.is_file():
@@ -34,4 +34,8 @@ def load_model(path: str | Path | None = None) -> Predictor:
         from fazhi.model.baseline import BaselineModel
 
         return BaselineModel.load(directory)
-    raise ValueError(f"{config_file}: expected 'fazhi_model' to be 'baseline', found {kind!r}")
+    if kind == "bert":
+        from fazhi.model.bert import BertPredictor
+
+        return BertPredictor.load(directory, quantize=quantize)
+    raise ValueError(f"{config_file}: expected 'fazhi_model' to be 'baseline' or 'bert', found {kind!r}")

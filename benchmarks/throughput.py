@@ -1,0 +1,110 @@
+"""Sentences per second of the default model through the `fazhi classify` code path,
+a bert-base-chinese-shaped model (random weights) for comparison, and the peak
+memory of `fazhi classify` over the five seed reports.
+
+    .venv/bin/python benchmarks/throughput.py [--model DIR] [--repeats 3] [--no-base]
+
+Workload: every sentence unit of the five seed reports (../shared/seeds), the
+same text `fazhi tag` would see. Each model gets one warm-up pass; the figure
+is the best of --repeats timed passes. Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO.parent / "shared" / "seeds"
+
+
+def workload() -> list[str]:
+    from fazhi.segment import segment
+
+    texts = []
+    for f in sorted(SEEDS.glob("*.txt")):
+        texts += [u.text for u in segment(f.read_text(encoding="utf-8"))]
+    return texts
+
+
+def sentences_per_second(predictor, texts: list[str], repeats: int) -> float:
+    predictor.predict(texts[:128])  # warm-up: first calls allocate
+    best = float("inf")
+    for _ in range(repeats):
+        t = time.perf_counter()
+        predictor.predict(texts)
+        best = min(best, time.perf_counter() - t)
+    return len(texts) / best
+
+
+def base_shaped_predictor(batch_size: int):
+    """A model of bert-base-chinese's shape (12 x 768, vocab 21128) with random weights, same predictor code."""
+    import torch
+    from transformers import BertConfig
+
+    from fazhi.model.bert import BertPredictor, FazhiBertModel, fazhi_config
+    from fazhi.model import default_model_dir
+    from transformers import BertTokenizerFast
+
+    torch.manual_seed(0)
+    config = fazhi_config(BertConfig(vocab_size=21128, hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072, max_position_embeddings=512), fazhi_max_length=128)
+    # Our character tokenizer: ids stay below 21128, so tokenisation cost is the same for both models.
+    tokenizer = BertTokenizerFast.from_pretrained(default_model_dir())
+    return BertPredictor(FazhiBertModel(config).eval(), tokenizer, name="bert-base-shape", batch_size=batch_size)
+
+
+def peak_memory_of_classify(model: str | None, texts: list[str]) -> float:
+    """Peak resident memory (MiB) of a `fazhi classify` process over the given sentences."""
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as f:
+        f.write("\n".join(texts) + "\n")
+        name = f.name
+    cmd = [sys.executable, "-m", "fazhi", "classify", name] + (["--model", model] if model else [])
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    os.unlink(name)
+    return max(before, after) / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default=None, help="model directory (default: the shipped default)")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--no-base", action="store_true", help="skip the bert-base-shaped comparison (slow: ~1 min)")
+    args = parser.parse_args()
+
+    import torch
+
+    from fazhi.model import load_model
+
+    texts = workload()
+    mean_len = sum(map(len, texts)) / len(texts)
+    print(f"workload: {len(texts)} sentence units of the 5 seed reports, mean {mean_len:.1f} characters; "
+          f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {args.batch_size}")
+    default = load_model(args.model)
+    if hasattr(default, "batch_size"):
+        default.batch_size = args.batch_size
+    sps = sentences_per_second(default, texts, args.repeats)
+    print(f"default model ({default.name}, float32): {sps:.0f} sentences/s")
+    if hasattr(default, "model"):
+        q = load_model(args.model, quantize=True)
+        q.batch_size = args.batch_size
+        print(f"default model ({default.name}, dynamic int8): {sentences_per_second(q, texts, args.repeats):.0f} sentences/s")
+    if not args.no_base:
+        base = base_shaped_predictor(args.batch_size)
+        bps = sentences_per_second(base, texts, 1)
+        print(f"bert-base-chinese shape (12x768, random weights): {bps:.0f} sentences/s")
+        print(f"ratio default / bert-base shape: {sps / bps:.1f}x")
+    print(f"peak memory of `fazhi classify` over the seed reports: {peak_memory_of_classify(args.model, texts):.0f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,117 @@
+"""The BERT tagger: one encoder, a six-way category head and a problem-flag head.
+
+The model directory is written by ``save_pretrained`` (safetensors) with its
+tokenizer; ``config.json`` carries ``id2label``, the problem threshold and the
+training metadata, so a directory decodes its own predictions. Any BERT
+checkpoint (a local directory or a Hugging Face name such as
+``bert-base-chinese``) can be the starting point: its encoder weights load
+into ``bert`` and the two heads start fresh.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+from torch import nn
+from transformers import BertConfig, BertModel, BertPreTrainedModel, BertTokenizerFast
+
+from fazhi.labels import CATEGORIES
+from fazhi.model.prediction import Scores
+
+DEFAULT_MAX_LENGTH = 128
+
+
+def normalize(text: str) -> str:
+    """NFKC folds full-width digits, letters and punctuation, so both widths share one vocabulary entry."""
+    return unicodedata.normalize("NFKC", text)
+
+
+class FazhiBertModel(BertPreTrainedModel):
+    """BERT encoder with a category softmax head and a problem sigmoid head, trained jointly."""
+
+    def __init__(self, config: BertConfig) -> None:
+        super().__init__(config)
+        self.num_labels = config.num_labels
+        self.bert = BertModel(config, add_pooling_layer=False)
+        dropout = config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
+        self.dropout = nn.Dropout(dropout)
+        self.category_head = nn.Linear(config.hidden_size, config.num_labels)
+        self.problem_head = nn.Linear(config.hidden_size, 1)
+        self.post_init()
+
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Category logits (batch, num_labels) and problem logits (batch,)."""
+        hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
+        cls = self.dropout(hidden[:, 0])
+        return self.category_head(cls), self.problem_head(cls).squeeze(-1)
+
+
+def fazhi_config(base: BertConfig, threshold: float = 0.5, **extra) -> BertConfig:
+    """Put fazhi's label maps and threshold into a BERT config."""
+    base.num_labels = len(CATEGORIES)
+    base.id2label = {i: l for i, l in enumerate(CATEGORIES)}
+    base.label2id = {l: i for i, l in enumerate(CATEGORIES)}
+    base.fazhi_model = "bert"
+    base.problem_threshold = threshold
+    base.architectures = ["FazhiBertModel"]
+    for k, v in extra.items():
+        setattr(base, k, v)
+    return base
+
+
+class BertPredictor:
+    """Scores sentences with a saved FazhiBertModel: length-sorted batches, dynamic padding."""
+
+    def __init__(self, model: FazhiBertModel, tokenizer: BertTokenizerFast, name: str = "bert", batch_size: int = 64) -> None:
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.name = name
+        self.batch_size = batch_size
+        config = model.config
+        self.labels = tuple(config.id2label[i] for i in range(config.num_labels))
+        self.threshold = float(getattr(config, "problem_threshold", 0.5))
+        self.max_length = int(getattr(config, "fazhi_max_length", DEFAULT_MAX_LENGTH))
+        self.max_chars = self.max_length - 2  # [CLS] and [SEP]; the tokenizer is one token per character
+        self.use_heading = bool(getattr(config, "fazhi_use_heading", False))
+
+    @classmethod
+    def load(cls, directory: str | Path, quantize: bool = False, batch_size: int = 64) -> "BertPredictor":
+        directory = Path(directory)
+        model = FazhiBertModel.from_pretrained(directory, torch_dtype=torch.float32)
+        model.float()  # weights may be stored in float16 to keep the shipped model small
+        tokenizer = BertTokenizerFast.from_pretrained(directory)
+        if quantize:
+            model = torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
+        return cls(model, tokenizer, name=getattr(model.config, "fazhi_name", directory.name), batch_size=batch_size)
+
+    def encode(self, texts: Sequence[str], headings: Sequence[str] | None = None) -> dict[str, torch.Tensor]:
+        texts = [normalize(t) for t in texts]
+        if self.use_heading and headings is not None:
+            pairs = [normalize(h) for h in headings]
+            return self.tokenizer(texts, pairs, truncation="only_second" if False else True, max_length=self.max_length, padding=True, return_tensors="pt")
+        return self.tokenizer(texts, truncation=True, max_length=self.max_length, padding=True, return_tensors="pt")
+
+    @torch.inference_mode()
+    def predict(self, texts: Sequence[str], headings: Sequence[str] | None = None) -> Scores:
+        n = len(texts)
+        cat = np.zeros((n, len(self.labels)), dtype=np.float64)
+        prob = np.zeros(n, dtype=np.float64)
+        # Sorting by length keeps each batch's padding small: most of the
+        # cost on CPU is proportional to the padded length.
+        order = sorted(range(n), key=lambda i: len(texts[i]))
+        for start in range(0, n, self.batch_size):
+            idx = order[start : start + self.batch_size]
+            batch = self.encode([texts[i] for i in idx], [headings[i] for i in idx] if headings is not None else None)
+            cat_logits, prob_logits = self.model(**batch)
+            cat[idx] = torch.softmax(cat_logits.float(), dim=-1).numpy()
+            prob[idx] = torch.sigmoid(prob_logits.float()).numpy()
+        return Scores(self.labels, cat, prob, self.threshold)

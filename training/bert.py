@@ -1,0 +1,238 @@
+"""Fine-tune the BERT tagger: joint category + problem training, early stopping on dev."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from fazhi.evaluate import compute_metrics, evaluate_rows
+from fazhi.labels import CATEGORIES, Row
+from fazhi.model.bert import BertPredictor, FazhiBertModel, fazhi_config, normalize
+from fazhi.training.baseline import best_threshold
+from fazhi.training.configs import BertTrainConfig
+from fazhi.training.data import load_training_rows
+
+
+def set_seed(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _class_weights(rows: list[Row], how: str) -> torch.Tensor:
+    counts = np.array([sum(r.category == c for r in rows) for c in CATEGORIES], dtype=np.float64)
+    counts = np.maximum(counts, 1.0)
+    if how == "none":
+        w = np.ones(len(CATEGORIES))
+    elif how == "inverse":
+        w = counts.sum() / counts
+    elif how == "sqrt":
+        w = np.sqrt(counts.sum() / counts)
+    else:
+        raise ValueError(f"expected class_weighting none, sqrt or inverse, found {how!r}")
+    return torch.tensor(w / w.mean(), dtype=torch.float32)
+
+
+def load_base(config: BertTrainConfig, train_texts: list[str], log: Callable[[str], None]):
+    """Tokenizer and model: from a checkpoint (local or hub name) or a fresh compact BERT."""
+    from transformers import BertConfig, BertTokenizerFast
+
+    if config.base_model:
+        tokenizer = BertTokenizerFast.from_pretrained(config.base_model)
+        bert_config = fazhi_config(BertConfig.from_pretrained(config.base_model), hidden_dropout_prob=config.dropout)
+        model = FazhiBertModel.from_pretrained(config.base_model, config=bert_config)
+        log(f"starting from {config.base_model} ({sum(p.numel() for p in model.parameters()) / 1e6:.1f}M parameters)")
+        return tokenizer, model
+    from fazhi.training.vocab import build_vocab, jieba_characters, make_tokenizer
+
+    tmp = Path(tempfile.mkdtemp(prefix="fazhi-vocab-"))
+    tokenizer = make_tokenizer(build_vocab(train_texts, jieba_characters()), tmp)
+    shutil.rmtree(tmp, ignore_errors=True)
+    bert_config = fazhi_config(BertConfig(
+        vocab_size=len(tokenizer), hidden_size=config.hidden, num_hidden_layers=config.layers,
+        num_attention_heads=config.heads, intermediate_size=4 * config.hidden,
+        max_position_embeddings=config.max_length, hidden_dropout_prob=config.dropout,
+        attention_probs_dropout_prob=config.dropout,
+    ))
+    model = FazhiBertModel(bert_config)
+    log(f"compact BERT from scratch: {config.layers} layers x {config.hidden} hidden, vocab {len(tokenizer)} "
+        f"({sum(p.numel() for p in model.parameters()) / 1e6:.1f}M parameters)")
+    return tokenizer, model
+
+
+def _encode(tokenizer, rows: list[Row], max_length: int):
+    """Token ids per row, via a Hugging Face Dataset (tokenised once, padded per batch)."""
+    import datasets
+    from datasets import Dataset
+
+    datasets.disable_progress_bars()
+    ds = Dataset.from_dict({
+        "text": [normalize(r.text) for r in rows],
+        "category": [CATEGORIES.index(r.category) for r in rows],
+        "problem": [float(r.problem) for r in rows],
+    })
+    ds = ds.map(lambda b: tokenizer(b["text"], truncation=True, max_length=max_length), batched=True, remove_columns=["text"])
+    return ds
+
+
+def _batches(ds, batch_size: int, rng: random.Random):
+    """Shuffled batches of similar length: shuffle, cut into chunks of 50 batches, sort each chunk by length."""
+    idx = list(range(len(ds)))
+    rng.shuffle(idx)
+    lengths = [len(x) for x in ds["input_ids"]]
+    chunk = batch_size * 50
+    batches = []
+    for s in range(0, len(idx), chunk):
+        part = sorted(idx[s : s + chunk], key=lambda i: lengths[i])
+        batches += [part[b : b + batch_size] for b in range(0, len(part), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def _collate(ds, idx: list[int], pad_id: int) -> dict[str, torch.Tensor]:
+    rows = ds[idx]
+    width = max(len(x) for x in rows["input_ids"])
+    ids = torch.full((len(idx), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(idx), width), dtype=torch.long)
+    for k, x in enumerate(rows["input_ids"]):
+        ids[k, : len(x)] = torch.tensor(x)
+        mask[k, : len(x)] = 1
+    return {"input_ids": ids, "attention_mask": mask, "category": torch.tensor(rows["category"]), "problem": torch.tensor(rows["problem"], dtype=torch.float32)}
+
+
+def dev_scores(predictor: BertPredictor, dev: list[Row]) -> tuple[float, float, float]:
+    """Dev category macro-F1, best problem F1 and the threshold that gives it."""
+    scores = predictor.predict([r.text for r in dev])
+    macro = compute_metrics([r.category for r in dev], scores.categories, [False] * len(dev), [False] * len(dev))["macro_f1"]
+    t, f1 = best_threshold([r.problem for r in dev], scores.problem_probs)
+    return macro, f1, t
+
+
+def train_bert(data: Path, output: Path, config: BertTrainConfig | None = None, log: Callable[[str], None] = print, progress: bool | None = None) -> Path:
+    """Fine-tune, choose epoch (dev macro-F1) and threshold (dev problem F1), evaluate on test, save atomically."""
+    from tqdm import tqdm
+
+    config = config or BertTrainConfig()
+    set_seed(config.seed)
+    splits = load_training_rows(data)
+    train, dev, test = splits["train"], splits["dev"], splits["test"]
+    log(f"rows: train {len(train)}, dev {len(dev)}, test {len(test)}")
+    tokenizer, model = load_base(config, [r.text for r in train], log)
+    model.config.fazhi_max_length = min(config.max_length, model.config.max_position_embeddings)
+    train_ds = _encode(tokenizer, train, model.config.fazhi_max_length)
+
+    weights = _class_weights(train, config.class_weighting)
+    n_pos = sum(r.problem for r in train)
+    pos_weight = torch.tensor(math.sqrt((len(train) - n_pos) / max(n_pos, 1)))
+    cat_loss = nn.CrossEntropyLoss(weight=weights)
+    prob_loss = nn.BCEWithLogitsLoss(pos_weight=pos_weight)
+
+    steps_per_epoch = math.ceil(len(train) / config.batch_size)
+    total = steps_per_epoch * config.epochs
+    no_decay = ("bias", "LayerNorm.weight")
+    params = [
+        {"params": [p for n, p in model.named_parameters() if not any(k in n for k in no_decay)], "weight_decay": config.weight_decay},
+        {"params": [p for n, p in model.named_parameters() if any(k in n for k in no_decay)], "weight_decay": 0.0},
+    ]
+    optim = torch.optim.AdamW(params, lr=config.lr)
+    warm = max(1, int(config.warmup * total))
+    sched = torch.optim.lr_scheduler.LambdaLR(optim, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
+
+    rng = random.Random(config.seed)
+    predictor = BertPredictor(model, tokenizer, name=config.name)
+    best = {"macro_f1": -1.0}
+    best_state = None
+    stale = 0
+    started = time.time()
+    history = []
+    show = sys.stderr.isatty() if progress is None else progress
+    for epoch in range(1, config.epochs + 1):
+        model.train()
+        bar = tqdm(_batches(train_ds, config.batch_size, rng), desc=f"epoch {epoch}/{config.epochs}", disable=not show, leave=False)
+        running = 0.0
+        for step, idx in enumerate(bar, start=1):
+            batch = _collate(train_ds, idx, tokenizer.pad_token_id)
+            cat_logits, prob_logits = model(batch["input_ids"], attention_mask=batch["attention_mask"])
+            loss = cat_loss(cat_logits, batch["category"]) + config.problem_weight * prob_loss(prob_logits, batch["problem"])
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optim.step()
+            sched.step()
+            optim.zero_grad()
+            running += loss.item()
+            bar.set_postfix(loss=f"{running / step:.3f}")
+        model.eval()
+        macro, pf1, t = dev_scores(predictor, dev)
+        history.append({"epoch": epoch, "train_loss": running / max(1, steps_per_epoch), "dev_macro_f1": macro, "dev_problem_f1": pf1})
+        log(f"epoch {epoch}: train loss {running / max(1, steps_per_epoch):.3f}, dev macro-F1 {macro:.3f}, dev problem F1 {pf1:.3f}")
+        if macro > best["macro_f1"]:
+            best = {"epoch": epoch, "macro_f1": macro, "problem_f1": pf1, "threshold": t}
+            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            stale = 0
+        else:
+            stale += 1
+            if stale >= config.patience:
+                log(f"early stop: no better dev macro-F1 for {config.patience} epochs")
+                break
+        if config.max_minutes and (time.time() - started) / 60 > config.max_minutes:
+            log(f"time budget of {config.max_minutes} minutes reached")
+            break
+
+    model.load_state_dict(best_state)
+    model.eval()
+    # The threshold is chosen again on the restored best weights.
+    _, pf1, t = dev_scores(predictor, dev)
+    model.config.problem_threshold = t
+    model.config.fazhi_name = config.name
+    model.config.fazhi_training = {
+        "config": asdict(config), "best_epoch": best["epoch"], "dev_macro_f1": best["macro_f1"], "dev_problem_f1": pf1,
+        "train_rows": len(train), "dev_rows": len(dev), "test_rows": len(test),
+        "minutes": round((time.time() - started) / 60, 2), "history": history,
+    }
+    predictor.threshold = t
+    log(f"best epoch {best['epoch']}: dev macro-F1 {best['macro_f1']:.3f}; problem threshold {t:.2f} (dev F1 {pf1:.3f})")
+    result = evaluate_rows(predictor, test, f"{config.name} on test") if test else None
+    return save_model_dir(model, tokenizer, output, config, result, log)
+
+
+def save_model_dir(model, tokenizer, output: Path, config: BertTrainConfig, result, log) -> Path:
+    """Write the model directory atomically: temp dir, then rename over the old one."""
+    output = output.resolve()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
+    try:
+        to_save = model
+        if config.save_float16:
+            import copy
+
+            to_save = copy.deepcopy(model).half()
+        to_save.save_pretrained(tmp, safe_serialization=True)
+        tokenizer.save_pretrained(tmp)
+        (tmp / "training_config.json").write_text(json.dumps(asdict(config), indent=2), encoding="utf-8")
+        if result is not None:
+            (tmp / "evaluation.json").write_text(json.dumps(result.metrics, indent=2), encoding="utf-8")
+            (tmp / "evaluation.md").write_text(result.markdown, encoding="utf-8")
+            for part, m in result.metrics.items():
+                log(f"test {part}: category macro-F1 {m['macro_f1']:.3f}, problem F1 {m['problem']['f1']:.3f} (n={m['n']})")
+        from fazhi.training.card import write_model_card
+
+        write_model_card(tmp, model.config, result.metrics if result else None)
+        if output.exists():
+            shutil.rmtree(output)
+        tmp.rename(output)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return output

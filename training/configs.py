@@ -1,0 +1,47 @@
+"""Typed settings for BERT training and pretraining (no heavy imports: the CLI builds its options from them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class BertTrainConfig:
+    """Settings of one fine-tuning run; saved into the model directory as training_config.json."""
+
+    base_model: str | None = field(default=None, metadata={"help": "local directory or Hugging Face name of a BERT checkpoint (with its tokenizer); None trains a compact BERT from scratch"})
+    layers: int = field(default=4, metadata={"help": "encoder layers (from scratch only)"})
+    hidden: int = field(default=256, metadata={"help": "hidden size (from scratch only)"})
+    heads: int = field(default=4, metadata={"help": "attention heads (from scratch only)"})
+    max_length: int = field(default=128, metadata={"help": "tokens per sentence including [CLS] and [SEP]; longer text is truncated"})
+    epochs: int = field(default=12, metadata={"help": "maximum epochs"})
+    patience: int = field(default=3, metadata={"help": "stop after this many epochs without a better dev score"})
+    batch_size: int = field(default=32, metadata={"help": "sentences per training step"})
+    lr: float = field(default=2e-4, metadata={"help": "peak learning rate (AdamW, linear warm-up then decay)"})
+    warmup: float = field(default=0.06, metadata={"help": "share of steps spent warming up"})
+    weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay"})
+    dropout: float = field(default=0.1, metadata={"help": "dropout in the encoder and before the heads"})
+    problem_weight: float = field(default=1.0, metadata={"help": "weight of the problem loss against the category loss"})
+    class_weighting: str = field(default="sqrt", metadata={"help": "category loss weights against imbalance: none, sqrt (inverse square-root frequency) or inverse"})
+    seed: int = field(default=13, metadata={"help": "seed for initialisation, shuffling and dropout: a rerun gives the same model"})
+    max_minutes: float = field(default=0.0, metadata={"help": "stop starting new epochs after this many minutes (0: no limit)"})
+    save_float16: bool = field(default=True, metadata={"help": "store weights as float16 (half the disk size; loaded back as float32)"})
+    name: str = field(default="fazhi-bert", metadata={"help": "model name shown by the API and the model card"})
+
+
+@dataclass
+class PretrainConfig:
+    """Settings of an MLM pretraining run; saved into the output directory as pretrain_config.json."""
+
+    layers: int = field(default=4, metadata={"help": "encoder layers"})
+    hidden: int = field(default=256, metadata={"help": "hidden size"})
+    heads: int = field(default=4, metadata={"help": "attention heads"})
+    max_length: int = field(default=128, metadata={"help": "tokens per sequence including [CLS] and [SEP]"})
+    epochs: int = field(default=30, metadata={"help": "passes over the corpus"})
+    batch_size: int = field(default=32, metadata={"help": "sequences per step"})
+    lr: float = field(default=5e-4, metadata={"help": "peak learning rate (AdamW, warm-up then linear decay)"})
+    warmup: float = field(default=0.06, metadata={"help": "share of steps spent warming up"})
+    mask_prob: float = field(default=0.15, metadata={"help": "share of tokens chosen for prediction"})
+    whole_word: bool = field(default=True, metadata={"help": "mask whole jieba words rather than single characters"})
+    seed: int = field(default=13, metadata={"help": "random seed"})
+    max_minutes: float = field(default=0.0, metadata={"help": "stop after this many minutes (0: no limit)"})
