@@ -39,7 +39,7 @@ def _row(name: str, metrics: dict, minutes: float, note: str = "") -> dict:
     return out
 
 
-def run(names: list[str], data: Path, out: Path, log=print) -> list[dict]:
+def run(names: list[str], data: Path, out: Path, log=print, reuse: bool = False) -> list[dict]:
     from fazhi.evaluate import evaluate_rows
     from fazhi.model import load_model
     from fazhi.training.baseline import train_baseline
@@ -48,6 +48,7 @@ def run(names: list[str], data: Path, out: Path, log=print) -> list[dict]:
     from fazhi.training.pretrain import pretrain
 
     test = load_training_rows(data)["test"]
+    out.parent.mkdir(parents=True, exist_ok=True)
     results = []
     if "baseline" in names:
         t = time.time()
@@ -58,12 +59,18 @@ def run(names: list[str], data: Path, out: Path, log=print) -> list[dict]:
             continue
         pre, fine = VARIANTS[name]
         t = time.time()
-        if pre is not None:
+        done = WORK / name / "config.json"
+        if reuse and done.exists():
+            model_dir = WORK / name
+            minutes = json.loads(done.read_text())["fazhi_training"]["minutes"]
+            log(f"{name}: reusing {model_dir}")
+        elif pre is not None:
             enc_dir = WORK / f"{name}-encoder"
             pretrain(data, enc_dir, pre, log=log, progress=False)
             fine = replace(fine, base_model=str(enc_dir))
-        model_dir = train_bert(data, WORK / name, replace(fine, name=name), log=log, progress=False)
-        minutes = (time.time() - t) / 60
+        if not (reuse and done.exists()):
+            model_dir = train_bert(data, WORK / name, replace(fine, name=name), log=log, progress=False)
+            minutes = (time.time() - t) / 60
         results.append(_row(name, json.loads((model_dir / "evaluation.json").read_text()), minutes))
         q = evaluate_rows(load_model(model_dir, quantize=True), test, f"{name} int8")
         results.append(_row(f"{name} + dynamic int8", q.metrics, 0.0, "same weights, Linear layers quantised at load"))
@@ -89,11 +96,12 @@ def main() -> int:
     parser.add_argument("--only", nargs="*", default=["baseline", *VARIANTS], help="variants to run (default: all)")
     parser.add_argument("--data", default=str(LABELS_DIR))
     parser.add_argument("--out", default=str(REPO_DIR / "docs" / "ablation"), help="path stem for .json and .md")
+    parser.add_argument("--reuse", action="store_true", help="reuse variants already trained in /tmp/fazhi-ablation")
     args = parser.parse_args()
     from fazhi.cli import _quiet_transformers
 
     _quiet_transformers()
-    run(args.only, Path(args.data), Path(args.out), log=lambda m: print(m, flush=True))
+    run(args.only, Path(args.data), Path(args.out), log=lambda m: print(m, flush=True), reuse=args.reuse)
     return 0
 
 
