@@ -121,3 +121,22 @@ def test_length_sorted_batches_cover_every_row_once(tiny):
     batches = _batches(ds, 4, random.Random(1))
     assert sorted(i for b in batches for i in b) == list(range(len(ds)))
     assert all(len(b) <= 4 for b in batches)
+
+
+def test_masked_only_mlm_loss_equals_the_full_mlm_loss(tiny):
+    """Pretraining projects only masked positions onto the vocabulary; the loss must not change."""
+    from transformers import BertForMaskedLM
+
+    from fazhi.training.configs import PretrainConfig
+    from fazhi.training.pretrain import mask_batch, masked_lm_loss, word_starts
+
+    _, tokenizer = tiny
+    torch.manual_seed(0)
+    model = BertForMaskedLM(__import__("transformers").BertConfig(
+        vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64,
+        max_position_embeddings=64, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)).eval()
+    texts = [s for s, _, _ in SENTENCES]
+    config = PretrainConfig(max_length=64, whole_word=False)
+    batch = mask_batch(texts, [word_starts(t, False) for t in texts], tokenizer, config, random.Random(3))
+    assert (batch["labels"] != -100).sum() >= len(texts)  # every sentence has masked tokens
+    assert masked_lm_loss(model, batch).item() == pytest.approx(model(**batch).loss.item(), rel=1e-5)

@@ -25,7 +25,7 @@ VARIANTS: dict[str, tuple[PretrainConfig | None, BertTrainConfig]] = {
     "bert-2x256-scratch": (None, BertTrainConfig(layers=2, hidden=256, heads=4, lr=5e-4, epochs=15, patience=4)),
     "bert-2x256-pretrained": (PretrainConfig(layers=2, hidden=256, heads=4, epochs=40), BertTrainConfig(lr=3e-4, epochs=15, patience=4)),
     "bert-4x256-scratch": (None, BertTrainConfig(layers=4, hidden=256, heads=4, lr=3e-4, epochs=15, patience=4)),
-    "bert-4x256-pretrained": (PretrainConfig(layers=4, hidden=256, heads=4, epochs=25), BertTrainConfig(lr=2e-4, epochs=15, patience=4)),
+    "bert-4x256-pretrained": (PretrainConfig(layers=4, hidden=256, heads=4, epochs=15), BertTrainConfig(lr=2e-4, epochs=15, patience=4)),
 }
 
 

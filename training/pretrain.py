@@ -99,6 +99,19 @@ def mask_batch(texts: list[str], starts: list[list[int]], tokenizer, config: Pre
     return {"input_ids": ids, "attention_mask": enc["attention_mask"], "labels": labels}
 
 
+def masked_lm_loss(model, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """MLM loss computed only at the masked positions.
+
+    The output projection onto the ~12k-character vocabulary is most of the
+    cost of a small BERT's MLM step; projecting only the ~15% masked positions
+    instead of every position makes pretraining several times faster.
+    """
+    hidden = model.bert(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state
+    chosen = batch["labels"] != -100
+    logits = model.cls(hidden[chosen])
+    return torch.nn.functional.cross_entropy(logits, batch["labels"][chosen])
+
+
 def pretrain(data: Path, output: Path, config: PretrainConfig | None = None, log: Callable[[str], None] = print, progress: bool | None = None) -> Path:
     """Build the tokenizer, pretrain BertForMaskedLM, save it (save_pretrained + tokenizer) atomically."""
     from tqdm import tqdm
@@ -143,7 +156,7 @@ def pretrain(data: Path, output: Path, config: PretrainConfig | None = None, log
             for step, s in enumerate(bar, start=1):
                 idx = order[s : s + config.batch_size]
                 batch = mask_batch([seqs[i] for i in idx], [starts[i] for i in idx], tokenizer, config, rng)
-                loss = model(**batch).loss
+                loss = masked_lm_loss(model, batch)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
                 optim.step()
