@@ -6,29 +6,75 @@ from collections import Counter
 
 from fazhi.labels import AREAS, CATEGORIES
 
+__all__ = ["AREA_NAMES", "summarize", "summary_markdown"]
+
+# The Chinese names the reports use for each category (TAXONOMY.md).
+AREA_NAMES: dict[str, str] = {
+    "decision": "依法决策",
+    "enforcement": "行政执法",
+    "dispute": "矛盾纠纷化解",
+    "disclosure": "政务公开",
+    "supervision": "行政权力制约和监督",
+    "other": "其他",
+}
+
 
 def summarize(doc: str, results: list[dict]) -> dict:
-    """Summary of one report's tagged units (dicts with at least category, problem, text)."""
+    """Summary of one report's tagged units (dicts with at least category, problem, text).
+
+    Keys: doc; sentences; per_category (every category, in label order, with
+    its count); problems_per_category; problems (each problem statement with
+    its index, category, heading, text and problem_score, in report order);
+    areas_not_mentioned (the five areas with no sentence at all).
+    """
     counts = Counter(r["category"] for r in results)
+    problem_rows = [r for r in results if r["problem"]]
+    problem_counts = Counter(r["category"] for r in problem_rows)
+    categories = list(CATEGORIES) + sorted(set(counts) - set(CATEGORIES))
     return {
         "doc": doc,
         "sentences": len(results),
-        "per_category": {c: counts.get(c, 0) for c in CATEGORIES},
+        "per_category": {c: counts.get(c, 0) for c in categories},
+        "problems_per_category": {c: problem_counts.get(c, 0) for c in categories},
         "problems": [
-            {"index": r.get("index"), "category": r["category"], "text": r["text"], "problem_score": r.get("problem_score")}
-            for r in results
-            if r["problem"]
+            {
+                "index": r.get("index"),
+                "category": r["category"],
+                "heading": r.get("heading", ""),
+                "text": r["text"],
+                "problem_score": r.get("problem_score"),
+            }
+            for r in problem_rows
         ],
         "areas_not_mentioned": [a for a in AREAS if counts.get(a, 0) == 0],
     }
 
 
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
 def summary_markdown(summary: dict) -> str:
-    lines = [f"# {summary['doc']}", "", f"{summary['sentences']} sentence units.", "", "| category | sentences |", "|---|---:|"]
-    lines += [f"| {c} | {n} |" for c, n in summary["per_category"].items()]
+    """A readable Markdown report for one summary; starts with the line '# <doc>'."""
+    n = summary["sentences"]
+    problems = summary["problems"]
+    lines = [f"# {summary['doc']}", "", f"{n} sentence units, {len(problems)} problem statements.", ""]
+    lines += ["| category | area | sentences | share | problems |", "|---|---|---:|---:|---:|"]
+    per_problem = summary.get("problems_per_category", {})
+    for c, k in summary["per_category"].items():
+        share = f"{100 * k / n:.1f}%" if n else "-"
+        lines.append(f"| {c} | {AREA_NAMES.get(c, '')} | {k} | {share} | {per_problem.get(c, 0)} |")
     missing = summary["areas_not_mentioned"]
-    lines += ["", "Areas never mentioned: " + (", ".join(missing) if missing else "none (all five areas appear)"), ""]
-    lines.append(f"## Problem statements ({len(summary['problems'])})")
     lines.append("")
-    lines += [f"- [{p['category']}] {p['text']}" for p in summary["problems"]] or ["(none found)"]
+    if missing:
+        lines.append("**Areas never mentioned:** " + ", ".join(f"{a} ({AREA_NAMES[a]})" for a in missing))
+    else:
+        lines.append("**Areas never mentioned:** none (all five areas appear)")
+    lines += ["", f"## Problem statements ({len(problems)})", ""]
+    if problems:
+        for p in problems:
+            where = f" — under “{_md_cell(p['heading'])}”" if p.get("heading") else ""
+            lines.append(f"- **{p['category']}**: {_md_cell(p['text'])}{where}")
+    else:
+        lines.append("(none found)")
     return "\n".join(lines) + "\n"

@@ -1,17 +1,62 @@
-"""`fazhi tag`: report files in, per-sentence results and per-report summaries out."""
+"""`fazhi tag`: report files in, per-sentence results and per-report summaries out.
+
+The flow is one way: inputs are expanded to report sources, each is read
+(fazhi.reading), segmented (fazhi.segment), classified (the model), summarised
+(fazhi.aggregate) and written (fazhi.writers). Reading the next report runs in
+a background thread while the model classifies the current one.
+"""
 
 from __future__ import annotations
 
-import json
+import glob
+import os
+import sys
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, BinaryIO, Sequence
 
-from fazhi.aggregate import summarize, summary_markdown
+from fazhi.aggregate import summarize
 from fazhi.classify import result_dicts
 from fazhi.model import Predictor
-from fazhi.reading import UnreadableFile, read_report
-from fazhi.segment import segment
+from fazhi.reading import SUPPORTED_SUFFIXES, UnreadableFile, read_report, read_report_bytes
+from fazhi.segment import Unit, segment
+from fazhi.writers import TagOutputs, Target, csv_header, format_summary, format_units
+
+__all__ = [
+    "STDIN_DOC",
+    "Source",
+    "Failure",
+    "TaggedReport",
+    "TagResult",
+    "TagInterrupted",
+    "expand_inputs",
+    "unit_rows",
+    "tag_text",
+    "run_tag",
+]
+
+STDIN_DOC = "<stdin>"
+# Most units a single model call receives; a report is classified in a few calls at most.
+PREDICT_CHUNK = 512
+
+
+@dataclass(frozen=True)
+class Source:
+    """One report to tag: doc is its name in the output (the path as given, or <stdin>)."""
+
+    doc: str
+    path: Path | None  # None: standard input
+
+
+@dataclass(frozen=True)
+class Failure:
+    doc: str
+    reason: str
+
+    def __str__(self) -> str:
+        return self.reason if self.reason.startswith(self.doc) else f"{self.doc}: {self.reason}"
 
 
 @dataclass
@@ -22,35 +67,243 @@ class TaggedReport:
 
 
 @dataclass
-class TagOutcome:
-    reports: list[TaggedReport] = field(default_factory=list)
-    failures: list[tuple[str, str]] = field(default_factory=list)
+class TagResult:
+    reports: int = 0  # tagged in this run
+    sentences: int = 0
+    skipped: int = 0  # finished by an earlier run (--resume)
+    failures: list[Failure] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def sentences_per_second(self) -> float:
+        return self.sentences / self.seconds if self.seconds > 0 else 0.0
+
+    def summary_line(self) -> str:
+        parts = [f"tagged {self.reports} report{'s' if self.reports != 1 else ''}, {self.sentences} sentences "
+                 f"in {self.seconds:.1f} s ({self.sentences_per_second:.0f} sentences/s)"]
+        if self.skipped:
+            parts.append(f"{self.skipped} already done (resumed)")
+        parts.append(f"{len(self.failures)} failed")
+        return "; ".join(parts)
 
 
-def tag_text(doc: str, text: str, model: Predictor, batch_size: int = 64) -> TaggedReport:
+class TagInterrupted(Exception):
+    """The run was interrupted; committed reports are kept for --resume."""
+
+    def __init__(self, result: TagResult) -> None:
+        super().__init__("interrupted")
+        self.result = result
+
+
+# --- inputs -------------------------------------------------------------------
+def _has_magic(s: str) -> bool:
+    return any(c in s for c in "*?[")
+
+
+def _walk(directory: Path) -> list[Path]:
+    """Report files under directory, recursively, in sorted order; hidden files and Word lock files skipped."""
+    found: list[Path] = []
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith((".", "~$")):
+                continue
+            if Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
+                found.append(Path(root) / name)
+    return found
+
+
+def expand_inputs(items: Sequence[str]) -> tuple[list[Source], list[Failure]]:
+    """Files, directories (recursively), globs and '-' (stdin) → report sources, plus inputs that name nothing."""
+    sources: list[Source] = []
+    failures: list[Failure] = []
+    seen: set[str] = set()
+
+    def add(path: Path | None, doc: str) -> None:
+        if doc not in seen:
+            seen.add(doc)
+            sources.append(Source(doc, path))
+
+    def add_path(p: Path, given: str, from_glob: bool = False) -> None:
+        if p.is_dir():
+            files = _walk(p)
+            if not files and not from_glob:
+                kinds = ", ".join(sorted(set(SUPPORTED_SUFFIXES)))
+                failures.append(Failure(given, f"{given}: no report files ({kinds}) in this folder"))
+            for f in files:
+                add(f, os.path.normpath(str(f)))
+        else:
+            add(p, os.path.normpath(str(p)))
+
+    for item in items:
+        if item == "-":
+            add(None, STDIN_DOC)
+        elif Path(item).exists():
+            add_path(Path(item), item)
+        elif _has_magic(item):
+            matches = sorted(glob.glob(item, recursive=True))
+            if not matches:
+                failures.append(Failure(item, f"{item}: no files match this pattern"))
+            for m in matches:
+                mp = Path(m)
+                # A file the pattern names is read whatever its suffix (an
+                # unsupported one is reported with its reason).
+                add_path(mp, m, from_glob=True)
+        else:
+            failures.append(Failure(item, f"{item}: no such file or directory"))
+    return sources, failures
+
+
+# --- tagging --------------------------------------------------------------------
+def unit_rows(doc: str, units: Sequence[Unit], results: Sequence[dict]) -> list[dict]:
+    """Per-sentence rows: the unit's place in the report joined with its classification result."""
+    return [
+        {"doc": doc, "index": u.index, "start": u.start, "end": u.end, "heading": u.heading, **res}
+        for u, res in zip(units, results)
+    ]
+
+
+def classify_texts(texts: Sequence[str], model: Predictor) -> list[dict]:
+    """Classification results for texts, in order (result_dicts' shape)."""
+    out: list[dict] = []
+    for i in range(0, len(texts), PREDICT_CHUNK):
+        chunk = list(texts[i : i + PREDICT_CHUNK])
+        out.extend(result_dicts(chunk, model.predict(chunk)))
+    return out
+
+
+def tag_text(doc: str, text: str, model: Predictor) -> TaggedReport:
     """Segment one report, classify every unit, and summarise."""
     units = segment(text)
-    rows: list[dict] = []
-    for i in range(0, len(units), batch_size):
-        batch = units[i : i + batch_size]
-        texts = [u.text for u in batch]
-        for u, res in zip(batch, result_dicts(texts, model.predict(texts))):
-            rows.append({"doc": doc, "index": u.index, "start": u.start, "end": u.end, "heading": u.heading, **res})
+    rows = unit_rows(doc, units, classify_texts([u.text for u in units], model))
     return TaggedReport(doc, rows, summarize(doc, rows))
 
 
-def tag_files(paths: list[Path], model: Predictor, out: IO[str], summary: str = "json", summary_out: IO[str] | None = None) -> TagOutcome:
-    """Tag each file, writing units as JSON Lines to out; an unreadable file is recorded and skipped."""
-    outcome = TagOutcome()
-    for path in paths:
-        try:
-            report = tag_text(path.name, read_report(path), model)
-        except (UnreadableFile, OSError) as exc:
-            outcome.failures.append((str(path), str(exc)))
-            continue
-        for row in report.units:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
-        if summary_out is not None:
-            summary_out.write(summary_markdown(report.summary) if summary == "md" else json.dumps(report.summary, ensure_ascii=False) + "\n")
-        outcome.reports.append(report)
-    return outcome
+def _read(source: Source, stdin: BinaryIO | None) -> str:
+    if source.path is None:
+        if stdin is None:
+            raise UnreadableFile(f"{STDIN_DOC}: standard input is not available")
+        return read_report_bytes(stdin.read(), STDIN_DOC, suffix="")
+    return read_report(source.path)
+
+
+def _progress_bar(total: int, enabled: bool, stream: IO[str]):
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="report", file=stream, dynamic_ncols=True, leave=True, smoothing=0.1)
+
+
+def run_tag(
+    inputs: Sequence[str],
+    model: Predictor,
+    *,
+    units_output: str | None = None,
+    units_format: str = "jsonl",
+    summary_output: str | None = None,
+    summary_format: str = "json",
+    write_units: bool = True,
+    default_units_stream: IO[str] | None = None,
+    default_summary_stream: IO[str] | None = None,
+    resume: bool = False,
+    progress: bool = False,
+    stdin: BinaryIO | None = None,
+    log: IO[str] | None = None,
+) -> TagResult:
+    """Tag every report named by inputs; write units and summaries; return the counts.
+
+    units_output / summary_output: a file path ('-' is stdout), written
+    atomically and resumable; None writes to default_units_stream /
+    default_summary_stream (None there: no such output). An unreadable report
+    is recorded in the result's failures and reported on log; the run goes on.
+    Raises TagInterrupted on Ctrl-C (what is committed stays for --resume).
+    """
+    log = log if log is not None else sys.stderr
+    if (write_units and units_output and summary_output and units_output != "-"
+            and os.path.abspath(units_output) == os.path.abspath(summary_output)):
+        raise ValueError(f"--output and --summary-output name the same file ({units_output}); give them different files")
+    labels = list(model.labels)
+    header = ",".join(csv_header(labels)) + "\n" if units_format == "csv" else ""
+    units_target = (
+        Target.open("units", units_format, units_output, default_units_stream, header=header) if write_units else None
+    )
+    summary_target = Target.open("summary", summary_format, summary_output, default_summary_stream)
+    outputs = TagOutputs(units_target, summary_target, resume=resume)
+
+    sources, failures = expand_inputs(inputs)
+    result = TagResult(failures=list(failures))
+    bar = _progress_bar(len(sources), progress, log)
+
+    def say(message: str) -> None:
+        if bar is not None:
+            bar.write(message, file=log)
+        else:
+            print(message, file=log, flush=True)
+
+    for f in failures:
+        say(f"fazhi tag: skipped {f}")
+    todo = []
+    for s in sources:
+        if s.doc in outputs.done:
+            result.skipped += 1
+        else:
+            todo.append(s)
+    if bar is not None and result.skipped:
+        bar.update(result.skipped)
+
+    start = time.perf_counter()
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fazhi-read")
+    pending: list[tuple[Source, Future]] = []
+    lookahead = 2
+
+    def schedule(i: int) -> None:
+        if i < len(todo):
+            pending.append((todo[i], pool.submit(_read, todo[i], stdin)))
+
+    try:
+        for i in range(min(lookahead, len(todo))):
+            schedule(i)
+        for i in range(len(todo)):
+            source, future = pending.pop(0)
+            schedule(i + lookahead)
+            try:
+                text = future.result()
+            except UnreadableFile as exc:
+                result.failures.append(Failure(source.doc, str(exc)))
+                say(f"fazhi tag: skipped {exc}")
+                if bar is not None:
+                    bar.update(1)
+                continue
+            except OSError as exc:
+                result.failures.append(Failure(source.doc, f"{source.doc}: cannot read ({exc})"))
+                say(f"fazhi tag: skipped {source.doc}: cannot read ({exc})")
+                if bar is not None:
+                    bar.update(1)
+                continue
+            report = tag_text(source.doc, text, model)
+            outputs.commit(
+                source.doc,
+                format_units(report.units, units_format, labels) if units_target is not None else None,
+                format_summary(report.summary, summary_format) if summary_target is not None else None,
+            )
+            result.reports += 1
+            result.sentences += len(report.units)
+            if bar is not None:
+                elapsed = time.perf_counter() - start
+                bar.set_postfix_str(f"{result.sentences / elapsed if elapsed else 0:.0f} sentences/s", refresh=False)
+                bar.update(1)
+        outputs.finish()
+    except KeyboardInterrupt:
+        outputs.close()
+        result.seconds = time.perf_counter() - start
+        raise TagInterrupted(result) from None
+    except BaseException:
+        outputs.close()
+        raise
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+        if bar is not None:
+            bar.close()
+    result.seconds = time.perf_counter() - start
+    return result

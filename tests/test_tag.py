@@ -1,53 +1,303 @@
+"""`fazhi tag`: batch tagging of report files in every format, failures, outputs and --resume."""
+
+import csv
 import json
+import os
+import re
+import signal
 import subprocess
 import sys
-
-from fazhi.model import default_model_dir, load_model
-from fazhi.reading import UnreadableFile, decode_text
-from fazhi.segment import segment
-from fazhi.tag import tag_text
+import time
+from pathlib import Path
 
 import pytest
 
-from conftest import SEEDS_DIR
+from fazhi.model import default_model_dir, load_model
+from fazhi.sample_formats import FORMATS, save_report_as
+from fazhi.segment import segment
+from fazhi.tag import TagInterrupted, expand_inputs, run_tag, tag_text
 
 SEED = "004_4aea94131e29c9d0.txt"
+UNIT_KEYS = ["doc", "index", "start", "end", "heading", "text", "category", "scores", "problem", "problem_score"]
 
 
-def test_tag_text_tags_every_unit_with_offsets_and_summary(seed_texts):
+@pytest.fixture(scope="module")
+def model():
+    return load_model(default_model_dir())
+
+
+@pytest.fixture(scope="module")
+def short_texts(seed_texts):
+    """The seed reports cut to their first ~2,500 characters (whole lines): tests stay quick with a BERT model too."""
+    out = {}
+    for name, text in seed_texts.items():
+        cut = text.rfind("\n", 0, 2500)
+        out[name] = text[: cut + 1] if cut > 0 else text
+    return out
+
+
+def fazhi(*args, stdin=None, check_rc=None, cwd=None):
+    proc = subprocess.run([sys.executable, "-m", "fazhi", *map(str, args)], input=stdin, capture_output=True, cwd=cwd)
+    if check_rc is not None:
+        assert proc.returncode == check_rc, proc.stderr.decode("utf-8", "replace")
+    return proc
+
+
+def read_jsonl(path):
+    return [json.loads(l) for l in Path(path).read_text(encoding="utf-8").splitlines() if l.strip()]
+
+
+def test_tag_text_tags_every_unit_with_offsets_and_summary(seed_texts, model):
     text = seed_texts[SEED]
-    report = tag_text(SEED, text, load_model(default_model_dir()))
+    report = tag_text(SEED, text, model)
     units = segment(text)
     assert [r["text"] for r in report.units] == [u.text for u in units]
     for r in report.units:
         assert text[r["start"] : r["end"]] == r["text"]
-        assert {"doc", "index", "start", "end", "heading", "text", "category", "scores", "problem", "problem_score"} <= set(r)
+        assert set(UNIT_KEYS) <= set(r)
     s = report.summary
     assert sum(s["per_category"].values()) == s["sentences"] == len(units)
     assert [p["text"] for p in s["problems"]] == [r["text"] for r in report.units if r["problem"]]
+    assert all(p["category"] in s["per_category"] for p in s["problems"])
     assert s["areas_not_mentioned"] == [a for a, n in s["per_category"].items() if a != "other" and n == 0]
 
 
-def test_decode_text_reads_utf8_bom_and_gb18030(seed_texts):
-    text = seed_texts[SEED]
-    assert decode_text(b"\xef\xbb\xbf" + text.encode("utf-8")) == text
-    assert decode_text(text.encode("gb18030")) == text
+REAL_TEST_SEEDS = ["001_5198beffa2de79c3.txt", "004_4aea94131e29c9d0.txt"]
 
 
-@pytest.mark.parametrize("raw, reason", [(b"", "empty"), (b"  \n", "empty"), (b"\x00\x01binary\x00", "binary")])
-def test_decode_text_rejects_empty_and_binary(raw, reason):
-    with pytest.raises(UnreadableFile, match=reason):
-        decode_text(raw, "x.txt")
+def test_seed_reports_in_every_format_get_the_same_units_and_labels(tmp_path, seed_texts):
+    """The command over txt (UTF-8, BOM, GB18030), html (UTF-8, GBK), docx and pdf versions of the seeds.
 
-
-def test_tag_command_skips_unreadable_file_and_reports_failure(tmp_path, seed_texts):
-    good = tmp_path / "good.txt"
-    good.write_bytes(seed_texts[SEED].encode("gb18030"))
-    empty = tmp_path / "empty.txt"
-    empty.write_bytes(b"")
+    The two real-text test seeds go through the whole command; test_reading checks that all five
+    seeds read into the same units in every format.
+    """
+    seed_texts = {name: seed_texts[name] for name in REAL_TEST_SEEDS}
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for name, text in seed_texts.items():
+        for fmt, suffix in FORMATS.items():
+            save_report_as(text, folder / f"{name[:-4]}__{fmt}{suffix}", fmt)
     out = tmp_path / "units.jsonl"
-    proc = subprocess.run([sys.executable, "-m", "fazhi", "tag", str(empty), str(good), "-o", str(out)], capture_output=True, text=True)
+    fazhi("tag", folder, "-o", out, "--summary-output", tmp_path / "summaries.jsonl", check_rc=0)
+    by_file: dict[str, list] = {}
+    for row in read_jsonl(out):
+        assert list(row) == UNIT_KEYS
+        by_file.setdefault(row["doc"], []).append(row)
+    assert len(by_file) == len(seed_texts) * len(FORMATS)
+    ws = lambda s: re.sub(r"\s+", " ", s)  # HTML collapses whitespace runs
+    for name, text in seed_texts.items():
+        expected = [(ws(u.text), ws(u.heading)) for u in segment(text)]
+        labels = None
+        for fmt, suffix in FORMATS.items():
+            rows = by_file[str(folder / f"{name[:-4]}__{fmt}{suffix}")]
+            assert [(ws(r["text"]), ws(r["heading"])) for r in rows] == expected, f"{name} as {fmt}"
+            got = [(r["category"], r["problem"]) for r in rows]
+            labels = labels or got
+            assert got == labels, f"{name} as {fmt}: labels differ from the other formats"
+    summaries = read_jsonl(tmp_path / "summaries.jsonl")
+    assert sorted(s["doc"] for s in summaries) == sorted(by_file)
+
+
+def test_unreadable_files_in_the_middle_of_a_batch_are_reported_and_skipped(tmp_path, short_texts):
+    from reportlab.pdfgen import canvas
+
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    (folder / "a_good.txt").write_text(short_texts[SEED], encoding="utf-8")
+    (folder / "b_empty.txt").write_bytes(b"")
+    (folder / "c_binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 10)
+    c = canvas.Canvas(str(folder / "d_scanned.pdf"))
+    c.rect(40, 40, 500, 700, fill=1)
+    c.save()
+    save_report_as(short_texts["001_5198beffa2de79c3.txt"], folder / "e_good.docx", "docx")
+    out = tmp_path / "units.jsonl"
+    proc = fazhi("tag", folder, tmp_path / "missing.txt", "-o", out)
+    err = proc.stderr.decode("utf-8")
     assert proc.returncode == 1
-    assert "empty.txt: file is empty" in proc.stderr and "1 failed" in proc.stderr
-    rows = [json.loads(l) for l in out.read_text(encoding="utf-8").splitlines()]
-    assert rows and {r["doc"] for r in rows} == {"good.txt"}
+    assert "b_empty.txt: file is empty" in err
+    assert "c_binary.txt: looks binary" in err
+    assert "d_scanned.pdf: the PDF has no text layer" in err
+    assert "missing.txt: no such file or directory" in err
+    last = err.strip().splitlines()[-1]
+    assert "tagged 2 reports" in last and "4 failed" in last
+    docs = [r["doc"] for r in read_jsonl(out)]
+    assert sorted(set(docs)) == [str(folder / "a_good.txt"), str(folder / "e_good.docx")]
+
+
+def test_files_directories_globs_and_stdin_are_all_inputs(tmp_path, short_texts):
+    seed_texts = short_texts
+    (tmp_path / "sub" / "deeper").mkdir(parents=True)
+    (tmp_path / "sub" / "deeper" / "x.txt").write_text(seed_texts[SEED], encoding="utf-8")
+    (tmp_path / "sub" / "notes.md").write_text("not a report", encoding="utf-8")
+    (tmp_path / "sub" / ".hidden.txt").write_text(seed_texts[SEED], encoding="utf-8")
+    (tmp_path / "y.txt").write_text(seed_texts[SEED], encoding="utf-8")
+    (tmp_path / "z.html").write_text("<p>全面推行行政执法公示制度。</p>", encoding="utf-8")
+    sources, failures = expand_inputs([str(tmp_path / "sub"), str(tmp_path / "*.txt"), str(tmp_path / "y.txt"),
+                                       str(tmp_path / "*.nothing"), "-"])
+    assert [s.doc for s in sources] == [str(tmp_path / "sub" / "deeper" / "x.txt"), str(tmp_path / "y.txt"), "<stdin>"]
+    assert [f.reason for f in failures] == [f"{tmp_path / '*.nothing'}: no files match this pattern"]
+
+    proc = fazhi("tag", "-", stdin=seed_texts[SEED].encode("gb18030"), check_rc=0)
+    rows = [json.loads(l) for l in proc.stdout.decode("utf-8").splitlines()]
+    assert {r["doc"] for r in rows} == {"<stdin>"} and len(rows) == len(segment(seed_texts[SEED]))
+    assert json.loads(proc.stderr.decode("utf-8").splitlines()[0])["doc"] == "<stdin>"  # the summary, on stderr
+
+
+def test_csv_output_has_the_same_rows_as_json_lines(tmp_path, short_texts, model):
+    seed_texts = short_texts
+    report = tmp_path / "r.txt"
+    report.write_text(seed_texts[SEED], encoding="utf-8")
+    fazhi("tag", report, "-o", tmp_path / "u.csv", "--no-units", check_rc=0)
+    assert not (tmp_path / "u.csv").exists()  # --no-units writes no unit file
+    fazhi("tag", report, "-o", tmp_path / "u.csv", check_rc=0)
+    fazhi("tag", report, "-o", tmp_path / "u.jsonl", check_rc=0)
+    raw = (tmp_path / "u.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # so that spreadsheet programs read the Chinese text as UTF-8
+    rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines(keepends=True)))
+    labels = list(model.labels)
+    assert list(rows[0]) == UNIT_KEYS[:7] + [f"scores.{l}" for l in labels] + ["problem", "problem_score"]
+    expected = read_jsonl(tmp_path / "u.jsonl")
+    assert len(rows) == len(expected)
+    for row, exp in zip(rows, expected):
+        assert row["text"] == exp["text"] and row["heading"] == exp["heading"] and row["category"] == exp["category"]
+        assert int(row["start"]) == exp["start"] and (row["problem"] == "true") == exp["problem"]
+        assert {l: float(row[f"scores.{l}"]) for l in labels} == exp["scores"]
+
+
+def test_markdown_summary_lists_counts_problems_and_missing_areas(tmp_path, short_texts, model):
+    seed_texts = short_texts
+    report = tmp_path / "r.txt"
+    report.write_text(seed_texts[SEED], encoding="utf-8")
+    partial = tmp_path / "only_enforcement.txt"
+    partial.write_text("一、行政执法\n全面推行行政执法公示制度。\n二、存在的问题\n行政执法人员力量不足，执法水平有待提高。\n", encoding="utf-8")
+    proc = fazhi("tag", report, partial, "--summary", "md", "--summary-output", "-", "--no-units", check_rc=0)
+    md = proc.stdout.decode("utf-8")
+    assert md.count("\n# ") + md.startswith("# ") == 2
+    assert f"# {report}" in md and "| enforcement | 行政执法 |" in md and "## Problem statements" in md
+    expected = tag_text(str(partial), partial.read_text(encoding="utf-8"), model).summary
+    section = md[md.index(f"# {partial}"):]
+    for area in expected["areas_not_mentioned"]:
+        assert area in section.split("**Areas never mentioned:**")[1].splitlines()[0]
+    for p in expected["problems"]:
+        assert f"**{p['category']}**: {p['text']}" in section
+
+
+def test_progress_bar_only_when_asked_or_on_a_terminal(tmp_path, short_texts):
+    seed_texts = short_texts
+    report = tmp_path / "r.txt"
+    report.write_text(seed_texts[SEED], encoding="utf-8")
+    quiet = fazhi("tag", report, "-o", tmp_path / "a.jsonl", "--summary-output", tmp_path / "s.jsonl", check_rc=0)
+    assert quiet.stderr.decode("utf-8").count("\n") == 1 and b"\r" not in quiet.stderr  # only the final line
+    loud = fazhi("tag", report, "-o", tmp_path / "b.jsonl", "--summary-output", tmp_path / "t.jsonl", "--progress", check_rc=0)
+    err = loud.stderr.decode("utf-8")
+    assert "report" in err and "sentences/s" in err and "1/1" in err
+
+
+# --- atomic output and --resume ------------------------------------------------------------------
+def _copies(folder: Path, seed_texts, n: int) -> list[str]:
+    folder.mkdir()
+    names = sorted(seed_texts)
+    for i in range(n):
+        name = names[i % len(names)]
+        (folder / f"{i:03d}_{name}").write_text(seed_texts[name], encoding="utf-8")
+    return [str(folder)]
+
+
+class InterruptAfter:
+    """The real model, interrupted (as by Ctrl-C) once it has classified more than n sentences."""
+
+    def __init__(self, model, n):
+        self.model, self.n, self.seen = model, n, 0
+        self.name, self.labels, self.threshold, self.max_chars = model.name, model.labels, model.threshold, model.max_chars
+
+    def predict(self, texts):
+        self.seen += len(texts)
+        if self.seen > self.n:
+            raise KeyboardInterrupt
+        return self.model.predict(texts)
+
+
+def test_interrupted_run_resumes_with_nothing_lost_or_repeated(tmp_path, short_texts, model):
+    inputs = _copies(tmp_path / "in", short_texts, 7)
+    clean_u, clean_s = tmp_path / "clean.jsonl", tmp_path / "clean.md"
+    run_tag(inputs, model, units_output=str(clean_u), summary_output=str(clean_s), summary_format="md")
+
+    out_u, out_s = tmp_path / "out.jsonl", tmp_path / "out.md"
+    first_three = sum(len(segment(p.read_text(encoding="utf-8"))) for p in sorted((tmp_path / "in").iterdir())[:3])
+    with pytest.raises(TagInterrupted) as info:  # Ctrl-C while the fourth report is being classified
+        run_tag(inputs, InterruptAfter(model, first_three), units_output=str(out_u), summary_output=str(out_s), summary_format="md")
+    assert info.value.result.reports == 3
+    assert not out_u.exists() and not out_s.exists()  # nothing half-written under the final names
+    partial = Path(str(out_u) + ".partial")
+    assert len({r["doc"] for r in read_jsonl(partial)}) == 3
+    with open(partial, "a", encoding="utf-8") as f:
+        f.write('{"doc": "torn line of a report that was being writ')  # a crash mid-write
+
+    result = run_tag(inputs, model, units_output=str(out_u), summary_output=str(out_s), summary_format="md", resume=True)
+    assert (result.skipped, result.reports) == (3, 4)
+    assert out_u.read_bytes() == clean_u.read_bytes()
+    assert out_s.read_bytes() == clean_s.read_bytes()
+    assert not partial.exists() and not Path(str(out_u) + ".progress").exists()
+
+
+def test_killed_command_resumes_to_the_same_output_as_an_uninterrupted_run(tmp_path, short_texts):
+    """SIGKILL (no clean-up at all, as in a crash) while the command waits on its fourth report, then --resume."""
+    inputs = [str(tmp_path / "in" / f) for f in sorted(os.listdir(_copies(tmp_path / "in", short_texts, 7)[0]))]
+    fazhi("tag", *inputs, "-o", tmp_path / "clean.csv", "--summary-output", tmp_path / "clean.sum", check_rc=0)
+
+    # The fourth input becomes a named pipe that nobody writes: the run finishes three reports and waits.
+    stalled = Path(inputs[3])
+    content = stalled.read_bytes()
+    stalled.unlink()
+    os.mkfifo(stalled)
+    out, summary = tmp_path / "out.csv", tmp_path / "out.sum"
+    progress = Path(str(out) + ".progress")
+    proc = subprocess.Popen([sys.executable, "-m", "fazhi", "tag", *inputs, "-o", str(out), "--summary-output", str(summary)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not (progress.exists() and progress.read_text(encoding="utf-8").count("\n") >= 4):  # header + 3 reports
+        assert proc.poll() is None and time.monotonic() < deadline, "the run stopped before its fourth report"
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not out.exists() and not summary.exists()
+    stalled.unlink()
+    stalled.write_bytes(content)
+
+    proc = fazhi("tag", *inputs, "-o", out, "--summary-output", summary, "--resume", check_rc=0)
+    assert "tagged 4 reports" in proc.stderr.decode("utf-8") and "3 already done" in proc.stderr.decode("utf-8")
+    assert out.read_bytes() == (tmp_path / "clean.csv").read_bytes()
+    assert summary.read_bytes() == (tmp_path / "clean.sum").read_bytes()
+
+
+def test_resume_after_a_finished_run_tags_only_new_reports(tmp_path, short_texts):
+    seed_texts = short_texts
+    folder = tmp_path / "in"
+    folder.mkdir()
+    names = sorted(seed_texts)
+    for name in names[:2]:
+        (folder / name).write_text(seed_texts[name], encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    fazhi("tag", folder, "-o", out, "--summary-output", tmp_path / "s.jsonl", check_rc=0)
+    before = out.read_bytes()
+    (folder / names[2]).write_text(seed_texts[names[2]], encoding="utf-8")
+    proc = fazhi("tag", folder, "-o", out, "--summary-output", tmp_path / "s.jsonl", "--resume", check_rc=0)
+    assert "tagged 1 report" in proc.stderr.decode("utf-8") and "2 already done" in proc.stderr.decode("utf-8")
+    after = out.read_bytes()
+    assert after.startswith(before)
+    docs = [r["doc"] for r in read_jsonl(out)]
+    assert sorted(set(docs)) == sorted(str(folder / n) for n in names[:3])
+    assert len(docs) == sum(len(segment(seed_texts[n])) for n in names[:3])
+    assert [s["doc"] for s in read_jsonl(tmp_path / "s.jsonl")] == [str(folder / n) for n in names[:3]]
+
+
+def test_resume_refuses_an_output_in_another_format(tmp_path, short_texts):
+    seed_texts = short_texts
+    report = tmp_path / "r.txt"
+    report.write_text(seed_texts[SEED], encoding="utf-8")
+    out = tmp_path / "out.dat"
+    fazhi("tag", report, "-o", out, "--format", "jsonl", check_rc=0)
+    proc = fazhi("tag", report, "-o", out, "--format", "csv", "--resume")
+    assert proc.returncode == 2
+    assert "holds jsonl units, but this run writes csv" in proc.stderr.decode("utf-8")
+    assert fazhi("tag", report, "--resume").returncode == 2  # stdout cannot be resumed

@@ -1,0 +1,370 @@
+"""Writing `fazhi tag` results: formats, atomic output files and resumable runs.
+
+Formats
+- per-sentence units as JSON Lines (one object per unit) or CSV (one column
+  per field; ``scores`` becomes one ``scores.<label>`` column per label);
+- per-report summaries as JSON Lines (one object per report) or Markdown.
+
+Files
+A file output is written to ``PATH.partial`` and renamed onto ``PATH`` only
+when the run completes, so ``PATH`` is never half-written. After each report
+the partial files are flushed to disk and a line naming the report and the
+partial files' sizes is appended to ``PATH.progress`` (``PATH`` being the
+units output, else the summary output). An interrupted run therefore leaves
+complete reports plus at most one torn report; ``--resume`` cuts the partial
+files back to the last recorded sizes and skips the recorded reports. Resuming
+after a run that finished reads the report names from ``PATH`` itself and
+appends to a copy of it. Standard output and other non-regular files (a pipe,
+/dev/null) are written straight through and cannot be resumed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Iterable
+
+from fazhi.aggregate import summary_markdown
+
+__all__ = [
+    "UNIT_FIELDS",
+    "UNIT_FORMATS",
+    "SUMMARY_FORMATS",
+    "ResumeError",
+    "Target",
+    "TagOutputs",
+    "csv_header",
+    "format_units",
+    "format_summary",
+]
+
+UNIT_FIELDS: tuple[str, ...] = ("doc", "index", "start", "end", "heading", "text", "category", "scores", "problem", "problem_score")
+UNIT_FORMATS = ("jsonl", "csv")
+SUMMARY_FORMATS = ("json", "md")
+PARTIAL_SUFFIX = ".partial"
+PROGRESS_SUFFIX = ".progress"
+_PROGRESS_VERSION = 1
+
+
+class ResumeError(ValueError):
+    """The earlier run's files cannot be continued with these settings."""
+
+
+# --- formatting -------------------------------------------------------------
+def csv_header(labels: Iterable[str]) -> list[str]:
+    cols: list[str] = []
+    for f in UNIT_FIELDS:
+        cols.extend(f"scores.{label}" for label in labels) if f == "scores" else cols.append(f)
+    return cols
+
+
+def _csv_line(values: list) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(values)
+    return buf.getvalue()
+
+
+def format_units(rows: list[dict], fmt: str, labels: Iterable[str]) -> str:
+    """The text for a report's unit rows in fmt ('jsonl' or 'csv', no header)."""
+    if fmt == "jsonl":
+        return "".join(json.dumps({k: row[k] for k in UNIT_FIELDS}, ensure_ascii=False) + "\n" for row in rows)
+    if fmt == "csv":
+        labels = list(labels)
+        out = []
+        for row in rows:
+            values: list = []
+            for f in UNIT_FIELDS:
+                if f == "scores":
+                    values.extend(row["scores"][label] for label in labels)
+                elif f == "problem":
+                    values.append("true" if row[f] else "false")
+                else:
+                    values.append(row[f])
+            out.append(_csv_line(values))
+        return "".join(out)
+    raise ValueError(f"expected a unit format among {', '.join(UNIT_FORMATS)}, found {fmt!r}")
+
+
+def format_summary(summary: dict, fmt: str) -> str:
+    """The text for one report summary in fmt ('json': one line; 'md': a Markdown section)."""
+    if fmt == "json":
+        return json.dumps(summary, ensure_ascii=False) + "\n"
+    if fmt == "md":
+        return summary_markdown(summary) + "\n"
+    raise ValueError(f"expected a summary format among {', '.join(SUMMARY_FORMATS)}, found {fmt!r}")
+
+
+# --- reading finished outputs back (for --resume) ---------------------------
+_MD_DOC = re.compile(r"^# (.+)$")
+
+
+def _docs_in(path: Path, kind: str, fmt: str) -> list[str]:
+    """Report names found in a finished output file, in order of first appearance."""
+    seen: dict[str, None] = {}
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        if kind == "units" and fmt == "csv":
+            reader = csv.reader(f)
+            header = next(reader, None)
+            if header is None:
+                return []
+            if not header or header[0] != "doc":
+                raise ResumeError(f"{path}: expected a CSV file of fazhi tag units (first column 'doc'), found {header[:3]}")
+            for row in reader:
+                if row:
+                    seen.setdefault(row[0], None)
+        elif fmt in ("jsonl", "json"):
+            for n, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    seen.setdefault(json.loads(line)["doc"], None)
+                except (json.JSONDecodeError, KeyError, TypeError):
+                    raise ResumeError(f"{path}:{n}: expected a JSON object with 'doc' per line (is the file in another format?)") from None
+        else:  # Markdown summaries: each report's section starts with "# doc"
+            for line in f:
+                m = _MD_DOC.match(line.rstrip("\n"))
+                if m:
+                    seen.setdefault(m.group(1), None)
+    return list(seen)
+
+
+# --- output targets -----------------------------------------------------------
+@dataclass
+class Target:
+    """One output: a regular file (atomic, resumable) or a stream (written straight through)."""
+
+    kind: str  # "units" or "summary"
+    fmt: str
+    path: Path | None = None
+    stream: IO[str] | None = None
+    header: str = ""  # written once at the top of a fresh file (the CSV header)
+    _file: IO[str] | None = field(default=None, repr=False)
+    _owns_stream: bool = field(default=False, repr=False)
+
+    @classmethod
+    def open(cls, kind: str, fmt: str, dest: str | None, default: IO[str] | None, header: str = "") -> "Target | None":
+        """dest None → default stream (or nothing); '-' → stdout; a non-regular file → a stream; else a file."""
+        if dest is None:
+            return cls(kind, fmt, stream=default, header=header) if default is not None else None
+        if dest == "-":
+            return cls(kind, fmt, stream=sys.stdout, header=header)
+        p = Path(dest)
+        if p.exists() and not p.is_file():
+            if p.is_dir():
+                raise ValueError(f"expected an output file, found a directory: {p}")
+            return cls(kind, fmt, stream=open(p, "w", encoding="utf-8"), header=header, _owns_stream=True)
+        if not p.parent.is_dir():
+            raise FileNotFoundError(f"the folder for output {p} does not exist")
+        return cls(kind, fmt, path=p, header=header)
+
+    @property
+    def is_file(self) -> bool:
+        return self.path is not None
+
+    @property
+    def partial(self) -> Path:
+        assert self.path is not None
+        return self.path.with_name(self.path.name + PARTIAL_SUFFIX)
+
+    def size(self) -> int:
+        assert self._file is not None
+        self._file.flush()
+        return self._file.buffer.tell() if hasattr(self._file, "buffer") else self._file.tell()
+
+    def write(self, text: str) -> None:
+        f = self._file if self._file is not None else self.stream
+        assert f is not None
+        f.write(text)
+
+    def sync(self) -> None:
+        if self._file is not None:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+        elif self.stream is not None:
+            self.stream.flush()
+
+
+class TagOutputs:
+    """The outputs of one `fazhi tag` run, with per-report commits and resume.
+
+    Use: ``outs = TagOutputs(units, summaries, resume)``; ``outs.done`` holds the
+    reports an earlier run finished; ``outs.commit(doc, units_text, summary_text)``
+    after each report; ``outs.finish()`` at the end (renames the files into
+    place); ``outs.close()`` on interruption (keeps what is committed).
+    """
+
+    def __init__(self, units: Target | None, summary: Target | None, resume: bool = False) -> None:
+        self.targets = [t for t in (units, summary) if t is not None]
+        self.files = [t for t in self.targets if t.is_file]
+        self.done: set[str] = set()
+        self.progress_path: Path | None = None
+        self._progress: IO[str] | None = None
+        if resume and not self.files:
+            raise ResumeError("--resume needs an output file (--output FILE or --summary-output FILE) to continue")
+        for t in self.targets:
+            if t.stream is not None and t.header:
+                t.stream.write(t.header)
+        if not self.files:
+            return
+        primary = self.files[0].path
+        assert primary is not None
+        self.progress_path = primary.with_name(primary.name + PROGRESS_SUFFIX)
+        if resume and self.progress_path.exists():
+            self._resume_unfinished()
+        elif resume and any(t.path.exists() for t in self.files):  # type: ignore[union-attr]
+            self._resume_finished()
+        else:
+            self._start_fresh()
+
+    # -- starting ----------------------------------------------------------
+    def _layout(self) -> dict:
+        return {t.kind: {"path": str(t.path), "format": t.fmt} for t in self.files}
+
+    def _open_progress(self, mode: str) -> None:
+        assert self.progress_path is not None
+        self._progress = open(self.progress_path, mode, encoding="utf-8")
+
+    def _record(self, entry: dict) -> None:
+        assert self._progress is not None
+        self._progress.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        self._progress.flush()
+        os.fsync(self._progress.fileno())
+
+    def _sizes(self) -> dict[str, int]:
+        return {t.kind: t.size() for t in self.files}
+
+    def _start_fresh(self) -> None:
+        for t in self.files:
+            t._file = open(t.partial, "w", encoding="utf-8", newline="")
+            if t.header:
+                t.write(("\ufeff" if t.fmt == "csv" else "") + t.header)
+            t.sync()
+        self._open_progress("w")
+        self._record({"fazhi_tag_progress": _PROGRESS_VERSION, "outputs": self._layout(), "sizes": self._sizes()})
+
+    def _resume_unfinished(self) -> None:
+        assert self.progress_path is not None
+        entries = []
+        with open(self.progress_path, encoding="utf-8") as f:
+            for line in f:
+                try:
+                    entries.append(json.loads(line))
+                except json.JSONDecodeError:
+                    break  # a torn last line: the report it names was not committed
+        if not entries or entries[0].get("fazhi_tag_progress") != _PROGRESS_VERSION:
+            raise ResumeError(f"{self.progress_path}: not a fazhi tag progress file; remove it to start over")
+        layout = entries[0].get("outputs", {})
+        if layout != self._layout():
+            raise ResumeError(
+                f"{self.progress_path}: the unfinished run wrote {layout}; resume with the same --output, "
+                f"--summary-output, --format and --summary, or run without --resume to start over"
+            )
+        sizes = entries[-1]["sizes"]
+        for t in self.files:
+            if not t.partial.exists() and t.path.exists():  # type: ignore[union-attr]
+                os.replace(t.path, t.partial)  # type: ignore[arg-type]  # the run stopped between its final renames
+            if not t.partial.exists():
+                raise ResumeError(f"{t.partial}: missing, cannot resume; run without --resume to start over")
+            with open(t.partial, "r+b") as f:
+                f.truncate(sizes[t.kind])
+            t._file = open(t.partial, "a", encoding="utf-8", newline="")
+        self.done = {e["doc"] for e in entries[1:] if "doc" in e}
+        # Rewrite the progress file without any torn tail.
+        self._open_progress("w")
+        for e in entries:
+            self._record(e)
+
+    def _resume_finished(self) -> None:
+        docs: list[str] | None = None
+        for t in self.files:
+            assert t.path is not None
+            if t.path.exists():
+                self._check_format(t)
+                found = _docs_in(t.path, t.kind, t.fmt)
+                # A report found in any output is not tagged again: nothing repeats.
+                docs = found if docs is None else docs + [d for d in found if d not in set(docs)]
+                shutil.copyfile(t.path, t.partial)
+                t._file = open(t.partial, "a", encoding="utf-8", newline="")
+            else:
+                t._file = open(t.partial, "w", encoding="utf-8", newline="")
+                if t.header:
+                    t.write(("\ufeff" if t.fmt == "csv" else "") + t.header)
+        self._open_progress("w")
+        self._record({"fazhi_tag_progress": _PROGRESS_VERSION, "outputs": self._layout(), "sizes": self._sizes()})
+        for d in docs or []:
+            self._record({"doc": d, "sizes": self._sizes()})
+        self.done = set(docs or [])
+
+    @staticmethod
+    def _check_format(t: Target) -> None:
+        assert t.path is not None
+        with open(t.path, encoding="utf-8-sig") as f:
+            head = f.read(4096)
+        if not head.strip():
+            return
+        if t.kind == "units":
+            found = "jsonl" if head.lstrip().startswith("{") else "csv"
+            if found == "csv" and t.header and head.splitlines()[0] != t.header.rstrip("\n"):
+                raise ResumeError(f"{t.path}: its CSV columns differ from this run's ({t.header.strip()[:60]}…); cannot resume")
+        else:
+            found = "json" if head.lstrip().startswith("{") else "md"
+        if found != t.fmt:
+            raise ResumeError(f"{t.path}: holds {found} {t.kind}, but this run writes {t.fmt}; resume with the same format")
+
+    # -- running -----------------------------------------------------------
+    def commit(self, doc: str, units_text: str | None, summary_text: str | None) -> None:
+        """Write one finished report to every output and record it as done."""
+        for t in self.targets:
+            text = units_text if t.kind == "units" else summary_text
+            if text:
+                t.write(text)
+            t.sync()
+        if self._progress is not None:
+            self._record({"doc": doc, "sizes": self._sizes()})
+        self.done.add(doc)
+
+    def finish(self) -> None:
+        """Move the finished files into place (atomic renames) and drop the progress file."""
+        for t in self.targets:
+            t.sync()
+        for t in self.files:
+            assert t._file is not None and t.path is not None
+            t._file.close()
+            t._file = None
+            os.replace(t.partial, t.path)
+        if self._progress is not None:
+            self._progress.close()
+            self._progress = None
+            assert self.progress_path is not None
+            self.progress_path.unlink(missing_ok=True)
+        self._close_streams()
+
+    def close(self) -> None:
+        """Stop without finishing: committed reports stay in the partial files for --resume."""
+        for t in self.files:
+            if t._file is not None:
+                t._file.close()
+                t._file = None
+        if self._progress is not None:
+            self._progress.close()
+            self._progress = None
+        for t in self.targets:
+            if t.stream is not None:
+                try:
+                    t.stream.flush()
+                except (BrokenPipeError, ValueError):
+                    pass
+        self._close_streams()
+
+    def _close_streams(self) -> None:
+        for t in self.targets:
+            if t._owns_stream and t.stream is not None:
+                t.stream.close()
+                t.stream = None
