@@ -1,0 +1,471 @@
+"""`fazhi serve`: the HTTP API and the page at `/`.
+
+Endpoints
+- ``POST /v1/classify`` ``{"sentences": [str, ...]}`` → ``{"model", "results": [...]}``,
+  one result per sentence in order, with the fields of ``fazhi classify`` plus
+  ``truncated``.
+- ``POST /v1/analyze`` ``{"text": str, "doc"?: str}`` → the report segmented,
+  every unit tagged with its offsets (code points into ``text``) and heading,
+  plus the per-report summary of ``fazhi tag``.
+- ``GET /healthz`` (with batching statistics); ``GET /v1/model`` (name, labels, threshold, limits, test
+  figures from evaluation.json and the model card README.md when present);
+  OpenAPI docs at ``/docs`` (served locally, no CDN).
+
+Every error has the body ``{"error": str, "error_type": str}``: 413 for a body
+over the size limit (refused from its Content-Length, or as soon as a chunked
+body passes the limit, never read whole), 422 for invalid JSON, wrong types,
+missing fields or too many sentences, 404/405 for unknown routes and methods.
+Concurrent requests share model calls through serve.batching.MicroBatcher;
+inference and segmentation run off the event loop, and by default the model
+runs in a worker process (serve.worker) so that it never holds this process's
+GIL while requests are parsed and answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import re
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from fazhi.aggregate import summarize
+from fazhi.model import Predictor, default_model_dir, load_model
+from fazhi.segment import segment
+from fazhi.serve.batching import MicroBatcher
+from fazhi.serve.inference import api_results
+from fazhi.serve.worker import ModelProcess
+
+__all__ = ["ServeSettings", "create_app", "run_server", "ApiError"]
+
+log = logging.getLogger("fazhi.serve")
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+# Text this long or shorter is segmented on the event loop; longer text in a thread.
+_INLINE_SEGMENT_CHARS = 2000
+
+
+@dataclass
+class ServeSettings:
+    """Settings of the HTTP service; each has a `fazhi serve` option."""
+
+    model: str | None = None  # model directory; None: the shipped default
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_body_bytes: int = 2 * 1024 * 1024  # 2 MiB; a long report is about 100 KB
+    max_sentences: int = 256  # per /v1/classify request
+    max_batch: int = 64  # sentences per model call (a single larger request is one call)
+    batch_wait_ms: float = 2.0  # how long the first waiting request waits for company
+    inference: str = "process"  # "process": the model in a worker process; "thread": in this process
+    # torch intra-op threads of the worker; None: one per core but one, which is
+    # left to the HTTP process (on 2 cores, 2 model threads beside a busy server
+    # stall at every parallel region: measured 25x slower single-sentence latency).
+    model_threads: int | None = None
+    log_level: str = "warning"
+    access_log: bool = False
+
+    def validate(self) -> None:
+        if self.max_body_bytes < 1024:
+            raise ValueError(f"expected --max-body-bytes of at least 1024, found {self.max_body_bytes}")
+        if self.max_sentences < 1:
+            raise ValueError(f"expected --max-sentences of at least 1, found {self.max_sentences}")
+        if self.max_batch < 1:
+            raise ValueError(f"expected --max-batch of at least 1, found {self.max_batch}")
+        if not 0 <= self.batch_wait_ms <= 1000:
+            raise ValueError(f"expected --batch-wait-ms between 0 and 1000, found {self.batch_wait_ms}")
+        if self.model_threads is not None and self.model_threads < 1:
+            raise ValueError(f"expected --model-threads of at least 1, found {self.model_threads}")
+        if self.inference not in ("process", "thread"):
+            raise ValueError(f"expected --inference 'process' or 'thread', found {self.inference!r}")
+        if not 0 <= self.port <= 65535:
+            raise ValueError(f"expected a port between 0 and 65535, found {self.port}")
+
+
+# --- errors -----------------------------------------------------------------------
+class ApiError(Exception):
+    def __init__(self, status: int, error_type: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error_type = error_type
+        self.message = message
+
+
+def error_body(message: str, error_type: str) -> dict:
+    return {"error": message, "error_type": error_type}
+
+
+def _error_response(status: int, message: str, error_type: str, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse(error_body(message, error_type), status_code=status, headers=headers)
+
+
+_STATUS_TYPES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+}
+
+
+# --- size limit -----------------------------------------------------------------------
+class BodySizeLimit:
+    """ASGI middleware: refuse a request body over max_bytes with 413 without reading it whole.
+
+    A declared Content-Length over the limit is refused before any of the body
+    is read; a chunked body is read only until it passes the limit.
+    """
+
+    def __init__(self, app, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def _refuse(self, send, message: str, status: int = 413, error_type: str = "payload_too_large") -> None:
+        body = json.dumps(error_body(message, error_type), ensure_ascii=False).encode("utf-8")
+        await send({
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), (b"connection", b"close")],
+        })
+        await send({"type": "http.response.body", "body": body})
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = None
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    await self._refuse(send, "invalid Content-Length header", 400, "bad_request")
+                    return
+                break
+        limit = self.max_bytes
+        if declared is not None:
+            if declared > limit:
+                await self._refuse(send, f"request body too large: {declared} bytes, the limit is {limit} bytes")
+                return
+            await self.app(scope, receive, send)
+            return
+        # No Content-Length (chunked): read up to the limit, then replay to the app.
+        messages = []
+        total = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                messages.append(message)
+                break
+            total += len(message.get("body", b""))
+            if total > limit:
+                await self._refuse(send, f"request body too large: more than {limit} bytes, the limit is {limit} bytes")
+                return
+            messages.append(message)
+            if not message.get("more_body", False):
+                break
+
+        async def replay():
+            if messages:
+                return messages.pop(0)
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+# --- request and response shapes (for validation and the OpenAPI docs) ---------------------
+class ClassifyRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"sentences": ["全面推行行政执法公示制度。", "行政复议案件办理质量有待提高。"]}]})
+    sentences: list[StrictStr] = Field(description="sentences to classify, at most the per-request limit (default 256)")
+
+
+class AnalyzeRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"text": "一、主要工作\n全面推行行政执法公示制度。\n二、存在的问题\n行政复议案件办理质量有待提高。"}]})
+    text: StrictStr = Field(description="the whole report text")
+    doc: StrictStr = Field(default="report", description="the report's name, used in the summary")
+
+
+class SentenceResult(BaseModel):
+    text: str
+    category: str
+    scores: dict[str, float]
+    problem: bool
+    problem_score: float
+    truncated: bool = Field(description="true when the sentence is longer than the model reads (model max_chars)")
+
+
+class ClassifyResponse(BaseModel):
+    model: str
+    results: list[SentenceResult]
+
+
+class UnitResult(SentenceResult):
+    index: int
+    start: int = Field(description="offset of the unit's first character in text (Unicode code points)")
+    end: int
+    heading: str
+    is_heading: bool
+
+
+class AnalyzeResponse(BaseModel):
+    model: str
+    doc: str
+    units: list[UnitResult]
+    summary: dict[str, Any]
+
+
+ERROR_RESPONSES = {
+    413: {"description": "Request body over the size limit", "content": {"application/json": {"example": error_body("request body too large: 3000000 bytes, the limit is 2097152 bytes", "payload_too_large")}}},
+    422: {"description": "Invalid JSON, wrong types, missing fields, or too many sentences", "content": {"application/json": {"example": error_body("missing field 'sentences'", "validation_error")}}},
+}
+
+
+# --- the model card ---------------------------------------------------------------------
+def _condensed_evaluation(data: dict) -> dict:
+    out = {}
+    for part, figures in data.items():
+        if not isinstance(figures, dict):
+            continue
+        entry = {k: figures[k] for k in ("n", "accuracy", "macro_f1") if k in figures}
+        if isinstance(figures.get("per_class"), dict):
+            entry["per_class_f1"] = {c: v.get("f1") for c, v in figures["per_class"].items() if isinstance(v, dict)}
+        if isinstance(figures.get("problem"), dict):
+            entry["problem"] = {k: v for k, v in figures["problem"].items() if not isinstance(v, (dict, list))}
+        out[part] = entry
+    return out
+
+
+def model_info(model: Predictor, directory: Path) -> dict:
+    info: dict[str, Any] = {
+        "name": model.name,
+        "labels": list(model.labels),
+        "threshold": model.threshold,
+        "max_chars": model.max_chars,
+        "path": str(directory),
+        "test": None,
+        "model_card": None,
+    }
+    evaluation = directory / "evaluation.json"
+    if evaluation.is_file():
+        try:
+            info["test"] = _condensed_evaluation(json.loads(evaluation.read_text(encoding="utf-8")))
+        except (ValueError, OSError) as exc:
+            log.warning("cannot read %s: %s", evaluation, exc)
+    card = directory / "README.md"
+    if card.is_file():
+        info["model_card"] = card.read_text(encoding="utf-8", errors="replace")
+    return info
+
+
+# --- request parsing --------------------------------------------------------------------
+# The body is parsed here rather than by FastAPI so that every malformed body
+# (bad UTF-8, deep nesting, any Content-Type) gets the same 422 answer.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _request_body(model: type[BaseModel]) -> dict:
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": model.model_json_schema()}}}}
+
+
+def _describe_errors(errors: list[dict]) -> str:
+    parts = []
+    for err in errors:
+        kind = err.get("type", "")
+        where = ".".join(str(x) for x in err.get("loc", ())) or "body"
+        if kind == "missing":
+            parts.append(f"missing field '{where}'")
+        elif where == "body" or not err.get("loc"):
+            got = err.get("input")
+            parts.append(f"expected a JSON object, found {_json_kind(got)}")
+        else:
+            got = err.get("input")
+            shown = f" (found {_json_kind(got)})" if kind.endswith("_type") else ""
+            parts.append(f"{where}: {err.get('msg', 'invalid value')}{shown}")
+    return "; ".join(parts) or "invalid request"
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "an array", dict: "an object"}.get(type(value), type(value).__name__)
+
+
+def _find_surrogate(value: Any, where: str) -> str | None:
+    if isinstance(value, str):
+        return where if _SURROGATE.search(value) else None
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            found = _find_surrogate(v, f"{where}.{i}")
+            if found:
+                return found
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found = _find_surrogate(v, f"{where}.{k}" if where else str(k))
+            if found:
+                return found
+    return None
+
+
+async def _parse(request: Request, model: type[BaseModel]) -> Any:
+    raw = (await request.body()).removeprefix(b"\xef\xbb\xbf")
+    if not raw.strip():
+        raise ApiError(422, "validation_error", "the request body is empty: expected a JSON object")
+    try:
+        data = json.loads(raw)
+    except UnicodeDecodeError:
+        raise ApiError(422, "invalid_json", "the body is not valid JSON: it is not UTF-8 encoded") from None
+    except json.JSONDecodeError as exc:
+        raise ApiError(422, "invalid_json", f"the body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise ApiError(422, "invalid_json", "the body is not acceptable JSON: nested too deeply") from None
+    except ValueError as exc:
+        raise ApiError(422, "invalid_json", f"the body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ApiError(422, "validation_error", f"expected a JSON object, found {_json_kind(data)}")
+    try:
+        body = model.model_validate(data)
+    except ValidationError as exc:
+        raise ApiError(422, "validation_error", _describe_errors(exc.errors())) from None
+    where = _find_surrogate(body.model_dump(), "")
+    if where:
+        raise ApiError(422, "invalid_text", f"{where}: contains an unpaired UTF-16 surrogate, which is not valid Unicode text")
+    return body
+
+
+# --- the app ----------------------------------------------------------------------------
+def _json(content: Any, status: int = 200) -> Response:
+    return Response(json.dumps(content, ensure_ascii=False, separators=(",", ":")), status_code=status, media_type="application/json")
+
+
+def create_app(settings: ServeSettings | None = None, model: Predictor | None = None) -> FastAPI:
+    """The FastAPI app; loads the model from settings.model unless one is given."""
+    from fastapi_offline import FastAPIOffline
+
+    settings = settings or ServeSettings()
+    settings.validate()
+    directory = Path(settings.model) if settings.model else default_model_dir()
+    worker: ModelProcess | None = None
+    if model is None:
+        if settings.inference == "process":
+            if not (directory / "config.json").is_file():
+                raise FileNotFoundError(f"expected a model directory containing config.json, found none at {directory}")
+            threads = settings.model_threads or max(1, (os.cpu_count() or 2) - 1)
+            model = worker = ModelProcess(directory, threads=threads)
+        else:
+            model = load_model(directory)
+    info = model_info(model, directory)
+    batcher = MicroBatcher(lambda texts: api_results(model, texts), max_batch=settings.max_batch, wait_ms=settings.batch_wait_ms)
+    page = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await batcher.start()
+        try:
+            yield
+        finally:
+            await batcher.stop()
+            if worker is not None:
+                worker.close()
+
+    app = FastAPIOffline(
+        title="fazhi",
+        version="1",
+        description="Tags sentences of Chinese rule-of-law government annual reports (法治政府建设年度报告) "
+        "with a category (decision, enforcement, dispute, disclosure, supervision, other) and a problem flag. "
+        "Every error answers {\"error\": str, \"error_type\": str}.",
+        lifespan=lifespan,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.batcher = batcher
+    app.state.model = model
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError):
+        return _error_response(exc.status, exc.message, exc.error_type)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError):
+        # Bodies are parsed by _parse; this covers query and path parameters.
+        return _error_response(422, _describe_errors(list(exc.errors())), "validation_error")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException):
+        message = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail, ensure_ascii=False)
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"no such endpoint: {request.url.path}"
+        elif exc.status_code == 405:
+            message = f"method {request.method} is not allowed on {request.url.path}"
+        return _error_response(exc.status_code, message, _STATUS_TYPES.get(exc.status_code, "http_error"), getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _internal_error(request: Request, exc: Exception):
+        log.exception("internal error on %s %s", request.method, request.url.path)
+        return _error_response(500, f"internal error ({exc.__class__.__name__})", "internal_error")
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def index() -> HTMLResponse:
+        return HTMLResponse(page)
+
+    @app.get("/healthz", summary="Liveness and batching statistics")
+    async def healthz() -> dict:
+        out = {"status": "ok", "model": model.name, "inference": "process" if worker else "thread", "batching": batcher.stats.as_dict()}
+        if worker is not None:
+            out["worker_restarts"] = worker.restarts
+        return out
+
+    @app.get("/v1/model", summary="The model: name, labels, threshold, limits and test figures")
+    async def model_endpoint() -> Response:
+        limits = {k: v for k, v in asdict(settings).items() if k in ("max_body_bytes", "max_sentences", "max_batch", "batch_wait_ms")}
+        return _json({**info, "limits": limits})
+
+    @app.post("/v1/classify", response_model=ClassifyResponse, responses=ERROR_RESPONSES,
+              openapi_extra=_request_body(ClassifyRequest),
+              summary="Classify sentences: one result per sentence, in order")
+    async def classify(request: Request) -> Response:
+        body = await _parse(request, ClassifyRequest)
+        n = len(body.sentences)
+        if n > settings.max_sentences:
+            raise ApiError(422, "too_many_sentences",
+                           f"too many sentences: {n} given, the limit is {settings.max_sentences} per request (max_sentences); split them over several requests")
+        results = await batcher.submit(body.sentences)
+        return _json({"model": model.name, "results": results})
+
+    @app.post("/v1/analyze", response_model=AnalyzeResponse, responses=ERROR_RESPONSES,
+              openapi_extra=_request_body(AnalyzeRequest),
+              summary="Analyze a whole report: segmented, every unit tagged, and summarised")
+    async def analyze(request: Request) -> Response:
+        body = await _parse(request, AnalyzeRequest)
+        text = body.text
+        units = segment(text) if len(text) <= _INLINE_SEGMENT_CHARS else await asyncio.to_thread(segment, text)
+        results = await batcher.submit([u.text for u in units])
+        rows = [
+            {"index": u.index, "start": u.start, "end": u.end, "heading": u.heading, "is_heading": u.is_heading, **res}
+            for u, res in zip(units, results)
+        ]
+        return _json({"model": model.name, "doc": body.doc, "units": rows, "summary": summarize(body.doc, rows)})
+
+    # The body-size limit runs ahead of routing and body parsing.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def run_server(settings: ServeSettings) -> None:
+    """Serve the app with uvicorn until interrupted."""
+    import uvicorn
+
+    settings.validate()
+    app = create_app(settings)
+    print(f"fazhi serve: model {app.state.model.name} at http://{settings.host}:{settings.port}/ (docs at /docs)", flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, access_log=settings.access_log,
+                timeout_keep_alive=30)

@@ -1,0 +1,131 @@
+"""The page at / driven in headless Chromium (Debian's chromium + chromium-driver) against a real server."""
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from fazhi.model import default_model_dir, load_model
+from fazhi.tag import tag_text
+from server_process import running_server
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+pytestmark = pytest.mark.skipif(
+    not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
+    reason="needs Debian's chromium and chromium-driver (apt-get install -y chromium chromium-driver)",
+)
+
+SEED = "004_4aea94131e29c9d0.txt"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="fazhi-chromium-")
+    options = Options()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+                 f"--user-data-dir={profile}", "--window-size=1400,1000"):
+        options.add_argument(flag)
+    # An explicit driver path: Selenium Manager (which would go online) is never started.
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def server():
+    with running_server() as base:
+        yield base
+
+
+def _wait_analyzed(driver, previous: str | None = None):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, 30).until(lambda d: d.execute_script(
+        "return document.body.dataset.analyzed === 'true' && document.getElementById('status').textContent.includes('tagged')"
+        " && document.getElementById('status').textContent !== arguments[0]", previous or ""))
+
+
+def test_pasted_report_is_highlighted_by_category_with_problems_and_summary(browser, server, seed_texts):
+    from selenium.webdriver.common.by import By
+
+    text = seed_texts[SEED]
+    expected = tag_text("pasted report", text, load_model(default_model_dir()))
+    browser.get(server + "/")
+    browser.execute_script("const t = document.getElementById('report'); t.value = arguments[0];"
+                           "t.dispatchEvent(new Event('input'));", text)
+    browser.find_element(By.ID, "analyze").click()
+    _wait_analyzed(browser)
+
+    spans = browser.find_elements(By.CSS_SELECTOR, "#result .unit")
+    assert len(spans) == len(expected.units)
+    # Every unit is highlighted with its category, in order, and the page shows the report exactly.
+    got = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#result .unit')).map(s => [s.textContent, s.dataset.category, "
+        "s.classList.contains('cat-' + s.dataset.category), s.classList.contains('problem')]);")
+    assert [g[0] for g in got] == [u["text"] for u in expected.units]
+    assert [g[1] for g in got] == [u["category"] for u in expected.units]
+    assert all(g[2] for g in got)
+    assert [g[3] for g in got] == [u["problem"] for u in expected.units]
+    assert browser.find_element(By.ID, "result").get_attribute("textContent") == text
+
+    summary = expected.summary
+    assert browser.find_element(By.ID, "summary-counts").text.startswith(f"{summary['sentences']} sentence units")
+    rows = browser.execute_script("return Array.from(document.querySelectorAll('#category-table tbody tr'))"
+                                  ".map(r => [r.dataset.category, Number(r.cells[1].textContent)]);")
+    assert dict(rows) == summary["per_category"]
+    problems = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#problems li")]
+    assert len(problems) == len(summary["problems"])
+    assert all(p["text"] in li for p, li in zip(summary["problems"], problems))
+    missing = browser.find_element(By.ID, "missing-areas").text
+    assert all(a in missing for a in summary["areas_not_mentioned"]) or (not summary["areas_not_mentioned"] and "none" in missing)
+    assert browser.find_element(By.ID, "error").text == ""
+    assert "model:" in browser.find_element(By.ID, "model-name").text
+
+
+def test_dropped_gb18030_txt_file_is_decoded_and_analyzed(browser, server, seed_texts, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    name = "002_2e6ca2ac6e11755e.txt"
+    path = tmp_path / "report_gbk.txt"
+    path.write_bytes(seed_texts[name].encode("gb18030"))
+    browser.get(server + "/")
+    browser.find_element(By.ID, "file").send_keys(str(path))  # what a drop or a file choice hands the page
+    _wait_analyzed(browser)
+    assert browser.find_element(By.ID, "report").get_attribute("value") == seed_texts[name]
+    assert browser.find_element(By.ID, "result").get_attribute("textContent") == seed_texts[name]
+    n = len(tag_text(name, seed_texts[name], load_model(default_model_dir())).units)
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#result .unit")) == n
+
+
+def test_empty_input_shows_an_error_instead_of_a_request(browser, server):
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/")
+    browser.find_element(By.ID, "analyze").click()
+    assert "Paste a report" in browser.find_element(By.ID, "error").text
+    assert browser.find_elements(By.CSS_SELECTOR, "#result .unit") == []
+
+
+def test_server_error_message_is_shown_on_the_page(browser, server):
+    """A report over the server's size limit: the page shows the API's error, not a blank result."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(server + "/")
+    browser.execute_script("document.getElementById('report').value = '执法。'.repeat(250000);")
+    browser.find_element(By.ID, "analyze").click()
+    WebDriverWait(browser, 30).until(lambda d: d.find_element(By.ID, "error").text)
+    assert "payload_too_large" in browser.find_element(By.ID, "error").text

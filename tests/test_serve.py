@@ -1,0 +1,286 @@
+"""The HTTP API through FastAPI's test client and an in-process ASGI client."""
+
+import asyncio
+import json
+import threading
+
+import httpx
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from fazhi.classify import result_dicts
+from fazhi.model import default_model_dir, load_model
+from fazhi.segment import segment
+from fazhi.serve.app import ServeSettings, create_app
+from fazhi.tag import tag_text
+
+SEED = "004_4aea94131e29c9d0.txt"
+RESULT_KEYS = {"text", "category", "scores", "problem", "problem_score", "truncated"}
+SENTENCES = [
+    "全面推行行政执法公示制度、执法全过程记录制度、重大执法决定法制审核制度。",
+    "全年共办理行政复议案件35件，行政机关负责人出庭应诉率达到100%。",
+    "主动公开政府信息1200余条，及时回应社会关切。",
+    "行政执法人员力量不足，执法水平有待提高。",
+]
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model(default_model_dir())
+
+
+@pytest.fixture(scope="module")
+def client(model):
+    with TestClient(create_app(ServeSettings(), model=model)) as c:
+        yield c
+
+
+def assert_error(response, status, error_type, *words):
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error", "error_type"} and isinstance(body["error"], str)
+    assert body["error_type"] == error_type, body
+    for w in words:
+        assert w in body["error"], body
+
+
+def test_classify_returns_one_result_per_sentence_in_order_like_fazhi_classify(client, model):
+    r = client.post("/v1/classify", json={"sentences": SENTENCES})
+    assert r.status_code == 200
+    results = r.json()["results"]
+    expected = list(result_dicts(SENTENCES, model.predict(SENTENCES)))
+    assert [res["text"] for res in results] == SENTENCES
+    for got, exp in zip(results, expected):
+        assert set(got) == RESULT_KEYS and got["truncated"] is False
+        assert {k: got[k] for k in exp} == exp
+    assert r.json()["model"] == model.name
+
+
+def test_empty_list_gives_empty_results(client):
+    r = client.post("/v1/classify", json={"sentences": []})
+    assert r.status_code == 200 and r.json()["results"] == []
+
+
+def test_blank_sentences_are_other_and_keep_their_place(client):
+    r = client.post("/v1/classify", json={"sentences": ["", SENTENCES[1], "   \n\t\u3000", SENTENCES[0]]})
+    assert r.status_code == 200
+    res = r.json()["results"]
+    assert [x["text"] for x in res] == ["", SENTENCES[1], "   \n\t\u3000", SENTENCES[0]]
+    for blank in (res[0], res[2]):
+        assert blank["category"] == "other" and blank["problem"] is False and blank["scores"]["other"] == 1.0
+    assert res[1]["category"] == client.post("/v1/classify", json={"sentences": [SENTENCES[1]]}).json()["results"][0]["category"]
+
+
+def test_more_sentences_than_the_limit_is_422_naming_the_limit(client):
+    r = client.post("/v1/classify", json={"sentences": ["执法。"] * 257})
+    assert_error(r, 422, "too_many_sentences", "257", "256")
+    assert client.post("/v1/classify", json={"sentences": ["执法。"] * 256}).status_code == 200
+
+
+@pytest.mark.parametrize("body, error_type, words", [
+    (b"{not json", "invalid_json", ["not valid JSON"]),
+    (b'{"sentences": ["a"', "invalid_json", ["not valid JSON"]),
+    (b"\xff\xfe\x00garbage", "invalid_json", ["not valid JSON"]),
+    (b"[" * 50000 + b"]" * 50000, "invalid_json", ["nested too deeply"]),
+    (b"", "validation_error", ["empty"]),
+    (b"[]", "validation_error", ["expected a JSON object", "array"]),
+    (b'"sentences"', "validation_error", ["expected a JSON object", "string"]),
+    (b"{}", "validation_error", ["missing field 'sentences'"]),
+    (b'{"sentence": ["a"]}', "validation_error", ["missing field 'sentences'"]),
+    (b'{"sentences": "one sentence"}', "validation_error", ["sentences", "valid list", "string"]),
+    (b'{"sentences": null}', "validation_error", ["sentences", "null"]),
+    (b'{"sentences": ["ok", 3, null, ["x"]]}', "validation_error", ["sentences.1", "sentences.2", "sentences.3"]),
+    (b'{"sentences": ["\\ud800"]}', "invalid_text", ["sentences.0", "surrogate"]),
+])
+def test_bad_classify_bodies_are_422_saying_what_is_wrong(client, body, error_type, words):
+    r = client.post("/v1/classify", content=body, headers={"content-type": "application/json"})
+    assert_error(r, 422, error_type, *words)
+
+
+@pytest.mark.parametrize("body, words", [
+    ({}, ["missing field 'text'"]),
+    ({"text": 5}, ["text", "valid string", "number"]),
+    ({"text": ["a"]}, ["text", "array"]),
+    ({"text": "a", "doc": 1}, ["doc"]),
+])
+def test_bad_analyze_bodies_are_422(client, body, words):
+    assert_error(client.post("/v1/analyze", json=body), 422, "validation_error", *words)
+
+
+def test_body_over_the_size_limit_is_413(client):
+    big = json.dumps({"sentences": ["执法" * 1000] * 400}, ensure_ascii=False).encode("utf-8")
+    assert len(big) > 2 * 1024 * 1024
+    assert_error(client.post("/v1/classify", content=big, headers={"content-type": "application/json"}),
+                 413, "payload_too_large", "limit", str(2 * 1024 * 1024))
+
+
+def test_unknown_routes_and_methods_have_the_error_shape(client):
+    assert_error(client.get("/v1/nothing"), 404, "not_found", "/v1/nothing")
+    assert_error(client.get("/v1/classify"), 405, "method_not_allowed", "GET")
+
+
+def test_json_without_a_json_content_type_is_still_read(client):
+    r = client.post("/v1/classify", content=json.dumps({"sentences": SENTENCES[:1]}), headers={"content-type": "text/plain"})
+    assert r.status_code == 200 and len(r.json()["results"]) == 1
+
+
+class TruncatingModel:
+    """The real model behind a length limit, as a BERT with max_chars reads only the first max_chars characters."""
+
+    def __init__(self, model, max_chars):
+        self.model, self.max_chars = model, max_chars
+        self.name, self.labels, self.threshold = model.name, model.labels, model.threshold
+
+    def predict(self, texts):
+        return self.model.predict([t[: self.max_chars] for t in texts])
+
+
+def test_overlong_sentence_is_truncated_to_the_model_length_and_says_so(model):
+    limited = TruncatingModel(model, 20)
+    long_sentence = SENTENCES[0] * 3
+    with TestClient(create_app(ServeSettings(), model=limited)) as c:
+        res = c.post("/v1/classify", json={"sentences": [long_sentence, SENTENCES[2][:20]]}).json()["results"]
+    assert res[0]["truncated"] is True and res[0]["text"] == long_sentence
+    assert res[1]["truncated"] is False
+    head = next(result_dicts([long_sentence[:20]], model.predict([long_sentence[:20]])))
+    assert res[0]["scores"] == head["scores"]
+
+
+def test_default_model_with_a_length_limit_flags_longer_sentences(client, model):
+    if model.max_chars is None:
+        pytest.skip(f"the default model ({model.name}) reads sentences of any length")
+    res = client.post("/v1/classify", json={"sentences": ["执" * (model.max_chars + 1), "执" * model.max_chars]}).json()["results"]
+    assert [r["truncated"] for r in res] == [True, False]
+
+
+def test_analyze_segments_tags_and_summarises_a_report(client, model, seed_texts):
+    text = seed_texts[SEED]
+    r = client.post("/v1/analyze", json={"text": text, "doc": SEED})
+    assert r.status_code == 200
+    body = r.json()
+    units = segment(text)
+    assert len(body["units"]) == len(units)
+    for got, u in zip(body["units"], units):
+        assert (got["index"], got["start"], got["end"], got["heading"], got["is_heading"], got["text"]) == \
+               (u.index, u.start, u.end, u.heading, u.is_heading, u.text)
+        assert text[got["start"] : got["end"]] == got["text"]
+    expected = tag_text(SEED, text, model)
+    assert [(u["category"], u["problem"]) for u in body["units"]] == [(u["category"], u["problem"]) for u in expected.units]
+    assert body["summary"]["per_category"] == expected.summary["per_category"]
+    assert body["summary"]["areas_not_mentioned"] == expected.summary["areas_not_mentioned"]
+    assert [p["text"] for p in body["summary"]["problems"]] == [p["text"] for p in expected.summary["problems"]]
+
+
+def test_analyze_offsets_count_code_points_beyond_the_bmp(client):
+    text = "𠀀𠀁测试。\n行政复议案件办理质量有待提高。"
+    units = client.post("/v1/analyze", json={"text": text}).json()["units"]
+    assert [text[u["start"] : u["end"]] for u in units] == [u["text"] for u in units]
+
+
+@pytest.mark.parametrize("text", ["", "   \n\n  "])
+def test_analyze_empty_report_gives_no_units(client, text):
+    body = client.post("/v1/analyze", json={"text": text}).json()
+    assert body["units"] == [] and body["summary"]["sentences"] == 0
+    assert body["summary"]["areas_not_mentioned"] == ["decision", "enforcement", "dispute", "disclosure", "supervision"]
+
+
+def test_model_endpoint_reports_name_labels_threshold_and_test_figures(client, model):
+    info = client.get("/v1/model").json()
+    assert info["name"] == model.name and info["labels"] == list(model.labels)
+    assert info["threshold"] == model.threshold and info["max_chars"] == model.max_chars
+    assert info["limits"]["max_sentences"] == 256 and info["limits"]["max_body_bytes"] == 2 * 1024 * 1024
+    evaluation = default_model_dir() / "evaluation.json"
+    if evaluation.exists():
+        figures = json.loads(evaluation.read_text(encoding="utf-8"))
+        for part in figures:
+            assert info["test"][part]["macro_f1"] == figures[part]["macro_f1"]
+    card = default_model_dir() / "README.md"
+    assert (info["model_card"] is not None) == card.exists()
+
+
+def test_health_and_offline_docs(client):
+    assert client.get("/healthz").json()["status"] == "ok"
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "/static-offline-docs/swagger-ui-bundle.js" in docs.text
+    assert "cdn" not in docs.text.lower()
+    assert client.get("/static-offline-docs/swagger-ui-bundle.js").status_code == 200
+    spec = client.get("/openapi.json").json()
+    assert "sentences" in json.dumps(spec["paths"]["/v1/classify"]["post"]["requestBody"])
+
+
+def test_page_is_served_at_root(client):
+    r = client.get("/")
+    assert r.status_code == 200 and 'id="report"' in r.text and "/v1/analyze" in r.text
+
+
+# --- batching and the event loop -------------------------------------------------------------------
+class BlockingModel:
+    """The real model whose predict waits until released, to observe the server while inference runs."""
+
+    def __init__(self, model):
+        self.model = model
+        self.name, self.labels, self.threshold, self.max_chars = model.name, model.labels, model.threshold, model.max_chars
+        self.entered, self.release = threading.Event(), threading.Event()
+        self.calls: list[int] = []
+
+    def predict(self, texts):
+        self.calls.append(len(texts))
+        self.entered.set()
+        assert self.release.wait(30)
+        return self.model.predict(texts)
+
+
+async def _with_app(app, scenario):
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://fazhi.test", timeout=30) as c:
+            return await scenario(c)
+
+
+def test_inference_runs_off_the_event_loop(model):
+    slow = BlockingModel(model)
+    app = create_app(ServeSettings(batch_wait_ms=0), model=slow)
+
+    async def scenario(c):
+        pending = asyncio.create_task(c.post("/v1/classify", json={"sentences": SENTENCES}))
+        assert await asyncio.to_thread(slow.entered.wait, 10)
+        health = await asyncio.wait_for(c.get("/healthz"), 10)  # answered while the model is busy
+        assert health.status_code == 200 and not pending.done()
+        slow.release.set()
+        return await pending
+
+    r = asyncio.run(_with_app(app, scenario))
+    assert [x["text"] for x in r.json()["results"]] == SENTENCES
+
+
+def test_concurrent_requests_share_model_calls_and_get_their_own_results(model):
+    slow = BlockingModel(model)
+    app = create_app(ServeSettings(batch_wait_ms=20, max_batch=64), model=slow)
+    requests = [[SENTENCES[i % 4], SENTENCES[(i + 1) % 4]][: 1 + i % 2] for i in range(24)]
+
+    async def scenario(c):
+        first = asyncio.create_task(c.post("/v1/classify", json={"sentences": ["占位句子。"]}))
+        assert await asyncio.to_thread(slow.entered.wait, 10)  # the model is busy: the others queue up
+        tasks = [asyncio.create_task(c.post("/v1/classify", json={"sentences": r})) for r in requests]
+        await asyncio.sleep(0.2)
+        slow.release.set()
+        await first
+        return await asyncio.gather(*tasks), (await c.get("/healthz")).json()["batching"]
+
+    responses, stats = asyncio.run(_with_app(app, scenario))
+    # The 24 requests that queued while the model was busy went in far fewer model calls than requests.
+    assert slow.calls[0] == 1 and max(slow.calls[1:]) > 1 and len(slow.calls) < 1 + len(requests)
+    assert stats["jobs"] == 1 + len(requests) and stats["batches"] < stats["jobs"] and stats["largest_batch"] > 2
+    for sentences, response in zip(requests, responses):
+        results = response.json()["results"]
+        assert [x["text"] for x in results] == sentences
+        expected = list(result_dicts(sentences, model.predict(sentences)))
+        assert [x["category"] for x in results] == [e["category"] for e in expected]
+        assert np.allclose([x["problem_score"] for x in results], [e["problem_score"] for e in expected])
+
+
+def test_settings_out_of_range_are_refused(model):
+    for bad in (ServeSettings(max_sentences=0), ServeSettings(max_batch=0), ServeSettings(batch_wait_ms=-1),
+                ServeSettings(max_body_bytes=10)):
+        with pytest.raises(ValueError):
+            create_app(bad, model=model)
