@@ -126,28 +126,69 @@ def _cmd_classify(args: argparse.Namespace) -> int:
 
 
 def _cmd_tag(args: argparse.Namespace) -> int:
-    import contextlib
     import os
 
     from fazhi.model import load_model
-    from fazhi.tag import tag_files
+    from fazhi.tag import TagInterrupted, run_tag
 
+    # Model loading bars (transformers) would clutter stderr; the run has its own progress bar.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    units_format = args.format or ("csv" if args.output and args.output.lower().endswith(".csv") else "jsonl")
+    write_units = not args.no_units
+    units_to_stdout = write_units and (args.output is None or args.output == "-")
+    progress = sys.stderr.isatty() if args.progress is None else args.progress
     model = load_model(Path(args.model) if args.model else None)
-    paths = [Path(p) for p in args.paths]
-    with contextlib.ExitStack() as stack:
-        out = stack.enter_context(open(args.output, "w", encoding="utf-8")) if args.output else sys.stdout
-        if args.summary_output:
-            summary_out = stack.enter_context(open(args.summary_output, "w", encoding="utf-8"))
-        else:
-            summary_out = sys.stdout if args.output else sys.stderr
-        if args.quiet_units:
-            out = stack.enter_context(open(os.devnull, "w"))
-        outcome = tag_files(paths, model, out, summary=args.summary, summary_out=summary_out)
-    for path, reason in outcome.failures:
-        print(f"skipped {reason}", file=sys.stderr)
-    n_units = sum(len(r.units) for r in outcome.reports)
-    print(f"tagged {len(outcome.reports)} report(s), {n_units} sentence units; {len(outcome.failures)} failed", file=sys.stderr)
-    return 1 if outcome.failures else 0
+    try:
+        result = run_tag(
+            args.paths,
+            model,
+            units_output=args.output if write_units else None,
+            units_format=units_format,
+            summary_output=args.summary_output,
+            summary_format=args.summary,
+            write_units=write_units,
+            default_units_stream=sys.stdout,
+            # Summaries share no stream with the units: stderr when units go to stdout.
+            default_summary_stream=sys.stderr if units_to_stdout else sys.stdout,
+            resume=args.resume,
+            progress=progress,
+            stdin=sys.stdin.buffer,
+            log=sys.stderr,
+        )
+    except TagInterrupted as exc:
+        print(f"fazhi tag: interrupted; {exc.result.summary_line()}. "
+              "Finished reports are kept: rerun the same command with --resume to continue.", file=sys.stderr)
+        return 130
+    print(f"fazhi tag: {result.summary_line()}", file=sys.stderr)
+    return 1 if result.failures else 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import os
+
+    from fazhi.serve.app import ServeSettings, run_server
+    from fazhi.serve.worker import WorkerError
+
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    settings = ServeSettings(
+        model=args.model,
+        host=args.host,
+        port=args.port,
+        max_body_bytes=args.max_body_bytes,
+        max_sentences=args.max_sentences,
+        max_batch=args.max_batch,
+        batch_wait_ms=args.batch_wait_ms,
+        log_level=args.log_level,
+        access_log=args.access_log,
+        inference=args.inference,
+        model_threads=args.model_threads,
+    )
+    try:
+        run_server(settings)
+    except WorkerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -218,17 +259,48 @@ def build_parser() -> argparse.ArgumentParser:
     ev.set_defaults(func=_cmd_evaluate)
 
     tg = sub.add_parser("tag", help="tag report files: per-sentence results and per-report summaries",
-                        description="Segment each report (.txt, UTF-8 or GB18030), classify every sentence unit, and write "
-                        "per-sentence JSON Lines (doc, index, start, end, heading, text, category, scores, problem, "
-                        "problem_score) plus a per-report summary (sentences per category, problem statements, areas "
-                        "never mentioned). An unreadable file is reported and skipped; the exit code is 1 if any failed.")
-    tg.add_argument("paths", nargs="+", help="report files")
+                        description="Read each report (.txt in UTF-8/UTF-8 with BOM/GB18030/GBK; .html/.htm saved pages, "
+                        "main text only; .docx; .pdf with a text layer), segment it, classify every sentence unit, and write "
+                        "per-sentence results (doc, index, start, end, heading, text, category, scores, problem, "
+                        "problem_score) as JSON Lines or CSV, plus a per-report summary (sentences per category, problem "
+                        "statements with their categories, areas never mentioned) as JSON Lines or Markdown. "
+                        "A file that cannot be read is reported with its reason and skipped; the run goes on. Output files "
+                        "are written to FILE.partial and renamed when the run completes; --resume continues an "
+                        "interrupted run. Exit status: 0 all reports tagged, 1 some failed, 2 usage error, 130 interrupted.")
+    tg.add_argument("paths", nargs="+", metavar="PATH", help="report files, folders (searched recursively), glob patterns (quoted), or - for stdin")
     tg.add_argument("--model", default=None, help="model directory (default: the shipped model)")
-    tg.add_argument("--output", "-o", default=None, help="file for per-sentence JSON Lines (default: stdout)")
-    tg.add_argument("--summary", choices=["json", "md"], default="json", help="summary format (default: %(default)s)")
-    tg.add_argument("--summary-output", default=None, help="file for summaries (default: stdout when --output is given, else stderr)")
-    tg.add_argument("--quiet-units", action="store_true", help="print only the summaries, not the per-sentence results")
+    tg.add_argument("--output", "-o", default=None, metavar="FILE", help="file for per-sentence results (default: stdout)")
+    tg.add_argument("--format", choices=["jsonl", "csv"], default=None,
+                    help="per-sentence format (default: csv when --output ends in .csv, else jsonl); CSV has one scores.<label> column per label")
+    tg.add_argument("--summary", choices=["json", "md"], default="json", help="summary format: JSON Lines or a Markdown report (default: %(default)s)")
+    tg.add_argument("--summary-output", default=None, metavar="FILE",
+                    help="file for summaries, - for stdout (default: stdout when --output is a file or --no-units, else stderr)")
+    tg.add_argument("--no-units", "--quiet-units", dest="no_units", action="store_true", help="write only the summaries, not the per-sentence results")
+    tg.add_argument("--resume", action="store_true",
+                    help="skip reports already finished in the output files (after an interruption, or to add reports to a finished run)")
+    tg.add_argument("--progress", dest="progress", action="store_true", default=None,
+                    help="show the progress bar (default: only when stderr is a terminal)")
+    tg.add_argument("--no-progress", dest="progress", action="store_false", help="never show the progress bar")
     tg.set_defaults(func=_cmd_tag)
+
+    sv = sub.add_parser("serve", help="run the HTTP API and the web page",
+                        description="Serve the HTTP API (POST /v1/classify, POST /v1/analyze, GET /v1/model, GET /healthz; "
+                        "OpenAPI docs at /docs) and a page at / that highlights every sentence of a pasted report. Concurrent "
+                        "requests share model calls (micro-batching); errors answer {\"error\", \"error_type\"}.")
+    sv.add_argument("--model", default=None, help="model directory (default: the shipped model)")
+    sv.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s; 0.0.0.0 exposes the service to the network)")
+    sv.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
+    sv.add_argument("--max-body-bytes", type=int, default=2 * 1024 * 1024, help="largest request body accepted; larger gets 413 (default: %(default)s)")
+    sv.add_argument("--max-sentences", type=int, default=256, help="most sentences in one /v1/classify request; more gets 422 (default: %(default)s)")
+    sv.add_argument("--max-batch", type=int, default=64, help="most sentences gathered from concurrent requests into one model call (default: %(default)s)")
+    sv.add_argument("--batch-wait-ms", type=float, default=2.0, help="how long a request waits for others to share its model call (default: %(default)s)")
+    sv.add_argument("--inference", choices=["process", "thread"], default="process",
+                    help="run the model in a worker process (default: %(default)s) or in a thread of the server process")
+    sv.add_argument("--model-threads", type=int, default=None,
+                    help="CPU threads of a torch model in the worker process (default: one per core but one, kept for the HTTP server)")
+    sv.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"], help="server log level (default: %(default)s)")
+    sv.add_argument("--access-log", action="store_true", help="log every request")
+    sv.set_defaults(func=_cmd_serve)
 
     cl = sub.add_parser("classify", help="classify sentences, one per line, to JSON Lines",
                         description="Read one sentence per line (blank lines skipped) and write one JSON object per "

@@ -140,3 +140,16 @@ def test_masked_only_mlm_loss_equals_the_full_mlm_loss(tiny):
     batch = mask_batch(texts, [word_starts(t, False) for t in texts], tokenizer, config, random.Random(3))
     assert (batch["labels"] != -100).sum() >= len(texts)  # every sentence has masked tokens
     assert masked_lm_loss(model, batch).item() == pytest.approx(model(**batch).loss.item(), rel=1e-5)
+
+
+def test_predict_calls_respect_batch_size_and_token_budget(tiny):
+    model, tokenizer = tiny
+    predictor = BertPredictor(model.eval(), tokenizer, batch_size=5, token_budget=120)
+    texts = [s for s, _, _ in SENTENCES] * 3 + ["短。", "一个明显更长一些的句子用来让批内填充长度不同。" * 3]
+    calls = predictor.batches(texts)
+    assert sorted(i for c in calls for i in c) == list(range(len(texts)))
+    for c in calls:
+        longest = max(min(len(texts[i]), predictor.max_chars) + 2 for i in c)
+        assert len(c) <= 5 and (len(c) == 1 or len(c) * longest <= 120)
+    whole = BertPredictor(model, tokenizer, batch_size=1000, token_budget=10**9).predict(texts)
+    np.testing.assert_allclose(predictor.predict(texts).category_probs, whole.category_probs, atol=1e-5)
