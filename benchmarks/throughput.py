@@ -43,6 +43,11 @@ def sentences_per_second(predictor, texts: list[str], repeats: int) -> float:
     return len(texts) / best
 
 
+def _has_int8(predictor) -> bool:
+    model = getattr(predictor, "model", None)
+    return model is not None and any("quantized" in type(m).__module__ for m in model.modules())
+
+
 def base_shaped_predictor(batch_size: int):
     """A model of bert-base-chinese's shape (12 x 768, vocab 21128) with random weights, same predictor code."""
     import torch
@@ -80,29 +85,36 @@ def main() -> int:
     parser.add_argument("--no-base", action="store_true", help="skip the bert-base-shaped comparison (slow: ~1 min)")
     args = parser.parse_args()
 
+    texts = workload()
+    # First, while this process is still small: ru_maxrss of a child counts the
+    # pages it shares with us at fork, so measuring after loading models here
+    # would add this process's size to the figure.
+    peak = peak_memory_of_classify(args.model, texts)
+
     import torch
 
     from fazhi.model import load_model
 
-    texts = workload()
     mean_len = sum(map(len, texts)) / len(texts)
     print(f"workload: {len(texts)} sentence units of the 5 seed reports, mean {mean_len:.1f} characters; "
           f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {args.batch_size}")
-    default = load_model(args.model)
+    default = load_model(args.model)  # as `fazhi classify` loads it (int8 if the model asks for it)
     if hasattr(default, "batch_size"):
         default.batch_size = args.batch_size
     sps = sentences_per_second(default, texts, args.repeats)
-    print(f"default model ({default.name}, float32): {sps:.0f} sentences/s")
+    form = "dynamic int8" if _has_int8(default) else "float32"
+    print(f"default model ({default.name}, as shipped: {form}): {sps:.0f} sentences/s")
     if hasattr(default, "model"):
-        q = load_model(args.model, quantize=True)
-        q.batch_size = args.batch_size
-        print(f"default model ({default.name}, dynamic int8): {sentences_per_second(q, texts, args.repeats):.0f} sentences/s")
+        for quantize, label in ((False, "float32"), (True, "dynamic int8")):
+            other = load_model(args.model, quantize=quantize)
+            other.batch_size = args.batch_size
+            print(f"  same model, {label}: {sentences_per_second(other, texts, args.repeats):.0f} sentences/s")
     if not args.no_base:
         base = base_shaped_predictor(args.batch_size)
         bps = sentences_per_second(base, texts, 1)
         print(f"bert-base-chinese shape (12x768, random weights): {bps:.0f} sentences/s")
         print(f"ratio default / bert-base shape: {sps / bps:.1f}x")
-    print(f"peak memory of `fazhi classify` over the seed reports: {peak_memory_of_classify(args.model, texts):.0f} MiB")
+    print(f"peak memory of `fazhi classify` over the seed reports: {peak:.0f} MiB")
     return 0
 
 

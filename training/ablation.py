@@ -71,7 +71,8 @@ def run(names: list[str], data: Path, out: Path, log=print, reuse: bool = False)
         if not (reuse and done.exists()):
             model_dir = train_bert(data, WORK / name, replace(fine, name=name), log=log, progress=False)
             minutes = (time.time() - t) / 60
-        results.append(_row(name, json.loads((model_dir / "evaluation.json").read_text()), minutes))
+        f = evaluate_rows(load_model(model_dir, quantize=False), test, f"{name} float32")
+        results.append(_row(name, f.metrics, minutes, "float32"))
         q = evaluate_rows(load_model(model_dir, quantize=True), test, f"{name} int8")
         results.append(_row(f"{name} + dynamic int8", q.metrics, 0.0, "same weights, Linear layers quantised at load"))
         out.with_suffix(".json").write_text(json.dumps(results, indent=2), encoding="utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import random
@@ -202,7 +203,14 @@ def train_bert(data: Path, output: Path, config: BertTrainConfig | None = None, 
         "minutes": round((time.time() - started) / 60, 2), "history": history,
     }
     predictor.threshold = t
+    model.config.fazhi_int8 = config.int8_inference
     log(f"best epoch {best['epoch']}: dev macro-F1 {best['macro_f1']:.3f}; problem threshold {t:.2f} (dev F1 {pf1:.3f})")
+    # Test figures are those of the model as it will be loaded for prediction.
+    if config.int8_inference:
+        from fazhi.model.bert import quantized
+
+        predictor = BertPredictor(quantized(copy.deepcopy(model)), tokenizer, name=config.name)
+        predictor.threshold = t
     result = evaluate_rows(predictor, test, f"{config.name} on test") if test else None
     return save_model_dir(model, tokenizer, output, config, result, log)
 
@@ -215,8 +223,6 @@ def save_model_dir(model, tokenizer, output: Path, config: BertTrainConfig, resu
     try:
         to_save = model
         if config.save_float16:
-            import copy
-
             to_save = copy.deepcopy(model).half()
         to_save.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)

@@ -21,6 +21,7 @@ def write_model_card(directory: Path, config, metrics: dict | None) -> Path:
         f"- starting point: {c.get('base_model') or 'compact BERT trained from scratch'}",
         f"- inputs: one sentence, at most {getattr(config, 'fazhi_max_length', 128) - 2} characters (longer text is truncated)",
         f"- problem threshold: {getattr(config, 'problem_threshold', 0.5):.2f} (chosen on dev)",
+        f"- prediction: {'dynamic int8 Linear layers (quantised at load); test figures below are of this form' if getattr(config, 'fazhi_int8', False) else 'float32'}",
         "",
         "## Training",
         "",

@@ -25,6 +25,7 @@ class BertTrainConfig:
     class_weighting: str = field(default="sqrt", metadata={"help": "category loss weights against imbalance: none, sqrt (inverse square-root frequency) or inverse"})
     seed: int = field(default=13, metadata={"help": "seed for initialisation, shuffling and dropout: a rerun gives the same model"})
     max_minutes: float = field(default=0.0, metadata={"help": "stop starting new epochs after this many minutes (0: no limit)"})
+    int8_inference: bool = field(default=False, metadata={"help": "quantise the Linear layers to int8 (dynamic) when the model is loaded for prediction: about 2.4x faster on CPU at no measured loss on test, but a sentence's scores then shift slightly with its batch-mates (activation scales are per call)"})
     save_float16: bool = field(default=True, metadata={"help": "store weights as float16 (half the disk size; loaded back as float32)"})
     name: str = field(default="fazhi-bert", metadata={"help": "model name shown by the API and the model card"})
 
