@@ -123,7 +123,7 @@ _ENUM_START = re.compile(
 # Published text sometimes loses the comma before a later enumeration
 # ("…等内容三是理顺部门职责"); once a line has said 一是, a later 二是…十是
 # starts a new unit even without punctuation before it.
-_LATE_ENUM = re.compile(rf"(?<![其第这那])[二三四五六七八九十]是")
+_LATE_ENUM = re.compile(r"(?<![其第这那])[二三四五六七八九十]是")
 _LINE = re.compile(r"[^\r\n\u2028\u2029]+")
 _INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"
 _PUNCT_ONLY = re.compile(r"^[\W_]+$")

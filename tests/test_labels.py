@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from fazhi.labels import CATEGORIES, check_path, load_rows, near_duplicate_pairs, validate_record
+from fazhi.labels import CATEGORIES, check_path, load_rows, near_duplicate_pairs
 
 from conftest import LABELS_DIR
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 import warnings
 from dataclasses import asdict
 from pathlib import Path
@@ -15,6 +13,7 @@ import numpy as np
 from fazhi.evaluate import compute_metrics, evaluate_rows
 from fazhi.labels import CATEGORIES, Row
 from fazhi.model.baseline import BaselineConfig, BaselineModel, fit_vocabulary
+from fazhi.training.common import atomic_directory
 from fazhi.training.data import load_training_rows
 
 
@@ -93,22 +92,13 @@ def train_baseline(data: Path, output: Path, config: BaselineConfig | None = Non
     splits = load_training_rows(data)
     log(f"rows: train {len(splits['train'])}, dev {len(splits['dev'])}, test {len(splits['test'])}")
     model = fit_baseline(splits["train"], splits["dev"], config, log)
-    output = output.resolve()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
-    try:
+    with atomic_directory(output) as tmp:
         model.save(tmp)
         (tmp / "training_config.json").write_text(json.dumps({"model": "baseline", "data": str(data), **asdict(config)}, indent=2), encoding="utf-8")
         if splits["test"]:
-            result = evaluate_rows(model, splits["test"], f"baseline on test")
+            result = evaluate_rows(model, splits["test"], "baseline on test")
             (tmp / "evaluation.json").write_text(json.dumps(result.metrics, indent=2), encoding="utf-8")
             (tmp / "evaluation.md").write_text(result.markdown, encoding="utf-8")
             for part, m in result.metrics.items():
                 log(f"test {part}: category macro-F1 {m['macro_f1']:.3f}, problem F1 {m['problem']['f1']:.3f} (n={m['n']})")
-        if output.exists():
-            shutil.rmtree(output)
-        tmp.rename(output)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return output
+    return output.resolve()

@@ -22,6 +22,7 @@ from fazhi.evaluate import compute_metrics, evaluate_rows
 from fazhi.labels import CATEGORIES, Row
 from fazhi.model.bert import BertPredictor, FazhiBertModel, fazhi_config, normalize
 from fazhi.training.baseline import best_threshold
+from fazhi.training.common import atomic_directory, optimizer_step, warmup_then_linear_decay
 from fazhi.training.configs import BertTrainConfig
 from fazhi.training.data import load_training_rows
 
@@ -148,8 +149,7 @@ def train_bert(data: Path, output: Path, config: BertTrainConfig | None = None, 
         {"params": [p for n, p in model.named_parameters() if any(k in n for k in no_decay)], "weight_decay": 0.0},
     ]
     optim = torch.optim.AdamW(params, lr=config.lr)
-    warm = max(1, int(config.warmup * total))
-    sched = torch.optim.lr_scheduler.LambdaLR(optim, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
+    sched = warmup_then_linear_decay(optim, total, config.warmup)
 
     rng = random.Random(config.seed)
     predictor = BertPredictor(model, tokenizer, name=config.name)
@@ -167,12 +167,7 @@ def train_bert(data: Path, output: Path, config: BertTrainConfig | None = None, 
             batch = _collate(train_ds, idx, tokenizer.pad_token_id)
             cat_logits, prob_logits = model(batch["input_ids"], attention_mask=batch["attention_mask"])
             loss = cat_loss(cat_logits, batch["category"]) + config.problem_weight * prob_loss(prob_logits, batch["problem"])
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optim.step()
-            sched.step()
-            optim.zero_grad()
-            running += loss.item()
+            running += optimizer_step(model, loss, optim, sched)
             bar.set_postfix(loss=f"{running / step:.3f}")
         model.eval()
         macro, pf1, t = dev_scores(predictor, dev)
@@ -217,10 +212,7 @@ def train_bert(data: Path, output: Path, config: BertTrainConfig | None = None, 
 
 def save_model_dir(model, tokenizer, output: Path, config: BertTrainConfig, result, log) -> Path:
     """Write the model directory atomically: temp dir, then rename over the old one."""
-    output = output.resolve()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
-    try:
+    with atomic_directory(output) as tmp:
         to_save = model
         if config.save_float16:
             to_save = copy.deepcopy(model).half()
@@ -235,10 +227,4 @@ def save_model_dir(model, tokenizer, output: Path, config: BertTrainConfig, resu
         from fazhi.training.card import write_model_card
 
         write_model_card(tmp, model.config, result.metrics if result else None)
-        if output.exists():
-            shutil.rmtree(output)
-        tmp.rename(output)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return output
+    return output.resolve()

@@ -15,9 +15,7 @@ from __future__ import annotations
 import json
 import math
 import random
-import shutil
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from dataclasses import asdict
@@ -29,6 +27,7 @@ import torch
 from fazhi.labels import Row
 from fazhi.model.bert import normalize
 from fazhi.training.bert import set_seed
+from fazhi.training.common import atomic_directory, optimizer_step, warmup_then_linear_decay
 from fazhi.training.configs import PretrainConfig
 from fazhi.training.data import load_training_rows
 
@@ -126,10 +125,7 @@ def pretrain(data: Path, output: Path, config: PretrainConfig | None = None, log
     seqs = corpus_sequences(rows, config.max_length - 2)
     log(f"corpus: {len(rows)} units from {len({r.doc for r in rows})} documents (test split left out) -> {len(seqs)} sequences, {sum(map(len, seqs))} characters")
 
-    output = output.resolve()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
-    try:
+    with atomic_directory(output) as tmp:
         tokenizer = make_tokenizer(build_vocab([r.text for r in rows], jieba_characters()), tmp)
         bert_config = BertConfig(
             vocab_size=len(tokenizer), hidden_size=config.hidden, num_hidden_layers=config.layers,
@@ -140,9 +136,8 @@ def pretrain(data: Path, output: Path, config: PretrainConfig | None = None, log
         starts = [word_starts(s, config.whole_word) for s in seqs]
         steps_per_epoch = math.ceil(len(seqs) / config.batch_size)
         total = steps_per_epoch * config.epochs
-        warm = max(1, int(config.warmup * total))
         optim = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.01)
-        sched = torch.optim.lr_scheduler.LambdaLR(optim, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
+        sched = warmup_then_linear_decay(optim, total, config.warmup)
         rng = random.Random(config.seed)
         show = sys.stderr.isatty() if progress is None else progress
         started = time.time()
@@ -156,13 +151,7 @@ def pretrain(data: Path, output: Path, config: PretrainConfig | None = None, log
             for step, s in enumerate(bar, start=1):
                 idx = order[s : s + config.batch_size]
                 batch = mask_batch([seqs[i] for i in idx], [starts[i] for i in idx], tokenizer, config, rng)
-                loss = masked_lm_loss(model, batch)
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                optim.step()
-                sched.step()
-                optim.zero_grad()
-                running += loss.item()
+                running += optimizer_step(model, masked_lm_loss(model, batch), optim, sched)
                 bar.set_postfix(loss=f"{running / step:.3f}")
             history.append({"epoch": epoch, "mlm_loss": running / steps_per_epoch})
             log(f"epoch {epoch}: MLM loss {running / steps_per_epoch:.3f} ({(time.time() - started) / 60:.1f} min)")
@@ -171,10 +160,4 @@ def pretrain(data: Path, output: Path, config: PretrainConfig | None = None, log
                 break
         model.save_pretrained(tmp, safe_serialization=True)
         (tmp / "pretrain_config.json").write_text(json.dumps({**asdict(config), "history": history, "sequences": len(seqs)}, indent=2), encoding="utf-8")
-        if output.exists():
-            shutil.rmtree(output)
-        tmp.rename(output)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return output
+    return output.resolve()

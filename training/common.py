@@ -1,0 +1,51 @@
+"""Pieces every trainer shares: atomic model directories and the optimiser step."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+
+@contextmanager
+def atomic_directory(output: Path) -> Iterator[Path]:
+    """A temporary folder beside output that replaces output only if the block succeeds.
+
+    An interrupted or failed run leaves the previous model directory intact
+    and no half-written one behind.
+    """
+    output = output.resolve()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
+    try:
+        yield tmp
+        if output.exists():
+            shutil.rmtree(output)
+        tmp.rename(output)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def warmup_then_linear_decay(optim, total_steps: int, warmup_share: float):
+    """Learning-rate schedule: linear warm-up over warmup_share of the steps, then linear decay to 0."""
+    import torch
+
+    warm = max(1, int(warmup_share * total_steps))
+    return torch.optim.lr_scheduler.LambdaLR(
+        optim, lambda s: min((s + 1) / warm, max(0.0, (total_steps - s) / max(1, total_steps - warm)))
+    )
+
+
+def optimizer_step(model, loss, optim, sched, max_grad_norm: float = 1.0) -> float:
+    """Backward, clip, step, schedule, zero: one training step; returns the loss value."""
+    import torch
+
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
+    optim.step()
+    sched.step()
+    optim.zero_grad()
+    return loss.item()
