@@ -1,7 +1,7 @@
 """The label schema, reading label files, and validating the whole label set.
 
-Pure standard library on purpose: `fazhi data check` must run anywhere,
-including before the heavy dependencies are installed.
+Pure standard library on purpose: `fazhi data check` imports nothing heavy
+(no torch, no scikit-learn), so it answers in well under a second.
 """
 
 from __future__ import annotations
