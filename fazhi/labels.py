@@ -12,7 +12,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 CATEGORIES: tuple[str, ...] = ("decision", "enforcement", "dispute", "disclosure", "supervision", "other")
 AREAS: tuple[str, ...] = CATEGORIES[:5]
@@ -76,6 +76,17 @@ def validate_record(obj: object) -> list[str]:
     return reasons
 
 
+def json_lines(path: Path, content: str, issues: list[Issue]) -> Iterator[tuple[int, object]]:
+    """(line number, decoded value) of each non-blank line; a line that is not JSON becomes an Issue."""
+    for lineno, line in enumerate(content.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield lineno, json.loads(line)
+        except json.JSONDecodeError as exc:
+            issues.append(Issue(str(path), lineno, f"invalid JSON: {exc.msg} at column {exc.colno}"))
+
+
 def read_label_file(path: Path) -> tuple[list[Row], list[Issue]]:
     """Read one JSONL label file; every bad line becomes an Issue, none is dropped silently."""
     rows: list[Row] = []
@@ -88,14 +99,7 @@ def read_label_file(path: Path) -> tuple[list[Row], list[Issue]]:
         content = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         return [], [Issue(str(path), 0, f"expected UTF-8 text; byte {exc.start} is not valid UTF-8")]
-    for lineno, line in enumerate(content.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            issues.append(Issue(str(path), lineno, f"invalid JSON: {exc.msg} at column {exc.colno}"))
-            continue
+    for lineno, obj in json_lines(path, content, issues):
         reasons = validate_record(obj)
         if reasons:
             issues.extend(Issue(str(path), lineno, r) for r in reasons)

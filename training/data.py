@@ -27,7 +27,7 @@ import io
 import json
 from pathlib import Path
 
-from fazhi.labels import CATEGORIES, SPLITS, Issue, Row, validate_record
+from fazhi.labels import CATEGORIES, SPLITS, Issue, Row, json_lines, validate_record
 
 TRUE_WORDS = {"true", "1", "yes", "y", "problem", "是"}
 FALSE_WORDS = {"false", "0", "no", "n", "", "否"}
@@ -77,14 +77,7 @@ def _from_labels(labels: list, text: str, ident: str, extra: dict) -> tuple[dict
 def _read_jsonl(path: Path, content: str) -> tuple[list[Row], list[Issue]]:
     rows: list[Row] = []
     issues: list[Issue] = []
-    for line_no, line in enumerate(content.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            issues.append(Issue(str(path), line_no, f"invalid JSON: {exc.msg} at column {exc.colno}"))
-            continue
+    for line_no, obj in json_lines(path, content, issues):
         if isinstance(obj, dict) and "category" not in obj and ("label" in obj or "labels" in obj) and "text" in obj:
             labels = obj.get("label", obj.get("labels")) or []
             ident = str(obj.get("id", f"{path.stem}-{line_no}"))
