@@ -257,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("evaluate", help="evaluate a model on a split",
                         description="Per-class precision/recall/F1, macro-F1, confusion matrix and problem-flag P/R/F1, "
                         "with the real-text (seed) part of the split reported separately from the written part.")
-    ev.add_argument("model", nargs="?", default=str(paths.DEFAULT_BASELINE_DIR), help="model directory (default: %(default)s)")
+    ev.add_argument("model", nargs="?", default=str(paths.DEFAULT_BERT_DIR), help="model directory (default: the shipped model, %(default)s)")
     ev.add_argument("--data", default=str(paths.LABELS_DIR), help="label folder or file (default: %(default)s)")
     ev.add_argument("--split", default="test", choices=["train", "dev", "test"], help="split to evaluate (default: %(default)s)")
     ev.add_argument("--output", "-o", default=None, help="folder for evaluation.json and evaluation.md (default: the model directory)")
