@@ -11,12 +11,14 @@ from fazhi.model import Predictor, Scores, load_model
 
 def result_dicts(texts: list[str], scores: Scores) -> Iterator[dict]:
     """The stable public result shape, shared by the CLI and the HTTP API."""
+    # categories and problems are computed over the whole batch: once, not per sentence.
+    categories, problems = scores.categories, scores.problems
     for i, text in enumerate(texts):
         yield {
             "text": text,
-            "category": scores.categories[i],
+            "category": categories[i],
             "scores": {label: round(float(p), 6) for label, p in zip(scores.labels, scores.category_probs[i])},
-            "problem": bool(scores.problem_probs[i] >= scores.threshold),
+            "problem": problems[i],
             "problem_score": round(float(scores.problem_probs[i]), 6),
         }
 
