@@ -250,7 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Pass the output directory to `fazhi train --base-model`.",
     )
     pre.add_argument("--data", default=str(paths.LABELS_DIR), help="label folder or file (default: %(default)s)")
-    pre.add_argument("--output", "-o", default=str(paths.MODEL_DIR / "pretrained"), help="directory to write (default: %(default)s)")
+    pre.add_argument("--output", "-o", default=str(paths.BUILD_DIR / "pretrained"), help="directory to write (default: %(default)s)")
     _add_config_options(pre, PretrainConfig)
     pre.set_defaults(func=_cmd_pretrain)
 

@@ -12,14 +12,14 @@ from pathlib import Path
 
 from fazhi.model.prediction import Predictor, Scores
 
-__all__ = ["Predictor", "Scores", "load_model", "default_model_dir", "MODEL_PACKAGE_DIR"]
-
-MODEL_PACKAGE_DIR = Path(__file__).resolve().parent
+__all__ = ["Predictor", "Scores", "load_model", "default_model_dir"]
 
 
 def default_model_dir() -> Path:
     """The model fazhi uses when no --model is given: the shipped BERT (model/bert, rebuilt by `make model`)."""
-    return MODEL_PACKAGE_DIR / "bert"
+    from fazhi.paths import DEFAULT_BERT_DIR
+
+    return DEFAULT_BERT_DIR
 
 
 def load_model(path: str | Path | None = None, quantize: bool | None = None) -> Predictor:
