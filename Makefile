@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 example: $(STAMP)
-	$(FAZHI) tag $(EXAMPLE) --summary md --summary-output /dev/stdout --output /dev/null
+	$(FAZHI) tag $(EXAMPLE) --summary md --summary-output - --no-units
 	$(FAZHI) tag $(EXAMPLE) 2>/dev/null | head -n 5
 
 test: $(STAMP)

@@ -14,8 +14,9 @@ units output, else the summary output). An interrupted run therefore leaves
 complete reports plus at most one torn report; ``--resume`` cuts the partial
 files back to the last recorded sizes and skips the recorded reports. Resuming
 after a run that finished reads the report names from ``PATH`` itself and
-appends to a copy of it. Standard output and other non-regular files (a pipe,
-/dev/null) are written straight through and cannot be resumed.
+appends to a copy of it. Standard output, symbolic links (``/dev/stdout``
+among them) and other non-regular files (a pipe, /dev/null) are written
+straight through, never renamed over, and cannot be resumed.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,6 +137,17 @@ def _docs_in(path: Path, kind: str, fmt: str) -> list[str]:
     return list(seen)
 
 
+def _replace_regular(src: Path, dst: Path) -> None:
+    """Rename src onto dst, unless dst has become a link or a non-regular file since the run began:
+    then copy through it, so that nothing but a regular file is ever renamed over."""
+    if dst.is_symlink() or (dst.exists() and not stat.S_ISREG(dst.stat().st_mode)):
+        with open(src, "rb") as f, open(dst, "wb") as out:
+            shutil.copyfileobj(f, out)
+        src.unlink()
+        return
+    os.replace(src, dst)
+
+
 # --- output targets -----------------------------------------------------------
 @dataclass
 class Target:
@@ -150,19 +163,27 @@ class Target:
 
     @classmethod
     def open(cls, kind: str, fmt: str, dest: str | None, default: IO[str] | None, header: str = "") -> "Target | None":
-        """dest None → default stream (or nothing); '-' → stdout; a non-regular file → a stream; else a file."""
+        """dest None → default stream (or nothing); '-' → stdout; a link, device or FIFO → written through
+        as a stream; a regular file (or a new path) → an atomic, resumable file.
+
+        Only a regular file is ever renamed over. A symbolic link is written
+        through, never replaced: `--summary-output /dev/stdout` with stdout
+        redirected to a file once made the atomic rename put a regular file
+        where the machine's /dev/stdout link had been.
+        """
         if dest is None:
             return cls(kind, fmt, stream=default, header=header) if default is not None else None
         if dest == "-":
             return cls(kind, fmt, stream=sys.stdout, header=header)
         p = Path(dest)
-        if p.exists() and not p.is_file():
-            if p.is_dir():
-                raise ValueError(f"expected an output file, found a directory: {p}")
+        if p.is_dir():
+            raise ValueError(f"expected an output file, found a directory: {p}")
+        if p.is_symlink() or (p.exists() and not stat.S_ISREG(p.stat().st_mode)):
             return cls(kind, fmt, stream=open(p, "w", encoding="utf-8"), header=header, _owns_stream=True)
         if not p.parent.is_dir():
             raise FileNotFoundError(f"the folder for output {p} does not exist")
-        return cls(kind, fmt, path=p, header=header)
+        # A folder on the way may be a link: the partial file and the rename live beside the real path.
+        return cls(kind, fmt, path=p.parent.resolve() / p.name, header=header)
 
     @property
     def is_file(self) -> bool:
@@ -338,7 +359,7 @@ class TagOutputs:
             assert t._file is not None and t.path is not None
             t._file.close()
             t._file = None
-            os.replace(t.partial, t.path)
+            _replace_regular(t.partial, t.path)
         if self._progress is not None:
             self._progress.close()
             self._progress = None

@@ -301,3 +301,41 @@ def test_resume_refuses_an_output_in_another_format(tmp_path, short_texts):
     assert proc.returncode == 2
     assert "holds jsonl units, but this run writes csv" in proc.stderr.decode("utf-8")
     assert fazhi("tag", report, "--resume").returncode == 2  # stdout cannot be resumed
+
+
+# --- outputs that must never be renamed over -------------------------------------------------------
+def test_an_output_path_that_is_a_link_is_written_through_and_stays_a_link(tmp_path, short_texts, model):
+    """`make example > out.txt` once replaced /dev/stdout: a link to a regular file was renamed over."""
+    real_units, real_summary = tmp_path / "real.jsonl", tmp_path / "real.md"
+    real_units.write_text("old content\n", encoding="utf-8")
+    units_link, summary_link = tmp_path / "units-link", tmp_path / "summary-link"
+    units_link.symlink_to(real_units)
+    summary_link.symlink_to(real_summary)  # dangling until written through
+    report = tmp_path / "r.txt"
+    report.write_text(short_texts[SEED], encoding="utf-8")
+
+    run_tag([str(report)], model, units_output=str(units_link), summary_output=str(summary_link), summary_format="md")
+
+    assert units_link.is_symlink() and summary_link.is_symlink()
+    assert os.readlink(units_link) == str(real_units) and os.readlink(summary_link) == str(real_summary)
+    rows = read_jsonl(real_units)
+    assert [r["text"] for r in rows] == [u.text for u in segment(short_texts[SEED])]
+    assert real_summary.read_text(encoding="utf-8").startswith(f"# {report}")
+    assert not list(tmp_path.glob("*.partial")) and not list(tmp_path.glob("*.progress"))
+
+
+def test_summary_through_a_link_to_redirected_stdout_keeps_the_link(tmp_path, short_texts):
+    """The command as `make example` ran it (--summary-output /dev/stdout, stdout redirected to a
+    file), with a link of our own to /proc/self/fd/1 so that a regression cannot harm /dev/stdout."""
+    report = tmp_path / "r.txt"
+    report.write_text(short_texts[SEED], encoding="utf-8")
+    stdout_link = tmp_path / "stdout"
+    stdout_link.symlink_to("/proc/self/fd/1")
+    out = tmp_path / "out.txt"
+    with open(out, "wb") as f:
+        proc = subprocess.run([sys.executable, "-m", "fazhi", "tag", str(report), "--summary", "md",
+                               "--summary-output", str(stdout_link), "--no-units"], stdout=f, stderr=subprocess.PIPE)
+    assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
+    assert stdout_link.is_symlink() and os.readlink(stdout_link) == "/proc/self/fd/1"
+    assert out.read_text(encoding="utf-8").startswith(f"# {report}")
+    assert not list(tmp_path.glob("*.partial"))
