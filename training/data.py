@@ -55,7 +55,7 @@ def _row(obj: dict, path: Path, line: int, issues: list[Issue], rows: list[Row])
     if reasons:
         issues.extend(Issue(str(path), line, r) for r in reasons)
     else:
-        rows.append(Row(obj["id"], obj["doc"], obj["source"], obj["split"], obj["text"], obj["category"], obj["problem"], str(path), line))
+        rows.append(Row(obj["id"], obj["doc"], obj["source"], obj["split"], obj["text"], obj["category"], obj["problem"], str(path), line, obj.get("context_only", False)))
 
 
 def _from_labels(labels: list, text: str, ident: str, extra: dict) -> tuple[dict | None, str | None]:
