@@ -39,11 +39,14 @@ _FURNITURE_ANYWHERE = re.compile(
     r"技术支持|网站地图|联系我们|设为首页|加入收藏|无障碍|长者模式|适老化|"
     r"语音播报|天气预报|分享到|我要打印|打印本页|关闭窗口|返回顶部|"
     r"上一篇|下一篇|相关链接|相关文章|相关阅读|责任编辑|"
-    r"当前位置|您的位置|现在的位置|登录|注册|退出|账号|密码|文章来源|稿件来源|网站维护|技术电话|我要(?:找|问|查|看)|"
+    r"当前位置|您的位置|现在的位置|文章来源|稿件来源|网站维护|技术电话|我要(?:找|问|查|看)|"
     r"【\s*(?:打印|关闭|收藏|分享|纠错)\s*】|"
     r"\[\s*(?:打印|关闭|收藏|分享|纠错)\s*\]",
     re.IGNORECASE,
 )
+# Account controls: furniture only as a short line without figures, since
+# report text says 政务新媒体账号 or 新注册市场主体1.2万户 too.
+_ACCOUNT_WORDS = re.compile(r"登录|注册|退出|账号|密码")
 _FURNITURE_START = re.compile(
     r"^\s*[\[【［]?\s*(?:索引号|发文字号|文\s*号|主题分类|体裁分类|发布机构|"
     r"有\s*效\s*性|成文日期|发布日期|发布时间|信息来源|信息时间|来\s*源|"
@@ -66,6 +69,8 @@ def is_furniture(line: str) -> bool:
     # A sentence that ends in 。 is report text even when it mentions 访问量.
     if _FURNITURE_ANYWHERE.search(s) and not has_stop:
         return True
+    if _ACCOUNT_WORDS.search(s) and len(s) <= 20 and not has_stop and not re.search(r"\d", s):
+        return True
     if _FURNITURE_START.match(s) and len(s) <= 80:
         return True
     if _PIPE_NAV.search(s) and not has_stop:
@@ -80,8 +85,9 @@ def is_furniture(line: str) -> bool:
         # "辽宁省人民政府 营口市人民政府": a row of site names
         if all(_SITE_NAME.search(t) for t in tokens):
             return True
-        # a menu bar: many short words and no punctuation at all
-        if len(tokens) >= 4 and all(len(t) <= 6 for t in tokens) and not re.search(r"[，,。；;：:、]", s):
+        # a menu bar: many short words, no punctuation and no figures (a table
+        # row saved as text, "检查单位 68家 立案 11件", has figures)
+        if len(tokens) >= 4 and all(len(t) <= 6 for t in tokens) and not re.search(r"[，,。；;：:、\d]", s):
             return True
     return False
 
@@ -97,6 +103,9 @@ _HEADING_PATTERNS: list[tuple[int, re.Pattern[str]]] = [
     (5, re.compile(r"^[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳]")),
 ]
 _MAX_HEADING_CHARS = 40
+# A numbered line that ends in a figure is a table row saved as text
+# ("（三）不予公开 5", "（一）新收案件 428件"), not a section heading.
+_ENDS_IN_COUNT = re.compile(r"\d[\d.,，]*\s*(?:件|条|次|个|人次|人|家|项|卷|份|起|户|宗|万元|亿元|元|%|％)?$")
 
 
 def heading_level(text: str) -> int | None:
@@ -182,6 +191,7 @@ def segment(text: str) -> list[Unit]:
                 and len(piece) <= _MAX_HEADING_CHARS
                 and (i == 0 or level <= 2)
                 and piece[-1] not in "，,；;："
+                and not _ENDS_IN_COUNT.search(piece)
             )
             if is_heading:
                 while stack and stack[-1][0] >= level:

@@ -134,7 +134,21 @@ def test_is_furniture_recognises_web_page_lines(line):
         "重庆市万州区孙家镇人民政府",
         "2022年1月26日",
         "中共澧县县委 澧县人民政府关于澧县2024年度法治政府建设工作情况的报告",
+        # table rows saved as text: short cells, no punctuation, but figures
+        "检查单位 68家 立案 11件 结案 9件 罚没款 3.2万元",
+        "规章 0 0 0",
+        "（七）总计 86 9 0 1 4 0 100",
+        # account words inside report text
+        "政务新媒体账号推送公开信息 2870条",
+        "全年新注册市场主体1.2万户",
     ],
 )
 def test_is_furniture_keeps_report_text(line):
     assert not is_furniture(line)
+
+
+@pytest.mark.parametrize("line", ["（三）不予公开 5", "（一）新收案件 428件", "2.重复申请 4 0 0 0 1 0 5"])
+def test_a_numbered_count_line_is_a_table_row_not_a_heading(line):
+    units = segment("三、收到和处理政府信息公开申请情况\n" + line)
+    assert [u.text for u in units] == ["三、收到和处理政府信息公开申请情况", line]
+    assert not units[1].is_heading and units[1].heading == "三、收到和处理政府信息公开申请情况"
