@@ -1,4 +1,24 @@
-"""The label schema, reading label files, and validating the whole label set.
+"""The label schema and the one reader of label files, in every accepted shape.
+
+Accepted inputs (a file, or a folder of such files):
+
+- ``*.jsonl`` in fazhi's schema: one object per line with
+  ``id, doc, source, split, text, category, problem`` and optionally
+  ``context_only``.
+- ``*.csv`` with a header row naming the same seven columns; ``problem`` is
+  ``true``/``false`` (also ``1``/``0``, ``yes``/``no``).
+- Label Studio JSON export (``*.json``, a list of tasks): the text in
+  ``data.text``; in the first annotation, a ``choices`` result holding one of
+  the six category names, and optionally a choice ``problem`` (or a control
+  named ``problem`` with choice ``true``/``yes``). ``data.split`` and
+  ``data.doc`` are used when present.
+- doccano text-classification export (``*.jsonl`` whose lines have ``text``
+  and ``label`` or ``labels`` but no ``category``): the labels list holds one
+  category name and optionally ``problem``.
+
+Rows without a split (Label Studio, doccano) are assigned one from a hash of
+their document id: about 80% train, 10% dev, 10% test, the same on every run.
+`fazhi data check`, `evaluate`, `train` and `pretrain` all read labels here.
 
 Pure standard library on purpose: `fazhi data check` imports nothing heavy
 (no torch, no scikit-learn), so it answers in well under a second.
@@ -6,30 +26,21 @@ Pure standard library on purpose: `fazhi data check` imports nothing heavy
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import io
 import json
-import math
-import unicodedata
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
 
 CATEGORIES: tuple[str, ...] = ("decision", "enforcement", "dispute", "disclosure", "supervision", "other")
 AREAS: tuple[str, ...] = CATEGORIES[:5]
 SPLITS: tuple[str, ...] = ("train", "dev", "test")
 SOURCES: tuple[str, ...] = ("seed", "written")
+# The table of labelled documents and their genres (doc,genre), kept beside the label files.
+DOCUMENTS_FILE = "documents.csv"
 REQUIRED_KEYS: tuple[str, ...] = ("id", "doc", "source", "split", "text", "category", "problem")
-NEAR_DUPLICATE_JACCARD = 0.8
-# Template lines this short (table labels such as 不予公开 5件, 已全部办结) recur
-# in real reports of one genre; their repeats are warnings, not errors.
-SHORT_REPEAT_CHARS = 10
-
-# Minimums the corpus must meet (issue 2); `check` reports each one.
-MIN_UNITS = 4000
-MIN_PER_AREA = 300
-MIN_PROBLEMS = 500
-MAX_OTHER_SHARE = 0.45
-
 
 @dataclass(frozen=True)
 class Row:
@@ -95,43 +106,158 @@ def json_lines(path: Path, content: str, issues: list[Issue]) -> Iterator[tuple[
             issues.append(Issue(str(path), lineno, f"invalid JSON: {exc.msg} at column {exc.colno}"))
 
 
-def read_label_file(path: Path) -> tuple[list[Row], list[Issue]]:
-    """Read one JSONL label file; every bad line becomes an Issue, none is dropped silently."""
+TRUE_WORDS = {"true", "1", "yes", "y", "problem", "是"}
+FALSE_WORDS = {"false", "0", "no", "n", "", "否"}
+
+
+class LabelDataError(ValueError):
+    """Raised with every bad row's file, line and reason, before anything uses the rows."""
+
+
+def hashed_split(key: str) -> str:
+    h = int(hashlib.sha1(key.encode("utf-8")).hexdigest(), 16) % 10
+    return "test" if h == 0 else "dev" if h == 1 else "train"
+
+
+def _decode(path: Path) -> tuple[str | None, list[Issue]]:
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        return None, [Issue(str(path), raw[: exc.start].count(b"\n") + 1, f"expected UTF-8 text; byte {exc.start} is not valid UTF-8 (save the file as UTF-8)")]
+
+
+def _row(obj: dict, path: Path, line: int, issues: list[Issue], rows: list[Row]) -> None:
+    reasons = validate_record(obj)
+    if reasons:
+        issues.extend(Issue(str(path), line, r) for r in reasons)
+    else:
+        rows.append(Row(obj["id"], obj["doc"], obj["source"], obj["split"], obj["text"], obj["category"], obj["problem"], str(path), line,
+                        obj.get("context_only", False)))
+
+
+def _from_labels(labels: list, text: str, ident: str, extra: dict) -> tuple[dict | None, str | None]:
+    names = [str(l).strip() for l in labels]
+    cats = [l for l in names if l in CATEGORIES]
+    unknown = [l for l in names if l not in CATEGORIES and l.lower() not in TRUE_WORDS]
+    if unknown:
+        return None, f"unknown label(s) {', '.join(map(repr, unknown))}; expected one of {', '.join(CATEGORIES)} and optionally 'problem'"
+    if len(cats) != 1:
+        return None, f"expected exactly one category label, found {len(cats)} ({', '.join(names) or 'none'})"
+    problem = any(l.lower() in TRUE_WORDS for l in names if l not in CATEGORIES)
+    doc = str(extra.get("doc") or ident)
+    return {
+        "id": ident, "doc": doc, "source": str(extra.get("source") or "written"),
+        "split": str(extra.get("split") or hashed_split(doc)), "text": text, "category": cats[0], "problem": problem,
+    }, None
+
+
+def _read_jsonl(path: Path, content: str) -> tuple[list[Row], list[Issue]]:
     rows: list[Row] = []
     issues: list[Issue] = []
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return [], [Issue(str(path), 0, f"cannot read file: {exc}")]
-    try:
-        content = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return [], [Issue(str(path), 0, f"expected UTF-8 text; byte {exc.start} is not valid UTF-8")]
-    for lineno, obj in json_lines(path, content, issues):
-        reasons = validate_record(obj)
-        if reasons:
-            issues.extend(Issue(str(path), lineno, r) for r in reasons)
+    for line_no, obj in json_lines(path, content, issues):
+        if isinstance(obj, dict) and "category" not in obj and ("label" in obj or "labels" in obj) and "text" in obj:
+            labels = obj.get("label", obj.get("labels")) or []
+            ident = str(obj.get("id", f"{path.stem}-{line_no}"))
+            built, reason = _from_labels(labels if isinstance(labels, list) else [labels], str(obj["text"]), ident, obj)
+            if reason:
+                issues.append(Issue(str(path), line_no, reason))
+                continue
+            obj = built
+        if not isinstance(obj, dict):
+            issues.append(Issue(str(path), line_no, f"expected a JSON object, found {type(obj).__name__}"))
             continue
-        rows.append(
-            Row(obj["id"], obj["doc"], obj["source"], obj["split"], obj["text"], obj["category"],
-                obj["problem"], str(path), lineno, obj.get("context_only", False))
-        )
+        _row(obj, path, line_no, issues, rows)
     return rows, issues
 
 
+def _read_csv(path: Path, content: str) -> tuple[list[Row], list[Issue]]:
+    rows: list[Row] = []
+    issues: list[Issue] = []
+    reader = csv.DictReader(io.StringIO(content))
+    missing = [k for k in REQUIRED_KEYS if k not in (reader.fieldnames or [])]
+    if missing:
+        return [], [Issue(str(path), 1, f"CSV header is missing column(s): {', '.join(missing)}")]
+    for rec in reader:
+        line_no = reader.line_num
+        obj: dict = dict(rec)
+        for key in ("problem", "context_only"):
+            word = (obj.get(key) or "").strip().lower()
+            if word in TRUE_WORDS:
+                obj[key] = True
+            elif word in FALSE_WORDS:
+                obj[key] = False
+        _row(obj, path, line_no, issues, rows)
+    return rows, issues
+
+
+def _read_label_studio(path: Path, content: str) -> tuple[list[Row], list[Issue]]:
+    rows: list[Row] = []
+    issues: list[Issue] = []
+    try:
+        tasks = json.loads(content)
+    except json.JSONDecodeError as exc:
+        return [], [Issue(str(path), exc.lineno, f"invalid JSON: {exc.msg}")]
+    if not isinstance(tasks, list):
+        return [], [Issue(str(path), 1, "expected a Label Studio export: a JSON list of tasks")]
+    for n, task in enumerate(tasks, start=1):
+        where = f"task {n}"
+        data = task.get("data", {}) if isinstance(task, dict) else {}
+        text = data.get("text")
+        if not isinstance(text, str):
+            issues.append(Issue(str(path), n, f"{where}: expected data.text to be a string"))
+            continue
+        anns = task.get("annotations") or task.get("completions") or []
+        if not anns:
+            issues.append(Issue(str(path), n, f"{where}: has no annotation"))
+            continue
+        labels: list[str] = []
+        for result in anns[0].get("result", []):
+            choices = result.get("value", {}).get("choices", [])
+            if result.get("from_name") == "problem":
+                labels += ["problem" for c in choices if str(c).lower() in TRUE_WORDS]
+            else:
+                labels += [str(c) for c in choices]
+        ident = str(task.get("id", n))
+        built, reason = _from_labels(labels, text, f"{path.stem}-{ident}", data)
+        if reason or built is None:
+            issues.append(Issue(str(path), n, f"{where}: {reason}"))
+            continue
+        _row(built, path, n, issues, rows)
+    return rows, issues
+
+
+READERS = {".jsonl": _read_jsonl, ".csv": _read_csv, ".json": _read_label_studio}
+
+
+def read_label_file(path: Path) -> tuple[list[Row], list[Issue]]:
+    """Rows of one label file in any accepted shape; every bad line becomes an Issue, none is dropped silently."""
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        return [], [Issue(str(path), 0, f"expected a .jsonl, .csv or .json (Label Studio) file, found {path.suffix!r}")]
+    content, issues = _decode(path)
+    if content is None:
+        return [], issues
+    return reader(path, content)
+
+
 def label_files(path: Path) -> list[Path]:
-    """The JSONL files a label path stands for: the file itself, or all *.jsonl in a folder."""
+    """The label files a path stands for: the file itself, or every .jsonl/.csv/.json in a folder
+    (the document table excepted)."""
     if path.is_dir():
-        return sorted(path.glob("*.jsonl"))
+        return sorted(p for p in path.iterdir() if p.suffix.lower() in READERS and p.name != DOCUMENTS_FILE)
     return [path]
 
 
 def load_rows(path: Path) -> tuple[list[Row], list[Issue]]:
-    rows: list[Row] = []
-    issues: list[Issue] = []
+    """Every row of a label file or folder, and every problem found while reading it."""
+    if not path.exists():
+        raise FileNotFoundError(f"expected a label file or folder, found nothing at {path}")
     files = label_files(path)
     if not files:
-        issues.append(Issue(str(path), 0, "expected *.jsonl label files, found none"))
+        return [], [Issue(str(path), 0, "expected .jsonl, .csv or .json label files, found none")]
+    rows: list[Row] = []
+    issues: list[Issue] = []
     for f in files:
         r, i = read_label_file(f)
         rows.extend(r)
@@ -139,156 +265,25 @@ def load_rows(path: Path) -> tuple[list[Row], list[Issue]]:
     return rows, issues
 
 
-# --- duplicates ---------------------------------------------------------------
-
-def dedup_key(text: str) -> str:
-    """Text as compared for duplicates: NFKC (full- and half-width alike, 。 as .), no whitespace."""
-    return "".join(unicodedata.normalize("NFKC", text).replace("。", ".").split())
-
-
-def trigrams(text: str) -> frozenset[str]:
-    s = dedup_key(text)
-    return frozenset(s[i : i + 3] for i in range(len(s) - 2))
-
-
-def near_duplicate_pairs(texts: list[str], threshold: float = NEAR_DUPLICATE_JACCARD) -> list[tuple[int, int, float]]:
-    """Pairs (i, j, jaccard) of texts whose character-trigram Jaccard is >= threshold.
-
-    Prefix filtering keeps this fast in pure Python: order each set's trigrams
-    from rarest to commonest; two sets can only reach the threshold if they
-    share a trigram within their first |A| - ceil(t·|A|) + 1 rarest ones.
-    Texts shorter than three characters have no trigrams and are only
-    compared exactly (by the caller).
-    """
-    sets = [trigrams(t) for t in texts]
-    freq: Counter[str] = Counter(g for s in sets for g in s)
-    index: dict[str, list[int]] = defaultdict(list)
-    pairs: list[tuple[int, int, float]] = []
-    order = sorted(range(len(sets)), key=lambda i: len(sets[i]))
-    for i in order:
-        s = sets[i]
-        if not s:
-            continue
-        ranked = sorted(s, key=lambda g: (freq[g], g))
-        prefix = ranked[: len(s) - math.ceil(threshold * len(s)) + 1]
-        seen: set[int] = set()
-        for g in prefix:
-            for j in index[g]:
-                if j in seen:
-                    continue
-                seen.add(j)
-                other = sets[j]
-                if len(other) < threshold * len(s):
-                    continue
-                inter = len(s & other)
-                jac = inter / (len(s) + len(other) - inter)
-                if jac >= threshold:
-                    pairs.append((min(i, j), max(i, j), jac))
-            index[g].append(i)
-    return sorted(pairs)
+def load_splits(data: Path, need: tuple[str, ...] = ("train", "dev")) -> dict[str, list[Row]]:
+    """Rows grouped by split; raises LabelDataError naming every bad row before anything uses them."""
+    rows, errors = load_rows(data)
+    if errors:
+        shown = "\n".join(str(e) for e in errors[:50])
+        more = f"\n... and {len(errors) - 50} more" if len(errors) > 50 else ""
+        raise LabelDataError(f"{len(errors)} bad row(s) in {data}; nothing was done with them:\n{shown}{more}")
+    splits = {s: [r for r in rows if r.split == s] for s in SPLITS}
+    for needed in need:
+        if not splits[needed]:
+            why = " (dev chooses the model and the problem threshold)" if needed == "dev" else ""
+            raise LabelDataError(f"expected rows with split {needed!r} in {data}, found none{why}")
+    return splits
 
 
-# --- the whole-set check --------------------------------------------------------
-
-@dataclass
-class CheckReport:
-    rows: list[Row]
-    issues: list[Issue] = field(default_factory=list)
-    minimums: list[tuple[str, bool, str]] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Issue]:
-        return [i for i in self.issues if i.severity == "error"]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors and all(ok for _, ok, _ in self.minimums)
-
-
-def check_rows(rows: list[Row], issues: list[Issue] | None = None, minimums: bool = True) -> CheckReport:
-    """Validate the set as a whole: ids, splits per doc, duplicates, minimums."""
-    report = CheckReport(rows, list(issues or []))
-    add = report.issues.append
-
-    first_id: dict[str, Row] = {}
-    for r in rows:
-        if r.id in first_id:
-            o = first_id[r.id]
-            add(Issue(r.file, r.line, f"duplicate id {r.id!r} (first at {o.file}:{o.line})"))
-        else:
-            first_id[r.id] = r
-
-    doc_split: dict[str, Row] = {}
-    for r in rows:
-        o = doc_split.setdefault(r.doc, r)
-        if o.split != r.split:
-            add(Issue(r.file, r.line, f"doc {r.doc!r} is in split {r.split!r} here but {o.split!r} at {o.file}:{o.line}; a document belongs to one split"))
-
-    # Seed rows are real published text we may not change: repeats among them
-    # (a heading two reports share) are reported, not failed; so are repeats of
-    # short template lines. Any other pair that involves a written row is an
-    # error, since we wrote it and can reword it.
-    def dup(a: Row, b: Row, what: str) -> None:
-        short = max(len(dedup_key(a.text)), len(dedup_key(b.text))) <= SHORT_REPEAT_CHARS
-        severity = "warning" if a.source == b.source == "seed" or short else "error"
-        add(Issue(b.file, b.line, f"{what} of {a.id!r} ({a.file}:{a.line}): {b.text[:40]!r}", severity))
-
-    by_text: dict[str, Row] = {}
-    exact_dupes: set[int] = set()
-    norm = [dedup_key(r.text) for r in rows]
-    for k, r in enumerate(rows):
-        if norm[k] in by_text:
-            dup(by_text[norm[k]], r, "exact duplicate")
-            exact_dupes.add(k)
-        else:
-            by_text[norm[k]] = r
-    for i, j, jac in near_duplicate_pairs([r.text for r in rows]):
-        if norm[i] == norm[j]:
-            continue
-        a, b = (rows[i], rows[j]) if (rows[i].file, rows[i].line) <= (rows[j].file, rows[j].line) else (rows[j], rows[i])
-        dup(a, b, f"near duplicate (trigram Jaccard {jac:.2f})")
-
-    if minimums:
-        n = len(rows)
-        cats = Counter(r.category for r in rows)
-        probs = [r for r in rows if r.problem]
-        prob_cats = Counter(r.category for r in probs)
-        report.minimums.append(("units", n >= MIN_UNITS, f"{n} (minimum {MIN_UNITS})"))
-        for a in AREAS:
-            report.minimums.append((f"{a} units", cats[a] >= MIN_PER_AREA, f"{cats[a]} (minimum {MIN_PER_AREA})"))
-        report.minimums.append(("problem units", len(probs) >= MIN_PROBLEMS, f"{len(probs)} (minimum {MIN_PROBLEMS})"))
-        missing = [c for c in CATEGORIES if prob_cats[c] == 0]
-        report.minimums.append(("problem units in every category", not missing, "missing: " + ", ".join(missing) if missing else "all six present"))
-        share = cats["other"] / n if n else 0.0
-        report.minimums.append(("share of other", share <= MAX_OTHER_SHARE, f"{share:.1%} (maximum {MAX_OTHER_SHARE:.0%})"))
-    return report
-
-
-def check_path(path: Path, minimums: bool = True) -> CheckReport:
-    rows, issues = load_rows(path)
-    return check_rows(rows, issues, minimums=minimums)
-
-
-def format_counts(rows: Iterable[Row]) -> str:
-    """Counts per category × problem × split, then per source, as a text table."""
-    rows = list(rows)
-    table: Counter[tuple[str, bool, str]] = Counter((r.category, r.problem, r.split) for r in rows)
-    lines = [f"{'category':<12} {'problem':<8}" + "".join(f"{s:>8}" for s in SPLITS) + f"{'total':>8}"]
-    for c in CATEGORIES:
-        for p in (False, True):
-            counts = [table[(c, p, s)] for s in SPLITS]
-            lines.append(f"{c:<12} {str(p).lower():<8}" + "".join(f"{x:>8}" for x in counts) + f"{sum(counts):>8}")
-    totals = [sum(v for (c, p, s), v in table.items() if s == sp) for sp in SPLITS]
-    lines.append(f"{'all':<21}" + "".join(f"{x:>8}" for x in totals) + f"{sum(totals):>8}")
-    lines.append("")
-    src = Counter((r.source, r.split) for r in rows)
-    docs = defaultdict(set)
-    for r in rows:
-        docs[(r.source, r.split)].add(r.doc)
-    lines.append(f"{'source':<12} {'':<8}" + "".join(f"{s:>8}" for s in SPLITS) + f"{'total':>8}")
-    for so in SOURCES:
-        counts = [src[(so, s)] for s in SPLITS]
-        lines.append(f"{so + ' units':<21}" + "".join(f"{x:>8}" for x in counts) + f"{sum(counts):>8}")
-        dcounts = [len(docs[(so, s)]) for s in SPLITS]
-        lines.append(f"{so + ' docs':<21}" + "".join(f"{x:>8}" for x in dcounts) + f"{sum(dcounts):>8}")
-    return "\n".join(lines)
+def read_documents(folder: Path) -> dict[str, str]:
+    """doc -> genre from the folder's document table (empty when there is none)."""
+    path = folder / DOCUMENTS_FILE if folder.is_dir() else folder.parent / DOCUMENTS_FILE
+    if not path.is_file():
+        return {}
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return {r["doc"]: r["genre"] for r in csv.DictReader(f) if r.get("doc")}

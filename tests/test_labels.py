@@ -4,9 +4,9 @@ import sys
 
 import pytest
 
-from fazhi.labels import CATEGORIES, check_path, load_rows, near_duplicate_pairs
-
-from conftest import LABELS_DIR
+from fazhi.label_check import check_path, near_duplicate_pairs
+from fazhi.labels import CATEGORIES
+from fazhi.paths import LABELS_DIR
 
 GOOD = {"id": "x1", "doc": "d1", "source": "written", "split": "train", "text": "全年受理行政复议案件45件。", "category": "dispute", "problem": False}
 
@@ -24,8 +24,8 @@ def test_real_label_set_passes_data_check_with_minimums():
     assert not failed, failed
 
 
-def test_real_label_set_keeps_seed_test_docs_in_test():
-    rows, _ = load_rows(LABELS_DIR)
+def test_real_label_set_keeps_seed_test_docs_in_test(label_rows):
+    rows = label_rows
     for r in rows:
         if r.doc in ("001_5198beffa2de79c3.txt", "004_4aea94131e29c9d0.txt"):
             assert r.split == "test", r
