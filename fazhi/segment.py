@@ -2,16 +2,13 @@
 
 Offsets always point into the text exactly as given: nothing is normalised
 before splitting, so callers can highlight units in the original document.
-
-Run as ``python -m fazhi.segment FILE`` to print the units of a UTF-8 text file
-as JSON Lines (the annotation workflow uses this).
+`fazhi segment FILE` prints the units of a report as JSON Lines.
 """
 
 from __future__ import annotations
 
 import re
-import sys
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 __all__ = ["Unit", "segment", "is_furniture", "heading_level"]
 
@@ -26,6 +23,7 @@ class Unit:
     text: str
     heading: str  # nearest enclosing section heading above the unit ("" if none)
     is_heading: bool = False
+    path: tuple[str, ...] = ()  # every open heading above the unit, outermost first (heading == path[-1])
 
 
 # --- page furniture ---------------------------------------------------------
@@ -160,7 +158,7 @@ def _pieces(line: str, base: int) -> list[tuple[int, int]]:
             cuts.add(m.start())
     ordered = sorted(cuts)
     spans = []
-    for a, b in zip(ordered, ordered[1:]):
+    for a, b in zip(ordered, ordered[1:], strict=False):
         piece = line[a:b]
         lead = len(piece) - len(_strip(piece, left=True))
         trail = len(piece) - len(_strip(piece, left=False))
@@ -193,28 +191,13 @@ def segment(text: str) -> list[Unit]:
                 and piece[-1] not in "，,；;："
                 and not _ENDS_IN_COUNT.search(piece)
             )
-            if is_heading:
+            if is_heading and level is not None:
                 while stack and stack[-1][0] >= level:
                     stack.pop()
-                parent = stack[-1][1] if stack else ""
-                units.append(Unit(len(units), s, e, piece, parent, True))
+                path = tuple(h for _, h in stack)
+                units.append(Unit(len(units), s, e, piece, path[-1] if path else "", True, path))
                 stack.append((level, piece))
             else:
-                units.append(Unit(len(units), s, e, piece, stack[-1][1] if stack else ""))
+                path = tuple(h for _, h in stack)
+                units.append(Unit(len(units), s, e, piece, path[-1] if path else "", False, path))
     return units
-
-
-def _main(argv: list[str]) -> int:
-    import json
-
-    if len(argv) != 1:
-        print("usage: python -m fazhi.segment FILE   (UTF-8 text; '-' for stdin)", file=sys.stderr)
-        return 2
-    text = sys.stdin.read() if argv[0] == "-" else open(argv[0], encoding="utf-8-sig").read()
-    for unit in segment(text):
-        print(json.dumps(asdict(unit), ensure_ascii=False))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(_main(sys.argv[1:]))

@@ -1,8 +1,9 @@
 """`fazhi tag`: report files in, per-sentence results and per-report summaries out.
 
 The flow is one way: inputs are expanded to report sources, each is read
-(fazhi.reading), segmented (fazhi.segment), classified (the model), summarised
-(fazhi.aggregate) and written (fazhi.writers). Reading the next report runs in
+(fazhi.reading), segmented (fazhi.segment), given its context (fazhi.context),
+classified (fazhi.results over the model), summarised (fazhi.aggregate) and
+written (fazhi.writers). Reading the next report runs in
 a background thread while the model classifies the current one.
 """
 
@@ -12,16 +13,18 @@ import glob
 import os
 import sys
 import time
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, BinaryIO, Sequence
+from typing import IO, BinaryIO
 
 from fazhi.aggregate import summarize
-from fazhi.classify import result_dicts
+from fazhi.context import unit_contexts
 from fazhi.model import Predictor
 from fazhi.reading import SUPPORTED_SUFFIXES, UnreadableFile, read_report, read_report_bytes
-from fazhi.segment import Unit, segment
+from fazhi.results import classify, unit_results
+from fazhi.segment import segment
 from fazhi.writers import TagOutputs, Target, csv_header, format_summary, format_units
 
 __all__ = [
@@ -32,7 +35,6 @@ __all__ = [
     "TagResult",
     "TagInterrupted",
     "expand_inputs",
-    "unit_rows",
     "tag_text",
     "run_tag",
 ]
@@ -155,27 +157,14 @@ def expand_inputs(items: Sequence[str]) -> tuple[list[Source], list[Failure]]:
 
 
 # --- tagging --------------------------------------------------------------------
-def unit_rows(doc: str, units: Sequence[Unit], results: Sequence[dict]) -> list[dict]:
-    """Per-sentence rows: the unit's place in the report joined with its classification result."""
-    return [
-        {"doc": doc, "index": u.index, "start": u.start, "end": u.end, "heading": u.heading, **res}
-        for u, res in zip(units, results)
-    ]
-
-
-def classify_texts(texts: Sequence[str], model: Predictor) -> list[dict]:
-    """Classification results for texts, in order (result_dicts' shape)."""
-    out: list[dict] = []
-    for i in range(0, len(texts), PREDICT_CHUNK):
-        chunk = list(texts[i : i + PREDICT_CHUNK])
-        out.extend(result_dicts(chunk, model.predict(chunk)))
-    return out
-
-
 def tag_text(doc: str, text: str, model: Predictor) -> TaggedReport:
-    """Segment one report, classify every unit, and summarise."""
+    """Segment one report, classify every unit in its context, and summarise."""
     units = segment(text)
-    rows = unit_rows(doc, units, classify_texts([u.text for u in units], model))
+    contexts = unit_contexts(units)
+    results: list[dict] = []
+    for k in range(0, len(units), PREDICT_CHUNK):
+        results += classify(model, [u.text for u in units[k : k + PREDICT_CHUNK]], contexts[k : k + PREDICT_CHUNK])
+    rows = unit_results(doc, units, results)
     return TaggedReport(doc, rows, summarize(doc, rows))
 
 

@@ -29,14 +29,15 @@ import re
 import shutil
 import stat
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Iterable
+from typing import IO
 
 from fazhi.aggregate import summary_markdown
+from fazhi.results import UNIT_FIELDS
 
 __all__ = [
-    "UNIT_FIELDS",
     "UNIT_FORMATS",
     "SUMMARY_FORMATS",
     "ResumeError",
@@ -47,7 +48,6 @@ __all__ = [
     "format_summary",
 ]
 
-UNIT_FIELDS: tuple[str, ...] = ("doc", "index", "start", "end", "heading", "text", "category", "scores", "problem", "problem_score")
 UNIT_FORMATS = ("jsonl", "csv")
 SUMMARY_FORMATS = ("json", "md")
 PARTIAL_SUFFIX = ".partial"
@@ -85,7 +85,7 @@ def format_units(rows: list[dict], fmt: str, labels: Iterable[str]) -> str:
             for f in UNIT_FIELDS:
                 if f == "scores":
                     values.extend(row["scores"][label] for label in labels)
-                elif f == "problem":
+                elif f in ("problem", "is_heading", "truncated"):
                     values.append("true" if row[f] else "false")
                 else:
                     values.append(row[f])
@@ -162,7 +162,7 @@ class Target:
     _owns_stream: bool = field(default=False, repr=False)
 
     @classmethod
-    def open(cls, kind: str, fmt: str, dest: str | None, default: IO[str] | None, header: str = "") -> "Target | None":
+    def open(cls, kind: str, fmt: str, dest: str | None, default: IO[str] | None, header: str = "") -> Target | None:
         """dest None → default stream (or nothing); '-' → stdout; a link, device or FIFO → written through
         as a stream; a regular file (or a new path) → an atomic, resumable file.
 

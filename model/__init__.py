@@ -26,7 +26,7 @@ def load_model(path: str | Path | None = None, quantize: bool | None = None) -> 
     """Load a model directory written by `fazhi train`.
 
     quantize: dynamic int8 for BERT's linear layers; None follows the model
-    directory's own setting (the shipped model asks for int8).
+    directory's own setting (fazhi_int8 in its config.json).
     """
     directory = Path(path) if path is not None else default_model_dir()
     config_file = directory / "config.json"
@@ -39,7 +39,9 @@ def load_model(path: str | Path | None = None, quantize: bool | None = None) -> 
 
         return BaselineModel.load(directory)
     if kind == "bert":
+        from fazhi.hub import quiet_transformers
         from fazhi.model.bert import BertPredictor
 
+        quiet_transformers()
         return BertPredictor.load(directory, quantize=quantize)
     raise ValueError(f"{config_file}: expected 'fazhi_model' to be 'baseline' or 'bert', found {kind!r}")

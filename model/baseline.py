@@ -9,32 +9,21 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
 from fazhi.labels import CATEGORIES
+from fazhi.model.configs import BaselineConfig
 from fazhi.model.prediction import Scores
 
 WEIGHTS_FILE = "weights.npz"
 VOCAB_FILE = "vocab.json"
+CONTEXT_VOCAB_FILE = "context_vocab.json"
 CONFIG_FILE = "config.json"
-
-
-@dataclass
-class BaselineConfig:
-    """Settings of the baseline; saved inside the model directory."""
-
-    ngram_min: int = field(default=1, metadata={"help": "shortest character n-gram"})
-    ngram_max: int = field(default=3, metadata={"help": "longest character n-gram"})
-    min_df: int = field(default=2, metadata={"help": "drop n-grams seen in fewer training sentences"})
-    max_features: int = field(default=60000, metadata={"help": "keep at most this many n-grams (by frequency)"})
-    c_grid: tuple[float, ...] = field(default=(1.0, 4.0, 16.0), metadata={"help": "inverse regularisation strengths tried; the best on dev macro-F1 is kept"})
-    class_weight: str = field(default="balanced", metadata={"help": "class weighting against label imbalance"})
-    seed: int = field(default=13, metadata={"help": "random seed"})
 
 
 def normalize(text: str) -> str:
@@ -66,9 +55,13 @@ class BaselineModel:
         labels: tuple[str, ...] = CATEGORIES,
         config: BaselineConfig | None = None,
         metadata: dict | None = None,
+        context_vocab: dict[str, int] | None = None,
+        context_idf: np.ndarray | None = None,
     ) -> None:
         self.vocab = vocab
         self.idf = idf
+        self.context_vocab = context_vocab or {}
+        self.context_idf = context_idf if context_idf is not None else np.zeros(0)
         self.cat_coef = cat_coef
         self.cat_intercept = cat_intercept
         self.prob_coef = prob_coef
@@ -79,12 +72,13 @@ class BaselineModel:
         self.metadata = metadata or {}
 
     # -- features --------------------------------------------------------
-    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """Sublinear TF × IDF, L2-normalised rows (the same formula as scikit-learn's TfidfVectorizer)."""
-        return featurize(texts, self.vocab, self.idf, self.config.ngram_min, self.config.ngram_max)
+    def transform(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> sp.csr_matrix:
+        """Sublinear TF × IDF, L2-normalised rows (the same formula as scikit-learn's TfidfVectorizer),
+        then the context's own block at context_weight when the model has one."""
+        return features(texts, contexts, self.vocab, self.idf, self.context_vocab, self.context_idf, self.config)
 
-    def predict(self, texts: Sequence[str]) -> Scores:
-        x = self.transform(texts)
+    def predict(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> Scores:
+        x = self.transform(texts, contexts)
         logits = x @ self.cat_coef.T + self.cat_intercept
         logits -= logits.max(axis=1, keepdims=True) if len(texts) else 0
         probs = np.exp(logits)
@@ -101,10 +95,13 @@ class BaselineModel:
             cat_coef=self.cat_coef.astype(np.float32),
             cat_intercept=self.cat_intercept.astype(np.float32),
             prob_coef=self.prob_coef.astype(np.float32),
+            context_idf=self.context_idf.astype(np.float32),
         )
         (directory / VOCAB_FILE).write_text(json.dumps(self.vocab, ensure_ascii=False), encoding="utf-8")
+        (directory / CONTEXT_VOCAB_FILE).write_text(json.dumps(self.context_vocab, ensure_ascii=False), encoding="utf-8")
         config = {
             "fazhi_model": "baseline",
+            "fazhi_name": self.name,
             "id2label": {str(i): l for i, l in enumerate(self.labels)},
             "label2id": {l: i for i, l in enumerate(self.labels)},
             "problem_threshold": self.threshold,
@@ -116,9 +113,11 @@ class BaselineModel:
         return directory
 
     @classmethod
-    def load(cls, directory: Path) -> "BaselineModel":
+    def load(cls, directory: Path) -> BaselineModel:
         config = json.loads((directory / CONFIG_FILE).read_text(encoding="utf-8"))
         vocab = json.loads((directory / VOCAB_FILE).read_text(encoding="utf-8"))
+        context_file = directory / CONTEXT_VOCAB_FILE
+        context_vocab = json.loads(context_file.read_text(encoding="utf-8")) if context_file.is_file() else {}
         with np.load(directory / WEIGHTS_FILE, allow_pickle=False) as w:
             arrays = {k: w[k].astype(np.float64) for k in w.files}
         labels = tuple(config["id2label"][str(i)] for i in range(len(config["id2label"])))
@@ -135,6 +134,8 @@ class BaselineModel:
             labels,
             BaselineConfig(**bc),
             config.get("metadata", {}),
+            context_vocab,
+            arrays.get("context_idf"),
         )
 
 
@@ -157,6 +158,16 @@ def featurize(texts: Sequence[str], vocab: dict[str, int], idf: np.ndarray, lo: 
     norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
     return sp.csr_matrix(x.multiply(1.0 / norms[:, None]))
+
+
+def features(texts: Sequence[str], contexts: Sequence[str] | None, vocab: dict[str, int], idf: np.ndarray,
+             context_vocab: dict[str, int], context_idf: np.ndarray, config: BaselineConfig) -> sp.csr_matrix:
+    """The model's feature rows: the sentence's n-grams, then (if the model has a context block) the context's."""
+    x = featurize(texts, vocab, idf, config.ngram_min, config.ngram_max)
+    if not context_vocab:
+        return x
+    ctx = featurize(contexts if contexts is not None else [""] * len(texts), context_vocab, context_idf, config.ngram_min, config.ngram_max)
+    return sp.hstack([x, ctx * config.context_weight], format="csr")
 
 
 def fit_vocabulary(texts: Sequence[str], config: BaselineConfig) -> tuple[dict[str, int], np.ndarray]:

@@ -11,13 +11,13 @@ into ``bert`` and the two heads start fresh.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import torch
 from torch import nn
-from transformers import BertConfig, BertModel, BertPreTrainedModel, BertTokenizerFast
+from transformers import BertConfig, BertModel, BertPreTrainedModel, BertTokenizer
 
 from fazhi.labels import CATEGORIES
 from fazhi.model.prediction import Scores
@@ -30,6 +30,19 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+def encode_inputs(tokenizer, texts: Sequence[str], contexts: Sequence[str] | None, max_length: int) -> dict[str, torch.Tensor]:
+    """Token ids for texts, with their contexts as the second segment when given.
+
+    Training and prediction both encode here, so they cannot drift apart. A
+    pair over max_length loses tokens from its longer part first.
+    """
+    texts = [normalize(t) for t in texts]
+    if contexts is None:
+        return tokenizer(texts, truncation=True, max_length=max_length, padding=True, return_tensors="pt")
+    return tokenizer(texts, [normalize(c) for c in contexts], truncation="longest_first", max_length=max_length,
+                     padding=True, return_tensors="pt")
+
+
 class FazhiBertModel(BertPreTrainedModel):
     """BERT encoder with a category softmax head and a problem sigmoid head, trained jointly."""
 
@@ -39,7 +52,7 @@ class FazhiBertModel(BertPreTrainedModel):
         self.bert = BertModel(config, add_pooling_layer=False)
         dropout = config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
         self.dropout = nn.Dropout(dropout)
-        self.category_head = nn.Linear(config.hidden_size, config.num_labels)
+        self.category_head = nn.Linear(config.hidden_size, len(CATEGORIES))
         self.problem_head = nn.Linear(config.hidden_size, 1)
         self.post_init()
 
@@ -68,7 +81,7 @@ def fazhi_config(base: BertConfig, threshold: float = 0.5, **extra) -> BertConfi
     return base
 
 
-def quantized(model: FazhiBertModel) -> nn.Module:
+def quantized(model: nn.Module) -> nn.Module:
     """Dynamic int8 version: Linear weights int8, activations quantised per call."""
     import warnings
 
@@ -81,43 +94,41 @@ def quantized(model: FazhiBertModel) -> nn.Module:
 class BertPredictor:
     """Scores sentences with a saved FazhiBertModel: length-sorted batches, dynamic padding."""
 
-    def __init__(self, model: FazhiBertModel, tokenizer: BertTokenizerFast, name: str = "bert", batch_size: int = 64, token_budget: int = 1024) -> None:
+    def __init__(self, model: nn.Module, tokenizer: BertTokenizer, name: str = "bert", batch_size: int = 64, token_budget: int = 1024) -> None:
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.name = name
         self.batch_size = batch_size
         self.token_budget = token_budget
-        config = model.config
-        self.labels = tuple(config.id2label[i] for i in range(config.num_labels))
+        config: BertConfig = model.config  # type: ignore[assignment]  # a FazhiBertModel, possibly quantised
+        id2label: dict = dict(config.id2label or {})
+        self.labels = tuple(str(id2label[i]) for i in range(len(id2label)))
         self.threshold = float(getattr(config, "problem_threshold", 0.5))
         self.max_length = int(getattr(config, "fazhi_max_length", DEFAULT_MAX_LENGTH))
         self.max_chars = self.max_length - 2  # [CLS] and [SEP]; the tokenizer is one token per character
-        self.use_heading = bool(getattr(config, "fazhi_use_heading", False))
+        # A model trained with context reads it as the second segment; others read the text alone.
+        self.use_context = bool(getattr(config, "fazhi_context", False))
 
     @classmethod
-    def load(cls, directory: str | Path, quantize: bool | None = None, batch_size: int = 64) -> "BertPredictor":
+    def load(cls, directory: str | Path, quantize: bool | None = None, batch_size: int = 64) -> BertPredictor:
         """Load a model directory; quantize=None follows the directory's own fazhi_int8 setting."""
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()  # a per-load "Loading weights" bar is noise on stderr
         directory = Path(directory)
-        model = FazhiBertModel.from_pretrained(directory, torch_dtype=torch.float32)
+        model: nn.Module = FazhiBertModel.from_pretrained(directory, torch_dtype=torch.float32)
         model.float()  # weights may be stored in float16 to keep the shipped model small
-        tokenizer = BertTokenizerFast.from_pretrained(directory)
+        tokenizer = BertTokenizer.from_pretrained(directory)
         if quantize is None:
             quantize = bool(getattr(model.config, "fazhi_int8", False))
         if quantize:
             model = quantized(model)
         return cls(model, tokenizer, name=getattr(model.config, "fazhi_name", directory.name), batch_size=batch_size)
 
-    def encode(self, texts: Sequence[str], headings: Sequence[str] | None = None) -> dict[str, torch.Tensor]:
-        texts = [normalize(t) for t in texts]
-        if self.use_heading and headings is not None:
-            pairs = [normalize(h) for h in headings]
-            return self.tokenizer(texts, pairs, truncation=True, max_length=self.max_length, padding=True, return_tensors="pt")
-        return self.tokenizer(texts, truncation=True, max_length=self.max_length, padding=True, return_tensors="pt")
+    def encode(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> dict[str, torch.Tensor]:
+        return encode_inputs(self.tokenizer, texts, contexts if self.use_context else None, self.max_length)
 
-    def batches(self, texts: Sequence[str]) -> list[list[int]]:
+    def batches(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> list[list[int]]:
         """Indices of texts grouped into model calls: sorted by length, each call at most
         batch_size sentences and token_budget padded tokens.
 
@@ -125,7 +136,8 @@ class BertPredictor:
         the padded size: 64 mixed seed sentences took 450 ms in one call and
         165 ms in buckets of 1,024 padded tokens (4x256 model, 2 cores).
         """
-        lengths = [min(len(t), self.max_chars) + 2 for t in texts]
+        extra = [len(c) + 1 for c in contexts] if self.use_context and contexts is not None else [0] * len(texts)
+        lengths = [min(len(t) + x, self.max_chars) + 2 for t, x in zip(texts, extra, strict=True)]
         order = sorted(range(len(texts)), key=lambda i: lengths[i])
         calls: list[list[int]] = []
         current: list[int] = []
@@ -139,12 +151,12 @@ class BertPredictor:
         return calls
 
     @torch.inference_mode()
-    def predict(self, texts: Sequence[str], headings: Sequence[str] | None = None) -> Scores:
+    def predict(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> Scores:
         n = len(texts)
         cat = np.zeros((n, len(self.labels)), dtype=np.float64)
         prob = np.zeros(n, dtype=np.float64)
-        for idx in self.batches(texts):
-            batch = self.encode([texts[i] for i in idx], [headings[i] for i in idx] if headings is not None else None)
+        for idx in self.batches(texts, contexts):
+            batch = self.encode([texts[i] for i in idx], [contexts[i] for i in idx] if contexts is not None else None)
             cat_logits, prob_logits = self.model(**batch)
             cat[idx] = torch.softmax(cat_logits.float(), dim=-1).numpy()
             prob[idx] = torch.sigmoid(prob_logits.float()).numpy()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -42,4 +43,7 @@ class Predictor(Protocol):
     # truncated by predict(). None means no limit.
     max_chars: int | None
 
-    def predict(self, texts: Sequence[str]) -> Scores: ...
+    def predict(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> Scores:
+        """Scores for texts; contexts (one per text: the report title and headings above it, '' for none)
+        are read by models trained with context and ignored by others."""
+        ...

@@ -1,9 +1,10 @@
 """`fazhi serve`: the HTTP API and the page at `/`.
 
 Endpoints
-- ``POST /v1/classify`` ``{"sentences": [str, ...]}`` → ``{"model", "results": [...]}``,
-  one result per sentence in order, with the fields of ``fazhi classify`` plus
-  ``truncated``.
+- ``POST /v1/classify`` ``{"sentences": [str | {"text", "context"}, ...]}`` →
+  ``{"model", "results": [...]}``, one result per sentence in order, with the
+  fields of ``fazhi classify``. A sentence may carry its context (the report
+  title and headings above it), as ``fazhi tag`` gives the model.
 - ``POST /v1/analyze`` ``{"text": str, "doc"?: str}`` → the report segmented,
   every unit tagged with its offsets (code points into ``text``) and heading,
   plus the per-report summary of ``fazhi tag``.
@@ -28,22 +29,26 @@ import json
 import logging
 import os
 import re
+from collections.abc import Sequence
 from contextlib import asynccontextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fazhi.aggregate import summarize
+from fazhi.context import unit_contexts
 from fazhi.model import Predictor, default_model_dir, load_model
+from fazhi.results import classify as classify_sentences
+from fazhi.results import unit_results
 from fazhi.segment import segment
 from fazhi.serve.batching import MicroBatcher
-from fazhi.serve.inference import api_results
+from fazhi.serve.settings import ServeSettings
 from fazhi.serve.worker import ModelProcess
 
 __all__ = ["ServeSettings", "create_app", "run_server", "ApiError"]
@@ -52,42 +57,6 @@ log = logging.getLogger("fazhi.serve")
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Text this long or shorter is segmented on the event loop; longer text in a thread.
 _INLINE_SEGMENT_CHARS = 2000
-
-
-@dataclass
-class ServeSettings:
-    """Settings of the HTTP service; each has a `fazhi serve` option."""
-
-    model: str | None = None  # model directory; None: the shipped default
-    host: str = "127.0.0.1"
-    port: int = 8000
-    max_body_bytes: int = 2 * 1024 * 1024  # 2 MiB; a long report is about 100 KB
-    max_sentences: int = 256  # per /v1/classify request
-    max_batch: int = 64  # sentences per model call (a single larger request is one call)
-    batch_wait_ms: float = 2.0  # how long the first waiting request waits for company
-    inference: str = "process"  # "process": the model in a worker process; "thread": in this process
-    # torch intra-op threads of the worker; None: one per core but one, which is
-    # left to the HTTP process (on 2 cores, 2 model threads beside a busy server
-    # stall at every parallel region: measured 25x slower single-sentence latency).
-    model_threads: int | None = None
-    log_level: str = "warning"
-    access_log: bool = False
-
-    def validate(self) -> None:
-        if self.max_body_bytes < 1024:
-            raise ValueError(f"expected --max-body-bytes of at least 1024, found {self.max_body_bytes}")
-        if self.max_sentences < 1:
-            raise ValueError(f"expected --max-sentences of at least 1, found {self.max_sentences}")
-        if self.max_batch < 1:
-            raise ValueError(f"expected --max-batch of at least 1, found {self.max_batch}")
-        if not 0 <= self.batch_wait_ms <= 1000:
-            raise ValueError(f"expected --batch-wait-ms between 0 and 1000, found {self.batch_wait_ms}")
-        if self.model_threads is not None and self.model_threads < 1:
-            raise ValueError(f"expected --model-threads of at least 1, found {self.model_threads}")
-        if self.inference not in ("process", "thread"):
-            raise ValueError(f"expected --inference 'process' or 'thread', found {self.inference!r}")
-        if not 0 <= self.port <= 65535:
-            raise ValueError(f"expected a port between 0 and 65535, found {self.port}")
 
 
 # --- errors -----------------------------------------------------------------------
@@ -184,19 +153,35 @@ class BodySizeLimit:
 
 
 # --- request and response shapes (for validation and the OpenAPI docs) ---------------------
+class SentenceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: StrictStr
+    context: StrictStr = Field(default="", description="the report title and headings above the sentence, e.g. "
+                               "'某区2023年政府信息公开工作年度报告 › 三、收到和处理政府信息公开申请情况'")
+
+
 class ClassifyRequest(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"sentences": ["全面推行行政执法公示制度。", "行政复议案件办理质量有待提高。"]}]})
-    sentences: list[StrictStr] = Field(description="sentences to classify, at most the per-request limit (default 256)")
+    model_config = ConfigDict(json_schema_extra={"examples": [{"sentences": [
+        "全面推行行政执法公示制度。", {"text": "无法提供26件。", "context": "某区2023年政府信息公开工作年度报告 › 三、收到和处理政府信息公开申请情况"}]}]})
+    sentences: list[StrictStr | SentenceIn] = Field(
+        description="sentences to classify, each a string or {text, context}; at most the per-request limit (default 256)")
+
+    def pairs(self) -> tuple[list[str], list[str]]:
+        texts = [s if isinstance(s, str) else s.text for s in self.sentences]
+        contexts = ["" if isinstance(s, str) else s.context for s in self.sentences]
+        return texts, contexts
 
 
 class AnalyzeRequest(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"text": "一、主要工作\n全面推行行政执法公示制度。\n二、存在的问题\n行政复议案件办理质量有待提高。"}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"text": "一、主要工作\n全面推行行政执法公示制度。\n二、存在的问题\n行政复议案件办理质量有待提高。"}]})
     text: StrictStr = Field(description="the whole report text")
     doc: StrictStr = Field(default="report", description="the report's name, used in the summary")
 
 
 class SentenceResult(BaseModel):
     text: str
+    context: str = Field(description="the context the model read with the sentence ('' for none)")
     category: str
     scores: dict[str, float]
     problem: bool
@@ -210,11 +195,32 @@ class ClassifyResponse(BaseModel):
 
 
 class UnitResult(SentenceResult):
+    doc: str
     index: int
     start: int = Field(description="offset of the unit's first character in text (Unicode code points)")
     end: int
     heading: str
     is_heading: bool
+
+
+class HealthResponse(BaseModel):
+    status: str
+    model: str
+    inference: str = Field(description="process: the model runs in a worker process; thread: in the server process")
+    batching: dict[str, float]
+    worker_restarts: int | None = None
+
+
+class ModelInfoResponse(BaseModel):
+    name: str
+    labels: list[str]
+    threshold: float
+    max_chars: int | None
+    context: bool = Field(description="true when the model reads a sentence's context")
+    real: dict[str, Any] | None = Field(description="headline figures on real published documents (by document, all parts), with 95% intervals")
+    evaluation: dict[str, Any] | None = Field(description="real-text and test figures per part (from evaluation.json)")
+    model_card: str | None
+    limits: dict[str, float]
 
 
 class AnalyzeResponse(BaseModel):
@@ -224,41 +230,55 @@ class AnalyzeResponse(BaseModel):
     summary: dict[str, Any]
 
 
-ERROR_RESPONSES = {
-    413: {"description": "Request body over the size limit", "content": {"application/json": {"example": error_body("request body too large: 3000000 bytes, the limit is 2097152 bytes", "payload_too_large")}}},
-    422: {"description": "Invalid JSON, wrong types, missing fields, or too many sentences", "content": {"application/json": {"example": error_body("missing field 'sentences'", "validation_error")}}},
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    413: {"description": "Request body over the size limit", "content": {"application/json": {
+        "example": error_body("request body too large: 3000000 bytes, the limit is 2097152 bytes", "payload_too_large")}}},
+    422: {"description": "Invalid JSON, wrong types, missing fields, or too many sentences", "content": {"application/json": {
+        "example": error_body("missing field 'sentences'", "validation_error")}}},
 }
 
 
 # --- the model card ---------------------------------------------------------------------
+def _condensed(figures: dict) -> dict:
+    entry = {k: figures[k] for k in ("n", "documents", "accuracy", "macro_f1") if k in figures}
+    if isinstance(figures.get("per_class"), dict):
+        entry["per_class_f1"] = {c: v.get("f1") for c, v in figures["per_class"].items() if isinstance(v, dict)}
+    if isinstance(figures.get("problem"), dict):
+        entry["problem"] = {k: v for k, v in figures["problem"].items() if not isinstance(v, (dict, list))}
+    if isinstance(figures.get("ci"), dict):
+        entry["ci"] = figures["ci"]
+    return entry
+
+
 def _condensed_evaluation(data: dict) -> dict:
-    out = {}
-    for part, figures in data.items():
-        if not isinstance(figures, dict):
-            continue
-        entry = {k: figures[k] for k in ("n", "accuracy", "macro_f1") if k in figures}
-        if isinstance(figures.get("per_class"), dict):
-            entry["per_class_f1"] = {c: v.get("f1") for c, v in figures["per_class"].items() if isinstance(v, dict)}
-        if isinstance(figures.get("problem"), dict):
-            entry["problem"] = {k: v for k, v in figures["problem"].items() if not isinstance(v, (dict, list))}
-        out[part] = entry
+    out: dict[str, Any] = {}
+    real = data.get("real")
+    if isinstance(real, dict):
+        out["real"] = {"source": real.get("source", "")}
+        for mode in ("by document", "by unit"):
+            if isinstance(real.get(mode), dict):
+                out["real"][mode] = {part: _condensed(m) for part, m in real[mode].items() if isinstance(m, dict)}
+    if isinstance(data.get("test"), dict):
+        out["test"] = {part: _condensed(m) for part, m in data["test"].items() if isinstance(m, dict)}
     return out
 
 
 def model_info(model: Predictor, directory: Path) -> dict:
-    info: dict[str, Any] = {
-        "name": model.name,
-        "labels": list(model.labels),
-        "threshold": model.threshold,
-        "max_chars": model.max_chars,
-        "path": str(directory),
-        "test": None,
-        "model_card": None,
-    }
+    """What /v1/model tells about the model: its name (never the path), labels, threshold, limits and figures."""
+    from fazhi.model.card import real_headline
+
+    info: dict[str, Any] = {"name": model.name, "labels": list(model.labels), "threshold": model.threshold,
+                            "max_chars": model.max_chars, "context": False, "real": None, "evaluation": None, "model_card": None}
+    try:
+        info["context"] = bool(json.loads((directory / "config.json").read_text(encoding="utf-8")).get("fazhi_context", False))
+    except (ValueError, OSError):
+        pass
     evaluation = directory / "evaluation.json"
     if evaluation.is_file():
         try:
-            info["test"] = _condensed_evaluation(json.loads(evaluation.read_text(encoding="utf-8")))
+            data = json.loads(evaluation.read_text(encoding="utf-8"))
+            info["evaluation"] = _condensed_evaluation(data)
+            info["real"] = real_headline(data)
         except (ValueError, OSError) as exc:
             log.warning("cannot read %s: %s", evaluation, exc)
     card = directory / "README.md"
@@ -277,7 +297,7 @@ def _request_body(model: type[BaseModel]) -> dict:
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": model.model_json_schema()}}}}
 
 
-def _describe_errors(errors: list[dict]) -> str:
+def _describe_errors(errors: Sequence[Any]) -> str:
     parts = []
     for err in errors:
         kind = err.get("type", "")
@@ -343,10 +363,6 @@ async def _parse(request: Request, model: type[BaseModel]) -> Any:
 
 
 # --- the app ----------------------------------------------------------------------------
-def _json(content: Any, status: int = 200) -> Response:
-    return Response(json.dumps(content, ensure_ascii=False, separators=(",", ":")), status_code=status, media_type="application/json")
-
-
 def create_app(settings: ServeSettings | None = None, model: Predictor | None = None) -> FastAPI:
     """The FastAPI app; loads the model from settings.model unless one is given."""
     from fastapi_offline import FastAPIOffline
@@ -364,11 +380,12 @@ def create_app(settings: ServeSettings | None = None, model: Predictor | None = 
         else:
             model = load_model(directory)
     info = model_info(model, directory)
-    batcher = MicroBatcher(lambda texts: api_results(model, texts), max_batch=settings.max_batch, wait_ms=settings.batch_wait_ms)
+    batcher = MicroBatcher(lambda pairs: classify_sentences(model, [t for t, _ in pairs], [c for _, c in pairs]),
+                           max_batch=settings.max_batch, wait_ms=settings.batch_wait_ms)
     page = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(_app: FastAPI):
         await batcher.start()
         try:
             yield
@@ -391,11 +408,11 @@ def create_app(settings: ServeSettings | None = None, model: Predictor | None = 
     app.state.model = model
 
     @app.exception_handler(ApiError)
-    async def _api_error(request: Request, exc: ApiError):
+    async def _api_error(_request: Request, exc: ApiError):
         return _error_response(exc.status, exc.message, exc.error_type)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(request: Request, exc: RequestValidationError):
+    async def _validation_error(_request: Request, exc: RequestValidationError):
         # Bodies are parsed by _parse; this covers query and path parameters.
         return _error_response(422, _describe_errors(list(exc.errors())), "validation_error")
 
@@ -418,42 +435,39 @@ def create_app(settings: ServeSettings | None = None, model: Predictor | None = 
         return HTMLResponse(page)
 
     @app.get("/healthz", summary="Liveness and batching statistics")
-    async def healthz() -> dict:
-        out = {"status": "ok", "model": model.name, "inference": "process" if worker else "thread", "batching": batcher.stats.as_dict()}
-        if worker is not None:
-            out["worker_restarts"] = worker.restarts
-        return out
+    async def healthz() -> HealthResponse:
+        return HealthResponse(status="ok", model=model.name, inference="process" if worker else "thread",
+                              batching=batcher.stats.as_dict(), worker_restarts=worker.restarts if worker is not None else None)
 
-    @app.get("/v1/model", summary="The model: name, labels, threshold, limits and test figures")
-    async def model_endpoint() -> Response:
+    @app.get("/v1/model", summary="The model: name, labels, threshold, limits, and its real-text and test figures")
+    async def model_endpoint() -> ModelInfoResponse:
         limits = {k: v for k, v in asdict(settings).items() if k in ("max_body_bytes", "max_sentences", "max_batch", "batch_wait_ms")}
-        return _json({**info, "limits": limits})
+        return ModelInfoResponse(**info, limits=limits)
 
     @app.post("/v1/classify", response_model=ClassifyResponse, responses=ERROR_RESPONSES,
               openapi_extra=_request_body(ClassifyRequest),
               summary="Classify sentences: one result per sentence, in order")
-    async def classify(request: Request) -> Response:
+    async def classify(request: Request) -> ClassifyResponse:
         body = await _parse(request, ClassifyRequest)
         n = len(body.sentences)
         if n > settings.max_sentences:
             raise ApiError(422, "too_many_sentences",
-                           f"too many sentences: {n} given, the limit is {settings.max_sentences} per request (max_sentences); split them over several requests")
-        results = await batcher.submit(body.sentences)
-        return _json({"model": model.name, "results": results})
+                           f"too many sentences: {n} given, the limit is {settings.max_sentences} per request (max_sentences); "
+                           "split them over several requests")
+        texts, contexts = body.pairs()
+        results = await batcher.submit(list(zip(texts, contexts, strict=True)))
+        return ClassifyResponse.model_validate({"model": model.name, "results": results})
 
     @app.post("/v1/analyze", response_model=AnalyzeResponse, responses=ERROR_RESPONSES,
               openapi_extra=_request_body(AnalyzeRequest),
               summary="Analyze a whole report: segmented, every unit tagged, and summarised")
-    async def analyze(request: Request) -> Response:
+    async def analyze(request: Request) -> AnalyzeResponse:
         body = await _parse(request, AnalyzeRequest)
         text = body.text
         units = segment(text) if len(text) <= _INLINE_SEGMENT_CHARS else await asyncio.to_thread(segment, text)
-        results = await batcher.submit([u.text for u in units])
-        rows = [
-            {"index": u.index, "start": u.start, "end": u.end, "heading": u.heading, "is_heading": u.is_heading, **res}
-            for u, res in zip(units, results)
-        ]
-        return _json({"model": model.name, "doc": body.doc, "units": rows, "summary": summarize(body.doc, rows)})
+        results = await batcher.submit(list(zip([u.text for u in units], unit_contexts(units), strict=True)))
+        rows = unit_results(body.doc, units, results)
+        return AnalyzeResponse.model_validate({"model": model.name, "doc": body.doc, "units": rows, "summary": summarize(body.doc, rows)})
 
     # The body-size limit runs ahead of routing and body parsing.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

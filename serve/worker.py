@@ -5,7 +5,7 @@
 over its standard input and output with length-prefixed JSON frames (no
 pickle): the worker answers a hello frame with the model's name, labels,
 threshold and max_chars, then one response per request frame
-``{"texts": [...]}`` → ``{"category_probs": [[...]], "problem_probs": [...]}``
+``{"texts": [...], "contexts": [...]}`` → ``{"category_probs": [[...]], "problem_probs": [...]}``
 (or ``{"error": str}``). It exits when its input closes.
 
 :class:`ModelProcess` is the server side: it starts the worker and exposes the
@@ -22,8 +22,9 @@ import struct
 import subprocess
 import sys
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import BinaryIO, Sequence
+from typing import IO
 
 import numpy as np
 
@@ -39,13 +40,13 @@ class WorkerError(RuntimeError):
     """The model process failed or answered with an error."""
 
 
-def _write_frame(stream: BinaryIO, obj: dict) -> None:
+def _write_frame(stream: IO[bytes], obj: dict) -> None:
     data = json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     stream.write(_HEADER.pack(len(data)) + data)
     stream.flush()
 
 
-def _read_frame(stream: BinaryIO) -> dict | None:
+def _read_frame(stream: IO[bytes]) -> dict | None:
     head = stream.read(_HEADER.size)
     if len(head) < _HEADER.size:
         return None
@@ -94,14 +95,14 @@ class ModelProcess:
             raise WorkerError(f"the model process exited (status {code})")
         return frame
 
-    def predict(self, texts: Sequence[str]) -> Scores:
+    def predict(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> Scores:
         with self._lock:
             if self._proc is None or self._proc.poll() is not None:
                 self.restarts += 1
                 self._start()
             assert self._proc is not None and self._proc.stdin is not None
             try:
-                _write_frame(self._proc.stdin, {"texts": list(texts)})
+                _write_frame(self._proc.stdin, {"texts": list(texts), "contexts": list(contexts) if contexts is not None else None})
                 reply = self._receive()
             except (BrokenPipeError, OSError, WorkerError) as exc:
                 self._kill()
@@ -163,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         if request is None:
             return 0
         try:
-            scores = model.predict(request["texts"])
+            scores = model.predict(request["texts"], request.get("contexts"))
             reply = {"category_probs": np.asarray(scores.category_probs, dtype=np.float64).tolist(),
                      "problem_probs": np.asarray(scores.problem_probs, dtype=np.float64).tolist()}
         except Exception as exc:

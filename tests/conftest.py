@@ -1,16 +1,64 @@
+"""Fixtures shared by the whole suite, defined once.
+
+- `seeds_dir`, `seed_texts`: the five real seed reports (../shared/seeds).
+- `shipped_model`: the model fazhi uses by default (model/bert).
+- `tiny_bert`: a 2-layer, 32-wide BERT with random weights and a character
+  vocabulary of the test sentences, built here in a second (no download).
+- `label_rows`: every row of data/labels.
+"""
+
+from __future__ import annotations
+
 from pathlib import Path
 
 import pytest
+import torch
+from samples import TINY_CONTEXT, TINY_SENTENCES
+from transformers import BertConfig
 
-REPO = Path(__file__).resolve().parents[1]
-SEEDS_DIR = REPO.parent / "shared" / "seeds"
-LABELS_DIR = REPO / "data" / "labels"
-WRITTEN_DIR = REPO / "data" / "reports" / "written"
+from fazhi.labels import Row, load_rows
+from fazhi.paths import LABELS_DIR, REPO_DIR
 
+SEEDS_DIR = REPO_DIR.parent / "shared" / "seeds"
 
 @pytest.fixture(scope="session")
-def seed_texts() -> dict[str, str]:
+def seeds_dir() -> Path:
     files = sorted(SEEDS_DIR.glob("*.txt"))
     if len(files) != 5:
         pytest.fail(f"expected the five seed reports in {SEEDS_DIR}, found {len(files)}")
-    return {f.name: f.read_text(encoding="utf-8") for f in files}
+    return SEEDS_DIR
+
+
+@pytest.fixture(scope="session")
+def seed_texts(seeds_dir) -> dict[str, str]:
+    return {f.name: f.read_text(encoding="utf-8") for f in sorted(seeds_dir.glob("*.txt"))}
+
+
+@pytest.fixture(scope="session")
+def shipped_model():
+    from fazhi.model import default_model_dir, load_model
+
+    return load_model(default_model_dir())
+
+
+@pytest.fixture(scope="session")
+def label_rows() -> list[Row]:
+    rows, issues = load_rows(LABELS_DIR)
+    assert not issues, [str(i) for i in issues[:5]]
+    return rows
+
+
+@pytest.fixture
+def tiny_bert(tmp_path):
+    """(model, tokenizer): random weights, dropout off, 64 positions; the vocabulary covers the test text."""
+    from fazhi.model.bert import FazhiBertModel, fazhi_config
+    from fazhi.training.vocab import build_vocab, make_tokenizer
+
+    torch.manual_seed(0)
+    tokenizer = make_tokenizer(build_vocab([s for s, _, _ in TINY_SENTENCES] + [TINY_CONTEXT]), tmp_path / "tokenizer")
+    config = fazhi_config(
+        BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
+                   max_position_embeddings=64, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0),
+        fazhi_max_length=64,
+    )
+    return FazhiBertModel(config), tokenizer

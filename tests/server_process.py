@@ -10,8 +10,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 
 def free_port() -> int:
@@ -23,7 +23,7 @@ def free_port() -> int:
 @contextlib.contextmanager
 def running_server(*extra: str, model: str | Path | None = None, timeout: float = 60.0) -> Iterator[str]:
     """Yield the base URL of a `fazhi serve` subprocess bound to 127.0.0.1; stop it afterwards."""
-    for attempt in range(3):
+    for _attempt in range(3):
         port = free_port()
         cmd = [sys.executable, "-m", "fazhi", "serve", "--host", "127.0.0.1", "--port", str(port), *extra]
         if model is not None:

@@ -6,20 +6,22 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
-from fazhi.model import default_model_dir, load_model
-from fazhi.tag import tag_text
 from server_process import running_server
+
+from fazhi.tag import tag_text
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 # Skipped on a developer machine without Chromium; under CI (.ci/run installs it) a
 # missing browser must fail, not hide the page test.
-pytestmark = pytest.mark.skipif(
-    not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()) and not os.environ.get("CI"),
-    reason="needs Debian's chromium and chromium-driver (apt-get install -y chromium chromium-driver)",
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()) and not os.environ.get("CI"),
+        reason="needs Debian's chromium and chromium-driver (apt-get install -y chromium chromium-driver)",
+    ),
+]
 
 SEED = "004_4aea94131e29c9d0.txt"
 
@@ -61,11 +63,11 @@ def _wait_analyzed(driver, previous: str | None = None):
         " && document.getElementById('status').textContent !== arguments[0]", previous or ""))
 
 
-def test_pasted_report_is_highlighted_by_category_with_problems_and_summary(browser, server, seed_texts):
+def test_pasted_report_is_highlighted_by_category_with_problems_and_summary(browser, server, seed_texts, shipped_model):
     from selenium.webdriver.common.by import By
 
     text = seed_texts[SEED]
-    expected = tag_text("pasted report", text, load_model(default_model_dir()))
+    expected = tag_text("pasted report", text, shipped_model)
     browser.get(server + "/")
     browser.execute_script("const t = document.getElementById('report'); t.value = arguments[0];"
                            "t.dispatchEvent(new Event('input'));", text)
@@ -91,14 +93,15 @@ def test_pasted_report_is_highlighted_by_category_with_problems_and_summary(brow
     assert dict(rows) == summary["per_category"]
     problems = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#problems li")]
     assert len(problems) == len(summary["problems"])
-    assert all(p["text"] in li for p, li in zip(summary["problems"], problems))
+    assert all(p["text"] in li for p, li in zip(summary["problems"], problems, strict=True))
     missing = browser.find_element(By.ID, "missing-areas").text
     assert all(a in missing for a in summary["areas_not_mentioned"]) or (not summary["areas_not_mentioned"] and "none" in missing)
     assert browser.find_element(By.ID, "error").text == ""
-    assert "model:" in browser.find_element(By.ID, "model-name").text
+    header = browser.find_element(By.ID, "model-name").text
+    assert header.startswith("model:") and "real text: category macro-F1" in header  # the real-text figure is the headline
 
 
-def test_dropped_gb18030_txt_file_is_decoded_and_analyzed(browser, server, seed_texts, tmp_path):
+def test_dropped_gb18030_txt_file_is_decoded_and_analyzed(browser, server, seed_texts, tmp_path, shipped_model):
     from selenium.webdriver.common.by import By
 
     name = "002_2e6ca2ac6e11755e.txt"
@@ -109,7 +112,7 @@ def test_dropped_gb18030_txt_file_is_decoded_and_analyzed(browser, server, seed_
     _wait_analyzed(browser)
     assert browser.find_element(By.ID, "report").get_attribute("value") == seed_texts[name]
     assert browser.find_element(By.ID, "result").get_attribute("textContent") == seed_texts[name]
-    n = len(tag_text(name, seed_texts[name], load_model(default_model_dir())).units)
+    n = len(tag_text(name, seed_texts[name], shipped_model).units)
     assert len(browser.find_elements(By.CSS_SELECTOR, "#result .unit")) == n
 
 

@@ -9,14 +9,15 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from fazhi.classify import result_dicts
-from fazhi.model import default_model_dir, load_model
+from fazhi.model import default_model_dir
+from fazhi.results import SENTENCE_FIELDS, classify
 from fazhi.segment import segment
-from fazhi.serve.app import ServeSettings, create_app
+from fazhi.serve.app import create_app
+from fazhi.serve.settings import ServeSettings
 from fazhi.tag import tag_text
 
 SEED = "004_4aea94131e29c9d0.txt"
-RESULT_KEYS = {"text", "category", "scores", "problem", "problem_score", "truncated"}
+RESULT_KEYS = set(SENTENCE_FIELDS)
 SENTENCES = [
     "全面推行行政执法公示制度、执法全过程记录制度、重大执法决定法制审核制度。",
     "全年共办理行政复议案件35件，行政机关负责人出庭应诉率达到100%。",
@@ -26,8 +27,8 @@ SENTENCES = [
 
 
 @pytest.fixture(scope="module")
-def model():
-    return load_model(default_model_dir())
+def model(shipped_model):
+    return shipped_model
 
 
 @pytest.fixture(scope="module")
@@ -49,12 +50,23 @@ def test_classify_returns_one_result_per_sentence_in_order_like_fazhi_classify(c
     r = client.post("/v1/classify", json={"sentences": SENTENCES})
     assert r.status_code == 200
     results = r.json()["results"]
-    expected = list(result_dicts(SENTENCES, model.predict(SENTENCES)))
+    expected = classify(model, SENTENCES)
     assert [res["text"] for res in results] == SENTENCES
-    for got, exp in zip(results, expected):
+    for got, exp in zip(results, expected, strict=True):
         assert set(got) == RESULT_KEYS and got["truncated"] is False
         assert {k: got[k] for k in exp} == exp
     assert r.json()["model"] == model.name
+
+
+def test_a_sentence_may_carry_its_context_as_fazhi_tag_gives_it(client, model):
+    context = "某区2023年政府信息公开工作年度报告 › 三、收到和处理政府信息公开申请情况"
+    r = client.post("/v1/classify", json={"sentences": [{"text": "无法提供 26件", "context": context}, SENTENCES[0]]})
+    assert r.status_code == 200, r.text
+    got = r.json()["results"]
+    assert got[0]["context"] == context and got[1]["context"] == ""
+    assert got == classify(model, ["无法提供 26件", SENTENCES[0]], [context, ""])
+    bad = client.post("/v1/classify", json={"sentences": [{"text": "x", "context": 3}]})
+    assert_error(bad, 422, "validation_error", "context")
 
 
 def test_empty_list_gives_empty_results(client):
@@ -132,8 +144,8 @@ class TruncatingModel:
         self.model, self.max_chars = model, max_chars
         self.name, self.labels, self.threshold = model.name, model.labels, model.threshold
 
-    def predict(self, texts):
-        return self.model.predict([t[: self.max_chars] for t in texts])
+    def predict(self, texts, contexts=None):
+        return self.model.predict([t[: self.max_chars] for t in texts], contexts)
 
 
 def test_overlong_sentence_is_truncated_to_the_model_length_and_says_so(model):
@@ -143,7 +155,7 @@ def test_overlong_sentence_is_truncated_to_the_model_length_and_says_so(model):
         res = c.post("/v1/classify", json={"sentences": [long_sentence, SENTENCES[2][:20]]}).json()["results"]
     assert res[0]["truncated"] is True and res[0]["text"] == long_sentence
     assert res[1]["truncated"] is False
-    head = next(result_dicts([long_sentence[:20]], model.predict([long_sentence[:20]])))
+    head = classify(model, [long_sentence[:20]])[0]
     assert res[0]["scores"] == head["scores"]
 
 
@@ -161,12 +173,13 @@ def test_analyze_segments_tags_and_summarises_a_report(client, model, seed_texts
     body = r.json()
     units = segment(text)
     assert len(body["units"]) == len(units)
-    for got, u in zip(body["units"], units):
+    for got, u in zip(body["units"], units, strict=True):
         assert (got["index"], got["start"], got["end"], got["heading"], got["is_heading"], got["text"]) == \
                (u.index, u.start, u.end, u.heading, u.is_heading, u.text)
+        assert got["doc"] == SEED
         assert text[got["start"] : got["end"]] == got["text"]
     expected = tag_text(SEED, text, model)
-    assert [(u["category"], u["problem"]) for u in body["units"]] == [(u["category"], u["problem"]) for u in expected.units]
+    assert body["units"] == expected.units  # the same rows as `fazhi tag`, contexts included
     assert body["summary"]["per_category"] == expected.summary["per_category"]
     assert body["summary"]["areas_not_mentioned"] == expected.summary["areas_not_mentioned"]
     assert [p["text"] for p in body["summary"]["problems"]] == [p["text"] for p in expected.summary["problems"]]
@@ -185,18 +198,20 @@ def test_analyze_empty_report_gives_no_units(client, text):
     assert body["summary"]["areas_not_mentioned"] == ["decision", "enforcement", "dispute", "disclosure", "supervision"]
 
 
-def test_model_endpoint_reports_name_labels_threshold_and_test_figures(client, model):
+def test_model_endpoint_reports_name_labels_threshold_and_real_text_figures(client, model):
     info = client.get("/v1/model").json()
     assert info["name"] == model.name and info["labels"] == list(model.labels)
     assert info["threshold"] == model.threshold and info["max_chars"] == model.max_chars
     assert info["limits"]["max_sentences"] == 256 and info["limits"]["max_body_bytes"] == 2 * 1024 * 1024
-    evaluation = default_model_dir() / "evaluation.json"
-    if evaluation.exists():
-        figures = json.loads(evaluation.read_text(encoding="utf-8"))
-        for part in figures:
-            assert info["test"][part]["macro_f1"] == figures[part]["macro_f1"]
-    card = default_model_dir() / "README.md"
-    assert (info["model_card"] is not None) == card.exists()
+    assert "path" not in info and str(default_model_dir()) not in json.dumps(info, ensure_ascii=False)
+    # The shipped model carries its measured figures: a missing evaluation must fail here, not be skipped.
+    figures = json.loads((default_model_dir() / "evaluation.json").read_text(encoding="utf-8"))
+    real = figures["real"]["by document"]["all"]
+    assert info["real"]["macro_f1"] == real["macro_f1"] and info["real"]["problem_f1"] == real["problem"]["f1"]
+    assert info["real"]["units"] == real["n"] and len(info["real"]["ci"]["macro_f1"]) == 2
+    for part, m in figures["test"].items():
+        assert info["evaluation"]["test"][part]["macro_f1"] == m["macro_f1"]
+    assert info["model_card"] == (default_model_dir() / "README.md").read_text(encoding="utf-8")
 
 
 def test_health_and_offline_docs(client):
@@ -224,11 +239,11 @@ class BlockingModel:
         self.entered, self.release = threading.Event(), threading.Event()
         self.calls: list[int] = []
 
-    def predict(self, texts):
+    def predict(self, texts, contexts=None):
         self.calls.append(len(texts))
         self.entered.set()
         assert self.release.wait(30)
-        return self.model.predict(texts)
+        return self.model.predict(texts, contexts)
 
 
 async def _with_app(app, scenario):
@@ -271,10 +286,10 @@ def test_concurrent_requests_share_model_calls_and_get_their_own_results(model):
     # The 24 requests that queued while the model was busy went in far fewer model calls than requests.
     assert slow.calls[0] == 1 and max(slow.calls[1:]) > 1 and len(slow.calls) < 1 + len(requests)
     assert stats["jobs"] == 1 + len(requests) and stats["batches"] < stats["jobs"] and stats["largest_batch"] > 2
-    for sentences, response in zip(requests, responses):
+    for sentences, response in zip(requests, responses, strict=True):
         results = response.json()["results"]
         assert [x["text"] for x in results] == sentences
-        expected = list(result_dicts(sentences, model.predict(sentences)))
+        expected = classify(model, sentences)
         assert [x["category"] for x in results] == [e["category"] for e in expected]
         assert np.allclose([x["problem_score"] for x in results], [e["problem_score"] for e in expected])
 

@@ -6,8 +6,9 @@ import time
 
 import httpx
 import pytest
-
 from server_process import running_server
+
+pytestmark = pytest.mark.slow  # every test here starts a real server or worker process
 
 SENTENCES = ["全面推行行政执法公示制度。", "行政复议案件办理质量有待提高。", ""]
 LIMIT = 100_000

@@ -11,19 +11,23 @@ import time
 from pathlib import Path
 
 import pytest
+from sample_formats import FORMATS, save_report_as
 
-from fazhi.model import default_model_dir, load_model
-from fazhi.sample_formats import FORMATS, save_report_as
+from fazhi.aggregate import summarize
+from fazhi.classify import classify_lines
+from fazhi.context import unit_contexts
+from fazhi.labels import AREAS, CATEGORIES
+from fazhi.results import UNIT_FIELDS
 from fazhi.segment import segment
 from fazhi.tag import TagInterrupted, expand_inputs, run_tag, tag_text
 
 SEED = "004_4aea94131e29c9d0.txt"
-UNIT_KEYS = ["doc", "index", "start", "end", "heading", "text", "category", "scores", "problem", "problem_score"]
+UNIT_KEYS = list(UNIT_FIELDS)
 
 
 @pytest.fixture(scope="module")
-def model():
-    return load_model(default_model_dir())
+def model(shipped_model):
+    return shipped_model
 
 
 @pytest.fixture(scope="module")
@@ -47,24 +51,64 @@ def read_jsonl(path):
     return [json.loads(l) for l in Path(path).read_text(encoding="utf-8").splitlines() if l.strip()]
 
 
-def test_tag_text_tags_every_unit_with_offsets_and_summary(seed_texts, model):
+def test_tag_text_tags_every_unit_with_offsets_context_and_summary(seed_texts, model):
     text = seed_texts[SEED]
     report = tag_text(SEED, text, model)
     units = segment(text)
     assert [r["text"] for r in report.units] == [u.text for u in units]
+    assert [r["context"] for r in report.units] == unit_contexts(units)
+    assert all(units[0].text[-10:] in r["context"] for r in report.units[1:])  # the title leads every context
     for r in report.units:
         assert text[r["start"] : r["end"]] == r["text"]
-        assert set(UNIT_KEYS) <= set(r)
-    s = report.summary
-    assert sum(s["per_category"].values()) == s["sentences"] == len(units)
-    assert [p["text"] for p in s["problems"]] == [r["text"] for r in report.units if r["problem"]]
-    assert all(p["category"] in s["per_category"] for p in s["problems"])
-    assert s["areas_not_mentioned"] == [a for a, n in s["per_category"].items() if a != "other" and n == 0]
+        assert list(r) == UNIT_KEYS
+    assert [p["text"] for p in report.summary["problems"]] == [r["text"] for r in report.units if r["problem"]]
+
+
+def test_summary_counts_a_real_report_by_its_labels(label_rows):
+    """The aggregation itself, on the hand-labelled units of a real seed report."""
+    rows = [r for r in label_rows if r.doc == SEED]
+    results = [{"index": i, "text": r.text, "category": r.category, "problem": r.problem, "heading": "", "problem_score": 1.0}
+               for i, r in enumerate(rows)]
+    s = summarize(SEED, results)
+    expected = {c: sum(r.category == c for r in rows) for c in CATEGORIES}
+    assert s["per_category"] == expected and s["sentences"] == len(rows) == 128
+    assert s["problems_per_category"] == {c: sum(r.category == c and r.problem for r in rows) for c in CATEGORIES}
+    assert [p["text"] for p in s["problems"]] == [r.text for r in rows if r.problem]
+    assert s["areas_not_mentioned"] == [a for a in AREAS if expected[a] == 0]
+    # one area dropped: it must be reported missing
+    no_dispute = summarize(SEED, [r for r in results if r["category"] != "dispute"])
+    assert "dispute" in no_dispute["areas_not_mentioned"]
+
+
+def test_a_unit_tagged_in_its_report_equals_classify_given_the_same_context(seed_texts, tiny_bert, tmp_path):
+    """`fazhi tag` and `fazhi classify` with {"text", "context"} give one unit the same result."""
+    import io
+
+    from fazhi.model import load_model
+    from fazhi.training.bert import save_model_dir
+    from fazhi.training.configs import BertTrainConfig
+
+    model, tokenizer = tiny_bert
+    model.config.fazhi_context = True
+    saved = load_model(save_model_dir(model.eval(), tokenizer, tmp_path / "m", BertTrainConfig(save_float16=False), None,
+                                      log=lambda _message: None))
+    report = tag_text(SEED, seed_texts[SEED], saved)
+    picked = [r for r in report.units if r["context"]][:8]
+    lines = "".join(json.dumps({"text": r["text"], "context": r["context"]}, ensure_ascii=False) + "\n" for r in picked)
+    out = io.StringIO()
+    classify_lines(io.StringIO(lines), out, model=saved)
+    got = [json.loads(line) for line in out.getvalue().splitlines()]
+    for row, one in zip(picked, got, strict=True):
+        assert one == {k: row[k] for k in one}
+    alone = io.StringIO()
+    classify_lines(io.StringIO("".join(r["text"] + "\n" for r in picked)), alone, model=saved)
+    assert [json.loads(line)["scores"] for line in alone.getvalue().splitlines()] != [g["scores"] for g in got]
 
 
 REAL_TEST_SEEDS = ["001_5198beffa2de79c3.txt", "004_4aea94131e29c9d0.txt"]
 
 
+@pytest.mark.slow
 def test_seed_reports_in_every_format_get_the_same_units_and_labels(tmp_path, seed_texts):
     """The command over txt (UTF-8, BOM, GB18030), html (UTF-8, GBK), docx and pdf versions of the seeds.
 
@@ -84,7 +128,10 @@ def test_seed_reports_in_every_format_get_the_same_units_and_labels(tmp_path, se
         assert list(row) == UNIT_KEYS
         by_file.setdefault(row["doc"], []).append(row)
     assert len(by_file) == len(seed_texts) * len(FORMATS)
-    ws = lambda s: re.sub(r"\s+", " ", s)  # HTML collapses whitespace runs
+
+    def ws(s):  # HTML collapses whitespace runs
+        return re.sub(r"\s+", " ", s)
+
     for name, text in seed_texts.items():
         expected = [(ws(u.text), ws(u.heading)) for u in segment(text)]
         labels = None
@@ -98,6 +145,7 @@ def test_seed_reports_in_every_format_get_the_same_units_and_labels(tmp_path, se
     assert sorted(s["doc"] for s in summaries) == sorted(by_file)
 
 
+@pytest.mark.slow
 def test_unreadable_files_in_the_middle_of_a_batch_are_reported_and_skipped(tmp_path, short_texts):
     from reportlab.pdfgen import canvas
 
@@ -124,6 +172,7 @@ def test_unreadable_files_in_the_middle_of_a_batch_are_reported_and_skipped(tmp_
     assert sorted(set(docs)) == [str(folder / "a_good.txt"), str(folder / "e_good.docx")]
 
 
+@pytest.mark.slow
 def test_files_directories_globs_and_stdin_are_all_inputs(tmp_path, short_texts):
     seed_texts = short_texts
     (tmp_path / "sub" / "deeper").mkdir(parents=True)
@@ -143,6 +192,7 @@ def test_files_directories_globs_and_stdin_are_all_inputs(tmp_path, short_texts)
     assert json.loads(proc.stderr.decode("utf-8").splitlines()[0])["doc"] == "<stdin>"  # the summary, on stderr
 
 
+@pytest.mark.slow
 def test_csv_output_has_the_same_rows_as_json_lines(tmp_path, short_texts, model):
     seed_texts = short_texts
     report = tmp_path / "r.txt"
@@ -155,15 +205,16 @@ def test_csv_output_has_the_same_rows_as_json_lines(tmp_path, short_texts, model
     assert raw.startswith(b"\xef\xbb\xbf")  # so that spreadsheet programs read the Chinese text as UTF-8
     rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines(keepends=True)))
     labels = list(model.labels)
-    assert list(rows[0]) == UNIT_KEYS[:7] + [f"scores.{l}" for l in labels] + ["problem", "problem_score"]
+    assert list(rows[0]) == UNIT_KEYS[:9] + [f"scores.{l}" for l in labels] + ["problem", "problem_score", "truncated"]
     expected = read_jsonl(tmp_path / "u.jsonl")
     assert len(rows) == len(expected)
-    for row, exp in zip(rows, expected):
+    for row, exp in zip(rows, expected, strict=True):
         assert row["text"] == exp["text"] and row["heading"] == exp["heading"] and row["category"] == exp["category"]
         assert int(row["start"]) == exp["start"] and (row["problem"] == "true") == exp["problem"]
         assert {l: float(row[f"scores.{l}"]) for l in labels} == exp["scores"]
 
 
+@pytest.mark.slow
 def test_markdown_summary_lists_counts_problems_and_missing_areas(tmp_path, short_texts, model):
     seed_texts = short_texts
     report = tmp_path / "r.txt"
@@ -182,6 +233,7 @@ def test_markdown_summary_lists_counts_problems_and_missing_areas(tmp_path, shor
         assert f"**{p['category']}**: {p['text']}" in section
 
 
+@pytest.mark.slow
 def test_progress_bar_only_when_asked_or_on_a_terminal(tmp_path, short_texts):
     seed_texts = short_texts
     report = tmp_path / "r.txt"
@@ -210,11 +262,11 @@ class InterruptAfter:
         self.model, self.n, self.seen = model, n, 0
         self.name, self.labels, self.threshold, self.max_chars = model.name, model.labels, model.threshold, model.max_chars
 
-    def predict(self, texts):
+    def predict(self, texts, contexts=None):
         self.seen += len(texts)
         if self.seen > self.n:
             raise KeyboardInterrupt
-        return self.model.predict(texts)
+        return self.model.predict(texts, contexts)
 
 
 def test_interrupted_run_resumes_with_nothing_lost_or_repeated(tmp_path, short_texts, model):
@@ -240,6 +292,7 @@ def test_interrupted_run_resumes_with_nothing_lost_or_repeated(tmp_path, short_t
     assert not partial.exists() and not Path(str(out_u) + ".progress").exists()
 
 
+@pytest.mark.slow
 def test_killed_command_resumes_to_the_same_output_as_an_uninterrupted_run(tmp_path, short_texts):
     """SIGKILL (no clean-up at all, as in a crash) while the command waits on its fourth report, then --resume."""
     inputs = [str(tmp_path / "in" / f) for f in sorted(os.listdir(_copies(tmp_path / "in", short_texts, 7)[0]))]
@@ -270,6 +323,7 @@ def test_killed_command_resumes_to_the_same_output_as_an_uninterrupted_run(tmp_p
     assert summary.read_bytes() == (tmp_path / "clean.sum").read_bytes()
 
 
+@pytest.mark.slow
 def test_resume_after_a_finished_run_tags_only_new_reports(tmp_path, short_texts):
     seed_texts = short_texts
     folder = tmp_path / "in"
@@ -291,6 +345,7 @@ def test_resume_after_a_finished_run_tags_only_new_reports(tmp_path, short_texts
     assert [s["doc"] for s in read_jsonl(tmp_path / "s.jsonl")] == [str(folder / n) for n in names[:3]]
 
 
+@pytest.mark.slow
 def test_resume_refuses_an_output_in_another_format(tmp_path, short_texts):
     seed_texts = short_texts
     report = tmp_path / "r.txt"
@@ -324,6 +379,7 @@ def test_an_output_path_that_is_a_link_is_written_through_and_stays_a_link(tmp_p
     assert not list(tmp_path.glob("*.partial")) and not list(tmp_path.glob("*.progress"))
 
 
+@pytest.mark.slow
 def test_summary_through_a_link_to_redirected_stdout_keeps_the_link(tmp_path, short_texts):
     """The command as `make example` ran it (--summary-output /dev/stdout, stdout redirected to a
     file), with a link of our own to /proc/self/fd/1 so that a regression cannot harm /dev/stdout."""

@@ -1,0 +1,46 @@
+"""Settings of the HTTP service (standard library only: `fazhi serve --help` builds its options from them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ServeSettings:
+    """Settings of the HTTP service; `fazhi serve` has one option per field, with its help and default."""
+
+    model: str | None = field(default=None, metadata={"help": "model directory (default: the shipped model)"})
+    host: str = field(default="127.0.0.1", metadata={"help": "address to bind (0.0.0.0 exposes the service to the network)"})
+    port: int = field(default=8000, metadata={"help": "port"})
+    # 2 MiB; a long report is about 100 KB
+    max_body_bytes: int = field(default=2 * 1024 * 1024, metadata={"help": "largest request body accepted; larger gets 413"})
+    max_sentences: int = field(default=256, metadata={"help": "most sentences in one /v1/classify request; more gets 422"})
+    max_batch: int = field(default=64, metadata={"help": "most sentences gathered from concurrent requests into one model call"})
+    batch_wait_ms: float = field(default=2.0, metadata={"help": "how long a request waits for others to share its model call"})
+    inference: str = field(default="process", metadata={"help": "run the model in a worker process (process) or in a thread of the server process (thread)",
+                                                         "choices": ("process", "thread")})
+    # On 2 cores, 2 model threads beside a busy server stall at every parallel
+    # region: measured 25x slower single-sentence latency.
+    model_threads: int | None = field(
+        default=None,
+        metadata={"help": "CPU threads of a torch model in the worker process (default: one per core but one, kept "
+                          "for the HTTP server)", "type": int},
+    )
+    log_level: str = field(default="warning", metadata={"help": "server log level", "choices": ("critical", "error", "warning", "info", "debug")})
+    access_log: bool = field(default=False, metadata={"help": "log every request"})
+
+    def validate(self) -> None:
+        if self.max_body_bytes < 1024:
+            raise ValueError(f"expected --max-body-bytes of at least 1024, found {self.max_body_bytes}")
+        if self.max_sentences < 1:
+            raise ValueError(f"expected --max-sentences of at least 1, found {self.max_sentences}")
+        if self.max_batch < 1:
+            raise ValueError(f"expected --max-batch of at least 1, found {self.max_batch}")
+        if not 0 <= self.batch_wait_ms <= 1000:
+            raise ValueError(f"expected --batch-wait-ms between 0 and 1000, found {self.batch_wait_ms}")
+        if self.model_threads is not None and self.model_threads < 1:
+            raise ValueError(f"expected --model-threads of at least 1, found {self.model_threads}")
+        if self.inference not in ("process", "thread"):
+            raise ValueError(f"expected --inference 'process' or 'thread', found {self.inference!r}")
+        if not 0 <= self.port <= 65535:
+            raise ValueError(f"expected a port between 0 and 65535, found {self.port}")
