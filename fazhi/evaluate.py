@@ -1,18 +1,43 @@
 """Evaluation: per-class P/R/F1, macro-F1, confusion matrix, problem-flag P/R/F1.
 
-The real-text (seed) rows of a split are reported separately from the
-written rows: the seed part is the figure that says how fazhi does on reports
-as they are really published.
+Two kinds of evidence, kept apart in ``evaluation.json``:
+
+- ``real``: a real-text set of published documents that none of the training
+  data comes from (fazhi.real_text), scored unit by unit and through
+  `fazhi tag` on whole documents. This is the figure that says how fazhi does
+  on reports as they are really published, and the headline wherever a
+  model's quality is shown.
+- ``test``: the test split of the label data, reported overall and in parts:
+  ``seed`` (real text, two reports), ``written`` (written for the project, by
+  the same hands as the training data: easier than real text), each written
+  report genre, ``hard cases`` (single sentences) and ``context_only`` (units
+  whose area comes only from their heading or report).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+
+import numpy as np
 
 from fazhi.labels import CATEGORIES, Row
+
+
+def best_threshold(gold: Sequence[bool], probs: np.ndarray) -> tuple[float, float]:
+    """The problem threshold with the best F1 on these rows (ties: the higher threshold)."""
+    best = (0.5, -1.0)
+    for t in np.round(np.arange(0.05, 0.96, 0.01), 2):
+        pred = probs >= t
+        tp = int(np.sum(pred & np.array(gold)))
+        fp = int(np.sum(pred & ~np.array(gold)))
+        fn = int(np.sum(~pred & np.array(gold)))
+        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+        if f1 >= best[1]:
+            best = (float(t), f1)
+    return best
 
 
 def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
@@ -33,7 +58,7 @@ def compute_metrics(
     n = len(gold_cat)
     index = {l: i for i, l in enumerate(labels)}
     confusion = [[0] * len(labels) for _ in labels]
-    for g, p in zip(gold_cat, pred_cat):
+    for g, p in zip(gold_cat, pred_cat, strict=True):
         confusion[index[g]][index[p]] += 1
     per_class = {}
     for i, l in enumerate(labels):
@@ -43,12 +68,12 @@ def compute_metrics(
         per_class[l] = {**_prf(tp, fp, fn), "support": sum(confusion[i])}
     present = [l for l in labels if per_class[l]["support"] or any(confusion[j][index[l]] for j in range(len(labels)))]
     macro = sum(per_class[l]["f1"] for l in present) / len(present) if present else 0.0
-    tp = sum(1 for g, p in zip(gold_problem, pred_problem) if g and p)
-    fp = sum(1 for g, p in zip(gold_problem, pred_problem) if not g and p)
-    fn = sum(1 for g, p in zip(gold_problem, pred_problem) if g and not p)
+    tp = sum(1 for g, p in zip(gold_problem, pred_problem, strict=True) if g and p)
+    fp = sum(1 for g, p in zip(gold_problem, pred_problem, strict=True) if not g and p)
+    fn = sum(1 for g, p in zip(gold_problem, pred_problem, strict=True) if g and not p)
     return {
         "n": n,
-        "accuracy": sum(g == p for g, p in zip(gold_cat, pred_cat)) / n if n else 0.0,
+        "accuracy": sum(g == p for g, p in zip(gold_cat, pred_cat, strict=True)) / n if n else 0.0,
         "macro_f1": macro,
         "per_class": per_class,
         "confusion": {"labels": list(labels), "rows_gold_cols_pred": confusion},
@@ -56,13 +81,22 @@ def compute_metrics(
     }
 
 
-def metrics_by_part(rows: Sequence[Row], pred_cat: Sequence[str], pred_problem: Sequence[bool], labels=CATEGORIES) -> dict:
-    """Metrics for all rows, the seed (real text) rows and the written rows."""
-    parts = {"all": list(range(len(rows)))}
+def _parts(rows: Sequence[Row], genres: dict[str, str]) -> dict[str, list[int]]:
+    parts: dict[str, list[int]] = {"all": list(range(len(rows)))}
     parts["seed"] = [i for i, r in enumerate(rows) if r.source == "seed"]
     parts["written"] = [i for i, r in enumerate(rows) if r.source == "written"]
+    parts["context_only"] = [i for i, r in enumerate(rows) if r.context_only]
+    parts["hard cases"] = [i for i, r in enumerate(rows) if not r.doc.endswith(".txt")]
+    for genre in sorted({genres[r.doc] for r in rows if r.source == "written" and r.doc in genres}):
+        parts[f"genre {genre}"] = [i for i, r in enumerate(rows) if r.source == "written" and genres.get(r.doc) == genre]
+    return parts
+
+
+def metrics_by_part(rows: Sequence[Row], pred_cat: Sequence[str], pred_problem: Sequence[bool], labels=CATEGORIES,
+                    genres: dict[str, str] | None = None) -> dict:
+    """Metrics for all rows and for each part that has rows (see the module docstring)."""
     out = {}
-    for name, idx in parts.items():
+    for name, idx in _parts(rows, genres or {}).items():
         if not idx:
             continue
         out[name] = compute_metrics(
@@ -80,12 +114,15 @@ def to_markdown(result: dict, title: str) -> str:
         p = m["problem"]
         lines.append(f"| {part} | {m['n']} | {m['accuracy']:.3f} | {m['macro_f1']:.3f} | {p['precision']:.3f} | {p['recall']:.3f} | {p['f1']:.3f} |")
     for part, m in result.items():
+        if part not in ("all", "seed", "written"):
+            continue
         lines += ["", f"### {part}: per class", "", "| class | precision | recall | F1 | support |", "|---|---:|---:|---:|---:|"]
         for label, c in m["per_class"].items():
             lines.append(f"| {label} | {c['precision']:.3f} | {c['recall']:.3f} | {c['f1']:.3f} | {c['support']} |")
         labels = m["confusion"]["labels"]
-        lines += ["", f"### {part}: confusion (rows gold, columns predicted)", "", "| gold \\ pred | " + " | ".join(labels) + " |", "|---" * (len(labels) + 1) + "|"]
-        for label, row in zip(labels, m["confusion"]["rows_gold_cols_pred"]):
+        lines += ["", f"### {part}: confusion (rows gold, columns predicted)", "",
+                  "| gold \\ pred | " + " | ".join(labels) + " |", "|---" * (len(labels) + 1) + "|"]
+        for label, row in zip(labels, m["confusion"]["rows_gold_cols_pred"], strict=True):
             lines.append(f"| {label} | " + " | ".join(str(x) for x in row) + " |")
     return "\n".join(lines) + "\n"
 
@@ -96,28 +133,63 @@ class EvalResult:
     markdown: str
 
 
-def evaluate_rows(model, rows: Sequence[Row], title: str) -> EvalResult:
-    scores = model.predict([r.text for r in rows])
-    result = metrics_by_part(rows, scores.categories, scores.problems, model.labels)
+def evaluate_rows(model, rows: Sequence[Row], title: str, genres: dict[str, str] | None = None) -> EvalResult:
+    """Metrics of a model on label rows, each read with its context as `fazhi tag` would give it."""
+    from fazhi.context import row_contexts
+
+    scores = model.predict([r.text for r in rows], row_contexts(rows))
+    result = metrics_by_part(rows, scores.categories, scores.problems, model.labels, genres)
     return EvalResult(result, to_markdown(result, title))
 
 
-def evaluate_model(model_dir: Path, data: Path, split: str = "test", out_dir: Path | None = None) -> EvalResult:
-    """Evaluate a saved model on one split of a label set; write evaluation.json/.md to out_dir."""
-    from fazhi.labels import load_rows
+def evaluate_real(model, folder: Path, title: str, samples: int = 1000) -> EvalResult:
+    """Metrics of a model on a real-text folder, by unit and by document, with bootstrap intervals."""
+    from fazhi.real_text import predict_by_document, predict_by_unit, read_real_set, real_markdown, score_real
+
+    real = read_real_set(folder)
+    result = {
+        "by unit": score_real(real, predict_by_unit(model, real), samples),
+        "by document": score_real(real, predict_by_document(model, real), samples),
+    }
+    return EvalResult(result, real_markdown(result, title))
+
+
+def write_evaluation(directory: Path, test: dict | None, real: dict | None, real_source: str = "", name: str = "") -> dict:
+    """Write evaluation.json and evaluation.md of a model directory; a part not measured now keeps its
+    earlier figures. Returns the whole evaluation."""
+    from fazhi.real_text import real_markdown
+
+    path = directory / "evaluation.json"
+    data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    if real is not None:
+        data["real"] = {"source": real_source, **real}
+    if test is not None:
+        data["test"] = test
+    directory.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    md = []
+    if "real" in data:
+        modes = {k: v for k, v in data["real"].items() if k != "source"}
+        md.append(real_markdown(modes, f"{name} on real text ({data['real'].get('source', '')})"))
+    if "test" in data:
+        md.append(to_markdown(data["test"], f"{name} on the test split of the label data"))
+    (directory / "evaluation.md").write_text("\n".join(md), encoding="utf-8")
+    return data
+
+
+def evaluate_model(model_dir: Path, data: Path | None, split: str = "test", out_dir: Path | None = None,
+                   real: Path | None = None, samples: int = 1000) -> tuple[EvalResult | None, EvalResult | None]:
+    """Evaluate a saved model on a split of a label set and/or a real-text folder; write the figures to out_dir."""
+    from fazhi.labels import load_splits, read_documents
     from fazhi.model import load_model
 
-    rows, issues = load_rows(data)
-    errors = [i for i in issues if i.severity == "error"]
-    if errors:
-        raise ValueError("label data has errors:\n" + "\n".join(str(e) for e in errors[:20]))
-    rows = [r for r in rows if r.split == split]
-    if not rows:
-        raise ValueError(f"expected rows in split {split!r} of {data}, found none")
     model = load_model(model_dir)
-    result = evaluate_rows(model, rows, f"{model.name} on {split} ({model_dir})")
+    test = None
+    if data is not None:
+        rows = load_splits(data, need=(split,))[split]
+        test = evaluate_rows(model, rows, f"{model.name} on {split} ({data})", read_documents(data))
+    real_result = evaluate_real(model, real, f"{model.name} on real text ({real.name})", samples) if real is not None else None
     if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / "evaluation.json").write_text(json.dumps(result.metrics, indent=2), encoding="utf-8")
-        (out_dir / "evaluation.md").write_text(result.markdown, encoding="utf-8")
-    return result
+        write_evaluation(out_dir, test.metrics if test else None, real_result.metrics if real_result else None,
+                         real.name if real is not None else "", model.name)
+    return test, real_result

@@ -1,0 +1,109 @@
+"""The model card (README.md) of a model directory, written from the directory's own files.
+
+The card reads ``config.json`` (what the model is and how it was trained) and
+``evaluation.json`` (what was measured), so `fazhi train` and `fazhi evaluate`
+both refresh it and it can never disagree with them. Real-text figures come
+first: they are the ones that say how the model does on published reports.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from fazhi.labels import CATEGORIES
+
+
+def _fmt(m: dict, key: str) -> str:
+    value = m["macro_f1"] if key == "macro_f1" else m["problem"][key]
+    ci = (m.get("ci") or {}).get("macro_f1" if key == "macro_f1" else f"problem_{key}")
+    return f"{value:.3f} [{ci[0]:.2f}–{ci[1]:.2f}]" if ci else f"{value:.3f}"
+
+
+def real_headline(evaluation: dict) -> dict | None:
+    """The headline real-text figures: by document (as `fazhi tag` reads reports), over all parts."""
+    real = evaluation.get("real") or {}
+    m = (real.get("by document") or {}).get("all")
+    if not m:
+        return None
+    return {"source": real.get("source", ""), "units": m["n"], "documents": m.get("documents"),
+            "macro_f1": m["macro_f1"], "problem_f1": m["problem"]["f1"], "problem_precision": m["problem"]["precision"],
+            "problem_recall": m["problem"]["recall"], "ci": m.get("ci", {})}
+
+
+def _model_lines(config: dict) -> list[str]:
+    if config.get("fazhi_model") == "baseline":
+        bc = config.get("baseline_config", {})
+        return [
+            "- kind: character n-gram TF-IDF with logistic regression (category and problem)",
+            f"- n-grams: {bc.get('ngram_min')}–{bc.get('ngram_max')} characters; context block weight {bc.get('context_weight', 0)}",
+            f"- problem threshold: {config.get('problem_threshold', 0.5):.2f} (chosen on dev)",
+        ]
+    t = config.get("fazhi_training", {}) or {}
+    c = t.get("config", {})
+    context = "the unit plus its context (report title › headings above it) as the second segment" if config.get("fazhi_context") else "the unit alone"
+    return [
+        f"- encoder: {config.get('num_hidden_layers')} layers, hidden {config.get('hidden_size')}, {config.get('num_attention_heads')} heads, "
+        f"vocabulary {config.get('vocab_size')} (character level)",
+        f"- starting point: {c.get('base_model') or 'compact BERT trained from scratch'}",
+        f"- reads: {context}, at most {config.get('fazhi_max_length', 128) - 2} characters in all",
+        f"- problem threshold: {config.get('problem_threshold', 0.5):.2f} (chosen on the project's dev split)",
+        f"- prediction: {'dynamic int8 Linear layers (quantised at load); the figures below are of this form' if config.get('fazhi_int8') else 'float32'}",
+        f"- training: train {t.get('train_rows')} units, dev {t.get('dev_rows')}; best epoch {t.get('best_epoch')} of at most "
+        f"{c.get('epochs')}, lr {c.get('lr')}, seed {c.get('seed')}; {t.get('minutes')} minutes",
+    ]
+
+
+def write_model_card(directory: Path) -> Path:
+    directory = Path(directory)
+    config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
+    evaluation_file = directory / "evaluation.json"
+    evaluation = json.loads(evaluation_file.read_text(encoding="utf-8")) if evaluation_file.is_file() else {}
+    name = config.get("fazhi_name") or config.get("metadata", {}).get("name") or directory.name
+    lines = [
+        f"# {name}",
+        "",
+        "Sentence tagger for Chinese rule-of-law government reports (法治政府建设年度报告 and the area reports "
+        "that feed them): a category (" + ", ".join(CATEGORIES) + ") and a problem-statement flag per sentence unit.",
+        "",
+        "## Model",
+        "",
+        *_model_lines(config),
+        "",
+        "## Real-text figures (the headline)",
+        "",
+    ]
+    real = evaluation.get("real")
+    if real:
+        lines += [f"Published documents none of the training data comes from (`{real.get('source')}`); 95% bootstrap "
+                  "intervals over documents. *By document* tags each whole document as `fazhi tag` does.", "",
+                  "| scoring | part | units | category macro-F1 | problem P | problem R | problem F1 |", "|---|---|---:|---:|---:|---:|---:|"]
+        for mode in ("by document", "by unit"):
+            for part, m in (real.get(mode) or {}).items():
+                lines.append(f"| {mode} | {part} | {m['n']} | {_fmt(m, 'macro_f1')} | {_fmt(m, 'precision')} | {_fmt(m, 'recall')} | {_fmt(m, 'f1')} |")
+    else:
+        lines.append("Not measured: run `fazhi evaluate MODEL --real FOLDER` with a real-text folder.")
+    lines += ["", "## Test split of the label data (secondary)", ""]
+    test = evaluation.get("test")
+    if test:
+        lines += ["`written` text was written for the project by the same hands as the training data and is easier "
+                  "than published text; `seed` is two real reports.", "",
+                  "| part | units | category macro-F1 | problem P | problem R | problem F1 |", "|---|---:|---:|---:|---:|---:|"]
+        for part, m in test.items():
+            lines.append(f"| {part} | {m['n']} | {_fmt(m, 'macro_f1')} | {_fmt(m, 'precision')} | {_fmt(m, 'recall')} | {_fmt(m, 'f1')} |")
+    else:
+        lines.append("(no test split was given)")
+    lines += [
+        "",
+        "Per-class figures: `evaluation.md`.",
+        "",
+        "## Known limits",
+        "",
+        "- Most training text was written for the project; real area reports (disclosure tables, audit, proposal handling) remain the hardest part.",
+        "- The context is the report title and the two innermost headings; a unit whose area only a distant paragraph gives is still read without it.",
+        "- Headings that run into their paragraph without punctuation are not split by the segmenter and are labelled as one unit.",
+        "",
+    ]
+    path = directory / "README.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
