@@ -6,14 +6,14 @@ FAZHI  := $(VENV)/bin/fazhi
 STAMP  := $(VENV)/.fazhi-installed
 EXAMPLE ?= data/reports/written/written_a03.txt
 
-.PHONY: venv example test test-fast baseline model model-pretrained ablation serve bench bench-http bench-tag check clean-venv
+.PHONY: venv example test test-fast lint baseline model pretrained ablation serve bench bench-http bench-tag check clean-venv
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	# the CPU build on this disk; any other torch version pulls several GB of CUDA
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,pretrain]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -25,8 +25,13 @@ example: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q
 
+# Everything but the tests that start processes, a browser or a training run.
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not slow"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 check: $(STAMP)
 	$(FAZHI) data check

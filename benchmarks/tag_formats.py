@@ -22,6 +22,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO.parent / "shared" / "seeds"
+# The writers of the sample formats live with the tests (they need dev-only packages).
+sys.path.insert(0, str(REPO / "tests"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,9 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="runs per format; the median is reported (default: %(default)s)")
     args = ap.parse_args(argv)
 
+    from sample_formats import FORMATS, save_report_as
+
     from fazhi.model import load_model
     from fazhi.reading import read_report
-    from fazhi.sample_formats import FORMATS, save_report_as
     from fazhi.tag import run_tag
 
     seeds = sorted(SEEDS.glob("*.txt"))

@@ -51,16 +51,16 @@ def _has_int8(predictor) -> bool:
 def base_shaped_predictor(batch_size: int):
     """A model of bert-base-chinese's shape (12 x 768, vocab 21128) with random weights, same predictor code."""
     import torch
-    from transformers import BertConfig
+    from transformers import BertConfig, BertTokenizer
 
-    from fazhi.model.bert import BertPredictor, FazhiBertModel, fazhi_config
     from fazhi.model import default_model_dir
-    from transformers import BertTokenizerFast
+    from fazhi.model.bert import BertPredictor, FazhiBertModel, fazhi_config
 
     torch.manual_seed(0)
-    config = fazhi_config(BertConfig(vocab_size=21128, hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072, max_position_embeddings=512), fazhi_max_length=128)
+    config = fazhi_config(BertConfig(vocab_size=21128, hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
+                                     intermediate_size=3072, max_position_embeddings=512), fazhi_max_length=128)
     # Our character tokenizer: ids stay below 21128, so tokenisation cost is the same for both models.
-    tokenizer = BertTokenizerFast.from_pretrained(default_model_dir())
+    tokenizer = BertTokenizer.from_pretrained(default_model_dir())
     return BertPredictor(FazhiBertModel(config).eval(), tokenizer, name="bert-base-shape", batch_size=batch_size)
 
 

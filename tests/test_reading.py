@@ -3,9 +3,9 @@
 import re
 
 import pytest
+from sample_formats import FORMATS, save_report_as
 
 from fazhi.reading import UnreadableFile, decode_text, detect_format, read_report, read_report_bytes
-from fazhi.sample_formats import FORMATS, save_report_as
 from fazhi.segment import segment
 
 SEED = "004_4aea94131e29c9d0.txt"
@@ -13,7 +13,8 @@ SEED = "004_4aea94131e29c9d0.txt"
 
 def _units(text: str) -> list[tuple[str, str, bool]]:
     # HTML collapses runs of whitespace by definition; everything else is compared exactly.
-    ws = lambda s: re.sub(r"\s+", " ", s)
+    def ws(s):
+        return re.sub(r"\s+", " ", s)
     return [(ws(u.text), ws(u.heading), u.is_heading) for u in segment(text)]
 
 
@@ -80,7 +81,7 @@ def test_html_declared_gbk_is_decoded(seed_files, seed_texts):
 
 def test_html_page_with_plain_paragraphs_and_br_lines():
     page = ("<html><body><p>一、主要工作</p><p>全面推行行政执法公示制度。<br>严格落实重大执法决定法制审核制度。</p>"
-            "<table><tr><td>行政复议案件</td><td>35件</td></tr></table></body></html>").encode("utf-8")
+            "<table><tr><td>行政复议案件</td><td>35件</td></tr></table></body></html>").encode()
     assert read_report_bytes(page, "page.html").splitlines() == [
         "一、主要工作", "全面推行行政执法公示制度。", "严格落实重大执法决定法制审核制度。", "行政复议案件 35件"]
 

@@ -55,7 +55,7 @@ def parse_label_lines(lines: list[str], n_units: int, where: str) -> list[tuple[
 def build_rows(report: Path, labels: list[tuple[str, bool, bool]], split: str) -> list[dict]:
     doc = report.name
     rows = []
-    for i, (text, (category, problem, context_only)) in enumerate(zip(units_of(report), labels)):
+    for i, (text, (category, problem, context_only)) in enumerate(zip(units_of(report), labels, strict=True)):
         row = {"id": f"{report.stem}-{i:04d}", "doc": doc, "source": "written", "split": split,
                "text": text, "category": category, "problem": problem}
         if context_only:

@@ -15,7 +15,6 @@ import argparse
 import difflib
 import json
 from collections import defaultdict
-from pathlib import Path
 
 from fazhi.paths import LABELS_DIR, REPO_DIR
 from fazhi.segment import segment

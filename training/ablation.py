@@ -41,13 +41,13 @@ def _row(name: str, metrics: dict, minutes: float, note: str = "") -> dict:
 
 def run(names: list[str], data: Path, out: Path, log=print, reuse: bool = False) -> list[dict]:
     from fazhi.evaluate import evaluate_rows
+    from fazhi.labels import load_splits
     from fazhi.model import load_model
     from fazhi.training.baseline import train_baseline
     from fazhi.training.bert import train_bert
-    from fazhi.training.data import load_training_rows
     from fazhi.training.pretrain import pretrain
 
-    test = load_training_rows(data)["test"]
+    test = load_splits(data)["test"]
     out.parent.mkdir(parents=True, exist_ok=True)
     results = []
     if "baseline" in names:
@@ -87,7 +87,8 @@ def write_markdown(results: list[dict], path: Path) -> None:
         "|---|---:|---:|---:|---:|---:|",
     ]
     for r in results:
-        lines.append(f"| {r['variant']} | {r.get('seed_macro_f1', '')} | {r.get('seed_problem_f1', '')} | {r.get('written_macro_f1', '')} | {r.get('written_problem_f1', '')} | {r['minutes'] or ''} |")
+        cells = [r.get(k, "") for k in ("seed_macro_f1", "seed_problem_f1", "written_macro_f1", "written_problem_f1")]
+        lines.append(f"| {r['variant']} | " + " | ".join(str(c) for c in cells) + f" | {r['minutes'] or ''} |")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -99,9 +100,9 @@ def main() -> int:
     parser.add_argument("--out", default=str(REPO_DIR / "docs" / "ablation"), help="path stem for .json and .md")
     parser.add_argument("--reuse", action="store_true", help="reuse variants already trained in /tmp/fazhi-ablation")
     args = parser.parse_args()
-    from fazhi.cli import _quiet_transformers
+    from fazhi.hub import quiet_transformers
 
-    _quiet_transformers()
+    quiet_transformers()
     run(args.only, Path(args.data), Path(args.out), log=lambda m: print(m, flush=True), reuse=args.reuse)
     return 0
 

@@ -4,43 +4,33 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
-from fazhi.evaluate import compute_metrics, evaluate_rows
-from fazhi.labels import CATEGORIES, Row
+from fazhi.evaluate import best_threshold, compute_metrics, evaluate_rows, write_evaluation
+from fazhi.labels import CATEGORIES, Row, load_splits, read_documents
 from fazhi.model.baseline import BaselineConfig, BaselineModel, fit_vocabulary
+from fazhi.model.card import write_model_card
 from fazhi.training.common import atomic_directory
-from fazhi.training.data import load_training_rows
 
 
-def best_threshold(gold: list[bool], probs: np.ndarray) -> tuple[float, float]:
-    """The problem threshold with the best F1 on these rows (ties: the higher threshold)."""
-    best = (0.5, -1.0)
-    for t in np.round(np.arange(0.05, 0.96, 0.01), 2):
-        pred = probs >= t
-        tp = int(np.sum(pred & np.array(gold)))
-        fp = int(np.sum(pred & ~np.array(gold)))
-        fn = int(np.sum(~pred & np.array(gold)))
-        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-        if f1 >= best[1]:
-            best = (float(t), f1)
-    return best
-
-
-def fit_baseline(train: list[Row], dev: list[Row], config: BaselineConfig, log: Callable[[str], None] = lambda m: None) -> BaselineModel:
+def fit_baseline(train: list[Row], dev: list[Row], config: BaselineConfig, log: Callable[[str], None] = lambda _message: None) -> BaselineModel:
+    """Fit on train (with each row's context when config.context_weight > 0); choose C and the threshold on dev."""
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
 
-    from fazhi.model.baseline import featurize
+    from fazhi.context import row_contexts
+    from fazhi.model.baseline import features
 
     vocab, idf = fit_vocabulary([r.text for r in train], config)
-    log(f"vocabulary: {len(vocab)} character n-grams")
-    x_train = featurize([r.text for r in train], vocab, idf, config.ngram_min, config.ngram_max)
-    x_dev = featurize([r.text for r in dev], vocab, idf, config.ngram_min, config.ngram_max)
+    train_ctx, dev_ctx = row_contexts(train), row_contexts(dev)
+    context_vocab, context_idf = fit_vocabulary([c for c in train_ctx if c], config) if config.context_weight > 0 else ({}, np.zeros(0))
+    log(f"vocabulary: {len(vocab)} character n-grams, {len(context_vocab)} of context")
+    x_train = features([r.text for r in train], train_ctx, vocab, idf, context_vocab, context_idf, config)
+    x_dev = features([r.text for r in dev], dev_ctx, vocab, idf, context_vocab, context_idf, config)
     y_cat = np.array([CATEGORIES.index(r.category) for r in train])
     y_prob = np.array([r.problem for r in train])
     if len(set(y_prob.tolist())) < 2:
@@ -64,9 +54,10 @@ def fit_baseline(train: list[Row], dev: list[Row], config: BaselineConfig, log: 
             if best_prob is None or pf1 > best_prob[0]:
                 best_prob = (pf1, c, pclf, t)
 
+    assert best_cat is not None and best_prob is not None  # c_grid is never empty
     _, c_cat, clf = best_cat
     pf1, c_prob, pclf, threshold = best_prob
-    cat_coef = np.zeros((len(CATEGORIES), len(vocab)))
+    cat_coef = np.zeros((len(CATEGORIES), x_train.shape[1]))
     cat_intercept = np.full(len(CATEGORIES), -1e4)  # a class absent from train is never predicted
     for row, k in enumerate(clf.classes_):
         cat_coef[k] = clf.coef_[row]
@@ -79,7 +70,8 @@ def fit_baseline(train: list[Row], dev: list[Row], config: BaselineConfig, log: 
         "train_rows": len(train),
         "dev_rows": len(dev),
     }
-    return BaselineModel(vocab, idf, cat_coef, cat_intercept, pclf.coef_[0], float(pclf.intercept_[0]), threshold, CATEGORIES, config, metadata)
+    return BaselineModel(vocab, idf, cat_coef, cat_intercept, pclf.coef_[0], float(pclf.intercept_[0]), threshold, CATEGORIES, config,
+                         metadata, context_vocab, context_idf)
 
 
 def _full_argmax(clf, x) -> np.ndarray:
@@ -89,16 +81,16 @@ def _full_argmax(clf, x) -> np.ndarray:
 def train_baseline(data: Path, output: Path, config: BaselineConfig | None = None, log: Callable[[str], None] = print) -> Path:
     """Train, evaluate on test, and write the model directory atomically (temp dir, then rename)."""
     config = config or BaselineConfig()
-    splits = load_training_rows(data)
+    splits = load_splits(data)
     log(f"rows: train {len(splits['train'])}, dev {len(splits['dev'])}, test {len(splits['test'])}")
     model = fit_baseline(splits["train"], splits["dev"], config, log)
     with atomic_directory(output) as tmp:
         model.save(tmp)
         (tmp / "training_config.json").write_text(json.dumps({"model": "baseline", "data": str(data), **asdict(config)}, indent=2), encoding="utf-8")
         if splits["test"]:
-            result = evaluate_rows(model, splits["test"], "baseline on test")
-            (tmp / "evaluation.json").write_text(json.dumps(result.metrics, indent=2), encoding="utf-8")
-            (tmp / "evaluation.md").write_text(result.markdown, encoding="utf-8")
+            result = evaluate_rows(model, splits["test"], "baseline on test", read_documents(data))
+            write_evaluation(tmp, result.metrics, None, name=model.name)
             for part, m in result.metrics.items():
                 log(f"test {part}: category macro-F1 {m['macro_f1']:.3f}, problem F1 {m['problem']['f1']:.3f} (n={m['n']})")
+        write_model_card(tmp)
     return output.resolve()

@@ -10,27 +10,21 @@ import shutil
 import sys
 import tempfile
 import time
-from dataclasses import asdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
 from torch import nn
 
-from fazhi.evaluate import compute_metrics, evaluate_rows
-from fazhi.labels import CATEGORIES, Row
-from fazhi.model.bert import BertPredictor, FazhiBertModel, fazhi_config, normalize
-from fazhi.training.baseline import best_threshold
-from fazhi.training.common import atomic_directory, optimizer_step, warmup_then_linear_decay
+from fazhi.context import row_contexts
+from fazhi.evaluate import best_threshold, compute_metrics, evaluate_rows
+from fazhi.labels import CATEGORIES, Row, load_splits, read_documents
+from fazhi.model.bert import BertPredictor, FazhiBertModel, encode_inputs, fazhi_config, normalize
+from fazhi.training.augment import noisy
+from fazhi.training.common import atomic_directory, optimizer_step, set_seed, warmup_then_linear_decay
 from fazhi.training.configs import BertTrainConfig
-from fazhi.training.data import load_training_rows
-
-
-def set_seed(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
 
 
 def _class_weights(rows: list[Row], how: str) -> torch.Tensor:
@@ -49,10 +43,10 @@ def _class_weights(rows: list[Row], how: str) -> torch.Tensor:
 
 def load_base(config: BertTrainConfig, train_texts: list[str], log: Callable[[str], None]):
     """Tokenizer and model: from a checkpoint (local or hub name) or a fresh compact BERT."""
-    from transformers import BertConfig, BertTokenizerFast
+    from transformers import BertConfig, BertTokenizer
 
     if config.base_model:
-        tokenizer = BertTokenizerFast.from_pretrained(config.base_model)
+        tokenizer = BertTokenizer.from_pretrained(config.base_model)
         bert_config = fazhi_config(BertConfig.from_pretrained(config.base_model), hidden_dropout_prob=config.dropout)
         model = FazhiBertModel.from_pretrained(config.base_model, config=bert_config)
         log(f"starting from {config.base_model} ({sum(p.numel() for p in model.parameters()) / 1e6:.1f}M parameters)")
@@ -74,26 +68,31 @@ def load_base(config: BertTrainConfig, train_texts: list[str], log: Callable[[st
     return tokenizer, model
 
 
-def _encode(tokenizer, rows: list[Row], max_length: int):
-    """Token ids per row, via a Hugging Face Dataset (tokenised once, padded per batch)."""
-    import datasets
-    from datasets import Dataset
+@dataclass
+class Example:
+    """A training unit as the model sees it."""
 
-    datasets.disable_progress_bars()
-    ds = Dataset.from_dict({
-        "text": [normalize(r.text) for r in rows],
-        "category": [CATEGORIES.index(r.category) for r in rows],
-        "problem": [float(r.problem) for r in rows],
-    })
-    ds = ds.map(lambda b: tokenizer(b["text"], truncation=True, max_length=max_length), batched=True, remove_columns=["text"])
-    return ds
+    text: str
+    context: str
+    category: int
+    problem: float
+    weight: float
 
 
-def _batches(ds, batch_size: int, rng: random.Random):
+def examples(rows: list[Row], config: BertTrainConfig) -> list[Example]:
+    contexts = row_contexts(rows) if config.context else [""] * len(rows)
+    return [
+        Example(normalize(r.text), normalize(c), CATEGORIES.index(r.category), float(r.problem),
+                config.seed_weight if r.source == "seed" else 1.0)
+        for r, c in zip(rows, contexts, strict=True)
+    ]
+
+
+def _batches(items: list[Example], batch_size: int, rng: random.Random) -> list[list[int]]:
     """Shuffled batches of similar length: shuffle, cut into chunks of 50 batches, sort each chunk by length."""
-    idx = list(range(len(ds)))
+    idx = list(range(len(items)))
     rng.shuffle(idx)
-    lengths = [len(x) for x in ds["input_ids"]]
+    lengths = [len(x.text) + len(x.context) for x in items]
     chunk = batch_size * 50
     batches = []
     for s in range(0, len(idx), chunk):
@@ -103,20 +102,23 @@ def _batches(ds, batch_size: int, rng: random.Random):
     return batches
 
 
-def _collate(ds, idx: list[int], pad_id: int) -> dict[str, torch.Tensor]:
-    rows = ds[idx]
-    width = max(len(x) for x in rows["input_ids"])
-    ids = torch.full((len(idx), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(idx), width), dtype=torch.long)
-    for k, x in enumerate(rows["input_ids"]):
-        ids[k, : len(x)] = torch.tensor(x)
-        mask[k, : len(x)] = 1
-    return {"input_ids": ids, "attention_mask": mask, "category": torch.tensor(rows["category"]), "problem": torch.tensor(rows["problem"], dtype=torch.float32)}
+def _collate(tokenizer, items: list[Example], idx: list[int], config: BertTrainConfig, max_length: int, rng: random.Random) -> dict[str, torch.Tensor]:
+    """One training batch: context dropped for some units, noise for some, encoded as prediction encodes."""
+    texts, contexts = [], []
+    for i in idx:
+        x = items[i]
+        texts.append(noisy(x.text, rng) if config.augment and rng.random() < config.augment else x.text)
+        contexts.append("" if rng.random() < config.context_dropout else x.context)
+    batch = dict(encode_inputs(tokenizer, texts, contexts if config.context else None, max_length))
+    batch["category"] = torch.tensor([items[i].category for i in idx])
+    batch["problem"] = torch.tensor([items[i].problem for i in idx], dtype=torch.float32)
+    batch["weight"] = torch.tensor([items[i].weight for i in idx], dtype=torch.float32)
+    return batch
 
 
-def dev_scores(predictor: BertPredictor, dev: list[Row]) -> tuple[float, float, float]:
+def dev_scores(predictor: BertPredictor, dev: list[Row], contexts: list[str] | None) -> tuple[float, float, float]:
     """Dev category macro-F1, best problem F1 and the threshold that gives it."""
-    scores = predictor.predict([r.text for r in dev])
+    scores = predictor.predict([r.text for r in dev], contexts)
     macro = compute_metrics([r.category for r in dev], scores.categories, [False] * len(dev), [False] * len(dev))["macro_f1"]
     t, f1 = best_threshold([r.problem for r in dev], scores.problem_probs)
     return macro, f1, t
@@ -128,18 +130,21 @@ def train_bert(data: Path, output: Path, config: BertTrainConfig | None = None, 
 
     config = config or BertTrainConfig()
     set_seed(config.seed)
-    splits = load_training_rows(data)
+    splits = load_splits(data)
     train, dev, test = splits["train"], splits["dev"], splits["test"]
     log(f"rows: train {len(train)}, dev {len(dev)}, test {len(test)}")
     tokenizer, model = load_base(config, [r.text for r in train], log)
-    model.config.fazhi_max_length = min(config.max_length, model.config.max_position_embeddings)
-    train_ds = _encode(tokenizer, train, model.config.fazhi_max_length)
+    max_length = min(config.max_length, model.config.max_position_embeddings)
+    model.config.fazhi_max_length = max_length
+    model.config.fazhi_context = config.context
+    items = examples(train, config)
+    dev_contexts = row_contexts(dev) if config.context else None
 
     weights = _class_weights(train, config.class_weighting)
     n_pos = sum(r.problem for r in train)
     pos_weight = torch.tensor(math.sqrt((len(train) - n_pos) / max(n_pos, 1)))
-    cat_loss = nn.CrossEntropyLoss(weight=weights)
-    prob_loss = nn.BCEWithLogitsLoss(pos_weight=pos_weight)
+    cat_loss = nn.CrossEntropyLoss(weight=weights, label_smoothing=config.label_smoothing, reduction="none")
+    prob_loss = nn.BCEWithLogitsLoss(pos_weight=pos_weight, reduction="none")
 
     steps_per_epoch = math.ceil(len(train) / config.batch_size)
     total = steps_per_epoch * config.epochs
@@ -150,10 +155,11 @@ def train_bert(data: Path, output: Path, config: BertTrainConfig | None = None, 
     ]
     optim = torch.optim.AdamW(params, lr=config.lr)
     sched = warmup_then_linear_decay(optim, total, config.warmup)
+    embeddings = model.bert.embeddings.word_embeddings.weight
 
     rng = random.Random(config.seed)
     predictor = BertPredictor(model, tokenizer, name=config.name)
-    best = {"macro_f1": -1.0}
+    best: dict = {"macro_f1": -1.0}
     best_state = None
     stale = 0
     started = time.time()
@@ -161,16 +167,19 @@ def train_bert(data: Path, output: Path, config: BertTrainConfig | None = None, 
     show = sys.stderr.isatty() if progress is None else progress
     for epoch in range(1, config.epochs + 1):
         model.train()
-        bar = tqdm(_batches(train_ds, config.batch_size, rng), desc=f"epoch {epoch}/{config.epochs}", disable=not show, leave=False)
+        embeddings.requires_grad_(epoch > config.freeze_embeddings_epochs)
+        bar = tqdm(_batches(items, config.batch_size, rng), desc=f"epoch {epoch}/{config.epochs}", disable=not show, leave=False)
         running = 0.0
         for step, idx in enumerate(bar, start=1):
-            batch = _collate(train_ds, idx, tokenizer.pad_token_id)
-            cat_logits, prob_logits = model(batch["input_ids"], attention_mask=batch["attention_mask"])
-            loss = cat_loss(cat_logits, batch["category"]) + config.problem_weight * prob_loss(prob_logits, batch["problem"])
+            batch = _collate(tokenizer, items, idx, config, max_length, rng)
+            cat_logits, prob_logits = model(batch["input_ids"], attention_mask=batch["attention_mask"], token_type_ids=batch.get("token_type_ids"))
+            w = batch["weight"]
+            per_unit = cat_loss(cat_logits, batch["category"]) + config.problem_weight * prob_loss(prob_logits, batch["problem"])
+            loss = (per_unit * w).sum() / w.sum()
             running += optimizer_step(model, loss, optim, sched)
             bar.set_postfix(loss=f"{running / step:.3f}")
         model.eval()
-        macro, pf1, t = dev_scores(predictor, dev)
+        macro, pf1, t = dev_scores(predictor, dev, dev_contexts)
         history.append({"epoch": epoch, "train_loss": running / max(1, steps_per_epoch), "dev_macro_f1": macro, "dev_problem_f1": pf1})
         log(f"epoch {epoch}: train loss {running / max(1, steps_per_epoch):.3f}, dev macro-F1 {macro:.3f}, dev problem F1 {pf1:.3f}")
         if macro > best["macro_f1"]:
@@ -186,10 +195,11 @@ def train_bert(data: Path, output: Path, config: BertTrainConfig | None = None, 
             log(f"time budget of {config.max_minutes} minutes reached")
             break
 
+    assert best_state is not None  # at least one epoch ran
     model.load_state_dict(best_state)
     model.eval()
     # The threshold is chosen again on the restored best weights.
-    _, pf1, t = dev_scores(predictor, dev)
+    _, pf1, t = dev_scores(predictor, dev, dev_contexts)
     model.config.problem_threshold = t
     model.config.fazhi_name = config.name
     model.config.fazhi_training = {
@@ -206,12 +216,15 @@ def train_bert(data: Path, output: Path, config: BertTrainConfig | None = None, 
 
         predictor = BertPredictor(quantized(copy.deepcopy(model)), tokenizer, name=config.name)
         predictor.threshold = t
-    result = evaluate_rows(predictor, test, f"{config.name} on test") if test else None
+    result = evaluate_rows(predictor, test, f"{config.name} on test", genres=read_documents(data)) if test else None
     return save_model_dir(model, tokenizer, output, config, result, log)
 
 
 def save_model_dir(model, tokenizer, output: Path, config: BertTrainConfig, result, log) -> Path:
     """Write the model directory atomically: temp dir, then rename over the old one."""
+    from fazhi.evaluate import write_evaluation
+    from fazhi.model.card import write_model_card
+
     with atomic_directory(output) as tmp:
         to_save = model
         if config.save_float16:
@@ -220,11 +233,8 @@ def save_model_dir(model, tokenizer, output: Path, config: BertTrainConfig, resu
         tokenizer.save_pretrained(tmp)
         (tmp / "training_config.json").write_text(json.dumps(asdict(config), indent=2), encoding="utf-8")
         if result is not None:
-            (tmp / "evaluation.json").write_text(json.dumps(result.metrics, indent=2), encoding="utf-8")
-            (tmp / "evaluation.md").write_text(result.markdown, encoding="utf-8")
+            write_evaluation(tmp, result.metrics, None, name=config.name)
             for part, m in result.metrics.items():
                 log(f"test {part}: category macro-F1 {m['macro_f1']:.3f}, problem F1 {m['problem']['f1']:.3f} (n={m['n']})")
-        from fazhi.training.card import write_model_card
-
-        write_model_card(tmp, model.config, result.metrics if result else None)
+        write_model_card(tmp)
     return output.resolve()

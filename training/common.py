@@ -1,12 +1,24 @@
-"""Pieces every trainer shares: atomic model directories and the optimiser step."""
+"""Pieces every trainer shares: seeds, atomic model directories, the schedule and the optimiser step."""
 
 from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+
+
+def set_seed(seed: int) -> None:
+    """Seed Python, NumPy and torch, so that a rerun gives the same model."""
+    import random
+
+    import numpy as np
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
 
 
 @contextmanager

