@@ -1,18 +1,27 @@
-"""Load test of `fazhi serve` on loopback: throughput and latency, sequential and concurrent.
+"""Load test of `fazhi serve` on loopback: latency, throughput, errors and worker memory.
 
-Starts a real server (``python -m fazhi serve``) on 127.0.0.1 at a free port,
-then sends the same list of single- and multi-sentence /v1/classify requests
-(sentences from the five seed reports) three ways:
+Starts a real server (``python -m fazhi serve``) on 127.0.0.1 at a free port and
+sends /v1/classify requests made of sentences from the five seed reports, in
+phases:
 
-1. unloaded: single-sentence requests one at a time (p50 latency target < 20 ms);
-2. sequential: every request one at a time, on one keep-alive connection;
-3. concurrent: the same requests from --concurrency clients at once.
+1. unloaded-1: single-sentence requests one at a time (target p50 <= 10 ms);
+2. single-32: single-sentence requests from --concurrency clients
+   (target p50 <= 30 ms, p99 <= 100 ms, 0 errors);
+3. mixed-32: single and 5-20-sentence requests (--multi-share of them) from
+   --concurrency clients (target >= 700 sentences/s, p99 <= 400 ms);
+4. analyze+32 (--analyze-units > 0): single-sentence requests from
+   --concurrency clients while one more client sends /v1/analyze reports of
+   that many units back to back: a big job must not starve the small ones;
+5. sequential (--sequential > 0): mixed requests one at a time on one
+   connection, for the concurrent/sequential throughput ratio.
 
-Prints throughput, p50/p95/p99 latency and the error count of each phase, the
-concurrent/sequential throughput ratio (target >= 3) and the server's batching
-statistics. Only 127.0.0.1 is contacted; each phase is bounded by --max-seconds.
-The client is a minimal HTTP/1.1 keep-alive client on asyncio streams so that
-it takes little of the CPU the server needs.
+Prints, per phase, requests and sentences per second, p50/p95/p99 latency and
+errors; the batching statistics; and the worker's (and server's) resident
+memory after every request has been answered (target: worker <= 600 MB after
+10,000 requests). Only 127.0.0.1 is contacted; each phase is bounded by
+--max-seconds. The client is a minimal HTTP/1.1 keep-alive client on asyncio
+streams so that it takes little of the CPU the server needs. Exits 1 when any
+request failed.
 
     .venv/bin/python benchmarks/http_load.py [--model DIR] [--requests 10000] [--concurrency 32]
 """
@@ -46,8 +55,11 @@ def free_port() -> int:
 
 def start_server(args) -> tuple[subprocess.Popen, int]:
     port = free_port()
-    cmd = [sys.executable, "-m", "fazhi", "serve", "--host", HOST, "--port", str(port),
-           "--batch-wait-ms", str(args.batch_wait_ms), "--max-batch", str(args.max_batch)]
+    cmd = [sys.executable, "-m", "fazhi", "serve", "--host", HOST, "--port", str(port)]
+    if args.batch_wait_ms is not None:
+        cmd += ["--batch-wait-ms", str(args.batch_wait_ms)]
+    if args.max_batch is not None:
+        cmd += ["--max-batch", str(args.max_batch)]
     if args.model:
         cmd += ["--model", args.model]
     cmd += args.server_arg
@@ -83,14 +95,21 @@ def sentence_pool() -> list[str]:
     return pool
 
 
-def make_requests(n: int, multi_share: float, seed: int) -> list[list[str]]:
+def make_requests(n: int, multi_share: float, seed: int, lo: int = 5, hi: int = 20) -> list[list[str]]:
+    """n requests; multi_share of them have lo..hi sentences, the others one."""
     rng = random.Random(seed)
     pool = sentence_pool()
     out = []
     for _ in range(n):
-        k = rng.randint(2, 16) if rng.random() < multi_share else 1
+        k = rng.randint(lo, hi) if rng.random() < multi_share else 1
         out.append(rng.sample(pool, k))
     return out
+
+
+def report_text(units: int) -> str:
+    """A report of about `units` sentence units, made of seed sentences, one per line."""
+    pool = sentence_pool()
+    return "\n".join(pool[i % len(pool)] for i in range(units))
 
 
 def encode(path: str, payload: dict, port: int) -> bytes:
@@ -98,6 +117,30 @@ def encode(path: str, payload: dict, port: int) -> bytes:
     head = (f"POST {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\nConnection: keep-alive\r\n\r\n").encode("ascii")
     return head + body
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process in MiB (Linux /proc; nan elsewhere)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def children(pid: int) -> list[int]:
+    """Process ids whose parent is pid (the server's model worker)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
 
 
 # --- client --------------------------------------------------------------------------
@@ -110,7 +153,7 @@ class Connection:
         self.writer: asyncio.StreamWriter | None = None
 
     async def open(self) -> None:
-        self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
+        self.reader, self.writer = await asyncio.open_connection(HOST, self.port, limit=1 << 24)
 
     async def close(self) -> None:
         if self.writer is not None:
@@ -170,106 +213,156 @@ class Phase:
     def rps(self) -> float:
         return self.sent / self.seconds if self.seconds else 0.0
 
+    @property
+    def sps(self) -> float:
+        return self.sentences / self.seconds if self.seconds else 0.0
+
     def line(self) -> str:
         extra = " (stopped at the time limit)" if self.timed_out else ""
-        return (f"{self.name:<12} {self.sent:>6} requests {self.sentences:>7} sentences in {self.seconds:6.1f} s: "
-                f"{self.rps:7.1f} req/s {self.sentences / self.seconds if self.seconds else 0:8.1f} sentences/s | "
-                f"latency ms p50 {self.pct(0.50):6.2f} p95 {self.pct(0.95):6.2f} p99 {self.pct(0.99):6.2f} | "
+        return (f"{self.name:<18} {self.sent:>6} requests {self.sentences:>7} sentences in {self.seconds:6.1f} s: "
+                f"{self.rps:7.1f} req/s {self.sps:8.1f} sentences/s | "
+                f"latency ms p50 {self.pct(0.50):7.2f} p95 {self.pct(0.95):7.2f} p99 {self.pct(0.99):7.2f} | "
                 f"errors {self.errors}{extra}")
+
+
+async def _client(port: int, phase: Phase, payloads: list[bytes], counts: list[int], next_index: list[int],
+                  deadline: float, stop: asyncio.Event | None = None) -> None:
+    """Send payloads[next_index[0]...] one after another on one connection until none is left (or stop is set)."""
+    conn = Connection(port)
+    try:
+        while stop is None or not stop.is_set():
+            if time.perf_counter() > deadline:
+                phase.timed_out = True
+                return
+            i = next_index[0]
+            if i >= len(payloads):
+                return
+            next_index[0] += 1
+            t0 = time.perf_counter()
+            try:
+                status, body = await conn.request(payloads[i])
+                reply = json.loads(body)
+                ok = status == 200 and len(reply.get("results", reply.get("units", ()))) == counts[i]
+                if not ok and len(phase.error_samples) < 3:
+                    phase.error_samples.append(f"HTTP {status}: {body[:200]!r}")
+            except (OSError, ConnectionError, asyncio.IncompleteReadError, ValueError, KeyError) as exc:
+                ok = False
+                if len(phase.error_samples) < 3:
+                    phase.error_samples.append(repr(exc))
+                await conn.close()
+            phase.latencies.append(time.perf_counter() - t0)
+            phase.sent += 1
+            if ok:
+                phase.sentences += counts[i]
+            else:
+                phase.errors += 1
+    finally:
+        await conn.close()
+
+
+def classify_payloads(port: int, requests: list[list[str]]) -> tuple[list[bytes], list[int]]:
+    return [encode("/v1/classify", {"sentences": r}, port) for r in requests], [len(r) for r in requests]
 
 
 async def run_phase(name: str, port: int, requests: list[list[str]], concurrency: int, max_seconds: float) -> Phase:
     phase = Phase(name)
-    payloads = [encode("/v1/classify", {"sentences": r}, port) for r in requests]
-    next_index = 0
+    payloads, counts = classify_payloads(port, requests)
     start = time.perf_counter()
-    deadline = start + max_seconds
-
-    async def client() -> None:
-        nonlocal next_index
-        conn = Connection(port)
-        try:
-            while True:
-                if time.perf_counter() > deadline:
-                    phase.timed_out = True
-                    return
-                i = next_index
-                if i >= len(payloads):
-                    return
-                next_index += 1
-                t0 = time.perf_counter()
-                try:
-                    status, body = await conn.request(payloads[i])
-                    ok = status == 200 and len(json.loads(body)["results"]) == len(requests[i])
-                    if not ok and len(phase.error_samples) < 3:
-                        phase.error_samples.append(f"HTTP {status}: {body[:200]!r}")
-                except (OSError, ConnectionError, asyncio.IncompleteReadError, ValueError, KeyError) as exc:
-                    ok = False
-                    if len(phase.error_samples) < 3:
-                        phase.error_samples.append(repr(exc))
-                    await conn.close()
-                phase.latencies.append(time.perf_counter() - t0)
-                phase.sent += 1
-                if ok:
-                    phase.sentences += len(requests[i])
-                else:
-                    phase.errors += 1
-        finally:
-            await conn.close()
-
-    await asyncio.gather(*(client() for _ in range(concurrency)))
+    index = [0]
+    await asyncio.gather(*(_client(port, phase, payloads, counts, index, start + max_seconds) for _ in range(concurrency)))
     phase.seconds = time.perf_counter() - start
     return phase
+
+
+async def run_beside_analyze(port: int, requests: list[list[str]], concurrency: int, units: int,
+                             max_seconds: float) -> tuple[Phase, Phase]:
+    """Single-sentence clients while one more client sends big /v1/analyze requests back to back."""
+    from fazhi.segment import segment
+
+    text = report_text(units)
+    n_units = len(segment(text))
+    small, big = Phase(f"single-{concurrency}+analyze"), Phase(f"analyze-{n_units}")
+    payloads, counts = classify_payloads(port, requests)
+    big_payloads = [encode("/v1/analyze", {"text": text, "doc": "big"}, port)] * 1000
+    stop = asyncio.Event()
+    start = time.perf_counter()
+    deadline = start + max_seconds
+    big_task = asyncio.create_task(_client(port, big, big_payloads, [n_units] * len(big_payloads), [0], deadline, stop))
+    await asyncio.sleep(0.05)  # the big job is in the queue before the small ones start
+    index = [0]
+    await asyncio.gather(*(_client(port, small, payloads, counts, index, deadline) for _ in range(concurrency)))
+    stop.set()
+    await big_task
+    small.seconds = big.seconds = time.perf_counter() - start
+    return small, big
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default=None, help="model directory (default: the shipped model)")
-    ap.add_argument("--requests", type=int, default=10_000, help="requests per phase (default: %(default)s)")
+    ap.add_argument("--requests", type=int, default=10_000, help="requests in each concurrent phase (default: %(default)s)")
     ap.add_argument("--concurrency", type=int, default=32, help="concurrent clients (default: %(default)s)")
-    ap.add_argument("--multi-share", type=float, default=0.3, help="share of requests with 2-16 sentences (default: %(default)s)")
+    ap.add_argument("--multi-share", type=float, default=0.3, help="share of mixed requests with 5-20 sentences (default: %(default)s)")
     ap.add_argument("--unloaded", type=int, default=500, help="single-sentence requests for the unloaded latency (default: %(default)s)")
+    ap.add_argument("--analyze-units", type=int, default=5000,
+                    help="units of the report sent back to back beside the single-sentence clients; 0 skips the phase (default: %(default)s)")
+    ap.add_argument("--sequential", type=int, default=0, help="mixed requests sent one at a time; 0 skips the phase (default: %(default)s)")
     ap.add_argument("--max-seconds", type=float, default=120.0, help="time limit of each phase (default: %(default)s)")
-    ap.add_argument("--batch-wait-ms", type=float, default=2.0, help="server batch wait window (default: %(default)s)")
-    ap.add_argument("--max-batch", type=int, default=64, help="server maximum batch (default: %(default)s)")
+    ap.add_argument("--batch-wait-ms", type=float, default=None, help="server batch wait window (default: the server's)")
+    ap.add_argument("--max-batch", type=int, default=None, help="server maximum batch (default: the server's)")
     ap.add_argument("--server-arg", action="append", default=[], help="extra `fazhi serve` argument (repeatable), e.g. --server-arg=--model-threads=1")
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args(argv)
 
-    requests = make_requests(args.requests, args.multi_share, args.seed)
-    singles = [r for r in make_requests(args.unloaded * 2, 0.0, args.seed + 1)][: args.unloaded]
+    mixed = make_requests(args.requests, args.multi_share, args.seed)
+    singles = make_requests(args.requests, 0.0, args.seed + 1)
     proc, port = start_server(args)
+    phases: list[Phase] = []
     try:
         info = get_json(port, "/v1/model")
-        print(f"server: model {info['name']} (max_chars {info['max_chars']}), max_batch {args.max_batch}, "
-              f"batch wait {args.batch_wait_ms} ms {' '.join(args.server_arg)}; client: {args.concurrency} concurrent; cores: {os.cpu_count()}")
-        print(f"requests: {len(requests)} ({sum(len(r) > 1 for r in requests)} multi-sentence, "
-              f"{sum(map(len, requests))} sentences)")
-        asyncio.run(run_phase("warm-up", port, requests[:300], 8, 30))
-        unloaded = asyncio.run(run_phase("unloaded-1", port, singles, 1, args.max_seconds))
-        sequential = asyncio.run(run_phase("sequential", port, requests, 1, args.max_seconds))
+        limits = info.get("limits", {})
+        print(f"server: model {info['name']} (max_chars {info['max_chars']}), limits {limits} {' '.join(args.server_arg)}; "
+              f"client: {args.concurrency} concurrent; cores: {os.cpu_count()}")
+        print(f"mixed requests: {len(mixed)} ({sum(len(r) > 1 for r in mixed)} of 5-20 sentences, {sum(map(len, mixed))} sentences)")
+        asyncio.run(run_phase("warm-up", port, mixed[:300], 8, 30))
+        phases.append(asyncio.run(run_phase("unloaded-1", port, singles[: args.unloaded], 1, args.max_seconds)))
+        phases.append(asyncio.run(run_phase(f"single-{args.concurrency}", port, singles, args.concurrency, args.max_seconds)))
         before = get_json(port, "/healthz")["batching"]
-        concurrent = asyncio.run(run_phase(f"concurrent-{args.concurrency}", port, requests, args.concurrency, args.max_seconds))
+        phases.append(asyncio.run(run_phase(f"mixed-{args.concurrency}", port, mixed, args.concurrency, args.max_seconds)))
         after = get_json(port, "/healthz")["batching"]
+        if args.analyze_units:
+            phases.extend(asyncio.run(run_beside_analyze(port, singles[:2000], args.concurrency, args.analyze_units, args.max_seconds)))
+        if args.sequential:
+            phases.append(asyncio.run(run_phase("sequential", port, mixed[: args.sequential], 1, args.max_seconds)))
+        answered = sum(p.sent for p in phases) + 300
+        workers = children(proc.pid)
+        worker_rss = [rss_mib(pid) for pid in workers]
+        server_rss = rss_mib(proc.pid)
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
-    for phase in (unloaded, sequential, concurrent):
+    for phase in phases:
         print(phase.line())
         for sample in phase.error_samples:
             print(f"    error sample: {sample}")
     batches = after["batches"] - before["batches"]
     sentences = after["sentences"] - before["sentences"]
     jobs = after["jobs"] - before["jobs"]
-    print(f"concurrent batching: {jobs} requests in {batches} model calls, mean {sentences / batches if batches else 0:.1f} "
+    print(f"mixed batching: {jobs} requests in {batches} model calls, mean {sentences / batches if batches else 0:.1f} "
           f"sentences per call (largest so far {after['largest_batch']})")
-    ratio = concurrent.rps / sequential.rps if sequential.rps else float("nan")
-    errors = unloaded.errors + sequential.errors + concurrent.errors
-    print(f"single-sentence p50 without load: {unloaded.pct(0.5):.2f} ms (target < 20 ms)")
-    print(f"throughput concurrent / sequential: {ratio:.2f}x (target >= 3x)")
+    by_name = {p.name: p for p in phases}
+    unloaded, single, mix = phases[0], phases[1], phases[2]
+    errors = sum(p.errors for p in phases)
+    print(f"unloaded single-sentence p50: {unloaded.pct(0.5):.2f} ms (target <= 10 ms)")
+    print(f"single-sentence, {args.concurrency} clients: p50 {single.pct(0.5):.1f} ms (target <= 30), p99 {single.pct(0.99):.1f} ms (target <= 100)")
+    print(f"mixed, {args.concurrency} clients: {mix.sps:.0f} sentences/s (target >= 700), p99 {mix.pct(0.99):.1f} ms (target <= 400)")
+    if "sequential" in by_name and by_name["sequential"].rps:
+        print(f"throughput mixed concurrent / sequential: {mix.rps / by_name['sequential'].rps:.2f}x")
+    shown = ", ".join(f"{r:.0f} MiB" for r in worker_rss) or "none (the model runs in the server process)"
+    print(f"after {answered} requests: worker RSS {shown} (target <= 600 MB); server RSS {server_rss:.0f} MiB")
     print(f"errors: {errors} (target 0)")
     return 0 if errors == 0 else 1
 
