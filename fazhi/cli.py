@@ -183,6 +183,22 @@ def _cmd_tag(args: argparse.Namespace) -> int:
     return 1 if result.failures else 0
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    import json
+
+    from fazhi.compare import CompareConfig, compare_files, compare_markdown
+    from fazhi.model import load_model
+    from fazhi.writers import write_output
+
+    config = _config_from_args(CompareConfig, args)
+    config.validate()
+    model = load_model(Path(args.model) if args.model else None)
+    result = compare_files(Path(args.old), Path(args.new), model, config)
+    text = json.dumps(result, ensure_ascii=False, indent=2) + "\n" if args.format == "json" else compare_markdown(result)
+    write_output(args.output, text)
+    return 0
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     import os
 
@@ -309,6 +325,22 @@ def build_parser() -> argparse.ArgumentParser:
                     help="show the progress bar (default: only when stderr is a terminal)")
     tg.add_argument("--no-progress", dest="progress", action="store_false", help="never show the progress bar")
     tg.set_defaults(func=_cmd_tag)
+
+    from fazhi.compare import CompareConfig
+
+    cmp = sub.add_parser("compare", help="compare two reports of one body (say 2022 and 2023)",
+                         description="Tag two reports of one body and compare them: per area the sentence and problem "
+                         "counts of each year and the change; the areas dropped and added; the problem statements of NEW "
+                         "that restate one of OLD (carried over, matched on normalised characters, TF-IDF cosine); and the "
+                         "new measures, NEW's units in each area with no close match in OLD. Reads the formats `fazhi tag` "
+                         "reads. Markdown by default, or JSON.")
+    cmp.add_argument("old", metavar="OLD", help="the earlier report")
+    cmp.add_argument("new", metavar="NEW", help="the later report")
+    cmp.add_argument("--model", default=None, help="model directory (default: the shipped model)")
+    cmp.add_argument("--format", choices=["md", "json"], default="md", help="output format (default: %(default)s)")
+    cmp.add_argument("--output", "-o", default="-", metavar="FILE", help="output file, - for stdout (default: %(default)s)")
+    _add_config_options(cmp, CompareConfig)
+    cmp.set_defaults(func=_cmd_compare)
 
     sv = sub.add_parser("serve", help="run the HTTP API and the web page",
                         description="Serve the HTTP API (POST /v1/classify, POST /v1/analyze, GET /v1/model, GET /healthz; "

@@ -46,6 +46,7 @@ __all__ = [
     "csv_header",
     "format_units",
     "format_summary",
+    "write_output",
 ]
 
 UNIT_FORMATS = ("jsonl", "csv")
@@ -146,6 +147,40 @@ def _replace_regular(src: Path, dst: Path) -> None:
         src.unlink()
         return
     os.replace(src, dst)
+
+
+def write_output(dest: str, data: str | bytes) -> None:
+    """Write a whole output at once (a report page, a CSV, a PNG, a task file).
+
+    '-' is standard output; a link, a device or a FIFO is written through;
+    a regular file (or a new path) is written to PATH.partial and renamed onto
+    PATH, so PATH is never half-written and an existing file survives a failure.
+    """
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if dest == "-":
+        sys.stdout.flush()
+        sys.stdout.buffer.write(raw)
+        sys.stdout.buffer.flush()
+        return
+    p = Path(dest)
+    if p.is_dir():
+        raise ValueError(f"expected an output file, found a directory: {p}")
+    if p.is_symlink() or (p.exists() and not stat.S_ISREG(p.stat().st_mode)):
+        with open(p, "wb") as f:
+            f.write(raw)
+        return
+    if not p.parent.is_dir():
+        raise FileNotFoundError(f"the folder for output {p} does not exist")
+    path = p.parent.resolve() / p.name
+    partial = path.with_name(path.name + PARTIAL_SUFFIX)
+    try:
+        with open(partial, "wb") as f:
+            f.write(raw)
+            f.flush()
+            os.fsync(f.fileno())
+        _replace_regular(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 # --- output targets -----------------------------------------------------------
