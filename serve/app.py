@@ -469,6 +469,10 @@ def create_app(settings: ServeSettings | None = None, model: Predictor | None = 
         rows = unit_results(body.doc, units, results)
         return AnalyzeResponse.model_validate({"model": model.name, "doc": body.doc, "units": rows, "summary": summarize(body.doc, rows)})
 
+    from fazhi.serve.compare_routes import add_compare_routes
+
+    add_compare_routes(app, batcher, model.name, (STATIC_DIR / "compare.html").read_text(encoding="utf-8"))
+
     # The body-size limit runs ahead of routing and body parsing.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app
