@@ -135,3 +135,59 @@ def test_server_error_message_is_shown_on_the_page(browser, server):
     browser.find_element(By.ID, "analyze").click()
     WebDriverWait(browser, 30).until(lambda d: d.find_element(By.ID, "error").text)
     assert "payload_too_large" in browser.find_element(By.ID, "error").text
+
+
+COMPARE_PAIR = Path(__file__).parent / "data" / "compare" / "county"
+
+
+def test_compare_page_shows_both_reports_side_by_side_with_carried_over_problems_linked(browser, server, shipped_model):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from fazhi.compare import compare_reports
+
+    old, new = (COMPARE_PAIR / "old.txt").read_text(encoding="utf-8"), (COMPARE_PAIR / "new.txt").read_text(encoding="utf-8")
+    old_units, new_units = tag_text("OLD", old, shipped_model).units, tag_text("NEW", new, shipped_model).units
+    expected = compare_reports("OLD", old_units, "NEW", new_units)
+    browser.get(server + "/compare")
+    browser.execute_script("document.getElementById('old-text').value = arguments[0];"
+                           "document.getElementById('new-text').value = arguments[1];", old, new)
+    browser.find_element(By.ID, "compare").click()
+    WebDriverWait(browser, 60).until(lambda d: d.execute_script("return document.body.dataset.compared === 'true'"))
+
+    # Each report is shown whole, every unit highlighted by its category.
+    for side, text, units in (("old", old, old_units), ("new", new, new_units)):
+        got = browser.execute_script(f"return Array.from(document.querySelectorAll('#{side}-report .unit'))"
+                                     ".map(s => [s.dataset.category, s.dataset.problem === 'true']);")
+        assert got == [[u["category"], u["problem"]] for u in units]
+        shown = browser.execute_script(f"const b = document.getElementById('{side}-report').cloneNode(true);"
+                                       "b.querySelectorAll('h3, .pairno, .newmark').forEach(n => n.remove()); return b.textContent;")
+        assert shown == text
+    rows = browser.execute_script("return Array.from(document.querySelectorAll('#area-table tbody tr'))"
+                                  ".map(r => [r.dataset.category, Number(r.cells[1].textContent), Number(r.cells[2].textContent)]);")
+    assert rows == [[a["category"], a["old_sentences"], a["new_sentences"]] for a in expected["areas"]]
+
+    # Every carried-over pair is numbered on both sides; a click lights up both of its units.
+    items = browser.find_elements(By.CSS_SELECTOR, "#carried li")
+    assert len(items) == len(expected["carried_over"]) >= 4
+    for k, m in enumerate(expected["carried_over"], start=1):
+        for side in ("old", "new"):
+            unit = browser.find_element(By.ID, f"{side}-unit-{m[side]['index']}")
+            assert "carried" in unit.get_attribute("class") and str(k) in unit.get_attribute("data-pairs").split()
+        items[k - 1].click()
+        lit = browser.execute_script("return Array.from(document.querySelectorAll('.unit.lit')).map(n => n.id).sort();")
+        assert lit == sorted([f"new-unit-{m['new']['index']}", f"old-unit-{m['old']['index']}"])
+    measures = sum(len(v) for v in expected["new_measures"].values())
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#new-report .unit.new-measure")) == measures
+    assert browser.find_element(By.ID, "measure-count").text == str(measures)
+    assert browser.find_element(By.ID, "error").text == ""
+
+
+def test_compare_page_asks_for_both_reports(browser, server):
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/compare")
+    browser.execute_script("document.getElementById('old-text').value = '主动公开政府信息4120条。';")
+    browser.find_element(By.ID, "compare").click()
+    assert "both reports" in browser.find_element(By.ID, "error").text
+    assert browser.find_element(By.ID, "overview").get_attribute("hidden") is not None
