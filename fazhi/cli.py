@@ -178,7 +178,7 @@ def _cmd_tag(args: argparse.Namespace) -> int:
     except TagInterrupted as exc:
         print(f"fazhi tag: interrupted; {exc.result.summary_line()}. "
               "Finished reports are kept: rerun the same command with --resume to continue.", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     print(f"fazhi tag: {result.summary_line()}", file=sys.stderr)
     return 1 if result.failures else 0
 
@@ -211,7 +211,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         run_server(_config_from_args(ServeSettings, args))
     except WorkerError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_MODEL
     return 0
 
 
@@ -309,7 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "statements with their categories, areas never mentioned) as JSON Lines or Markdown. "
                         "A file that cannot be read is reported with its reason and skipped; the run goes on. Output files "
                         "are written to FILE.partial and renamed when the run completes; --resume continues an "
-                        "interrupted run. Exit status: 0 all reports tagged, 1 some failed, 2 usage error, 130 interrupted.")
+                        "interrupted run. Exit status: 0 all reports tagged, 1 some failed, 2 usage error "
+                        "(bad arguments, no usable input or output), 3 the model cannot be loaded, 130 interrupted.")
     tg.add_argument("paths", nargs="+", metavar="PATH", help="report files, folders (searched recursively), glob patterns (quoted), or - for stdin")
     tg.add_argument("--model", default=None, help="model directory (default: the shipped model)")
     tg.add_argument("--output", "-o", default=None, metavar="FILE", help="file for per-sentence results (default: stdout)")
@@ -363,15 +364,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Exit statuses of every subcommand (README, "Exit codes"); `fazhi tag` also exits 1 when some reports failed.
+EXIT_USAGE = 2  # bad arguments, or an input or output that is missing or unusable
+EXIT_MODEL = 3  # the model directory cannot be loaded, or its tokenizer does not fit the model
+EXIT_INTERRUPTED = 130
+
+
 def main(argv: list[str] | None = None) -> int:
+    from fazhi.model import ModelLoadError
+
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except BrokenPipeError:
         return 0
+    except ModelLoadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_MODEL
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

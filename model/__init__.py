@@ -12,7 +12,12 @@ from pathlib import Path
 
 from fazhi.model.prediction import Predictor, Scores
 
-__all__ = ["Predictor", "Scores", "load_model", "default_model_dir"]
+__all__ = ["Predictor", "Scores", "ModelLoadError", "load_model", "default_model_dir"]
+
+
+class ModelLoadError(Exception):
+    """A model directory that cannot be loaded, or that loads but would answer wrongly; the message is one line
+    naming the file or directory and what is wrong with it."""
 
 
 def default_model_dir() -> Path:
@@ -27,21 +32,40 @@ def load_model(path: str | Path | None = None, quantize: bool | None = None) -> 
 
     quantize: dynamic int8 for BERT's linear layers; None follows the model
     directory's own setting (fazhi_int8 in its config.json).
+
+    Raises ModelLoadError, with one line naming what is wrong, for a directory
+    that is not a model, a config.json that is not valid, missing or damaged
+    weights, or a tokenizer that does not fit the model.
     """
     directory = Path(path) if path is not None else default_model_dir()
     config_file = directory / "config.json"
     if not config_file.is_file():
-        raise FileNotFoundError(f"expected a model directory containing config.json, found none at {directory}")
-    config = json.loads(config_file.read_text(encoding="utf-8"))
+        raise ModelLoadError(f"expected a model directory containing config.json, found none at {directory}")
+    try:
+        config = json.loads(config_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # ValueError: bad JSON or bad UTF-8
+        raise ModelLoadError(f"{config_file}: not a valid model config: {_one_line(exc)}") from None
+    if not isinstance(config, dict):
+        raise ModelLoadError(f"{config_file}: expected a JSON object, found {type(config).__name__}")
     kind = config.get("fazhi_model")
-    if kind == "baseline":
-        from fazhi.model.baseline import BaselineModel
+    if kind not in ("baseline", "bert"):
+        raise ModelLoadError(f"{config_file}: expected 'fazhi_model' to be 'baseline' or 'bert', found {kind!r}")
+    try:
+        if kind == "baseline":
+            from fazhi.model.baseline import BaselineModel
 
-        return BaselineModel.load(directory)
-    if kind == "bert":
+            return BaselineModel.load(directory)
         from fazhi.hub import quiet_transformers
         from fazhi.model.bert import BertPredictor
 
         quiet_transformers()
         return BertPredictor.load(directory, quantize=quantize)
-    raise ValueError(f"{config_file}: expected 'fazhi_model' to be 'baseline' or 'bert', found {kind!r}")
+    except ModelLoadError:
+        raise
+    except Exception as exc:  # missing or damaged files: whatever the loader raised, said in one line
+        raise ModelLoadError(f"{directory}: cannot load the {kind} model: {_one_line(exc)}") from exc
+
+
+def _one_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else exc.__class__.__name__

@@ -23,6 +23,10 @@ from fazhi.labels import CATEGORIES
 from fazhi.model.prediction import Scores
 
 DEFAULT_MAX_LENGTH = 128
+# Every Chinese vocabulary covers this sentence: a tokenizer that makes [UNK] of
+# it does not belong to the model (transformers builds a 5-token tokenizer when
+# the files are missing, and the model then answers confidently and wrongly).
+CHECK_SENTENCE = "全面推进依法行政，建设法治政府。"
 
 
 def normalize(text: str) -> str:
@@ -91,6 +95,20 @@ def quantized(model: nn.Module) -> nn.Module:
         return torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
 
 
+def check_tokenizer(tokenizer, vocab_size: int, directory: Path) -> None:
+    """Refuse a tokenizer that does not fit the model: another vocabulary size, or [UNK] in CHECK_SENTENCE."""
+    from fazhi.model import ModelLoadError
+
+    if len(tokenizer) != vocab_size:
+        raise ModelLoadError(f"{directory}: the tokenizer has {len(tokenizer)} tokens but the model has a vocabulary of "
+                             f"{vocab_size}: its tokenizer files (tokenizer.json, vocab.txt) are missing or belong to another model")
+    tokens = tokenizer.tokenize(normalize(CHECK_SENTENCE))
+    unknown = sum(t == tokenizer.unk_token for t in tokens)
+    if unknown:
+        raise ModelLoadError(f"{directory}: the tokenizer reads {unknown} of the {len(tokens)} tokens of {CHECK_SENTENCE!r} "
+                             f"as {tokenizer.unk_token}: its vocabulary does not cover Chinese text")
+
+
 class BertPredictor:
     """Scores sentences with a saved FazhiBertModel: length-sorted batches, dynamic padding."""
 
@@ -108,6 +126,7 @@ class BertPredictor:
         self.max_chars = self.max_length - 2  # [CLS] and [SEP]; the tokenizer is one token per character
         # A model trained with context reads it as the second segment; others read the text alone.
         self.use_context = bool(getattr(config, "fazhi_context", False))
+        self.int8 = False  # set by load(): dynamic int8 moves scores in the 5th decimal (fazhi.results rounds them)
 
     @classmethod
     def load(cls, directory: str | Path, quantize: bool | None = None, batch_size: int = 64) -> BertPredictor:
@@ -119,11 +138,14 @@ class BertPredictor:
         model: nn.Module = FazhiBertModel.from_pretrained(directory, torch_dtype=torch.float32)
         model.float()  # weights may be stored in float16 to keep the shipped model small
         tokenizer = BertTokenizer.from_pretrained(directory)
+        check_tokenizer(tokenizer, int(getattr(model.config, "vocab_size", 0)), directory)
         if quantize is None:
             quantize = bool(getattr(model.config, "fazhi_int8", False))
         if quantize:
             model = quantized(model)
-        return cls(model, tokenizer, name=getattr(model.config, "fazhi_name", directory.name), batch_size=batch_size)
+        predictor = cls(model, tokenizer, name=getattr(model.config, "fazhi_name", directory.name), batch_size=batch_size)
+        predictor.int8 = bool(quantize)
+        return predictor
 
     def encode(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> dict[str, torch.Tensor]:
         return encode_inputs(self.tokenizer, texts, contexts if self.use_context else None, self.max_length)

@@ -51,11 +51,13 @@ def label_rows() -> list[Row]:
 @pytest.fixture
 def tiny_bert(tmp_path):
     """(model, tokenizer): random weights, dropout off, 64 positions; the vocabulary covers the test text."""
-    from fazhi.model.bert import FazhiBertModel, fazhi_config
+    from fazhi.model.bert import CHECK_SENTENCE, FazhiBertModel, fazhi_config
     from fazhi.training.vocab import build_vocab, make_tokenizer
 
     torch.manual_seed(0)
-    tokenizer = make_tokenizer(build_vocab([s for s, _, _ in TINY_SENTENCES] + [TINY_CONTEXT]), tmp_path / "tokenizer")
+    # CHECK_SENTENCE: loading refuses a tokenizer that reads it as [UNK], as real vocabularies never do.
+    texts = [s for s, _, _ in TINY_SENTENCES] + [TINY_CONTEXT, CHECK_SENTENCE]
+    tokenizer = make_tokenizer(build_vocab(texts), tmp_path / "tokenizer")
     config = fazhi_config(
         BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
                    max_position_embeddings=64, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0),
