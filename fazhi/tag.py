@@ -13,7 +13,7 @@ import glob
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +36,8 @@ __all__ = [
     "TagInterrupted",
     "expand_inputs",
     "tag_text",
+    "Engine",
+    "local_reports",
     "run_tag",
 ]
 
@@ -176,6 +178,40 @@ def _read(source: Source, stdin: BinaryIO | None) -> str:
     return read_report(source.path)
 
 
+# An engine turns the reports to tag into (source, tagged report or failure), in the order given;
+# `local_reports` is the default, fazhi.engines has the one that runs on Ray.
+Engine = Callable[[Sequence[Source], Predictor, BinaryIO | None], Iterator[tuple[Source, TaggedReport | Failure]]]
+
+
+def local_reports(sources: Sequence[Source], model: Predictor, stdin: BinaryIO | None = None) -> Iterator[tuple[Source, TaggedReport | Failure]]:
+    """Tag each source in this process, in order; the next reports are read in a background thread meanwhile."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fazhi-read")
+    pending: list[tuple[Source, Future]] = []
+    lookahead = 2
+
+    def schedule(i: int) -> None:
+        if i < len(sources):
+            pending.append((sources[i], pool.submit(_read, sources[i], stdin)))
+
+    try:
+        for i in range(min(lookahead, len(sources))):
+            schedule(i)
+        for i in range(len(sources)):
+            source, future = pending.pop(0)
+            schedule(i + lookahead)
+            try:
+                text = future.result()
+            except UnreadableFile as exc:
+                yield source, Failure(source.doc, str(exc))
+                continue
+            except OSError as exc:
+                yield source, Failure(source.doc, f"{source.doc}: cannot read ({exc})")
+                continue
+            yield source, tag_text(source.doc, text, model)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
 def _progress_bar(total: int, enabled: bool, stream: IO[str]):
     if not enabled:
         return None
@@ -199,6 +235,8 @@ def run_tag(
     progress: bool = False,
     stdin: BinaryIO | None = None,
     log: IO[str] | None = None,
+    engine: Engine | None = None,
+    on_report: Callable[[TaggedReport], None] | None = None,
 ) -> TagResult:
     """Tag every report named by inputs; write units and summaries; return the counts.
 
@@ -207,6 +245,8 @@ def run_tag(
     default_summary_stream (None there: no such output). An unreadable report
     is recorded in the result's failures and reported on log; the run goes on.
     Raises TagInterrupted on Ctrl-C (what is committed stays for --resume).
+    engine: what reads and tags the reports (default local_reports, in this
+    process); on_report: called with each report once it is committed.
     """
     log = log if log is not None else sys.stderr
     if (write_units and units_output and summary_output and units_output != "-"
@@ -242,40 +282,22 @@ def run_tag(
         bar.update(result.skipped)
 
     start = time.perf_counter()
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fazhi-read")
-    pending: list[tuple[Source, Future]] = []
-    lookahead = 2
-
-    def schedule(i: int) -> None:
-        if i < len(todo):
-            pending.append((todo[i], pool.submit(_read, todo[i], stdin)))
-
+    reports = (engine or local_reports)(todo, model, stdin)
     try:
-        for i in range(min(lookahead, len(todo))):
-            schedule(i)
-        for i in range(len(todo)):
-            source, future = pending.pop(0)
-            schedule(i + lookahead)
-            try:
-                text = future.result()
-            except UnreadableFile as exc:
-                result.failures.append(Failure(source.doc, str(exc)))
-                say(f"fazhi tag: skipped {exc}")
+        for source, report in reports:
+            if isinstance(report, Failure):
+                result.failures.append(report)
+                say(f"fazhi tag: skipped {report.reason}")
                 if bar is not None:
                     bar.update(1)
                 continue
-            except OSError as exc:
-                result.failures.append(Failure(source.doc, f"{source.doc}: cannot read ({exc})"))
-                say(f"fazhi tag: skipped {source.doc}: cannot read ({exc})")
-                if bar is not None:
-                    bar.update(1)
-                continue
-            report = tag_text(source.doc, text, model)
             outputs.commit(
                 source.doc,
                 format_units(report.units, units_format, labels) if units_target is not None else None,
                 format_summary(report.summary, summary_format) if summary_target is not None else None,
             )
+            if on_report is not None:
+                on_report(report)
             result.reports += 1
             result.sentences += len(report.units)
             if bar is not None:
@@ -291,7 +313,9 @@ def run_tag(
         outputs.close()
         raise
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        close = getattr(reports, "close", None)  # stops a generator engine now, not at garbage collection
+        if close is not None:
+            close()
         if bar is not None:
             bar.close()
     result.seconds = time.perf_counter() - start
