@@ -191,3 +191,55 @@ def test_compare_page_asks_for_both_reports(browser, server):
     browser.find_element(By.ID, "compare").click()
     assert "both reports" in browser.find_element(By.ID, "error").text
     assert browser.find_element(By.ID, "overview").get_attribute("hidden") is not None
+
+
+def test_corpus_view_opens_from_disk_with_heatmap_table_and_sentences_behind_each_cell(browser, tmp_path):
+    """The page of `fazhi tag DIR --report`, opened as a file: no server, no network."""
+    import io
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from fazhi.corpus_view import CorpusView
+    from fazhi.model import load_model
+    from fazhi.paths import REPO_DIR
+    from fazhi.tag import run_tag
+
+    written = REPO_DIR / "data" / "reports" / "written"
+    paths = [str(written / n) for n in ("written_a03.txt", "written_g06.txt", "written_j10.txt", "written_k02.txt")]
+    view, reports = CorpusView(), []
+    run_tag(paths, load_model(REPO_DIR / "model" / "baseline"), write_units=False, log=io.StringIO(),
+            on_report=lambda r: (reports.append(r), view.add(r)))
+    page = tmp_path / "report.html"
+    view.write(str(page), model_name="baseline")
+    browser.get(page.as_uri())
+    WebDriverWait(browser, 30).until(lambda d: d.execute_script("return document.body.dataset.ready === 'true'"))
+
+    from fazhi.labels import AREAS
+
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#heatmap g.cell")) == len(reports) * len(AREAS)
+    docs = browser.execute_script("return Array.from(document.querySelectorAll('#reports tbody tr')).map(r => r.cells[0].textContent);")
+    assert docs == sorted(r.doc for r in reports)
+    # Sorting by enforcement share, largest first, reorders the table and the heatmap alike.
+    browser.find_element(By.CSS_SELECTOR, "#reports thead th[data-key='enforcement']").click()
+    by_share = [r.doc for r in sorted(reports, key=lambda r: -r.summary["per_category"]["enforcement"] / len(r.units))]
+    assert browser.execute_script("return Array.from(document.querySelectorAll('#reports tbody tr')).map(r => r.cells[0].textContent);") == by_share
+    first_row = browser.execute_script("return Array.from(document.querySelectorAll('#heatmap g.cell')).slice(0, 5).map(g => g.dataset.report);")
+    assert {int(i) for i in first_row} == {[r.doc for r in reports].index(by_share[0])}
+
+    # A heatmap cell and a table cell open the report's sentences in that area, problems marked.
+    r = 1
+    browser.find_element(By.CSS_SELECTOR, f"#heatmap g.cell[data-report='{r}'][data-area='dispute']").click()
+    WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "detail").is_displayed())
+    shown = browser.execute_script("return Array.from(document.querySelectorAll('#detail li'))"
+                                   ".map(li => [li.querySelector('.text').textContent, li.classList.contains('problem')]);")
+    assert shown == [[u["text"], u["problem"]] for u in reports[r].units if u["category"] == "dispute"]
+    browser.find_element(By.ID, "close").click()
+    browser.find_element(By.CSS_SELECTOR, f"#reports td.problems[data-report='{r}']").click()
+    WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "detail").is_displayed())
+    problems = browser.execute_script("return Array.from(document.querySelectorAll('#detail li .text')).map(n => n.textContent);")
+    assert problems == [u["text"] for u in reports[r].units if u["problem"]]
+    missing = {d.get_attribute("data-area"): d.text for d in browser.find_elements(By.CSS_SELECTOR, "#missing details")}
+    for a in AREAS:
+        n = sum(a in rep.summary["areas_not_mentioned"] for rep in reports)
+        assert f": {n} report" in missing[a]

@@ -1,0 +1,207 @@
+"""The corpus view of `fazhi tag DIR --report report.html`: many reports at a glance.
+
+One self-contained HTML page (no network at view time: the charts are SVG
+drawn by a few lines of inlined script, no chart library) showing
+
+- a reports x areas heatmap of sentence shares;
+- the problem statements per area across the corpus;
+- the reports that never mention an area;
+- a sortable table of every report with its figures;
+- a click from any cell to its sentences.
+
+The same per-report figures go to CSV (`--report-csv`), and the heatmap to a
+PNG for papers (`--report-png`, with matplotlib: pip install 'fazhi[figures]').
+
+The figures come from each report's summary (fazhi.aggregate.summarize), so
+they agree with `fazhi tag --summary`. The sentences behind the clicks travel
+gzip-compressed inside the page (the browser's DecompressionStream opens
+them), which keeps a few hundred reports to a page of a few megabytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import gzip
+import io
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from fazhi.aggregate import AREA_NAMES, summarize
+from fazhi.labels import AREAS, CATEGORIES
+
+__all__ = ["CorpusView", "report_csv", "report_html", "heatmap_png", "read_unit_rows"]
+
+TEMPLATE = Path(__file__).resolve().parent / "templates" / "corpus_view.html"
+# Each sentence travels as [category index, flags, text]; flag bits:
+PROBLEM, HEADING = 1, 2
+
+
+class CorpusView:
+    """Collects tagged reports (pass `add` as run_tag's on_report) and writes the page, the CSV and the PNG."""
+
+    def __init__(self) -> None:
+        self.figures: list[dict] = []
+        # Only what the page shows is kept per sentence, not the whole result row.
+        self.sentences: list[list[list]] = []
+
+    def add(self, report) -> None:
+        """Add a fazhi.tag.TaggedReport."""
+        self.add_rows(report.doc, report.units, report.summary)
+
+    def add_rows(self, doc: str, rows: Sequence[dict], summary: dict | None = None) -> None:
+        """Add one report's unit rows (as fazhi.results builds them, or as read back from a units file)."""
+        summary = summary if summary is not None else summarize(doc, list(rows))
+        n = summary["sentences"]
+        self.figures.append({
+            "doc": doc,
+            "sentences": n,
+            "problems": len(summary["problems"]),
+            "per_category": summary["per_category"],
+            "shares": {c: (k / n if n else 0.0) for c, k in summary["per_category"].items()},
+            "problems_per_category": summary["problems_per_category"],
+            "areas_not_mentioned": summary["areas_not_mentioned"],
+        })
+        index = {c: i for i, c in enumerate(CATEGORIES)}
+        self.sentences.append([[index.get(r["category"], len(CATEGORIES) - 1),
+                                (PROBLEM if r["problem"] else 0) | (HEADING if r.get("is_heading") else 0), r["text"]]
+                               for r in rows])
+
+    def corpus(self) -> dict:
+        """Figures across the corpus: problem statements per area, reports with any, reports that never mention it."""
+        return {
+            "reports": len(self.figures),
+            "sentences": sum(f["sentences"] for f in self.figures),
+            "problems": sum(f["problems"] for f in self.figures),
+            "problems_per_area": {c: sum(f["problems_per_category"].get(c, 0) for f in self.figures) for c in CATEGORIES},
+            "reports_with_problems": {c: sum(1 for f in self.figures if f["problems_per_category"].get(c, 0)) for c in CATEGORIES},
+            "reports_not_mentioning": {a: [f["doc"] for f in self.figures if a in f["areas_not_mentioned"]] for a in AREAS},
+        }
+
+    def write(self, html: str | None = None, csv_path: str | None = None, png: str | None = None, model_name: str = "") -> list[str]:
+        """Write the outputs asked for (atomically); return what was written."""
+        from fazhi.writers import write_output
+
+        written = []
+        if png:  # first: the one that can fail for want of matplotlib, before anything is written
+            data = heatmap_png(self.figures)
+            write_output(png, data)
+            written.append(png)
+        if html:
+            write_output(html, report_html(self, model_name))
+            written.append(html)
+        if csv_path:
+            write_output(csv_path, report_csv(self.figures))
+            written.append(csv_path)
+        return written
+
+
+# --- CSV ----------------------------------------------------------------------------
+def csv_columns() -> list[str]:
+    cols = ["doc", "sentences", "problems"]
+    for c in CATEGORIES:
+        cols += [f"{c}.sentences", f"{c}.share", f"{c}.problems"]
+    return cols + ["areas_not_mentioned"]
+
+
+def report_csv(figures: Iterable[dict]) -> str:
+    """One row per report: sentences, problems, and per category its sentences, share and problems."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(csv_columns())
+    for f in figures:
+        row: list = [f["doc"], f["sentences"], f["problems"]]
+        for c in CATEGORIES:
+            row += [f["per_category"].get(c, 0), f"{f['shares'].get(c, 0.0):.4f}", f["problems_per_category"].get(c, 0)]
+        w.writerow(row + [";".join(f["areas_not_mentioned"])])
+    return buf.getvalue()
+
+
+# --- HTML ---------------------------------------------------------------------------
+def _script_json(value) -> str:
+    """JSON safe inside <script>: no '</' to close the element early."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+
+
+def report_html(view: CorpusView, model_name: str = "") -> str:
+    """The self-contained page."""
+    data = {"categories": list(CATEGORIES), "areas": list(AREAS), "area_names": AREA_NAMES, "model": model_name,
+            "reports": view.figures, "corpus": view.corpus()}
+    packed = gzip.compress(json.dumps(view.sentences, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), mtime=0)
+    page = TEMPLATE.read_text(encoding="utf-8")
+    return (page.replace("/*FIGURES*/null", _script_json(data))
+                .replace("SENTENCES_GZIP_BASE64", base64.b64encode(packed).decode("ascii")))
+
+
+# --- PNG ----------------------------------------------------------------------------
+_CJK_FONTS = ("WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC",
+              "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC")
+
+
+def heatmap_png(figures: Sequence[dict], dpi: int = 200) -> bytes:
+    """The reports x areas heatmap of sentence shares as a PNG (matplotlib)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        from matplotlib import font_manager
+    except ImportError:
+        raise ValueError("the PNG heatmap needs matplotlib, which is not installed: pip install 'fazhi[figures]' "
+                         "(or matplotlib)") from None
+    import logging
+
+    import numpy as np
+
+    # A CJK family found by name may lack a "normal" weight entry; matplotlib then warns once per text, harmlessly.
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+    if not figures:
+        raise ValueError("expected at least one tagged report for the heatmap, found none")
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    cjk = [name for name in _CJK_FONTS if name in installed]
+    rows = len(figures)
+    shares = np.array([[f["shares"].get(a, 0.0) for a in AREAS] for f in figures])
+    height = min(2.0 + 0.16 * rows, 60.0)  # inches; a very long corpus gets smaller rows, not a giant image
+    with plt.rc_context({"font.family": "sans-serif", "font.sans-serif": cjk + ["DejaVu Sans"], "font.size": 7}):
+        fig, ax = plt.subplots(figsize=(6.5, height))
+        image = ax.imshow(shares, aspect="auto", cmap="Blues", vmin=0.0, vmax=max(float(shares.max()), 1e-9), interpolation="nearest")
+        labels = [f"{a}\n{AREA_NAMES[a]}" if cjk else a for a in AREAS]
+        ax.set_xticks(range(len(AREAS)), labels)
+        ax.xaxis.tick_top()
+        ax.set_yticks(range(rows), [Path(f["doc"]).name for f in figures], fontsize=max(3.0, min(7.0, 700 / rows)))
+        for i, j in zip(*np.nonzero(shares == 0.0), strict=True):  # an area the report never mentions
+            ax.text(j, i, "×", ha="center", va="center", color="#c62828", fontsize=6)
+        fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02, label="share of the report's sentence units")
+        ax.set_title(f"Sentence shares by area, {rows} reports (× = never mentioned)", fontsize=8, pad=24)
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+        plt.close(fig)
+    return buf.getvalue()
+
+
+# --- reading a finished units file back (for --resume) -------------------------------------
+def read_unit_rows(path: Path) -> dict[str, list[dict]]:
+    """doc -> unit rows (category, problem, is_heading, text, index) from a `fazhi tag` units file, JSONL or CSV."""
+    out: dict[str, list[dict]] = {}
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        head = f.read(1)
+        f.seek(0)
+        if head == "{":
+            for n, line in enumerate(f, 1):
+                if line.strip():
+                    try:
+                        row = json.loads(line)
+                        out.setdefault(row["doc"], []).append(row)
+                    except (json.JSONDecodeError, KeyError, TypeError):
+                        raise ValueError(f"{path}:{n}: expected a JSON object of a fazhi tag unit per line") from None
+        else:
+            for row in csv.DictReader(f):
+                if "doc" not in row or "category" not in row:
+                    raise ValueError(f"{path}: expected a CSV file of fazhi tag units (columns doc, category, problem, text)")
+                row = dict(row)
+                row["problem"] = row.get("problem") == "true"
+                row["is_heading"] = row.get("is_heading") == "true"
+                out.setdefault(row["doc"], []).append(row)
+    return out
