@@ -62,7 +62,7 @@ def _add_config_options(parser, cls, skip: tuple[str, ...] = ()) -> None:
         kwargs: dict = {"dest": f.name, "default": None, "help": help_text}
         if "choices" in f.metadata:
             kwargs["choices"] = f.metadata["choices"]
-        if isinstance(default, bool):
+        if isinstance(default, bool) or f.metadata.get("boolean"):  # "boolean": an on/off switch whose default is None
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, **kwargs)
         elif isinstance(default, tuple):
             parser.add_argument(flag, nargs="+", type=type(default[0]), metavar=f.name.upper(), **kwargs)

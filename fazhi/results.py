@@ -18,18 +18,28 @@ from collections.abc import Sequence
 from fazhi.model.prediction import Predictor, Scores
 from fazhi.segment import Unit
 
-__all__ = ["SENTENCE_FIELDS", "UNIT_FIELDS", "SCORE_DECIMALS", "classify", "sentence_results", "unit_results"]
+__all__ = ["SENTENCE_FIELDS", "UNIT_FIELDS", "SCORE_DECIMALS", "INT8_SCORE_DECIMALS", "score_decimals", "classify",
+           "sentence_results", "unit_results"]
 
 SENTENCE_FIELDS: tuple[str, ...] = ("text", "context", "category", "scores", "problem", "problem_score", "truncated")
 UNIT_FIELDS: tuple[str, ...] = ("doc", "index", "start", "end", "heading", "is_heading") + SENTENCE_FIELDS
 SCORE_DECIMALS = 6
+# Dynamic int8 quantises activations per call, so a sentence's scores move in
+# the 5th-6th decimal with its batch-mates: 4 decimals keep the answer stable.
+INT8_SCORE_DECIMALS = 4
 # Text beyond this multiple of max_chars is never looked at by the model (its
 # tokenizer reads at most max_chars characters), so it is cut before the call.
 _PRECUT_FACTOR = 4
 
 
-def sentence_results(texts: Sequence[str], contexts: Sequence[str], scores: Scores, max_chars: int | None) -> list[dict]:
-    """One result per text, from the model's scores for them."""
+def score_decimals(model: Predictor) -> int:
+    """Decimals of the scores returned for model's predictions (fewer for an int8 model)."""
+    return INT8_SCORE_DECIMALS if getattr(model, "int8", False) else SCORE_DECIMALS
+
+
+def sentence_results(texts: Sequence[str], contexts: Sequence[str], scores: Scores, max_chars: int | None,
+                     decimals: int = SCORE_DECIMALS) -> list[dict]:
+    """One result per text, from the model's scores for them, rounded to decimals."""
     # categories and problems are computed over the whole batch: once, not per sentence.
     categories, problems = scores.categories, scores.problems
     return [
@@ -37,9 +47,9 @@ def sentence_results(texts: Sequence[str], contexts: Sequence[str], scores: Scor
             "text": text,
             "context": contexts[i],
             "category": categories[i],
-            "scores": {label: round(float(p), SCORE_DECIMALS) for label, p in zip(scores.labels, scores.category_probs[i], strict=True)},
+            "scores": {label: round(float(p), decimals) for label, p in zip(scores.labels, scores.category_probs[i], strict=True)},
             "problem": problems[i],
-            "problem_score": round(float(scores.problem_probs[i]), SCORE_DECIMALS),
+            "problem_score": round(float(scores.problem_probs[i]), decimals),
             "truncated": max_chars is not None and len(text) > max_chars,
         }
         for i, text in enumerate(texts)
@@ -65,7 +75,7 @@ def classify(model: Predictor, texts: Sequence[str], contexts: Sequence[str] | N
     if todo:
         cut = None if model.max_chars is None else model.max_chars * _PRECUT_FACTOR
         scores = model.predict([texts[i][:cut] for i in todo], [contexts[i] for i in todo])
-        done = sentence_results([texts[i] for i in todo], [contexts[i] for i in todo], scores, model.max_chars)
+        done = sentence_results([texts[i] for i in todo], [contexts[i] for i in todo], scores, model.max_chars, score_decimals(model))
         for i, res in zip(todo, done, strict=True):
             results[i] = res
     return results  # type: ignore[return-value]  # every slot is filled above

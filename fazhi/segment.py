@@ -8,9 +8,10 @@ before splitting, so callers can highlight units in the original document.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-__all__ = ["Unit", "segment", "is_furniture", "heading_level"]
+__all__ = ["Unit", "segment", "iter_units", "is_furniture", "heading_level"]
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,12 @@ def segment(text: str) -> list[Unit]:
 
     Empty or whitespace-only input gives an empty list.
     """
-    units: list[Unit] = []
+    return list(iter_units(text))
+
+
+def iter_units(text: str) -> Iterator[Unit]:
+    """The units of segment(text), one at a time: a caller with a limit stops reading a huge text early."""
+    count = 0
     stack: list[tuple[int, str]] = []  # open headings as (level, text)
     for line_match in _LINE.finditer(text):
         line = line_match.group()
@@ -195,9 +201,9 @@ def segment(text: str) -> list[Unit]:
                 while stack and stack[-1][0] >= level:
                     stack.pop()
                 path = tuple(h for _, h in stack)
-                units.append(Unit(len(units), s, e, piece, path[-1] if path else "", True, path))
+                yield Unit(count, s, e, piece, path[-1] if path else "", True, path)
                 stack.append((level, piece))
             else:
                 path = tuple(h for _, h in stack)
-                units.append(Unit(len(units), s, e, piece, path[-1] if path else "", False, path))
-    return units
+                yield Unit(count, s, e, piece, path[-1] if path else "", False, path)
+            count += 1

@@ -8,18 +8,31 @@ Endpoints
 - ``POST /v1/analyze`` ``{"text": str, "doc"?: str}`` → the report segmented,
   every unit tagged with its offsets (code points into ``text``) and heading,
   plus the per-report summary of ``fazhi tag``.
-- ``GET /healthz`` (with batching statistics); ``GET /v1/model`` (name, labels, threshold, limits, test
-  figures from evaluation.json and the model card README.md when present);
-  OpenAPI docs at ``/docs`` (served locally, no CDN).
+- ``GET /healthz`` (also HEAD): 200 with batching statistics while the model
+  answers, 503 ``model_unavailable`` while its worker is down, restarting or
+  stopped, or a call has passed the time limit; ``GET /v1/model`` (name,
+  labels, threshold, int8, limits, test figures from evaluation.json and the
+  model card README.md when present); OpenAPI docs at ``/docs`` (served
+  locally, no CDN).
 
-Every error has the body ``{"error": str, "error_type": str}``: 413 for a body
-over the size limit (refused from its Content-Length, or as soon as a chunked
-body passes the limit, never read whole), 422 for invalid JSON, wrong types,
-missing fields or too many sentences, 404/405 for unknown routes and methods.
-Concurrent requests share model calls through serve.batching.MicroBatcher;
-inference and segmentation run off the event loop, and by default the model
-runs in a worker process (serve.worker) so that it never holds this process's
-GIL while requests are parsed and answered.
+Every error has the body ``{"error": str, "error_type": str}``: 400 for a
+malformed request (uvicorn's own 400s too, through json_400_protocol); 408 for
+a body not received within ``body_timeout_s`` (a slow client, or a
+Content-Length larger than what is sent); 413 for a body over the size limit
+(refused from its Content-Length, or as soon as a chunked body passes the
+limit, never read whole); 422 for invalid JSON, wrong types, missing fields,
+more than ``max_sentences`` sentences or a report of more than ``max_units``
+units; 503 ``model_unavailable`` when a model call passes ``model_timeout_s``
+or the worker is down or restarting (with Retry-After); 404/405 for unknown
+routes and methods.
+
+Concurrent requests share model calls through serve.batching.MicroBatcher,
+which cuts big jobs into calls of at most ``max_batch`` sentences shared
+fairly with everyone else's; the work of a client that disconnects is
+cancelled. Inference and segmentation run off the event loop, and by default
+the model runs in a supervised worker process (serve.worker) so that it never
+holds this process's GIL while requests are parsed and answered, and is
+restarted when it dies or stops answering.
 """
 
 from __future__ import annotations
@@ -29,43 +42,51 @@ import json
 import logging
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from fazhi.aggregate import summarize
 from fazhi.context import unit_contexts
-from fazhi.model import Predictor, default_model_dir, load_model
+from fazhi.model import ModelLoadError, Predictor, default_model_dir, load_model
 from fazhi.results import classify as classify_sentences
 from fazhi.results import unit_results
-from fazhi.segment import segment
-from fazhi.serve.batching import MicroBatcher
+from fazhi.segment import Unit, iter_units
+from fazhi.serve.batching import MicroBatcher, ModelUnavailable
 from fazhi.serve.settings import ServeSettings
 from fazhi.serve.worker import ModelProcess
 
-__all__ = ["ServeSettings", "create_app", "run_server", "ApiError"]
+__all__ = ["ServeSettings", "create_app", "run_server", "ApiError", "segment_report", "unless_client_leaves"]
 
 log = logging.getLogger("fazhi.serve")
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Text this long or shorter is segmented on the event loop; longer text in a thread.
 _INLINE_SEGMENT_CHARS = 2000
+# A restarted worker loads its model in a few seconds.
+_RETRY_AFTER_S = "5"
+# The settings /v1/model shows as the service's limits.
+LIMITS = ("max_body_bytes", "max_sentences", "max_units", "max_batch", "batch_wait_ms", "model_timeout_s", "body_timeout_s")
+T = TypeVar("T")
 
 
 # --- errors -----------------------------------------------------------------------
 class ApiError(Exception):
-    def __init__(self, status: int, error_type: str, message: str) -> None:
+    def __init__(self, status: int, error_type: str, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.error_type = error_type
         self.message = message
+        self.headers = headers
 
 
 def error_body(message: str, error_type: str) -> dict:
@@ -81,25 +102,38 @@ _STATUS_TYPES = {
     404: "not_found",
     405: "method_not_allowed",
     406: "not_acceptable",
+    408: "request_timeout",
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "validation_error",
 }
 
 
-# --- size limit -----------------------------------------------------------------------
-class BodySizeLimit:
-    """ASGI middleware: refuse a request body over max_bytes with 413 without reading it whole.
+# --- reading the body ------------------------------------------------------------------
+class _ClientGone(Exception):
+    """The client closed the connection before its request was answered."""
 
-    A declared Content-Length over the limit is refused before any of the body
-    is read; a chunked body is read only until it passes the limit.
+
+class BodyReader:
+    """ASGI middleware: read a request body whole, within a size and a time limit, before the app sees it.
+
+    A declared Content-Length over max_bytes is refused (413) before any of the
+    body is read; a chunked body is read only until it passes the limit. A body
+    not received within timeout_s (a slow client, or a Content-Length larger
+    than what is sent) gets 408 and the connection is closed. A client that
+    leaves while sending is let go quietly: there is no one to answer. The app
+    then receives the body as one message; its next receive() waits for the
+    client to disconnect (or the response to complete), which routes use to
+    cancel the work of a client that has gone away.
     """
 
-    def __init__(self, app, max_bytes: int) -> None:
+    def __init__(self, app, max_bytes: int, timeout_s: float) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout = timeout_s
 
-    async def _refuse(self, send, message: str, status: int = 413, error_type: str = "payload_too_large") -> None:
+    @staticmethod
+    async def _refuse(send, status: int, message: str, error_type: str) -> None:
         body = json.dumps(error_body(message, error_type), ensure_ascii=False).encode("utf-8")
         await send({
             "type": "http.response.start",
@@ -107,6 +141,21 @@ class BodySizeLimit:
             "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), (b"connection", b"close")],
         })
         await send({"type": "http.response.body", "body": body})
+
+    async def _read(self, receive) -> bytes:
+        chunks = []
+        total = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise _ClientGone
+            total += len(message.get("body", b""))
+            if total > self.max_bytes:
+                raise ApiError(413, "payload_too_large", f"request body too large: more than {self.max_bytes} bytes, "
+                                                         f"the limit is {self.max_bytes} bytes")
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                return b"".join(chunks)
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -118,35 +167,32 @@ class BodySizeLimit:
                 try:
                     declared = int(value)
                 except ValueError:
-                    await self._refuse(send, "invalid Content-Length header", 400, "bad_request")
+                    await self._refuse(send, 400, f"invalid Content-Length header: {value[:40]!r}", "bad_request")
                     return
                 break
-        limit = self.max_bytes
-        if declared is not None:
-            if declared > limit:
-                await self._refuse(send, f"request body too large: {declared} bytes, the limit is {limit} bytes")
-                return
-            await self.app(scope, receive, send)
+        if declared is not None and declared > self.max_bytes:
+            await self._refuse(send, 413, f"request body too large: {declared} bytes, the limit is {self.max_bytes} bytes",
+                               "payload_too_large")
             return
-        # No Content-Length (chunked): read up to the limit, then replay to the app.
-        messages = []
-        total = 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                messages.append(message)
-                break
-            total += len(message.get("body", b""))
-            if total > limit:
-                await self._refuse(send, f"request body too large: more than {limit} bytes, the limit is {limit} bytes")
-                return
-            messages.append(message)
-            if not message.get("more_body", False):
-                break
+        try:
+            body = await asyncio.wait_for(self._read(receive), self.timeout)
+        except (asyncio.TimeoutError, TimeoutError):
+            announced = "" if declared is None else f" (its Content-Length announced {declared} bytes)"
+            await self._refuse(send, 408, f"the request body was not received within {self.timeout:g} s{announced}", "request_timeout")
+            return
+        except ApiError as exc:
+            await self._refuse(send, exc.status, exc.message, exc.error_type)
+            return
+        except _ClientGone:
+            log.info("%s %s: the client left before sending its whole body", scope.get("method"), scope.get("path"))
+            return
+        delivered = False
 
         async def replay():
-            if messages:
-                return messages.pop(0)
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
         await self.app(scope, replay, send)
@@ -217,6 +263,7 @@ class ModelInfoResponse(BaseModel):
     threshold: float
     max_chars: int | None
     context: bool = Field(description="true when the model reads a sentence's context")
+    int8: bool = Field(description="true when the model runs with dynamic int8 quantisation (scores then have 4 decimals)")
     real: dict[str, Any] | None = Field(description="headline figures on real published documents (by document, all parts), with 95% intervals")
     evaluation: dict[str, Any] | None = Field(description="real-text and test figures per part (from evaluation.json)")
     model_card: str | None
@@ -230,11 +277,20 @@ class AnalyzeResponse(BaseModel):
     summary: dict[str, Any]
 
 
+HEALTH_503: dict[str, Any] = {
+    "description": "The model cannot answer now: its worker is down, restarting or stopped, or a call passed the time limit",
+    "content": {"application/json": {"example": error_body(
+        "the model worker stopped: it was killed by SIGKILL; restarting it", "model_unavailable")}}}
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    408: {"description": "The body was not received within the time limit (or was shorter than its Content-Length)",
+          "content": {"application/json": {"example": error_body(
+              "the request body was not received within 15 s (its Content-Length announced 1000 bytes)", "request_timeout")}}},
     413: {"description": "Request body over the size limit", "content": {"application/json": {
         "example": error_body("request body too large: 3000000 bytes, the limit is 2097152 bytes", "payload_too_large")}}},
-    422: {"description": "Invalid JSON, wrong types, missing fields, or too many sentences", "content": {"application/json": {
+    422: {"description": "Invalid JSON, wrong types, missing fields, too many sentences or too many units", "content": {"application/json": {
         "example": error_body("missing field 'sentences'", "validation_error")}}},
+    503: {**HEALTH_503, "content": {"application/json": {"example": error_body(
+        "the model did not answer within 10 s; its worker is being restarted", "model_unavailable")}}},
 }
 
 
@@ -268,7 +324,8 @@ def model_info(model: Predictor, directory: Path) -> dict:
     from fazhi.model.card import real_headline
 
     info: dict[str, Any] = {"name": model.name, "labels": list(model.labels), "threshold": model.threshold,
-                            "max_chars": model.max_chars, "context": False, "real": None, "evaluation": None, "model_card": None}
+                            "max_chars": model.max_chars, "context": False, "int8": bool(getattr(model, "int8", False)),
+                            "real": None, "evaluation": None, "model_card": None}
     try:
         info["context"] = bool(json.loads((directory / "config.json").read_text(encoding="utf-8")).get("fazhi_context", False))
     except (ValueError, OSError):
@@ -362,6 +419,44 @@ async def _parse(request: Request, model: type[BaseModel]) -> Any:
     return body
 
 
+# --- long work: bounded, and cancelled when the client leaves -----------------------------
+async def segment_report(text: str, max_units: int) -> list[Unit]:
+    """The units of a report, refused with 422 past max_units (segmentation stops there: a 2 MB text of
+    two-character units would otherwise hold the server for seconds before being refused)."""
+    def cut() -> list[Unit]:
+        return list(islice(iter_units(text), max_units + 1))
+
+    units = cut() if len(text) <= _INLINE_SEGMENT_CHARS else await asyncio.to_thread(cut)
+    if len(units) > max_units:
+        raise ApiError(422, "too_many_units", f"too many sentence units: the report has more than {max_units}, the limit "
+                                              "per report (max_units); split it into parts and send them separately")
+    return units
+
+
+async def _until_disconnected(request: Request) -> None:
+    # Once the body has been read, receive() returns only when the client disconnects (or the response is sent).
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
+async def unless_client_leaves(request: Request, work: Awaitable[T]) -> T:
+    """The result of work; if the client disconnects first, work is cancelled (a batcher job then drops
+    its sentences not yet computed) and the request ends without an answer."""
+    job = asyncio.ensure_future(work)
+    watch = asyncio.ensure_future(_until_disconnected(request))
+    try:
+        await asyncio.wait((job, watch), return_when=asyncio.FIRST_COMPLETED)
+    except BaseException:  # this request itself was cancelled (the server is stopping)
+        job.cancel()
+        watch.cancel()
+        raise
+    watch.cancel()
+    if job.done():
+        return job.result()
+    job.cancel()
+    raise _ClientGone
+
+
 # --- the app ----------------------------------------------------------------------------
 def create_app(settings: ServeSettings | None = None, model: Predictor | None = None) -> FastAPI:
     """The FastAPI app; loads the model from settings.model unless one is given."""
@@ -374,14 +469,14 @@ def create_app(settings: ServeSettings | None = None, model: Predictor | None = 
     if model is None:
         if settings.inference == "process":
             if not (directory / "config.json").is_file():
-                raise FileNotFoundError(f"expected a model directory containing config.json, found none at {directory}")
+                raise ModelLoadError(f"expected a model directory containing config.json, found none at {directory}")
             threads = settings.model_threads or max(1, (os.cpu_count() or 2) - 1)
-            model = worker = ModelProcess(directory, threads=threads)
+            model = worker = ModelProcess(directory, threads=threads, timeout_s=settings.model_timeout_s, int8=settings.int8)
         else:
-            model = load_model(directory)
+            model = load_model(directory, quantize=settings.int8)
     info = model_info(model, directory)
     batcher = MicroBatcher(lambda pairs: classify_sentences(model, [t for t, _ in pairs], [c for _, c in pairs]),
-                           max_batch=settings.max_batch, wait_ms=settings.batch_wait_ms)
+                           max_batch=settings.max_batch, wait_ms=settings.batch_wait_ms, timeout_s=settings.model_timeout_s)
     page = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
 
     @asynccontextmanager
@@ -409,7 +504,18 @@ def create_app(settings: ServeSettings | None = None, model: Predictor | None = 
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError):
-        return _error_response(exc.status, exc.message, exc.error_type)
+        return _error_response(exc.status, exc.message, exc.error_type, exc.headers)
+
+    @app.exception_handler(ModelUnavailable)
+    async def _model_unavailable(_request: Request, exc: ModelUnavailable):
+        return _error_response(503, str(exc), "model_unavailable", {"Retry-After": _RETRY_AFTER_S})
+
+    @app.exception_handler(_ClientGone)
+    @app.exception_handler(ClientDisconnect)
+    async def _client_gone(request: Request, _exc: Exception):
+        # Nobody is left to answer, and nothing went wrong here: no traceback, and the work was cancelled.
+        log.info("%s %s: the client went away; its work was cancelled", request.method, request.url.path)
+        return Response(status_code=499)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError):
@@ -434,14 +540,19 @@ def create_app(settings: ServeSettings | None = None, model: Predictor | None = 
     async def index() -> HTMLResponse:
         return HTMLResponse(page)
 
-    @app.get("/healthz", summary="Liveness and batching statistics")
+    @app.get("/healthz", responses={503: HEALTH_503},
+             summary="Health: 200 with batching statistics when the model answers, 503 while it cannot")
+    @app.head("/healthz", include_in_schema=False)  # for load balancers and `curl -I`
     async def healthz() -> HealthResponse:
+        problem = (worker.health() if worker is not None else None) or batcher.health()
+        if problem is not None:
+            raise ApiError(503, "model_unavailable", problem, {"Retry-After": _RETRY_AFTER_S})
         return HealthResponse(status="ok", model=model.name, inference="process" if worker else "thread",
-                              batching=batcher.stats.as_dict(), worker_restarts=worker.restarts if worker is not None else None)
+                              batching=batcher.snapshot(), worker_restarts=worker.restarts if worker is not None else None)
 
     @app.get("/v1/model", summary="The model: name, labels, threshold, limits, and its real-text and test figures")
     async def model_endpoint() -> ModelInfoResponse:
-        limits = {k: v for k, v in asdict(settings).items() if k in ("max_body_bytes", "max_sentences", "max_batch", "batch_wait_ms")}
+        limits = {k: v for k, v in asdict(settings).items() if k in LIMITS}
         return ModelInfoResponse(**info, limits=limits)
 
     @app.post("/v1/classify", response_model=ClassifyResponse, responses=ERROR_RESPONSES,
@@ -455,7 +566,7 @@ def create_app(settings: ServeSettings | None = None, model: Predictor | None = 
                            f"too many sentences: {n} given, the limit is {settings.max_sentences} per request (max_sentences); "
                            "split them over several requests")
         texts, contexts = body.pairs()
-        results = await batcher.submit(list(zip(texts, contexts, strict=True)))
+        results = await unless_client_leaves(request, batcher.submit(list(zip(texts, contexts, strict=True))))
         return ClassifyResponse.model_validate({"model": model.name, "results": results})
 
     @app.post("/v1/analyze", response_model=AnalyzeResponse, responses=ERROR_RESPONSES,
@@ -463,9 +574,8 @@ def create_app(settings: ServeSettings | None = None, model: Predictor | None = 
               summary="Analyze a whole report: segmented, every unit tagged, and summarised")
     async def analyze(request: Request) -> AnalyzeResponse:
         body = await _parse(request, AnalyzeRequest)
-        text = body.text
-        units = segment(text) if len(text) <= _INLINE_SEGMENT_CHARS else await asyncio.to_thread(segment, text)
-        results = await batcher.submit(list(zip([u.text for u in units], unit_contexts(units), strict=True)))
+        units = await segment_report(body.text, settings.max_units)
+        results = await unless_client_leaves(request, batcher.submit(list(zip([u.text for u in units], unit_contexts(units), strict=True))))
         rows = unit_results(body.doc, units, results)
         return AnalyzeResponse.model_validate({"model": model.name, "doc": body.doc, "units": rows, "summary": summarize(body.doc, rows)})
 
@@ -473,9 +583,31 @@ def create_app(settings: ServeSettings | None = None, model: Predictor | None = 
 
     add_compare_routes(app, batcher, model.name, (STATIC_DIR / "compare.html").read_text(encoding="utf-8"))
 
-    # The body-size limit runs ahead of routing and body parsing.
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # The body is read, within its size and time limits, ahead of routing and body parsing.
+    app.add_middleware(BodyReader, max_bytes=settings.max_body_bytes, timeout_s=settings.body_timeout_s)
     return app
+
+
+def json_400_protocol():
+    """uvicorn's HTTP protocol class with its own 400 answers (a malformed request line, header or
+    Content-Length, which never reach the app) in the API's error shape rather than plain text.
+
+    uvicorn has no hook for these; its protocol classes write them in
+    send_400_response, overridden here. Should a uvicorn version lack that
+    method, those 400s stay plain text (README, "Errors").
+    """
+    from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+    class JsonErrorProtocol(AutoHTTPProtocol):  # type: ignore[valid-type, misc]
+        def send_400_response(self, msg: str) -> None:  # noqa: ARG002
+            # msg is uvicorn's "Invalid HTTP request received." whatever the fault.
+            body = json.dumps(error_body("invalid HTTP request: a malformed request line, header or Content-Length", "bad_request")).encode("utf-8")
+            head = (b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n"
+                    b"content-length: " + str(len(body)).encode("ascii") + b"\r\n\r\n")
+            self.transport.write(head + body)
+            self.transport.close()
+
+    return JsonErrorProtocol
 
 
 def run_server(settings: ServeSettings) -> None:
@@ -486,4 +618,4 @@ def run_server(settings: ServeSettings) -> None:
     app = create_app(settings)
     print(f"fazhi serve: model {app.state.model.name} at http://{settings.host}:{settings.port}/ (docs at /docs)", flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, access_log=settings.access_log,
-                timeout_keep_alive=30)
+                timeout_keep_alive=30, http=json_400_protocol())

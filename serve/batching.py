@@ -1,24 +1,46 @@
-"""Micro-batching: sentences from concurrent requests share one model call.
+"""Micro-batching: sentences from concurrent requests share model calls, fairly and with a time limit.
 
-Each request submits its sentences as a job. A single worker task waits for
+Each request submits its sentences as a job. A single batcher task waits for
 the first job, then for more until ``max_batch`` sentences are waiting or
 ``wait_ms`` have passed since that first job arrived (a job that already
-waited while the model was busy adds no further wait). It then takes jobs in
-arrival order up to ``max_batch`` sentences (a single larger job goes alone). The batch is classified in one call on a dedicated inference thread, so
-the event loop keeps accepting and answering requests meanwhile, and each job
-gets its own results back in order.
+waited while the model was busy adds no further wait). It then fills one model
+call of at most ``max_batch`` sentences by max-min fair shares: every waiting
+job whose remaining sentences fit its equal share goes in whole, and the
+larger jobs split the rest, one more sentence each to the earliest ones. A big
+job is thereby cut into calls of at most ``max_batch`` sentences interleaved
+with everyone else's, so a 5,000-unit report delays a single sentence by at
+most about one model call instead of by the whole report; and since every
+waiting job gets at least one sentence in arrival order once there are more
+jobs than places, none waits for ever.
+
+A job whose request has gone away (its future cancelled) is dropped before its
+next piece is computed. The model runs on one dedicated thread, so the event
+loop keeps answering meanwhile. A call that has not answered within
+``timeout_s`` fails its jobs with :class:`ModelUnavailable` (HTTP 503); while
+such a call is still running (a model in the server process cannot be
+stopped), later batches fail at once rather than queue behind it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
-__all__ = ["BatchStats", "MicroBatcher"]
+__all__ = ["BatchStats", "MicroBatcher", "ModelUnavailable", "fair_shares"]
+
+# How long a batch waits for an overdue call to end before failing at once (the
+# worker process kills and restarts itself at the same limit, a moment later).
+_OVERDUE_GRACE_S = 1.0
+
+
+class ModelUnavailable(RuntimeError):
+    """The model cannot answer now: a call passed its time limit, or the worker is down or restarting."""
 
 
 @dataclass
@@ -27,6 +49,8 @@ class BatchStats:
     sentences: int = 0
     jobs: int = 0
     largest: int = 0
+    cancelled: int = 0  # jobs dropped because their request went away
+    failed: int = 0  # jobs that got an error (the model failed or was unavailable)
 
     def as_dict(self) -> dict:
         return {
@@ -35,48 +59,84 @@ class BatchStats:
             "sentences": self.sentences,
             "largest_batch": self.largest,
             "mean_batch": round(self.sentences / self.batches, 2) if self.batches else 0.0,
+            "cancelled_jobs": self.cancelled,
+            "failed_jobs": self.failed,
         }
 
 
 @dataclass
 class _Job:
-    texts: Sequence[str]
+    items: Sequence[Any]
     future: asyncio.Future
     arrived: float = field(default_factory=time.monotonic)
+    taken: int = 0  # items handed to model calls so far
+    results: list = field(default_factory=list)
+
+    @property
+    def remaining(self) -> int:
+        return len(self.items) - self.taken
+
+
+def fair_shares(remaining: Sequence[int], capacity: int) -> list[int]:
+    """How many items each job (in arrival order) puts into a call of at most capacity items.
+
+    Max-min fairness: jobs needing no more than an equal share of what is left
+    get all they need; the others get equal shares of the rest, and what does
+    not divide evenly goes one item each to the earliest of them.
+    """
+    if sum(remaining) <= capacity:
+        return list(remaining)
+    shares = [0] * len(remaining)
+    left = capacity
+    open_jobs = sorted(range(len(remaining)), key=lambda i: remaining[i])
+    while open_jobs and remaining[open_jobs[0]] <= left // len(open_jobs):
+        i = open_jobs.pop(0)
+        shares[i] = remaining[i]
+        left -= remaining[i]
+    if open_jobs:
+        level, extra = divmod(left, len(open_jobs))
+        for rank, i in enumerate(sorted(open_jobs)):  # sorted: arrival order
+            shares[i] = level + (1 if rank < extra else 0)
+    return shares
 
 
 class MicroBatcher:
-    """Collects concurrent classification jobs into batches for ``predict``.
+    """Collects concurrent classification jobs into fair batches for ``predict``.
 
-    predict(texts) -> list of per-text results, in order; it runs on one
+    predict(items) -> list of per-item results, in order; it runs on one
     dedicated thread (models need not be thread-safe).
     """
 
-    def __init__(self, predict: Callable[[list[str]], list], max_batch: int = 64, wait_ms: float = 2.0) -> None:
+    def __init__(self, predict: Callable[[list], list], max_batch: int = 64, wait_ms: float = 2.0,
+                 timeout_s: float | None = None) -> None:
         if max_batch < 1:
             raise ValueError(f"expected a maximum batch of at least 1 sentence, found {max_batch}")
         if wait_ms < 0:
             raise ValueError(f"expected a non-negative batch wait, found {wait_ms} ms")
+        if timeout_s is not None and timeout_s <= 0:
+            raise ValueError(f"expected a positive model-call timeout, found {timeout_s} s")
         self.predict = predict
         self.max_batch = max_batch
         self.wait = wait_ms / 1000.0
+        self.timeout = timeout_s
         self.stats = BatchStats()
         self._pending: deque[_Job] = deque()
-        self._waiting = 0  # sentences in pending jobs
         self._arrived: asyncio.Event | None = None
         self._worker: asyncio.Task | None = None
         self._executor: ThreadPoolExecutor | None = None
+        self._call: concurrent.futures.Future | None = None  # the model call running on the thread
+        self._call_started = 0.0
+        self._in_call = 0  # sentences in the call being computed
 
     async def start(self) -> None:
         if self._worker is not None:
             return
         self._pending = deque()
-        self._waiting = 0
         self._arrived = asyncio.Event()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fazhi-inference")
         self._worker = asyncio.create_task(self._run(), name="fazhi-batcher")
 
-    async def stop(self) -> None:
+    async def stop(self, timeout: float = 30.0) -> None:
         if self._worker is not None:
             self._worker.cancel()
             try:
@@ -85,29 +145,71 @@ class MicroBatcher:
                 pass
             self._worker = None
         if self._executor is not None:
-            self._executor.shutdown(wait=True)
+            if self._call is not None and not self._call.done():
+                # A running call cannot be interrupted: wait for it a while, then leave its thread behind.
+                await asyncio.wait([asyncio.wrap_future(self._call)], timeout=timeout)
+            self._executor.shutdown(wait=self._call is None or self._call.done(), cancel_futures=True)
             self._executor = None
+        for job in self._pending:
+            if not job.future.done():
+                job.future.set_exception(ModelUnavailable("the server is shutting down"))
 
-    async def submit(self, texts: Sequence[str]) -> list:
-        """Results for texts, in order, computed in a batch with other waiting jobs."""
-        if not texts:
+    def snapshot(self) -> dict:
+        """The statistics, with the sentences queued now (waiting, or in the call being computed)."""
+        queued = self._in_call + sum(job.remaining for job in self._pending if not job.future.done())
+        return {**self.stats.as_dict(), "queued_sentences": queued}
+
+    def health(self) -> str | None:
+        """None when model calls answer in time, else why not."""
+        if self._call is not None and not self._call.done() and self.timeout is not None:
+            running = time.monotonic() - self._call_started
+            if running > self.timeout:
+                return f"a model call has been running for {running:.0f} s, over the {self.timeout:g} s limit"
+        return None
+
+    async def submit(self, items: Sequence[Any]) -> list:
+        """Results for items, in order, computed in calls shared fairly with other waiting jobs.
+
+        Cancelling the awaiting task (the client went away) drops the job's
+        pieces that have not been computed yet.
+        """
+        if not items:
             return []
         if self._worker is None or self._arrived is None:
             raise RuntimeError("the batcher is not started")
         future = asyncio.get_running_loop().create_future()
-        self._pending.append(_Job(texts, future))
-        self._waiting += len(texts)
+        self._pending.append(_Job(items, future))
         self._arrived.set()
         return await future
 
-    async def _collect(self) -> list[_Job]:
-        """Wait for jobs, then for company until the batch is full or the first job's window has passed."""
+    def _live(self) -> list[_Job]:
+        """Pending jobs still wanted, in arrival order; jobs whose request went away are dropped."""
+        while self._pending and self._pending[0].future.done():
+            self._drop(self._pending.popleft())
+        if any(job.future.done() for job in self._pending):
+            kept: deque[_Job] = deque()
+            for job in self._pending:
+                if job.future.done():
+                    self._drop(job)
+                else:
+                    kept.append(job)
+            self._pending = kept
+        return list(self._pending)
+
+    def _drop(self, job: _Job) -> None:
+        if job.future.cancelled():
+            self.stats.cancelled += 1
+
+    async def _collect(self) -> list[tuple[_Job, int, int]]:
+        """Wait for jobs, then for company until the call is full or the first job's window has passed;
+        return the call's pieces as (job, start, end)."""
         assert self._arrived is not None
-        while not self._pending:
+        while not self._live():
             self._arrived.clear()
             await self._arrived.wait()
-        deadline = self._pending[0].arrived + self.wait
-        while self._waiting < self.max_batch:
+        first = self._pending[0]
+        deadline = first.arrived + self.wait if first.taken == 0 else 0.0
+        while sum(job.remaining for job in self._pending) < self.max_batch:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
@@ -116,34 +218,58 @@ class MicroBatcher:
                 await asyncio.wait_for(self._arrived.wait(), remaining)
             except (asyncio.TimeoutError, TimeoutError):
                 break
-        batch: list[_Job] = []
-        size = 0
-        while self._pending and (not batch or size + len(self._pending[0].texts) <= self.max_batch):
-            job = self._pending.popleft()
-            batch.append(job)
-            size += len(job.texts)
-        self._waiting -= size
-        return batch
+        jobs = self._live()
+        pieces = []
+        for job, k in zip(jobs, fair_shares([job.remaining for job in jobs], self.max_batch), strict=True):
+            if k:
+                pieces.append((job, job.taken, job.taken + k))
+                job.taken += k
+        self._pending = deque(job for job in self._pending if job.remaining)
+        return pieces
+
+    async def _call_model(self, items: list) -> list:
+        assert self._executor is not None
+        if self._call is not None and not self._call.done():
+            # The previous call passed its time limit and is still running.
+            await asyncio.wait([asyncio.wrap_future(self._call)], timeout=min(_OVERDUE_GRACE_S, self.timeout or _OVERDUE_GRACE_S))
+            if not self._call.done():
+                raise ModelUnavailable(f"the model has not finished a call that passed the {self.timeout:g} s limit")
+        self._call_started = time.monotonic()
+        self._call = self._executor.submit(self.predict, items)
+        call = asyncio.wrap_future(self._call)
+        # A call abandoned at its time limit ends later, usually with an error that nobody awaits any more.
+        call.add_done_callback(lambda f: f.cancelled() or f.exception())
+        if self.timeout is None:
+            return await call
+        try:
+            return await asyncio.wait_for(asyncio.shield(call), self.timeout)
+        except (asyncio.TimeoutError, TimeoutError):
+            raise ModelUnavailable(f"the model did not answer within {self.timeout:g} s") from None
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
         while True:
-            batch = await self._collect()
-            texts = [t for job in batch for t in job.texts]
+            pieces = await self._collect()
+            items = [item for job, a, b in pieces for item in job.items[a:b]]
+            self._in_call = len(items)
             try:
-                results = await loop.run_in_executor(self._executor, self.predict, texts)
-            except Exception as exc:  # the model failed: every waiting request gets the error
-                for job in batch:
+                results = await self._call_model(items)
+            except Exception as exc:  # the model failed or is unavailable: every job in the call gets the error
+                for job, _, _ in pieces:
                     if not job.future.done():
                         job.future.set_exception(exc)
+                        self.stats.failed += 1
                 continue
+            finally:
+                self._in_call = 0
             self.stats.batches += 1
-            self.stats.jobs += len(batch)
-            self.stats.sentences += len(texts)
-            self.stats.largest = max(self.stats.largest, len(texts))
+            self.stats.sentences += len(items)
+            self.stats.largest = max(self.stats.largest, len(items))
             offset = 0
-            for job in batch:
-                n = len(job.texts)
+            for job, a, b in pieces:
+                n = b - a
                 if not job.future.done():  # the client may have gone away
-                    job.future.set_result(results[offset : offset + n])
+                    job.results.extend(results[offset : offset + n])
+                    if len(job.results) == len(job.items):
+                        job.future.set_result(job.results)
+                        self.stats.jobs += 1
                 offset += n

@@ -19,8 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from fazhi.compare import compare_reports
 from fazhi.context import unit_contexts
 from fazhi.results import unit_results
-from fazhi.segment import segment
-from fazhi.serve.app import ERROR_RESPONSES, UnitResult, _parse, _request_body
+from fazhi.serve.app import ERROR_RESPONSES, UnitResult, _parse, _request_body, segment_report, unless_client_leaves
 from fazhi.serve.batching import MicroBatcher
 
 __all__ = ["CompareRequest", "CompareResponse", "add_compare_routes"]
@@ -58,7 +57,7 @@ class CompareResponse(BaseModel):
 def add_compare_routes(app: FastAPI, batcher: MicroBatcher, model_name: str, page: str) -> None:
     """Register GET /compare (the page) and POST /v1/compare on app."""
     async def tag(doc: str, text: str) -> list[dict]:
-        units = await asyncio.to_thread(segment, text)
+        units = await segment_report(text, app.state.settings.max_units)  # each report under the /v1/analyze limit
         results = await batcher.submit(list(zip([u.text for u in units], unit_contexts(units), strict=True)))
         return unit_results(doc, units, results)
 
@@ -72,7 +71,7 @@ def add_compare_routes(app: FastAPI, batcher: MicroBatcher, model_name: str, pag
     async def compare(request: Request) -> CompareResponse:
         body = await _parse(request, CompareRequest)
         old_doc, new_doc = body.old.doc or "OLD", body.new.doc or "NEW"
-        old_rows, new_rows = await asyncio.gather(tag(old_doc, body.old.text), tag(new_doc, body.new.text))
+        old_rows, new_rows = await unless_client_leaves(request, asyncio.gather(tag(old_doc, body.old.text), tag(new_doc, body.new.text)))
         comparison = await asyncio.to_thread(compare_reports, old_doc, old_rows, new_doc, new_rows)
         return CompareResponse.model_validate({"model": model_name, "old": {"doc": old_doc, "units": old_rows},
                                                "new": {"doc": new_doc, "units": new_rows}, "comparison": comparison})

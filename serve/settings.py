@@ -15,8 +15,19 @@ class ServeSettings:
     # 2 MiB; a long report is about 100 KB
     max_body_bytes: int = field(default=2 * 1024 * 1024, metadata={"help": "largest request body accepted; larger gets 413"})
     max_sentences: int = field(default=256, metadata={"help": "most sentences in one /v1/classify request; more gets 422"})
+    # A long real report has about 1,500 units; 5,000 is a few minutes of model time at worst on 2 cores.
+    max_units: int = field(default=5000, metadata={"help": "most sentence units in one report of /v1/analyze (each of /v1/compare); "
+                                                          "more gets 422"})
     max_batch: int = field(default=64, metadata={"help": "most sentences gathered from concurrent requests into one model call"})
     batch_wait_ms: float = field(default=2.0, metadata={"help": "how long a request waits for others to share its model call"})
+    # One call is at most --max-batch sentences: about 0.1-0.5 s on 2 cores, so 10 s means the model is stuck.
+    model_timeout_s: float = field(default=10.0, metadata={"help": "longest wait for one model call; past it the requests in the "
+                                                                 "call get 503 (model_unavailable) and the worker process is restarted"})
+    body_timeout_s: float = field(default=15.0, metadata={"help": "longest time to receive a request body; a slower body, or one "
+                                                                "shorter than its Content-Length, gets 408"})
+    int8: bool | None = field(default=None, metadata={"help": "dynamic int8 quantisation of a BERT model (faster; scores rounded to "
+                                                             "4 decimals); --no-int8 for float32; default: the model directory's "
+                                                             "own setting (fazhi_int8 in its config.json)", "boolean": True})
     inference: str = field(default="process", metadata={"help": "run the model in a worker process (process) or in a thread of the server process (thread)",
                                                          "choices": ("process", "thread")})
     # On 2 cores, 2 model threads beside a busy server stall at every parallel
@@ -34,6 +45,12 @@ class ServeSettings:
             raise ValueError(f"expected --max-body-bytes of at least 1024, found {self.max_body_bytes}")
         if self.max_sentences < 1:
             raise ValueError(f"expected --max-sentences of at least 1, found {self.max_sentences}")
+        if self.max_units < 1:
+            raise ValueError(f"expected --max-units of at least 1, found {self.max_units}")
+        if not 0 < self.model_timeout_s <= 3600:
+            raise ValueError(f"expected --model-timeout-s above 0 and at most 3600, found {self.model_timeout_s}")
+        if not 0 < self.body_timeout_s <= 3600:
+            raise ValueError(f"expected --body-timeout-s above 0 and at most 3600, found {self.body_timeout_s}")
         if self.max_batch < 1:
             raise ValueError(f"expected --max-batch of at least 1, found {self.max_batch}")
         if not 0 <= self.batch_wait_ms <= 1000:
