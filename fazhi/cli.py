@@ -307,9 +307,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "per-sentence results (doc, index, start, end, heading, text, category, scores, problem, "
                         "problem_score) as JSON Lines or CSV, plus a per-report summary (sentences per category, problem "
                         "statements with their categories, areas never mentioned) as JSON Lines or Markdown. "
-                        "A file that cannot be read is reported with its reason and skipped; the run goes on. Output files "
+                        "A file that cannot be read, or a folder that cannot be listed, is reported with its reason and "
+                        "skipped; the run goes on. Output files "
                         "are written to FILE.partial and renamed when the run completes; --resume continues an "
-                        "interrupted run. Exit status: 0 all reports tagged, 1 some failed, 2 usage error "
+                        "interrupted run. Exit status: 0 all reports tagged, 1 some failed (each named on stderr and at the end of the "
+                        "summary output), 2 usage error "
                         "(bad arguments, no usable input or output), 3 the model cannot be loaded, 130 interrupted.")
     tg.add_argument("paths", nargs="+", metavar="PATH", help="report files, folders (searched recursively), glob patterns (quoted), or - for stdin")
     tg.add_argument("--model", default=None, help="model directory (default: the shipped model)")

@@ -104,17 +104,25 @@ def _has_magic(s: str) -> bool:
     return any(c in s for c in "*?[")
 
 
-def _walk(directory: Path) -> list[Path]:
-    """Report files under directory, recursively, in sorted order; hidden files and Word lock files skipped."""
+def _walk(directory: Path) -> tuple[list[Path], list[Failure]]:
+    """Report files under directory, recursively, in sorted order (hidden files and Word lock files
+    skipped), and the folders that could not be listed, each with its reason."""
     found: list[Path] = []
-    for root, dirs, files in os.walk(directory):
+    unlisted: list[Failure] = []
+
+    def cannot_list(exc: OSError) -> None:
+        where = os.path.normpath(str(exc.filename or directory))
+        why = "permission denied" if isinstance(exc, PermissionError) else (exc.strerror or str(exc))
+        unlisted.append(Failure(where, f"{where}: cannot list this folder ({why})"))
+
+    for root, dirs, files in os.walk(directory, onerror=cannot_list):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if name.startswith((".", "~$")):
                 continue
             if Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
                 found.append(Path(root) / name)
-    return found
+    return found, unlisted
 
 
 def expand_inputs(items: Sequence[str]) -> tuple[list[Source], list[Failure]]:
@@ -130,8 +138,9 @@ def expand_inputs(items: Sequence[str]) -> tuple[list[Source], list[Failure]]:
 
     def add_path(p: Path, given: str, from_glob: bool = False) -> None:
         if p.is_dir():
-            files = _walk(p)
-            if not files and not from_glob:
+            files, unlisted = _walk(p)
+            failures.extend(unlisted)  # "permission denied", not "no report files"
+            if not files and not unlisted and not from_glob:
                 kinds = ", ".join(sorted(set(SUPPORTED_SUFFIXES)))
                 failures.append(Failure(given, f"{given}: no report files ({kinds}) in this folder"))
             for f in files:
@@ -304,7 +313,7 @@ def run_tag(
                 elapsed = time.perf_counter() - start
                 bar.set_postfix_str(f"{result.sentences / elapsed if elapsed else 0:.0f} sentences/s", refresh=False)
                 bar.update(1)
-        outputs.finish()
+        outputs.finish(skipped=[(f.doc, f.reason) for f in result.failures])
     except KeyboardInterrupt:
         outputs.close()
         result.seconds = time.perf_counter() - start

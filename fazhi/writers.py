@@ -3,7 +3,11 @@
 Formats
 - per-sentence units as JSON Lines (one object per unit) or CSV (one column
   per field; ``scores`` becomes one ``scores.<label>`` column per label);
-- per-report summaries as JSON Lines (one object per report) or Markdown.
+- per-report summaries as JSON Lines (one object per report) or Markdown;
+  when some inputs were not tagged, the summary output ends with them and
+  their reasons (JSON: one ``{"skipped": name, "reason": why}`` line each;
+  Markdown: a closing ``# Skipped files`` section). A resumed run lists the
+  inputs skipped this time, at the end again.
 
 Files
 A file output is written to ``PATH.partial`` and renamed onto ``PATH`` only
@@ -29,7 +33,7 @@ import re
 import shutil
 import stat
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -46,6 +50,7 @@ __all__ = [
     "csv_header",
     "format_units",
     "format_summary",
+    "format_skipped",
     "write_output",
 ]
 
@@ -104,6 +109,23 @@ def format_summary(summary: dict, fmt: str) -> str:
     raise ValueError(f"expected a summary format among {', '.join(SUMMARY_FORMATS)}, found {fmt!r}")
 
 
+SKIPPED_HEADING = "# Skipped files"
+
+
+def format_skipped(skipped: Sequence[tuple[str, str]], fmt: str) -> str:
+    """The closing part of the summary output: each input that was not tagged, as (name, reason), in fmt."""
+    def reason(doc: str, why: str) -> str:
+        return why[len(doc) + 2:] if why.startswith(doc + ": ") else why
+
+    if fmt == "json":
+        return "".join(json.dumps({"skipped": doc, "reason": reason(doc, why)}, ensure_ascii=False) + "\n" for doc, why in skipped)
+    if fmt == "md":
+        lines = [SKIPPED_HEADING, "", f"{len(skipped)} input{'s were' if len(skipped) != 1 else ' was'} not tagged:", ""]
+        lines += [f"- `{doc}`: {reason(doc, why)}" for doc, why in skipped]
+        return "\n".join(lines) + "\n\n"
+    raise ValueError(f"expected a summary format among {', '.join(SUMMARY_FORMATS)}, found {fmt!r}")
+
+
 # --- reading finished outputs back (for --resume) ---------------------------
 _MD_DOC = re.compile(r"^# (.+)$")
 
@@ -127,15 +149,31 @@ def _docs_in(path: Path, kind: str, fmt: str) -> list[str]:
                 if not line.strip():
                     continue
                 try:
-                    seen.setdefault(json.loads(line)["doc"], None)
+                    entry = json.loads(line)
+                    if kind == "summary" and "skipped" in entry:  # an input the run could not tag
+                        continue
+                    seen.setdefault(entry["doc"], None)
                 except (json.JSONDecodeError, KeyError, TypeError):
                     raise ResumeError(f"{path}:{n}: expected a JSON object with 'doc' per line (is the file in another format?)") from None
-        else:  # Markdown summaries: each report's section starts with "# doc"
+        else:  # Markdown summaries: each report's section starts with "# doc"; the skipped inputs come last
             for line in f:
+                if line.rstrip("\n") == SKIPPED_HEADING:
+                    break
                 m = _MD_DOC.match(line.rstrip("\n"))
                 if m:
                     seen.setdefault(m.group(1), None)
     return list(seen)
+
+
+def _drop_skipped(path: Path, fmt: str) -> None:
+    """Remove the skipped-inputs part from a copy of a finished summary file, before reports are appended."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    if fmt == "json":
+        kept = [line for line in lines if not (line.startswith('{"skipped"') and "skipped" in json.loads(line))]
+    else:
+        ends = [i for i, line in enumerate(lines) if line.rstrip("\n") == SKIPPED_HEADING]
+        kept = lines[: ends[0]] if ends else lines
+    path.write_text("".join(kept), encoding="utf-8")
 
 
 def _replace_regular(src: Path, dst: Path) -> None:
@@ -347,6 +385,8 @@ class TagOutputs:
                 # A report found in any output is not tagged again: nothing repeats.
                 docs = found if docs is None else docs + [d for d in found if d not in set(docs)]
                 shutil.copyfile(t.path, t.partial)
+                if t.kind == "summary":
+                    _drop_skipped(t.partial, t.fmt)  # this run lists its own skipped inputs at the end
                 t._file = open(t.partial, "a", encoding="utf-8", newline="")
             else:
                 t._file = open(t.partial, "w", encoding="utf-8", newline="")
@@ -386,9 +426,12 @@ class TagOutputs:
             self._record({"doc": doc, "sizes": self._sizes()})
         self.done.add(doc)
 
-    def finish(self) -> None:
-        """Move the finished files into place (atomic renames) and drop the progress file."""
+    def finish(self, skipped: Sequence[tuple[str, str]] = ()) -> None:
+        """Close the summary output with the inputs that were skipped, as (name, reason), if any; move the
+        finished files into place (atomic renames) and drop the progress file."""
         for t in self.targets:
+            if t.kind == "summary" and skipped:
+                t.write(format_skipped(skipped, t.fmt))
             t.sync()
         for t in self.files:
             assert t._file is not None and t.path is not None

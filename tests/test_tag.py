@@ -172,6 +172,79 @@ def test_unreadable_files_in_the_middle_of_a_batch_are_reported_and_skipped(tmp_
     assert sorted(set(docs)) == [str(folder / "a_good.txt"), str(folder / "e_good.docx")]
 
 
+def _batch_with_unreadable_files(folder: Path, text: str) -> None:
+    folder.mkdir()
+    (folder / "a_good.txt").write_text(text, encoding="utf-8")
+    (folder / "b_empty.txt").write_bytes(b"")
+    (folder / "c_binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 10)
+
+
+@pytest.mark.parametrize("fmt", ["json", "md"])
+def test_skipped_inputs_are_listed_with_their_reasons_at_the_end_of_the_summary_output(tmp_path, short_texts, model, fmt):
+    folder = tmp_path / "batch"
+    _batch_with_unreadable_files(folder, short_texts[SEED])
+    summary = tmp_path / f"summary.{fmt}"
+    result = run_tag([str(folder), str(tmp_path / "missing.txt")], model, summary_output=str(summary), summary_format=fmt,
+                     write_units=False, log=open(os.devnull, "w"))
+    assert result.reports == 1 and len(result.failures) == 3
+    expected = [(str(tmp_path / "missing.txt"), "no such file or directory"), (str(folder / "b_empty.txt"), "file is empty"),
+                (str(folder / "c_binary.txt"), "looks binary")]
+    text = summary.read_text(encoding="utf-8")
+    if fmt == "json":
+        lines = read_jsonl(summary)
+        assert lines[0]["doc"] == str(folder / "a_good.txt")
+        assert [(x["skipped"], x["reason"][: len(why)]) for x, (_, why) in zip(lines[1:], expected, strict=True)] == expected
+    else:
+        assert text.startswith(f"# {folder / 'a_good.txt'}\n")
+        closing = text[text.index("# Skipped files\n"):]
+        assert "3 inputs were not tagged:" in closing
+        for doc, why in expected:
+            assert f"- `{doc}`: {why}" in closing
+
+
+def test_a_resumed_run_lists_its_own_skipped_inputs_once_at_the_end(tmp_path, short_texts, model):
+    folder = tmp_path / "batch"
+    _batch_with_unreadable_files(folder, short_texts[SEED])
+    summary = tmp_path / "summary.jsonl"
+    quiet = open(os.devnull, "w")
+    run_tag([str(folder)], model, summary_output=str(summary), write_units=False, log=quiet)
+    (folder / "d_good.txt").write_text(short_texts["001_5198beffa2de79c3.txt"], encoding="utf-8")
+    (folder / "b_empty.txt").write_text(short_texts["001_5198beffa2de79c3.txt"][:400], encoding="utf-8")  # mended
+    result = run_tag([str(folder)], model, summary_output=str(summary), write_units=False, resume=True, log=quiet)
+    assert result.skipped == 1 and result.reports == 2  # the mended file is tagged, not taken as done
+    lines = read_jsonl(summary)
+    assert [x.get("doc") for x in lines[:3]] == [str(folder / n) for n in ("a_good.txt", "b_empty.txt", "d_good.txt")]
+    assert [x.get("skipped") for x in lines[3:]] == [str(folder / "c_binary.txt")]
+
+
+def test_a_folder_that_cannot_be_listed_is_a_permission_error_not_an_empty_folder(tmp_path, short_texts, monkeypatch):
+    (tmp_path / "locked" / "inner").mkdir(parents=True)
+    (tmp_path / "locked" / "r.txt").write_text(short_texts[SEED], encoding="utf-8")
+    (tmp_path / "open").mkdir()
+    (tmp_path / "open" / "r.txt").write_text(short_texts[SEED], encoding="utf-8")
+    (tmp_path / "open" / "locked").mkdir()
+    locked = {str(tmp_path / "locked"), str(tmp_path / "open" / "locked")}
+    if os.geteuid() == 0:  # root reads any folder: let listing these two fail as it does for other users
+        real_scandir = os.scandir
+
+        def scandir(path="."):
+            if os.fspath(path) in locked:
+                raise PermissionError(13, "Permission denied", os.fspath(path))
+            return real_scandir(path)
+
+        monkeypatch.setattr(os, "scandir", scandir)
+    else:
+        for folder in locked:
+            os.chmod(folder, 0)
+    try:
+        sources, failures = expand_inputs([str(tmp_path / "locked"), str(tmp_path / "open")])
+    finally:
+        for folder in locked:
+            os.chmod(folder, 0o755)
+    assert [s.doc for s in sources] == [str(tmp_path / "open" / "r.txt")]
+    assert [f.reason for f in failures] == [f"{folder}: cannot list this folder (permission denied)" for folder in sorted(locked)]
+
+
 @pytest.mark.slow
 def test_files_directories_globs_and_stdin_are_all_inputs(tmp_path, short_texts):
     seed_texts = short_texts
