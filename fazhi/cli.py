@@ -157,6 +157,7 @@ def _cmd_tag(args: argparse.Namespace) -> int:
     write_units = not args.no_units
     units_to_stdout = write_units and (args.output is None or args.output == "-")
     progress = sys.stderr.isatty() if args.progress is None else args.progress
+    view = _corpus_view_for(args, write_units, units_format)
     model = load_model(Path(args.model) if args.model else None)
     try:
         result = run_tag(
@@ -174,13 +175,46 @@ def _cmd_tag(args: argparse.Namespace) -> int:
             progress=progress,
             stdin=sys.stdin.buffer,
             log=sys.stderr,
+            # After --resume the reports done earlier are read back from the units file instead.
+            on_report=view.add if view is not None and not args.resume else None,
         )
     except TagInterrupted as exc:
         print(f"fazhi tag: interrupted; {exc.result.summary_line()}. "
               "Finished reports are kept: rerun the same command with --resume to continue.", file=sys.stderr)
         return EXIT_INTERRUPTED
     print(f"fazhi tag: {result.summary_line()}", file=sys.stderr)
+    if view is not None:
+        if args.resume:
+            from fazhi.corpus_view import read_unit_rows
+
+            for doc, rows in read_unit_rows(Path(args.output)).items():
+                view.add_rows(doc, rows)
+        for path in view.write(args.report, args.report_csv, args.report_png, model_name=model.name):
+            print(f"fazhi tag: wrote {path} ({len(view.figures)} reports)", file=sys.stderr)
     return 1 if result.failures else 0
+
+
+def _corpus_view_for(args: argparse.Namespace, write_units: bool, units_format: str):
+    """The collector of the corpus view when --report, --report-csv or --report-png is given, else None."""
+    if not (args.report or args.report_csv or args.report_png):
+        return None
+    if args.resume and not (write_units and args.output not in (None, "-") and units_format in ("jsonl", "csv")):
+        raise ValueError("--report with --resume needs the units in a file (--output FILE): the reports finished "
+                         "earlier are read back from it")
+    for flag, path, suffix in (("--report", args.report, ".html"), ("--report-csv", args.report_csv, ".csv"),
+                               ("--report-png", args.report_png, ".png")):
+        if path and path != "-" and not Path(path).parent.resolve().is_dir():
+            raise FileNotFoundError(f"{flag}: the folder for {path} does not exist")
+        if path and path != "-" and not path.lower().endswith(suffix):
+            print(f"fazhi tag: note: {flag} {path} is written as {suffix[1:].upper()} whatever its name", file=sys.stderr)
+    if args.report_png:
+        import importlib.util
+
+        if importlib.util.find_spec("matplotlib") is None:
+            raise ValueError("--report-png needs matplotlib, which is not installed: pip install 'fazhi[figures]'")
+    from fazhi.corpus_view import CorpusView
+
+    return CorpusView()
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
@@ -196,6 +230,23 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     result = compare_files(Path(args.old), Path(args.new), model, config)
     text = json.dumps(result, ensure_ascii=False, indent=2) + "\n" if args.format == "json" else compare_markdown(result)
     write_output(args.output, text)
+    return 0
+
+
+def _cmd_suggest(args: argparse.Namespace) -> int:
+    from fazhi.model import load_model
+    from fazhi.suggest import SuggestConfig, label_config, spread, suggest_files, tasks_json
+    from fazhi.writers import write_output
+
+    config = _config_from_args(SuggestConfig, args)
+    config.validate()
+    config_path = args.label_config or str(Path(args.output).with_suffix("")) + ".label_config.xml"
+    model = load_model(Path(args.model) if args.model else None)
+    picks, _ = suggest_files(args.paths, model, config, log=lambda m: print(m, file=sys.stderr))
+    write_output(args.output, tasks_json(picks, model.name))
+    write_output(config_path, label_config())
+    print(f"fazhi suggest: wrote {len(picks)} tasks to {args.output} and the labelling config to {config_path} ({spread(picks)})",
+          file=sys.stderr)
     return 0
 
 
@@ -327,6 +378,16 @@ def build_parser() -> argparse.ArgumentParser:
     tg.add_argument("--progress", dest="progress", action="store_true", default=None,
                     help="show the progress bar (default: only when stderr is a terminal)")
     tg.add_argument("--no-progress", dest="progress", action="store_false", help="never show the progress bar")
+    rep = tg.add_argument_group("corpus view", "figures across all the reports tagged, for reviewers and researchers")
+    rep.add_argument("--report", default=None, metavar="FILE.html",
+                     help="a self-contained HTML page (no network needed to view it): a reports x areas heatmap of sentence "
+                     "shares, problem statements per area, the reports that never mention an area, a sortable table of "
+                     "every report, and a click from any cell to its sentences")
+    rep.add_argument("--report-csv", default=None, metavar="FILE.csv",
+                     help="the same figures as CSV, one row per report: sentences, problems, and per category its "
+                     "sentences, share and problems")
+    rep.add_argument("--report-png", default=None, metavar="FILE.png",
+                     help="the heatmap as a PNG for papers (needs matplotlib: pip install 'fazhi[figures]')")
     tg.set_defaults(func=_cmd_tag)
 
     from fazhi.compare import CompareConfig
@@ -344,6 +405,26 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--output", "-o", default="-", metavar="FILE", help="output file, - for stdout (default: %(default)s)")
     _add_config_options(cmp, CompareConfig)
     cmp.set_defaults(func=_cmd_compare)
+
+    from fazhi.suggest import SuggestConfig
+
+    sg = sub.add_parser("suggest", help="pick the units whose labels would teach the model most (Label Studio tasks)",
+                        description="Tag the reports and pick the units the model is least sure of (category margin, or "
+                        "problem score near the threshold), spread over reports and predicted areas, without near-duplicates "
+                        "of each other or of the label set. Writes a Label Studio import file with the model's labels as "
+                        "pre-annotations, and a matching labelling config; Label Studio's JSON export of the labelled tasks "
+                        "goes straight to `fazhi train --data EXPORT.json` (with your other label files in one folder).")
+    sg.add_argument("paths", nargs="+", metavar="PATH", help="report files, folders (searched recursively) or glob patterns")
+    sg.add_argument("--model", default=None, help="model directory (default: the shipped model)")
+    sg.add_argument("--output", "-o", required=True, metavar="TASKS.json", help="the Label Studio import file to write")
+    sg.add_argument("--label-config", default=None, metavar="FILE.xml",
+                    help="where to write the labelling config (default: beside --output, TASKS.label_config.xml)")
+    from dataclasses import fields
+
+    n_field = next(f for f in fields(SuggestConfig) if f.name == "n")  # -n as well as --n, with the field's help and default
+    sg.add_argument("-n", "--n", dest="n", type=int, default=None, help=f"{n_field.metadata['help']} (default: {n_field.default})")
+    _add_config_options(sg, SuggestConfig, skip=("n",))
+    sg.set_defaults(func=_cmd_suggest)
 
     sv = sub.add_parser("serve", help="run the HTTP API and the web page",
                         description="Serve the HTTP API (POST /v1/classify, POST /v1/analyze, GET /v1/model, GET /healthz; "

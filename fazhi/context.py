@@ -69,13 +69,16 @@ def unit_contexts(units: Sequence[Unit]) -> list[str]:
 
 
 def row_contexts(rows: Sequence[Row]) -> list[str]:
-    """Contexts for label rows: rows of a report (a doc named *.txt) are its units in order, so the
-    report is rebuilt from them and segmented again; any other row (a hard case) gets ''."""
+    """Contexts for label rows: a row that carries its context keeps it; the other rows of a report (a doc
+    named *.txt) are its units in order, so the report is rebuilt from them and segmented again; any other
+    row (a hard case) gets ''."""
     by_doc: dict[str, list[int]] = defaultdict(list)
-    for i, r in enumerate(rows):
-        if r.doc.endswith(".txt"):
-            by_doc[r.doc].append(i)
     out = [""] * len(rows)
+    for i, r in enumerate(rows):
+        if r.context is not None:
+            out[i] = r.context
+        elif r.doc.endswith(".txt"):
+            by_doc[r.doc].append(i)
     for doc, idx in by_doc.items():
         texts = [rows[i].text for i in idx]
         units = segment("\n".join(texts))

@@ -8,8 +8,8 @@ Accepted inputs (a file, or a folder of such files):
 - ``*.csv`` with a header row naming the same seven columns; ``problem`` is
   ``true``/``false`` (also ``1``/``0``, ``yes``/``no``).
 - Label Studio JSON export (``*.json``, a list of tasks): the text in
-  ``data.text``; in the first annotation, a ``choices`` result holding one of
-  the six category names, and optionally a choice ``problem`` (or a control
+  ``data.text``; in the first annotation not skipped (``was_cancelled``), a
+  ``choices`` result holding one of the six category names, and optionally a choice ``problem`` (or a control
   named ``problem`` with choice ``true``/``yes``). ``data.split`` and
   ``data.doc`` are used when present.
 - doccano text-classification export (``*.jsonl`` whose lines have ``text``
@@ -58,6 +58,10 @@ class Row:
     # True when the unit names no area itself and takes it from its heading or
     # report (TAXONOMY rule 11); evaluation reports these rows apart.
     context_only: bool = False
+    # The unit's context (title › headings) when the label file carries it, as a Label Studio export of
+    # `fazhi suggest` tasks does (data.context): a few units of a report, which cannot rebuild the report
+    # to find it. None: found from the report's rows (fazhi.context.row_contexts).
+    context: str | None = None
 
 
 @dataclass
@@ -132,8 +136,9 @@ def _row(obj: dict, path: Path, line: int, issues: list[Issue], rows: list[Row])
     if reasons:
         issues.extend(Issue(str(path), line, r) for r in reasons)
     else:
+        context = obj.get("context")
         rows.append(Row(obj["id"], obj["doc"], obj["source"], obj["split"], obj["text"], obj["category"], obj["problem"], str(path), line,
-                        obj.get("context_only", False)))
+                        obj.get("context_only", False), context if isinstance(context, str) else None))
 
 
 def _from_labels(labels: list, text: str, ident: str, extra: dict) -> tuple[dict | None, str | None]:
@@ -146,10 +151,13 @@ def _from_labels(labels: list, text: str, ident: str, extra: dict) -> tuple[dict
         return None, f"expected exactly one category label, found {len(cats)} ({', '.join(names) or 'none'})"
     problem = any(l.lower() in TRUE_WORDS for l in names if l not in CATEGORIES)
     doc = str(extra.get("doc") or ident)
-    return {
+    built = {
         "id": ident, "doc": doc, "source": str(extra.get("source") or "written"),
         "split": str(extra.get("split") or hashed_split(doc)), "text": text, "category": cats[0], "problem": problem,
-    }, None
+    }
+    if isinstance(extra.get("context"), str):
+        built["context"] = extra["context"]
+    return built, None
 
 
 def _read_jsonl(path: Path, content: str) -> tuple[list[Row], list[Issue]]:
@@ -211,8 +219,13 @@ def _read_label_studio(path: Path, content: str) -> tuple[list[Row], list[Issue]
         if not anns:
             issues.append(Issue(str(path), n, f"{where}: has no annotation"))
             continue
+        # An annotator who skips a task leaves a cancelled annotation in the export; the first one kept is the label.
+        kept = [a for a in anns if isinstance(a, dict) and not a.get("was_cancelled")]
+        if not kept:
+            issues.append(Issue(str(path), n, f"{where}: its only annotations were skipped (was_cancelled); label it or leave it out"))
+            continue
         labels: list[str] = []
-        for result in anns[0].get("result", []):
+        for result in kept[0].get("result", []):
             choices = result.get("value", {}).get("choices", [])
             if result.get("from_name") == "problem":
                 labels += ["problem" for c in choices if str(c).lower() in TRUE_WORDS]
