@@ -130,6 +130,15 @@ def rss_mib(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc; nan elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
 def children(pid: int) -> list[int]:
     """Process ids whose parent is pid (the server's model worker)."""
     found = []
@@ -202,6 +211,8 @@ class Phase:
     seconds: float = 0.0
     timed_out: bool = False
     error_samples: list[str] = field(default_factory=list)
+    server_cpu: float = float("nan")  # CPU seconds the server process spent during the phase
+    worker_cpu: float = float("nan")  # and the model workers together
 
     def pct(self, q: float) -> float:
         if not self.latencies:
@@ -223,6 +234,11 @@ class Phase:
                 f"{self.rps:7.1f} req/s {self.sps:8.1f} sentences/s | "
                 f"latency ms p50 {self.pct(0.50):7.2f} p95 {self.pct(0.95):7.2f} p99 {self.pct(0.99):7.2f} | "
                 f"errors {self.errors}{extra}")
+
+    def cpu_line(self) -> str:
+        return (f"{'':<18} CPU: server {1000 * self.server_cpu / max(self.sent, 1):6.2f} ms/request, worker "
+                f"{1000 * self.worker_cpu / max(self.sentences, 1):6.2f} ms/sentence (all workers); busy {self.server_cpu / self.seconds:4.0%} "
+                f"and {self.worker_cpu / self.seconds:4.0%} of one core" if self.seconds else "")
 
 
 async def _client(port: int, phase: Phase, payloads: list[bytes], counts: list[int], next_index: list[int],
@@ -297,6 +313,18 @@ async def run_beside_analyze(port: int, requests: list[list[str]], concurrency: 
     return small, big
 
 
+def measured(proc: subprocess.Popen, run) -> list[Phase]:
+    """Run a phase (or a pair), recording the CPU time the server and its worker spent meanwhile."""
+    workers = children(proc.pid)
+    before = (cpu_seconds(proc.pid), sum(cpu_seconds(w) for w in workers))
+    result = asyncio.run(run)
+    phases = list(result) if isinstance(result, tuple) else [result]
+    after = (cpu_seconds(proc.pid), sum(cpu_seconds(w) for w in workers))
+    if len(phases) == 1:  # a pair shares its CPU between two kinds of request: not split
+        phases[0].server_cpu, phases[0].worker_cpu = after[0] - before[0], after[1] - before[1]
+    return phases
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default=None, help="model directory (default: the shipped model)")
@@ -325,15 +353,15 @@ def main(argv: list[str] | None = None) -> int:
               f"client: {args.concurrency} concurrent; cores: {os.cpu_count()}")
         print(f"mixed requests: {len(mixed)} ({sum(len(r) > 1 for r in mixed)} of 5-20 sentences, {sum(map(len, mixed))} sentences)")
         asyncio.run(run_phase("warm-up", port, mixed[:300], 8, 30))
-        phases.append(asyncio.run(run_phase("unloaded-1", port, singles[: args.unloaded], 1, args.max_seconds)))
-        phases.append(asyncio.run(run_phase(f"single-{args.concurrency}", port, singles, args.concurrency, args.max_seconds)))
+        phases += measured(proc, run_phase("unloaded-1", port, singles[: args.unloaded], 1, args.max_seconds))
+        phases += measured(proc, run_phase(f"single-{args.concurrency}", port, singles, args.concurrency, args.max_seconds))
         before = get_json(port, "/healthz")["batching"]
-        phases.append(asyncio.run(run_phase(f"mixed-{args.concurrency}", port, mixed, args.concurrency, args.max_seconds)))
+        phases += measured(proc, run_phase(f"mixed-{args.concurrency}", port, mixed, args.concurrency, args.max_seconds))
         after = get_json(port, "/healthz")["batching"]
         if args.analyze_units:
-            phases.extend(asyncio.run(run_beside_analyze(port, singles[:2000], args.concurrency, args.analyze_units, args.max_seconds)))
+            phases += measured(proc, run_beside_analyze(port, singles[:2000], args.concurrency, args.analyze_units, args.max_seconds))
         if args.sequential:
-            phases.append(asyncio.run(run_phase("sequential", port, mixed[: args.sequential], 1, args.max_seconds)))
+            phases += measured(proc, run_phase("sequential", port, mixed[: args.sequential], 1, args.max_seconds))
         answered = sum(p.sent for p in phases) + 300
         workers = children(proc.pid)
         worker_rss = [rss_mib(pid) for pid in workers]
@@ -346,6 +374,8 @@ def main(argv: list[str] | None = None) -> int:
             proc.kill()
     for phase in phases:
         print(phase.line())
+        if phase.server_cpu == phase.server_cpu:  # measured (not nan)
+            print(phase.cpu_line())
         for sample in phase.error_samples:
             print(f"    error sample: {sample}")
     batches = after["batches"] - before["batches"]

@@ -30,9 +30,10 @@ Concurrent requests share model calls through serve.batching.MicroBatcher,
 which cuts big jobs into calls of at most ``max_batch`` sentences shared
 fairly with everyone else's; the work of a client that disconnects is
 cancelled. Inference and segmentation run off the event loop, and by default
-the model runs in a supervised worker process (serve.worker) so that it never
-holds this process's GIL while requests are parsed and answered, and is
-restarted when it dies or stops answering.
+the model runs in supervised worker processes (serve.worker: one per core, up
+to 4) so that it never holds this process's GIL while requests are parsed and
+answered, calls run side by side, and a worker that dies or stops answering
+is restarted.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ from fazhi.results import unit_results
 from fazhi.segment import Unit, iter_units
 from fazhi.serve.batching import MicroBatcher, ModelUnavailable
 from fazhi.serve.settings import ServeSettings
-from fazhi.serve.worker import ModelProcess
+from fazhi.serve.worker import ModelPool
 
 __all__ = ["ServeSettings", "create_app", "run_server", "ApiError", "segment_report", "unless_client_leaves"]
 
@@ -72,6 +73,8 @@ log = logging.getLogger("fazhi.serve")
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Text this long or shorter is segmented on the event loop; longer text in a thread.
 _INLINE_SEGMENT_CHARS = 2000
+# Workers by default: one per core, but no more than this many (each holds its own copy of torch and the model).
+_DEFAULT_MAX_WORKERS = 4
 # A restarted worker loads its model in a few seconds.
 _RETRY_AFTER_S = "5"
 # The settings /v1/model shows as the service's limits.
@@ -255,6 +258,7 @@ class HealthResponse(BaseModel):
     inference: str = Field(description="process: the model runs in a worker process; thread: in the server process")
     batching: dict[str, float]
     worker_restarts: int | None = None
+    workers_up: int | None = Field(default=None, description="model worker processes that can take a call now")
 
 
 class ModelInfoResponse(BaseModel):
@@ -465,18 +469,20 @@ def create_app(settings: ServeSettings | None = None, model: Predictor | None = 
     settings = settings or ServeSettings()
     settings.validate()
     directory = Path(settings.model) if settings.model else default_model_dir()
-    worker: ModelProcess | None = None
+    worker: ModelPool | None = None
     if model is None:
         if settings.inference == "process":
             if not (directory / "config.json").is_file():
                 raise ModelLoadError(f"expected a model directory containing config.json, found none at {directory}")
-            threads = settings.model_threads or max(1, (os.cpu_count() or 2) - 1)
-            model = worker = ModelProcess(directory, threads=threads, timeout_s=settings.model_timeout_s, int8=settings.int8)
+            model = worker = ModelPool(directory, workers=settings.workers or min(os.cpu_count() or 1, _DEFAULT_MAX_WORKERS),
+                                       threads=settings.model_threads,
+                                       timeout_s=settings.model_timeout_s, int8=settings.int8)
         else:
             model = load_model(directory, quantize=settings.int8)
     info = model_info(model, directory)
     batcher = MicroBatcher(lambda pairs: classify_sentences(model, [t for t, _ in pairs], [c for _, c in pairs]),
-                           max_batch=settings.max_batch, wait_ms=settings.batch_wait_ms, timeout_s=settings.model_timeout_s)
+                           max_batch=settings.max_batch, wait_ms=settings.batch_wait_ms, timeout_s=settings.model_timeout_s,
+                           concurrency=len(worker.workers) if worker is not None else 1)
     page = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
 
     @asynccontextmanager
@@ -548,7 +554,8 @@ def create_app(settings: ServeSettings | None = None, model: Predictor | None = 
         if problem is not None:
             raise ApiError(503, "model_unavailable", problem, {"Retry-After": _RETRY_AFTER_S})
         return HealthResponse(status="ok", model=model.name, inference="process" if worker else "thread",
-                              batching=batcher.snapshot(), worker_restarts=worker.restarts if worker is not None else None)
+                              batching=batcher.snapshot(), worker_restarts=worker.restarts if worker is not None else None,
+                              workers_up=worker.up if worker is not None else None)
 
     @app.get("/v1/model", summary="The model: name, labels, threshold, limits, and its real-text and test figures")
     async def model_endpoint() -> ModelInfoResponse:

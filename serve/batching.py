@@ -1,9 +1,11 @@
 """Micro-batching: sentences from concurrent requests share model calls, fairly and with a time limit.
 
 Each request submits its sentences as a job. A single batcher task waits for
-the first job, then for more until ``max_batch`` sentences are waiting or
-``wait_ms`` have passed since that first job arrived (a job that already
-waited while the model was busy adds no further wait). It then fills one model
+the first job; while another call is running it then waits for more until
+``max_batch`` sentences are waiting or ``wait_ms`` have passed since that
+first job arrived (a job that already waited while the model was busy adds no
+further wait, and one that finds the model idle goes at once: waiting for
+company then only adds latency). It then fills one model
 call of at most ``max_batch`` sentences by max-min fair shares: every waiting
 job whose remaining sentences fit its equal share goes in whole, and the
 larger jobs split the rest, one more sentence each to the earliest ones. A big
@@ -14,11 +16,13 @@ waiting job gets at least one sentence in arrival order once there are more
 jobs than places, none waits for ever.
 
 A job whose request has gone away (its future cancelled) is dropped before its
-next piece is computed. The model runs on one dedicated thread, so the event
-loop keeps answering meanwhile. A call that has not answered within
-``timeout_s`` fails its jobs with :class:`ModelUnavailable` (HTTP 503); while
-such a call is still running (a model in the server process cannot be
-stopped), later batches fail at once rather than queue behind it.
+next piece is computed. Up to ``concurrency`` calls run at once, each on a
+thread of its own (one per model worker process; a model in the server
+process gets one), so the event loop keeps answering meanwhile; a job's pieces
+may finish in any order and are put back in place. A call that has not
+answered within ``timeout_s`` fails its jobs with :class:`ModelUnavailable`
+(HTTP 503); while every thread is held by such a call (a model in the server
+process cannot be stopped), later batches fail at once rather than queue.
 """
 
 from __future__ import annotations
@@ -70,7 +74,11 @@ class _Job:
     future: asyncio.Future
     arrived: float = field(default_factory=time.monotonic)
     taken: int = 0  # items handed to model calls so far
+    computed: int = 0  # items whose results are in
     results: list = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.results = [None] * len(self.items)
 
     @property
     def remaining(self) -> int:
@@ -103,19 +111,23 @@ def fair_shares(remaining: Sequence[int], capacity: int) -> list[int]:
 class MicroBatcher:
     """Collects concurrent classification jobs into fair batches for ``predict``.
 
-    predict(items) -> list of per-item results, in order; it runs on one
-    dedicated thread (models need not be thread-safe).
+    predict(items) -> list of per-item results, in order; it runs on
+    concurrency dedicated threads, so it must be thread-safe when concurrency
+    is above 1 (a pool of model worker processes is; a model object is not).
     """
 
     def __init__(self, predict: Callable[[list], list], max_batch: int = 64, wait_ms: float = 2.0,
-                 timeout_s: float | None = None) -> None:
+                 timeout_s: float | None = None, concurrency: int = 1) -> None:
         if max_batch < 1:
             raise ValueError(f"expected a maximum batch of at least 1 sentence, found {max_batch}")
         if wait_ms < 0:
             raise ValueError(f"expected a non-negative batch wait, found {wait_ms} ms")
         if timeout_s is not None and timeout_s <= 0:
             raise ValueError(f"expected a positive model-call timeout, found {timeout_s} s")
+        if concurrency < 1:
+            raise ValueError(f"expected at least 1 concurrent model call, found {concurrency}")
         self.predict = predict
+        self.concurrency = concurrency
         self.max_batch = max_batch
         self.wait = wait_ms / 1000.0
         self.timeout = timeout_s
@@ -124,16 +136,16 @@ class MicroBatcher:
         self._arrived: asyncio.Event | None = None
         self._worker: asyncio.Task | None = None
         self._executor: ThreadPoolExecutor | None = None
-        self._call: concurrent.futures.Future | None = None  # the model call running on the thread
-        self._call_started = 0.0
-        self._in_call = 0  # sentences in the call being computed
+        self._running: dict[concurrent.futures.Future, float] = {}  # model calls on the threads, with their start times
+        self._in_calls = 0  # sentences in the calls being computed
+        self._computing: set[asyncio.Task] = set()
 
     async def start(self) -> None:
         if self._worker is not None:
             return
         self._pending = deque()
         self._arrived = asyncio.Event()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fazhi-inference")
+        self._executor = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="fazhi-inference")
         self._worker = asyncio.create_task(self._run(), name="fazhi-batcher")
 
     async def stop(self, timeout: float = 30.0) -> None:
@@ -144,11 +156,14 @@ class MicroBatcher:
             except asyncio.CancelledError:
                 pass
             self._worker = None
+        for task in list(self._computing):
+            task.cancel()
         if self._executor is not None:
-            if self._call is not None and not self._call.done():
+            running = [f for f in self._running if not f.done()]
+            if running:
                 # A running call cannot be interrupted: wait for it a while, then leave its thread behind.
-                await asyncio.wait([asyncio.wrap_future(self._call)], timeout=timeout)
-            self._executor.shutdown(wait=self._call is None or self._call.done(), cancel_futures=True)
+                await asyncio.wait([asyncio.wrap_future(f) for f in running], timeout=timeout)
+            self._executor.shutdown(wait=all(f.done() for f in running), cancel_futures=True)
             self._executor = None
         for job in self._pending:
             if not job.future.done():
@@ -156,16 +171,23 @@ class MicroBatcher:
 
     def snapshot(self) -> dict:
         """The statistics, with the sentences queued now (waiting, or in the call being computed)."""
-        queued = self._in_call + sum(job.remaining for job in self._pending if not job.future.done())
+        queued = self._in_calls + sum(job.remaining for job in self._pending if not job.future.done())
         return {**self.stats.as_dict(), "queued_sentences": queued}
 
     def health(self) -> str | None:
         """None when model calls answer in time, else why not."""
-        if self._call is not None and not self._call.done() and self.timeout is not None:
-            running = time.monotonic() - self._call_started
-            if running > self.timeout:
-                return f"a model call has been running for {running:.0f} s, over the {self.timeout:g} s limit"
+        overdue = self._overdue()
+        if overdue and len(overdue) >= self.concurrency:
+            longest = time.monotonic() - min(overdue)
+            return f"a model call has been running for {longest:.0f} s, over the {self.timeout:g} s limit"
         return None
+
+    def _overdue(self) -> list[float]:
+        """Start times of the calls still running past the time limit."""
+        if self.timeout is None:
+            return []
+        now = time.monotonic()
+        return [t for f, t in self._running.items() if not f.done() and now - t > self.timeout]
 
     async def submit(self, items: Sequence[Any]) -> list:
         """Results for items, in order, computed in calls shared fairly with other waiting jobs.
@@ -208,7 +230,7 @@ class MicroBatcher:
             self._arrived.clear()
             await self._arrived.wait()
         first = self._pending[0]
-        deadline = first.arrived + self.wait if first.taken == 0 else 0.0
+        deadline = first.arrived + self.wait if first.taken == 0 and self._computing else 0.0
         while sum(job.remaining for job in self._pending) < self.max_batch:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -229,14 +251,16 @@ class MicroBatcher:
 
     async def _call_model(self, items: list) -> list:
         assert self._executor is not None
-        if self._call is not None and not self._call.done():
-            # The previous call passed its time limit and is still running.
-            await asyncio.wait([asyncio.wrap_future(self._call)], timeout=min(_OVERDUE_GRACE_S, self.timeout or _OVERDUE_GRACE_S))
-            if not self._call.done():
+        self._running = {f: t for f, t in self._running.items() if not f.done()}
+        if len(self._running) >= self.concurrency:
+            # Every thread still runs a call abandoned at its time limit: give one a moment to end.
+            await asyncio.wait([asyncio.wrap_future(f) for f in self._running], timeout=min(_OVERDUE_GRACE_S, self.timeout or _OVERDUE_GRACE_S),
+                               return_when=asyncio.FIRST_COMPLETED)
+            if all(not f.done() for f in self._running):
                 raise ModelUnavailable(f"the model has not finished a call that passed the {self.timeout:g} s limit")
-        self._call_started = time.monotonic()
-        self._call = self._executor.submit(self.predict, items)
-        call = asyncio.wrap_future(self._call)
+        submitted = self._executor.submit(self.predict, items)
+        self._running[submitted] = time.monotonic()
+        call = asyncio.wrap_future(submitted)
         # A call abandoned at its time limit ends later, usually with an error that nobody awaits any more.
         call.add_done_callback(lambda f: f.cancelled() or f.exception())
         if self.timeout is None:
@@ -247,29 +271,46 @@ class MicroBatcher:
             raise ModelUnavailable(f"the model did not answer within {self.timeout:g} s") from None
 
     async def _run(self) -> None:
+        slots = asyncio.Semaphore(self.concurrency)
         while True:
-            pieces = await self._collect()
-            items = [item for job, a, b in pieces for item in job.items[a:b]]
-            self._in_call = len(items)
+            await slots.acquire()  # with every slot busy, jobs gather into the next, larger batch
             try:
-                results = await self._call_model(items)
-            except Exception as exc:  # the model failed or is unavailable: every job in the call gets the error
-                for job, _, _ in pieces:
-                    if not job.future.done():
-                        job.future.set_exception(exc)
-                        self.stats.failed += 1
-                continue
-            finally:
-                self._in_call = 0
-            self.stats.batches += 1
-            self.stats.sentences += len(items)
-            self.stats.largest = max(self.stats.largest, len(items))
-            offset = 0
-            for job, a, b in pieces:
-                n = b - a
-                if not job.future.done():  # the client may have gone away
-                    job.results.extend(results[offset : offset + n])
-                    if len(job.results) == len(job.items):
-                        job.future.set_result(job.results)
-                        self.stats.jobs += 1
-                offset += n
+                pieces = await self._collect()
+            except BaseException:
+                slots.release()
+                raise
+            task = asyncio.create_task(self._compute(pieces))
+            self._computing.add(task)
+
+            def finished(t: asyncio.Task) -> None:
+                self._computing.discard(t)
+                slots.release()
+
+            task.add_done_callback(finished)
+
+    async def _compute(self, pieces: list[tuple[_Job, int, int]]) -> None:
+        """One model call for pieces; each job gets its results in place, or the call's error."""
+        items = [item for job, a, b in pieces for item in job.items[a:b]]
+        self._in_calls += len(items)
+        try:
+            results = await self._call_model(items)
+        except Exception as exc:  # the model failed or is unavailable: every job in the call gets the error
+            for job, _, _ in pieces:
+                if not job.future.done():
+                    job.future.set_exception(exc)
+                    self.stats.failed += 1
+            return
+        finally:
+            self._in_calls -= len(items)
+        self.stats.batches += 1
+        self.stats.sentences += len(items)
+        self.stats.largest = max(self.stats.largest, len(items))
+        offset = 0
+        for job, a, b in pieces:
+            if not job.future.done():  # the client may have gone away
+                job.results[a:b] = results[offset : offset + b - a]
+                job.computed += b - a
+                if job.computed == len(job.items):
+                    job.future.set_result(job.results)
+                    self.stats.jobs += 1
+            offset += b - a

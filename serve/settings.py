@@ -30,13 +30,14 @@ class ServeSettings:
                                                              "own setting (fazhi_int8 in its config.json)", "boolean": True})
     inference: str = field(default="process", metadata={"help": "run the model in a worker process (process) or in a thread of the server process (thread)",
                                                          "choices": ("process", "thread")})
-    # On 2 cores, 2 model threads beside a busy server stall at every parallel
-    # region: measured 25x slower single-sentence latency.
-    model_threads: int | None = field(
+    # Parallel work goes to processes, not threads: on 2 cores, 2 torch threads of one model ran 5x slower than
+    # 1 (25x slower single-sentence latency beside a busy server), while 2 one-thread processes ran at full speed.
+    workers: int | None = field(
         default=None,
-        metadata={"help": "CPU threads of a torch model in the worker process (default: one per core but one, kept "
-                          "for the HTTP server)", "type": int},
+        metadata={"help": "model worker processes, each running one model call at a time and taking about 500 MB "
+                          "(default: one per core, at most 4)", "type": int},
     )
+    model_threads: int = field(default=1, metadata={"help": "CPU threads of a torch model in each worker process"})
     log_level: str = field(default="warning", metadata={"help": "server log level", "choices": ("critical", "error", "warning", "info", "debug")})
     access_log: bool = field(default=False, metadata={"help": "log every request"})
 
@@ -55,7 +56,9 @@ class ServeSettings:
             raise ValueError(f"expected --max-batch of at least 1, found {self.max_batch}")
         if not 0 <= self.batch_wait_ms <= 1000:
             raise ValueError(f"expected --batch-wait-ms between 0 and 1000, found {self.batch_wait_ms}")
-        if self.model_threads is not None and self.model_threads < 1:
+        if self.workers is not None and not 1 <= self.workers <= 64:
+            raise ValueError(f"expected --workers between 1 and 64, found {self.workers}")
+        if self.model_threads < 1:
             raise ValueError(f"expected --model-threads of at least 1, found {self.model_threads}")
         if self.inference not in ("process", "thread"):
             raise ValueError(f"expected --inference 'process' or 'thread', found {self.inference!r}")

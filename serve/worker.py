@@ -36,6 +36,7 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO
 
@@ -45,7 +46,7 @@ from fazhi.model import ModelLoadError
 from fazhi.model.prediction import Scores
 from fazhi.serve.batching import ModelUnavailable
 
-__all__ = ["ModelProcess", "ModelUnavailable", "WorkerError", "main"]
+__all__ = ["ModelPool", "ModelProcess", "ModelUnavailable", "WorkerError", "main"]
 
 log = logging.getLogger("fazhi.serve")
 _HEADER = struct.Struct("!II")
@@ -53,6 +54,7 @@ _MAX_FRAME = 1 << 30
 _FLOAT = np.dtype("<f8")
 # Restarts that fail (a model directory removed under a running server) are retried after 1, 2, 4 ... 30 s.
 _RETRY_MAX_S = 30.0
+_TRIM_EVERY = 50  # calls between glibc heap trims in the worker (see _malloc_trim)
 
 
 class WorkerError(RuntimeError):
@@ -335,6 +337,84 @@ class ModelProcess:
             self._end(self._proc, timeout)
 
 
+class ModelPool:
+    """Several supervised worker processes behind one Predictor interface, each answering one call at a time.
+
+    predict() may be called from several threads at once (the batcher runs one
+    call per worker): each call takes a free worker that is up. Torch's own
+    threads do not help here: on 2 cores, 2 intra-op threads of one model
+    ran 5x slower than 1 (matrix products included), while 2 processes of 1
+    thread each ran at full speed side by side.
+    """
+
+    def __init__(self, directory: str | Path, workers: int = 1, threads: int | None = None, timeout_s: float = 10.0,
+                 int8: bool | None = None) -> None:
+        if workers < 1:
+            raise ValueError(f"expected at least 1 model worker, found {workers}")
+        self.timeout = timeout_s
+        # Started side by side: each spends seconds importing torch and loading the model.
+        with ThreadPoolExecutor(max_workers=workers) as starting:
+            started = [starting.submit(ModelProcess, directory, threads=threads, timeout_s=timeout_s, int8=int8) for _ in range(workers)]
+        self.workers: list[ModelProcess] = [f.result() for f in started if f.exception() is None]
+        failed = [f.exception() for f in started if f.exception() is not None]
+        if failed:
+            self.close()
+            raise failed[0]  # type: ignore[misc]
+        first = self.workers[0]
+        self.name, self.labels, self.threshold, self.max_chars = first.name, first.labels, first.threshold, first.max_chars
+        self._free = threading.Condition()
+        self._busy: set[int] = set()
+
+    @property
+    def int8(self) -> bool:
+        return self.workers[0].int8
+
+    @property
+    def restarts(self) -> int:
+        return sum(w.restarts for w in self.workers)
+
+    @property
+    def up(self) -> int:
+        """Workers that can take a call now."""
+        return sum(w.health() is None for w in self.workers)
+
+    def health(self) -> str | None:
+        """None while some worker can answer; else why none can (each worker's reason)."""
+        problems = [w.health() for w in self.workers]
+        if any(p is None for p in problems):
+            return None
+        if len(problems) == 1:
+            return problems[0]
+        return "; ".join(f"worker {i + 1}: {p}" for i, p in enumerate(problems))
+
+    def predict(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> Scores:
+        deadline = time.monotonic() + self.timeout
+        with self._free:
+            while True:
+                up = [i for i, w in enumerate(self.workers) if w._down() is None]
+                if not up:
+                    raise ModelUnavailable(self.health() or "no model worker is up")
+                free = [i for i in up if i not in self._busy]
+                if free:
+                    chosen = free[0]
+                    self._busy.add(chosen)
+                    break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise ModelUnavailable(f"no model worker was free within {self.timeout:g} s")
+                self._free.wait(min(remaining, 0.1))  # a worker may also come back from a restart meanwhile
+        try:
+            return self.workers[chosen].predict(texts, contexts)
+        finally:
+            with self._free:
+                self._busy.discard(chosen)
+                self._free.notify()
+
+    def close(self, timeout: float = 10.0) -> None:
+        for w in self.workers:
+            w.close(timeout)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     threads = None
@@ -374,6 +454,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     send(_frame({"name": model.name, "labels": list(model.labels), "threshold": float(model.threshold),
                  "max_chars": model.max_chars, "int8": bool(getattr(model, "int8", False))}))
+    trim = _malloc_trim()
+    calls = 0
     while True:
         frame = _read_frame(inp)
         if frame is None:
@@ -385,6 +467,26 @@ def main(argv: list[str] | None = None) -> int:
             send(_frame({"n": len(table)}, table))
         except Exception as exc:
             send(_frame({"error": f"{exc.__class__.__name__}: {exc}"}))
+        calls += 1
+        if trim is not None and calls % _TRIM_EVERY == 0:
+            trim(0)
+
+
+def _malloc_trim():
+    """glibc's malloc_trim, or None elsewhere.
+
+    Batches of every shape leave the heap fragmented: a worker grew from 426
+    to 639 MB over 600 calls. Handing free pages back every 50 calls kept it
+    at 533 MB for no measurable cost (a trim takes about 8 ms, after a reply
+    has been sent). Large allocations by mmap instead kept it at 440 MB but
+    halved the speed.
+    """
+    try:
+        import ctypes
+
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
 
 
 if __name__ == "__main__":

@@ -38,7 +38,13 @@ class Server:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
     def worker_pid(self) -> int:
-        """The model worker process (the server's child)."""
+        """The model worker process of a server with one worker."""
+        children = self.worker_pids()
+        assert len(children) == 1, f"expected one worker process, found {children}"
+        return children[0]
+
+    def worker_pids(self) -> list[int]:
+        """The model worker processes (the server's live children)."""
         children = []
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
@@ -47,8 +53,7 @@ class Server:
                 continue
             if int(fields[1]) == self.proc.pid and fields[0] != "Z":
                 children.append(int(stat.parent.name))
-        assert len(children) == 1, f"expected one worker process, found {children}"
-        return children[0]
+        return sorted(children)
 
 
 @contextlib.contextmanager

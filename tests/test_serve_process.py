@@ -21,7 +21,7 @@ MAX_UNITS = 1000
 @pytest.fixture(scope="module")
 def server():
     with running_server("--max-body-bytes", str(LIMIT), "--max-sentences", "8", "--max-units", str(MAX_UNITS),
-                        "--body-timeout-s", "2") as base:
+                        "--body-timeout-s", "2", "--workers", "1") as base:
         yield base
 
 
@@ -257,10 +257,25 @@ def test_the_work_of_a_client_that_leaves_is_cancelled(default_server, big_repor
     assert "Traceback" not in default_server.output()
 
 
+def test_with_two_workers_one_killed_leaves_the_other_answering_while_it_restarts(default_server):
+    pids = default_server.worker_pids()
+    assert len(pids) == min(os.cpu_count() or 1, 4)  # the default: one per core, at most 4
+    if len(pids) < 2:
+        pytest.skip("one core: the default is one worker")
+    with httpx.Client(base_url=default_server.base, timeout=60) as c:
+        restarts = _health(c)[1]["worker_restarts"]
+        os.kill(pids[0], signal.SIGKILL)
+        assert _wait_until(lambda: _health(c)[1].get("workers_up") == len(pids) - 1, 5), "the dead worker was still counted"
+        for _ in range(5):  # the other worker answers: no 503 while one is down
+            assert c.post("/v1/classify", json={"sentences": SENTENCES[:2] * 8}).status_code == 200
+        assert _wait_until(lambda: _health(c)[1].get("workers_up") == len(pids), 120)
+        assert _health(c)[1]["worker_restarts"] == restarts + 1 and pids[0] not in default_server.worker_pids()
+
+
 @pytest.fixture(scope="module")
 def fault_server():
-    """A server with short limits: a model call may take 3 s, a body 1 s."""
-    with server_process("--model-timeout-s", "3", "--body-timeout-s", "1") as srv:
+    """A server with one worker and short limits: a model call may take 3 s, a body 1 s."""
+    with server_process("--model-timeout-s", "3", "--body-timeout-s", "1", "--workers", "1") as srv:
         yield srv
 
 
