@@ -383,3 +383,11 @@ def test_lying_content_lengths_get_408_and_leave_no_traceback(fault_server):
     with httpx.Client(base_url=fault_server.base, timeout=30) as c:
         assert c.post("/v1/classify", json={"sentences": SENTENCES[:1]}).status_code == 200
     assert "Traceback" not in fault_server.output()
+
+
+def test_int8_on_the_command_line_reaches_the_worker_and_rounds_scores_to_4_decimals():
+    with running_server("--int8", "--workers", "1") as base, httpx.Client(base_url=base, timeout=60) as c:
+        assert c.get("/v1/model").json()["int8"] is True
+        results = c.post("/v1/classify", json={"sentences": SENTENCES[:2]}).json()["results"]
+    scores = [v for r in results for v in [*r["scores"].values(), r["problem_score"]]]
+    assert all(round(v, 4) == v for v in scores) and any(v not in (0.0, 1.0) for v in scores)
