@@ -159,6 +159,12 @@ def _cmd_tag(args: argparse.Namespace) -> int:
     progress = sys.stderr.isatty() if args.progress is None else args.progress
     view = _corpus_view_for(args, write_units, units_format)
     model = load_model(Path(args.model) if args.model else None)
+    engine = None
+    if args.engine == "ray":
+        from fazhi.engines import ray_engine
+        from fazhi.model import default_model_dir
+
+        engine = ray_engine(Path(args.model) if args.model else default_model_dir(), workers=args.workers, address=args.ray_address)
     try:
         result = run_tag(
             args.paths,
@@ -177,6 +183,7 @@ def _cmd_tag(args: argparse.Namespace) -> int:
             log=sys.stderr,
             # After --resume the reports done earlier are read back from the units file instead.
             on_report=view.add if view is not None and not args.resume else None,
+            engine=engine,
         )
     except TagInterrupted as exc:
         print(f"fazhi tag: interrupted; {exc.result.summary_line()}. "
@@ -378,6 +385,13 @@ def build_parser() -> argparse.ArgumentParser:
     tg.add_argument("--progress", dest="progress", action="store_true", default=None,
                     help="show the progress bar (default: only when stderr is a terminal)")
     tg.add_argument("--no-progress", dest="progress", action="store_false", help="never show the progress bar")
+    eng = tg.add_argument_group("engine", "where the reports are read and tagged; the output is the same byte for byte")
+    eng.add_argument("--engine", choices=["local", "ray"], default="local",
+                     help="local: in this process; ray: Ray Data over a pool of workers on this machine or a cluster "
+                     "(pip install 'fazhi[scale]'; see fazhi/engines.py for a cluster) (default: %(default)s)")
+    eng.add_argument("--workers", type=int, default=2, help="Ray workers, one CPU and one model copy each (default: %(default)s)")
+    eng.add_argument("--ray-address", default=None, metavar="HOST:PORT",
+                     help="a running Ray cluster to use (default: RAY_ADDRESS if set, else a Ray started on this machine)")
     rep = tg.add_argument_group("corpus view", "figures across all the reports tagged, for reviewers and researchers")
     rep.add_argument("--report", default=None, metavar="FILE.html",
                      help="a self-contained HTML page (no network needed to view it): a reports x areas heatmap of sentence "

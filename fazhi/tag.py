@@ -37,6 +37,7 @@ __all__ = [
     "expand_inputs",
     "tag_text",
     "Engine",
+    "read_source",
     "local_reports",
     "run_tag",
 ]
@@ -187,6 +188,16 @@ def _read(source: Source, stdin: BinaryIO | None) -> str:
     return read_report(source.path)
 
 
+def read_source(source: Source, stdin: BinaryIO | None = None) -> str | Failure:
+    """A report's text, or the Failure that says why it cannot be read (every engine reads here)."""
+    try:
+        return _read(source, stdin)
+    except UnreadableFile as exc:
+        return Failure(source.doc, str(exc))
+    except OSError as exc:
+        return Failure(source.doc, f"{source.doc}: cannot read ({exc})")
+
+
 # An engine turns the reports to tag into (source, tagged report or failure), in the order given;
 # `local_reports` is the default, fazhi.engines has the one that runs on Ray.
 Engine = Callable[[Sequence[Source], Predictor, BinaryIO | None], Iterator[tuple[Source, TaggedReport | Failure]]]
@@ -200,7 +211,7 @@ def local_reports(sources: Sequence[Source], model: Predictor, stdin: BinaryIO |
 
     def schedule(i: int) -> None:
         if i < len(sources):
-            pending.append((sources[i], pool.submit(_read, sources[i], stdin)))
+            pending.append((sources[i], pool.submit(read_source, sources[i], stdin)))
 
     try:
         for i in range(min(lookahead, len(sources))):
@@ -208,15 +219,8 @@ def local_reports(sources: Sequence[Source], model: Predictor, stdin: BinaryIO |
         for i in range(len(sources)):
             source, future = pending.pop(0)
             schedule(i + lookahead)
-            try:
-                text = future.result()
-            except UnreadableFile as exc:
-                yield source, Failure(source.doc, str(exc))
-                continue
-            except OSError as exc:
-                yield source, Failure(source.doc, f"{source.doc}: cannot read ({exc})")
-                continue
-            yield source, tag_text(source.doc, text, model)
+            text = future.result()
+            yield source, text if isinstance(text, Failure) else tag_text(source.doc, text, model)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 
