@@ -38,7 +38,6 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import IO
 
 import numpy as np
 
@@ -54,7 +53,8 @@ _MAX_FRAME = 1 << 30
 _FLOAT = np.dtype("<f8")
 # Restarts that fail (a model directory removed under a running server) are retried after 1, 2, 4 ... 30 s.
 _RETRY_MAX_S = 30.0
-_TRIM_EVERY = 50  # calls between glibc heap trims in the worker (see _malloc_trim)
+_TRIM_EVERY = 50  # calls between glibc heap trims in a busy worker (see _malloc_trim)
+_TRIM_IDLE_S = 0.05  # and idle time after which a worker trims
 
 
 class WorkerError(RuntimeError):
@@ -71,21 +71,27 @@ def _frame(obj: dict, array: np.ndarray | None = None) -> bytes:
     return _HEADER.pack(len(head), len(body)) + head + body
 
 
-# --- the worker's side: blocking reads on its standard input -----------------------
-def _read_stream(stream: IO[bytes], n: int) -> bytes | None:
-    data = stream.read(n)
-    return data if len(data) == n else None
+# --- the worker's side: blocking reads on its standard input (unbuffered, so that select() sees what waits) ---
+def _read_fd(fd: int, n: int) -> bytes | None:
+    chunks = []
+    while n:
+        chunk = os.read(fd, min(n, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
 
 
-def _read_frame(stream: IO[bytes]) -> tuple[dict, bytes] | None:
-    lengths = _read_stream(stream, _HEADER.size)
+def _read_frame(fd: int) -> tuple[dict, bytes] | None:
+    lengths = _read_fd(fd, _HEADER.size)
     if lengths is None:
         return None
     head_len, body_len = _HEADER.unpack(lengths)
     if head_len + body_len > _MAX_FRAME:
         raise WorkerError(f"frame of {head_len + body_len} bytes is larger than {_MAX_FRAME}")
-    head = _read_stream(stream, head_len)
-    body = _read_stream(stream, body_len) if body_len else b""
+    head = _read_fd(fd, head_len)
+    body = _read_fd(fd, body_len) if body_len else b""
     if head is None or body is None:
         return None
     return json.loads(head), body
@@ -434,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
     # Frames go to the real stdout; anything else printed goes to stderr.
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    inp = sys.stdin.buffer
+    inp = sys.stdin.fileno()
 
     def send(data: bytes) -> None:
         out.write(data)
@@ -455,8 +461,11 @@ def main(argv: list[str] | None = None) -> int:
     send(_frame({"name": model.name, "labels": list(model.labels), "threshold": float(model.threshold),
                  "max_chars": model.max_chars, "int8": bool(getattr(model, "int8", False))}))
     trim = _malloc_trim()
-    calls = 0
+    untrimmed = 0  # calls since the heap was last trimmed
     while True:
+        if trim is not None and untrimmed and (untrimmed >= _TRIM_EVERY or not select.select([inp], [], [], _TRIM_IDLE_S)[0]):
+            trim(0)
+            untrimmed = 0
         frame = _read_frame(inp)
         if frame is None:
             return 0
@@ -467,9 +476,7 @@ def main(argv: list[str] | None = None) -> int:
             send(_frame({"n": len(table)}, table))
         except Exception as exc:
             send(_frame({"error": f"{exc.__class__.__name__}: {exc}"}))
-        calls += 1
-        if trim is not None and calls % _TRIM_EVERY == 0:
-            trim(0)
+        untrimmed += 1
 
 
 def _malloc_trim():
@@ -478,8 +485,9 @@ def _malloc_trim():
     Batches of every shape leave the heap fragmented: a worker grew from 426
     to 639 MB over 600 calls. Handing free pages back every 50 calls kept it
     at 533 MB for no measurable cost (a trim takes about 8 ms, after a reply
-    has been sent). Large allocations by mmap instead kept it at 440 MB but
-    halved the speed.
+    has been sent); the worker also trims once it has been idle for 50 ms, so
+    a quiet server holds no more than it needs. Large allocations by mmap
+    instead kept it at 440 MB but halved the speed.
     """
     try:
         import ctypes
