@@ -71,33 +71,7 @@ def _frame(obj: dict, array: np.ndarray | None = None) -> bytes:
     return _HEADER.pack(len(head), len(body)) + head + body
 
 
-# --- the worker's side: blocking reads on its standard input (unbuffered, so that select() sees what waits) ---
-def _read_fd(fd: int, n: int) -> bytes | None:
-    chunks = []
-    while n:
-        chunk = os.read(fd, min(n, 1 << 20))
-        if not chunk:
-            return None
-        chunks.append(chunk)
-        n -= len(chunk)
-    return b"".join(chunks)
-
-
-def _read_frame(fd: int) -> tuple[dict, bytes] | None:
-    lengths = _read_fd(fd, _HEADER.size)
-    if lengths is None:
-        return None
-    head_len, body_len = _HEADER.unpack(lengths)
-    if head_len + body_len > _MAX_FRAME:
-        raise WorkerError(f"frame of {head_len + body_len} bytes is larger than {_MAX_FRAME}")
-    head = _read_fd(fd, head_len)
-    body = _read_fd(fd, body_len) if body_len else b""
-    if head is None or body is None:
-        return None
-    return json.loads(head), body
-
-
-# --- the server's side: reads and writes on the pipes with a deadline ----------------
+# --- reading and writing frames on pipes: with a deadline on the server's side, blocking in the worker ---
 def _write_all(fd: int, data: bytes, deadline: float) -> None:
     view = memoryview(data)
     while view:
@@ -110,12 +84,14 @@ def _write_all(fd: int, data: bytes, deadline: float) -> None:
             continue
 
 
-def _read_exact(fd: int, n: int, deadline: float) -> bytes:
+def _read_exact(fd: int, n: int, deadline: float | None) -> bytes:
+    """n bytes from fd; EOFError at its end, _Timeout past the deadline (None: wait as long as it takes)."""
     chunks = []
     while n:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
-            raise _Timeout
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+                raise _Timeout
         chunk = os.read(fd, min(n, 1 << 20))
         if not chunk:
             raise EOFError
@@ -124,7 +100,7 @@ def _read_exact(fd: int, n: int, deadline: float) -> bytes:
     return b"".join(chunks)
 
 
-def _receive(fd: int, deadline: float) -> tuple[dict, bytes]:
+def _receive(fd: int, deadline: float | None) -> tuple[dict, bytes]:
     head_len, body_len = _HEADER.unpack(_read_exact(fd, _HEADER.size, deadline))
     if head_len + body_len > _MAX_FRAME:
         raise WorkerError(f"frame of {head_len + body_len} bytes is larger than {_MAX_FRAME}")
@@ -466,10 +442,10 @@ def main(argv: list[str] | None = None) -> int:
         if trim is not None and untrimmed and (untrimmed >= _TRIM_EVERY or not select.select([inp], [], [], _TRIM_IDLE_S)[0]):
             trim(0)
             untrimmed = 0
-        frame = _read_frame(inp)
-        if frame is None:
+        try:
+            request, _ = _receive(inp, None)  # the worker's input is unbuffered, so that select() sees what waits
+        except EOFError:  # the server closed our input: it is done with us
             return 0
-        request, _ = frame
         try:
             scores = model.predict(request["texts"], request.get("contexts"))
             table = np.column_stack([np.asarray(scores.category_probs, dtype=_FLOAT), np.asarray(scores.problem_probs, dtype=_FLOAT)])
