@@ -31,9 +31,8 @@ from typing import BinaryIO
 from fazhi.model import Predictor
 from fazhi.tag import Engine, Failure, Source, TaggedReport, read_source, tag_text
 
-__all__ = ["ENGINES", "ray_engine"]
+__all__ = ["ray_engine"]
 
-ENGINES = ("local", "ray")
 
 
 class _TagReports:
