@@ -294,6 +294,7 @@ def test_a_stopped_worker_gives_503_within_the_timeout_then_is_restarted(fault_s
         pid = fault_server.worker_pid()
         os.kill(pid, signal.SIGSTOP)
         try:
+            assert _wait_until(lambda: _health(c)[0] == 503, 5), "/healthz said ok with the worker stopped"  # once the signal lands
             status, body = _health(c)
             assert status == 503 and body["error_type"] == "model_unavailable" and "stopped" in body["error"]
             t0 = time.perf_counter()
@@ -316,7 +317,7 @@ def test_a_stopped_worker_that_is_continued_serves_again_without_a_restart(fault
         pid = fault_server.worker_pid()
         os.kill(pid, signal.SIGSTOP)
         try:
-            assert _health(c)[0] == 503
+            assert _wait_until(lambda: _health(c)[0] == 503, 5)
         finally:
             os.kill(pid, signal.SIGCONT)
         assert _back_to_health(c)
