@@ -135,6 +135,15 @@ def report_html(view: CorpusView, model_name: str = "") -> str:
 
 
 # --- PNG ----------------------------------------------------------------------------
+def _short_names(docs: Sequence[str]) -> list[str]:
+    """Report names without the folders all of them share (as the page shows them): 2022/a.txt and 2023/a.txt stay apart."""
+    parts = [Path(d).parts for d in docs]
+    shared = 0
+    while parts and all(shared < len(p) - 1 and p[shared] == parts[0][shared] for p in parts):
+        shared += 1
+    return ["/".join(p[shared:]) for p in parts]
+
+
 _CJK_FONTS = ("WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC",
               "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC")
 
@@ -169,7 +178,7 @@ def heatmap_png(figures: Sequence[dict], dpi: int = 200) -> bytes:
         labels = [f"{a}\n{AREA_NAMES[a]}" if cjk else a for a in AREAS]
         ax.set_xticks(range(len(AREAS)), labels)
         ax.xaxis.tick_top()
-        ax.set_yticks(range(rows), [Path(f["doc"]).name for f in figures], fontsize=max(3.0, min(7.0, 700 / rows)))
+        ax.set_yticks(range(rows), _short_names([f["doc"] for f in figures]), fontsize=max(3.0, min(7.0, 700 / rows)))
         for i, j in zip(*np.nonzero(shares == 0.0), strict=True):  # an area the report never mentions
             ax.text(j, i, "×", ha="center", va="center", color="#c62828", fontsize=6)
         fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02, label="share of the report's sentence units")

@@ -123,3 +123,10 @@ def test_cli_refuses_report_on_resume_without_a_units_file(corpus_dir, tmp_path,
     assert "--report with --resume needs the units in a file" in capsys.readouterr().err
     assert main(["tag", str(corpus_dir), "--model", str(BASELINE), "--report", str(tmp_path / "nowhere" / "r.html")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_reports_of_the_same_name_in_different_folders_keep_apart_in_the_heatmap_labels():
+    from fazhi.corpus_view import _short_names
+
+    assert _short_names(["archive/2022/report.txt", "archive/2023/report.txt"]) == ["2022/report.txt", "2023/report.txt"]
+    assert _short_names(["archive/a.txt", "archive/b.txt"]) == ["a.txt", "b.txt"]
