@@ -23,4 +23,8 @@ class BaselineConfig:
         metadata={"help": "weight of the context's n-grams (report title and headings) beside the sentence's; 0 "
                           "reads the sentence alone"},
     )
+    context_for_problem: bool = field(
+        default=False,
+        metadata={"help": "let the problem flag read the context block too (it reads the sentence alone otherwise)"},
+    )
     seed: int = field(default=13, metadata={"help": "random seed"})

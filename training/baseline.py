@@ -31,6 +31,9 @@ def fit_baseline(train: list[Row], dev: list[Row], config: BaselineConfig, log: 
     log(f"vocabulary: {len(vocab)} character n-grams, {len(context_vocab)} of context")
     x_train = features([r.text for r in train], train_ctx, vocab, idf, context_vocab, context_idf, config)
     x_dev = features([r.text for r in dev], dev_ctx, vocab, idf, context_vocab, context_idf, config)
+    # The problem flag reads the sentence alone unless asked: on real text the context's
+    # "存在的问题" headings made it flag plans and results that stand under them.
+    n_problem = x_train.shape[1] if config.context_for_problem else len(vocab)
     y_cat = np.array([CATEGORIES.index(r.category) for r in train])
     y_prob = np.array([r.problem for r in train])
     if len(set(y_prob.tolist())) < 2:
@@ -48,8 +51,8 @@ def fit_baseline(train: list[Row], dev: list[Row], config: BaselineConfig, log: 
             if best_cat is None or f1 > best_cat[0]:
                 best_cat = (f1, c, clf)
             pclf = LogisticRegression(C=c, class_weight=config.class_weight, max_iter=3000, random_state=config.seed)
-            pclf.fit(x_train, y_prob)
-            t, pf1 = best_threshold([r.problem for r in dev], pclf.predict_proba(x_dev)[:, 1])
+            pclf.fit(x_train[:, :n_problem], y_prob)
+            t, pf1 = best_threshold([r.problem for r in dev], pclf.predict_proba(x_dev[:, :n_problem])[:, 1])
             log(f"problem  C={c:g}: dev F1 {pf1:.3f} at threshold {t:.2f}")
             if best_prob is None or pf1 > best_prob[0]:
                 best_prob = (pf1, c, pclf, t)
@@ -70,7 +73,9 @@ def fit_baseline(train: list[Row], dev: list[Row], config: BaselineConfig, log: 
         "train_rows": len(train),
         "dev_rows": len(dev),
     }
-    return BaselineModel(vocab, idf, cat_coef, cat_intercept, pclf.coef_[0], float(pclf.intercept_[0]), threshold, CATEGORIES, config,
+    prob_coef = np.zeros(x_train.shape[1])
+    prob_coef[:n_problem] = pclf.coef_[0]
+    return BaselineModel(vocab, idf, cat_coef, cat_intercept, prob_coef, float(pclf.intercept_[0]), threshold, CATEGORIES, config,
                          metadata, context_vocab, context_idf)
 
 
