@@ -4,9 +4,11 @@ memory of `fazhi classify` over the five seed reports.
 
     .venv/bin/python benchmarks/throughput.py [--model DIR] [--repeats 3] [--no-base]
 
-Workload: every sentence unit of the five seed reports (../shared/seeds), the
-same text `fazhi tag` would see. Each model gets one warm-up pass; the figure
-is the best of --repeats timed passes. Prints figures; asserts nothing.
+Workload: every sentence unit of the five seed reports (../shared/seeds), with
+the context `fazhi tag` gives each (report title and headings: a model trained
+with context reads it as a second segment), so the figure is what tagging
+costs. Each model gets one warm-up pass; the figure is the best of --repeats
+timed passes. Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -24,21 +26,25 @@ REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO.parent / "shared" / "seeds"
 
 
-def workload() -> list[str]:
+def workload() -> tuple[list[str], list[str]]:
+    """Every unit of the seed reports and its context, as `fazhi tag` sends them to the model."""
+    from fazhi.context import unit_contexts
     from fazhi.segment import segment
 
-    texts = []
+    texts, contexts = [], []
     for f in sorted(SEEDS.glob("*.txt")):
-        texts += [u.text for u in segment(f.read_text(encoding="utf-8"))]
-    return texts
+        units = segment(f.read_text(encoding="utf-8"))
+        texts += [u.text for u in units]
+        contexts += unit_contexts(units)
+    return texts, contexts
 
 
-def sentences_per_second(predictor, texts: list[str], repeats: int) -> float:
-    predictor.predict(texts[:128])  # warm-up: first calls allocate
+def sentences_per_second(predictor, texts: list[str], contexts: list[str], repeats: int) -> float:
+    predictor.predict(texts[:128], contexts[:128])  # warm-up: first calls allocate
     best = float("inf")
     for _ in range(repeats):
         t = time.perf_counter()
-        predictor.predict(texts)
+        predictor.predict(texts, contexts)
         best = min(best, time.perf_counter() - t)
     return len(texts) / best
 
@@ -64,10 +70,12 @@ def base_shaped_predictor(batch_size: int):
     return BertPredictor(FazhiBertModel(config).eval(), tokenizer, name="bert-base-shape", batch_size=batch_size)
 
 
-def peak_memory_of_classify(model: str | None, texts: list[str]) -> float:
-    """Peak resident memory (MiB) of a `fazhi classify` process over the given sentences."""
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as f:
-        f.write("\n".join(texts) + "\n")
+def peak_memory_of_classify(model: str | None, texts: list[str], contexts: list[str]) -> float:
+    """Peak resident memory (MiB) of a `fazhi classify` process over the given sentences and contexts."""
+    import json
+
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False, encoding="utf-8") as f:
+        f.write("".join(json.dumps({"text": t, "context": c}, ensure_ascii=False) + "\n" for t, c in zip(texts, contexts, strict=True)))
         name = f.name
     cmd = [sys.executable, "-m", "fazhi", "classify", name] + (["--model", model] if model else [])
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -85,33 +93,35 @@ def main() -> int:
     parser.add_argument("--no-base", action="store_true", help="skip the bert-base-shaped comparison (slow: ~1 min)")
     args = parser.parse_args()
 
-    texts = workload()
+    texts, contexts = workload()
     # First, while this process is still small: ru_maxrss of a child counts the
     # pages it shares with us at fork, so measuring after loading models here
     # would add this process's size to the figure.
-    peak = peak_memory_of_classify(args.model, texts)
+    peak = peak_memory_of_classify(args.model, texts, contexts)
 
     import torch
 
     from fazhi.model import load_model
 
     mean_len = sum(map(len, texts)) / len(texts)
-    print(f"workload: {len(texts)} sentence units of the 5 seed reports, mean {mean_len:.1f} characters; "
+    mean_ctx = sum(map(len, contexts)) / len(contexts)
+    print(f"workload: {len(texts)} sentence units of the 5 seed reports, mean {mean_len:.1f} characters, "
+          f"contexts mean {mean_ctx:.1f} characters; "
           f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {args.batch_size}")
     default = load_model(args.model)  # as `fazhi classify` loads it (int8 if the model asks for it)
     if hasattr(default, "batch_size"):
         default.batch_size = args.batch_size
-    sps = sentences_per_second(default, texts, args.repeats)
+    sps = sentences_per_second(default, texts, contexts, args.repeats)
     form = "dynamic int8" if _has_int8(default) else "float32"
     print(f"default model ({default.name}, as shipped: {form}): {sps:.0f} sentences/s")
     if hasattr(default, "model"):
         for quantize, label in ((False, "float32"), (True, "dynamic int8")):
             other = load_model(args.model, quantize=quantize)
             other.batch_size = args.batch_size
-            print(f"  same model, {label}: {sentences_per_second(other, texts, args.repeats):.0f} sentences/s")
+            print(f"  same model, {label}: {sentences_per_second(other, texts, contexts, args.repeats):.0f} sentences/s")
     if not args.no_base:
         base = base_shaped_predictor(args.batch_size)
-        bps = sentences_per_second(base, texts, 1)
+        bps = sentences_per_second(base, texts, contexts, 1)
         print(f"bert-base-chinese shape (12x768, random weights): {bps:.0f} sentences/s")
         print(f"ratio default / bert-base shape: {sps / bps:.1f}x")
     print(f"peak memory of `fazhi classify` over the seed reports: {peak:.0f} MiB")

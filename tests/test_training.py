@@ -129,7 +129,7 @@ def test_a_stopped_pretraining_run_continues_from_its_checkpoint(tmp_path):
 @pytest.mark.slow
 def test_fine_tuning_from_scratch_overfits_a_few_sentences(tmp_path):
     data = _write_rows(tmp_path / "labels.jsonl", tiny_rows("train") + tiny_rows("dev"))
-    config = BertTrainConfig(layers=1, hidden=32, heads=2, max_length=64, epochs=60, patience=60, batch_size=6, lr=1e-2,
+    config = BertTrainConfig(base_model="none", layers=1, hidden=32, heads=2, max_length=64, epochs=60, patience=60, batch_size=6, lr=1e-2,
                              warmup=0.05, dropout=0.0, context=False, save_float16=False)
     out = train_bert(data, tmp_path / "model", config, log=_quiet, progress=False)
     history = json.loads((out / "config.json").read_text(encoding="utf-8"))["fazhi_training"]["history"]

@@ -41,15 +41,33 @@ def _class_weights(rows: list[Row], how: str) -> torch.Tensor:
     return torch.tensor(w / w.mean(), dtype=torch.float32)
 
 
+def resolve_base_model(base_model: str | None) -> str | None:
+    """'shipped' is the pretrained encoder in model/encoder; 'none' (or nothing) trains from scratch."""
+    if not base_model or base_model.lower() == "none":
+        return None
+    if base_model == "shipped":
+        from fazhi.paths import DEFAULT_ENCODER_DIR
+
+        if not (DEFAULT_ENCODER_DIR / "config.json").is_file():
+            raise FileNotFoundError(f"expected the shipped pretrained encoder in {DEFAULT_ENCODER_DIR} (make pretrained), found none; "
+                                    "pass --base-model none to train from scratch")
+        return str(DEFAULT_ENCODER_DIR)
+    return base_model
+
+
 def load_base(config: BertTrainConfig, train_texts: list[str], log: Callable[[str], None]):
-    """Tokenizer and model: from a checkpoint (local or hub name) or a fresh compact BERT."""
+    """Tokenizer and model: from a checkpoint (the shipped encoder, a local directory or a hub name) or a
+    fresh compact BERT (base_model 'none')."""
     from transformers import BertConfig, BertTokenizer
 
-    if config.base_model:
-        tokenizer = BertTokenizer.from_pretrained(config.base_model)
-        bert_config = fazhi_config(BertConfig.from_pretrained(config.base_model), hidden_dropout_prob=config.dropout)
-        model = FazhiBertModel.from_pretrained(config.base_model, config=bert_config)
-        log(f"starting from {config.base_model} ({sum(p.numel() for p in model.parameters()) / 1e6:.1f}M parameters)")
+    base = resolve_base_model(config.base_model)
+    if base:
+        tokenizer = BertTokenizer.from_pretrained(base)
+        bert_config = fazhi_config(BertConfig.from_pretrained(base), hidden_dropout_prob=config.dropout,
+                                   attention_probs_dropout_prob=config.dropout)
+        model = FazhiBertModel.from_pretrained(base, config=bert_config)
+        model.float()  # an encoder may be stored in float16 (the shipped one is); training runs in float32
+        log(f"starting from {base} ({sum(p.numel() for p in model.parameters()) / 1e6:.1f}M parameters)")
         return tokenizer, model
     from fazhi.training.vocab import build_vocab, jieba_characters, make_tokenizer
 

@@ -10,11 +10,11 @@ class BertTrainConfig:
     """Settings of one fine-tuning run; saved into the model directory as training_config.json."""
 
     base_model: str | None = field(
-        default=None,
-        metadata={"help": "local directory or Hugging Face name of a BERT checkpoint (with its tokenizer); None "
-                          "trains a compact BERT from scratch"},
+        default="shipped",
+        metadata={"help": "where fine-tuning starts: 'shipped' (the pretrained encoder in model/encoder), a local directory "
+                          "or Hugging Face name of a BERT checkpoint with its tokenizer, or 'none' for a compact BERT from scratch"},
     )
-    layers: int = field(default=4, metadata={"help": "encoder layers (from scratch only)"})
+    layers: int = field(default=2, metadata={"help": "encoder layers (from scratch only)"})
     hidden: int = field(default=256, metadata={"help": "hidden size (from scratch only)"})
     heads: int = field(default=4, metadata={"help": "attention heads (from scratch only)"})
     max_length: int = field(default=128, metadata={"help": "tokens per sentence including [CLS] and [SEP]; longer text is truncated"})
@@ -95,6 +95,7 @@ class PretrainConfig:
                           "continues from it"},
     )
     snapshot_every: int = field(default=0, metadata={"help": "also keep the encoder of every Nth epoch in OUTPUT.snapshots/ (0: none)"})
+    save_float16: bool = field(default=True, metadata={"help": "store the encoder's weights as float16 (half the disk size)"})
     seed: int = field(default=13, metadata={"help": "random seed"})
     max_minutes: float = field(default=0.0, metadata={"help": "stop after this many minutes, keeping the checkpoint to continue from (0: no limit)"})
 
@@ -102,8 +103,9 @@ class PretrainConfig:
 # Named recipes. "shipped" is the one `make model` builds model/bert with and
 # the ablation starts from, so the recipe lives here once.
 PRESETS: dict[str, BertTrainConfig] = {
-    "shipped": BertTrainConfig(base_model="model/encoder", lr=3e-4, epochs=8, patience=3, context=True, name="fazhi-bert"),
-    "scratch-2x256": BertTrainConfig(layers=2, hidden=256, heads=4, lr=5e-4, epochs=15, patience=4, context=False, name="fazhi-bert-2x256-scratch"),
+    "shipped": BertTrainConfig(base_model="shipped", lr=3e-4, epochs=8, patience=3, context=True, name="fazhi-bert"),
+    "scratch-2x256": BertTrainConfig(base_model="none", layers=2, hidden=256, heads=4, lr=5e-4, epochs=15, patience=4, context=False,
+                                     name="fazhi-bert-2x256-scratch"),
 }
 
 

@@ -20,6 +20,7 @@ with pretraining.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import random
@@ -39,6 +40,8 @@ from fazhi.training.configs import PretrainConfig
 from fazhi.training.corpus import Sequence, build_corpus, char_counts
 
 CHECKPOINT_FILE = "checkpoint.pt"
+# Settings that do not change the training itself: a run may continue under other values of them.
+_NOT_TRAINING = ("max_minutes", "save_float16", "checkpoint_minutes", "snapshot_every")
 
 
 def project_documents(rows: list[Row]) -> list[list[str]]:
@@ -99,7 +102,7 @@ def masked_lm_loss(model, batch: dict[str, torch.Tensor]) -> torch.Tensor:
 
 def _settings(config: PretrainConfig, corpus: list[str]) -> dict:
     """What a checkpoint must agree with to be continued (max_minutes may change between sessions)."""
-    return {**{k: v for k, v in asdict(config).items() if k != "max_minutes"}, "corpus": list(corpus)}
+    return {**{k: v for k, v in asdict(config).items() if k not in _NOT_TRAINING}, "corpus": list(corpus)}
 
 
 def _save_checkpoint(path: Path, state: dict) -> None:
@@ -177,7 +180,8 @@ def pretrain(
         ckpt_file = ckpt_dir / CHECKPOINT_FILE
         if ckpt_file.is_file():
             state = torch.load(ckpt_file, weights_only=False)  # our own checkpoint, written below
-            if state["settings"] == settings and state["vocab"] == tokens:
+            earlier = {k: v for k, v in state["settings"].items() if k not in _NOT_TRAINING}
+            if earlier == settings and state["vocab"] == tokens:
                 model.load_state_dict(state["model"])
                 optim.load_state_dict(state["optim"])
                 sched.load_state_dict(state["sched"])
@@ -234,7 +238,7 @@ def pretrain(
                 model.save_pretrained(snap, safe_serialization=True)
                 tokenizer.save_pretrained(snap)
             epoch, done_steps = epoch + 1, 0
-        model.save_pretrained(tmp, safe_serialization=True)
+        (copy.deepcopy(model).half() if config.save_float16 else model).save_pretrained(tmp, safe_serialization=True)
         summary = {**asdict(config), "corpus": corpus, "sequences": len(seqs), "characters": n_chars,
                    "minutes": round((time.time() - started) / 60, 1), "finished": not stopped,
                    "history": [{k: v for k, v in h.items() if k != "loss_sum"} for h in history]}
