@@ -137,3 +137,18 @@ def test_fine_tuning_from_scratch_overfits_a_few_sentences(tmp_path):
     scores = load_model(out).predict([s for s, _, _ in TINY_SENTENCES])
     assert scores.categories == [c for _, c, _ in TINY_SENTENCES]
     assert scores.problems == [p for _, _, p in TINY_SENTENCES]
+
+
+def test_a_written_model_directory_gets_the_permissions_of_a_plain_mkdir(tmp_path):
+    """mkdtemp's private 0700 would leave a model unreadable by the service user that loads it."""
+    import os
+
+    from fazhi.training.common import atomic_directory
+
+    umask = os.umask(0o022)
+    try:
+        with atomic_directory(tmp_path / "model") as tmp:
+            (tmp / "config.json").write_text("{}", encoding="utf-8")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "model").stat().st_mode & 0o777 == 0o755
