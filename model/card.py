@@ -15,6 +15,8 @@ from fazhi.labels import CATEGORIES
 
 
 def _fmt(m: dict, key: str) -> str:
+    if key != "macro_f1" and m["problem"].get("support") == 0:
+        return "– (no problem units)"  # precision, recall and F1 are undefined without a positive
     value = m["macro_f1"] if key == "macro_f1" else m["problem"][key]
     ci = (m.get("ci") or {}).get("macro_f1" if key == "macro_f1" else f"problem_{key}")
     return f"{value:.3f} [{ci[0]:.2f}–{ci[1]:.2f}]" if ci else f"{value:.3f}"

@@ -1,6 +1,7 @@
 """The ablation that chooses the shipped model: every variant trained the same way and scored on real text.
 
-    .venv/bin/python -m fazhi.training.ablation --real ../shared/realdev [--only NAME ...] [--reuse]
+    .venv/bin/python -m fazhi.training.ablation --real ../shared/realdev [--only NAME ...] [--reuse] [--out STEM]
+    .venv/bin/python -m fazhi.training.ablation --merge build/a.json build/b.json --out docs/ablation
 
 Each variant is trained into build/ablation/NAME (fine-tuning from an encoder
 that `fazhi pretrain` wrote into build/pretrain/ when the variant names one)
@@ -61,6 +62,8 @@ VARIANTS: dict[str, Variant] = {
     "2x256 lac+context, seeds x3": _bert("enc-2x256-lac", "real seed units weigh 3x in the loss", seed_weight=3.0),
     "average(bert, baseline+context)": Variant("average", "mean of the two models' probabilities",
                                                members=("2x256 lac-pretrained+context", "baseline+context")),
+    "2x256 lac-pretrained+context, int8": Variant("int8", "the same model with dynamic int8 Linear layers at load",
+                                                  members=("2x256 lac-pretrained+context",)),
 }
 
 
@@ -81,6 +84,9 @@ def build(name: str, data: Path, log, reuse: bool) -> tuple[Any, float]:
     if v.kind == "average":
         members = [build(m, data, log, reuse=True)[0] for m in v.members]
         return EnsemblePredictor(members, [1.0] * len(members), _average_threshold(members, data), name), 0.0
+    if v.kind == "int8":
+        build(v.members[0], data, log, reuse=True)
+        return load_model(model_dir(v.members[0]), quantize=True), 0.0
     if reuse and (out / "config.json").is_file():
         log(f"{name}: reusing {out}")
         return load_model(out), 0.0
@@ -123,9 +129,30 @@ def score(name: str, predictor, data: Path, real: Path, minutes: float, samples:
 
 
 def _fig(m: dict, key: str, ci: bool = True) -> str:
+    if key != "macro_f1" and m["problem"].get("support") == 0:
+        return "–"  # no problem units in this part: problem F1 is undefined
     value = m["macro_f1"] if key == "macro_f1" else m["problem"]["f1"]
     interval = m.get("ci", {}).get("macro_f1" if key == "macro_f1" else "problem_f1")
     return f"{value:.3f} [{interval[0]:.2f}, {interval[1]:.2f}]" if ci and interval else f"{value:.3f}"
+
+
+def _pretraining_lines(encoders: list[str | None]) -> list[str]:
+    """What each encoder the variants start from was pretrained on, for how long, and its MLM loss by epoch."""
+    rows = []
+    for name in dict.fromkeys(e for e in encoders if e):
+        summary_file = ENCODERS / name / "pretrain_config.json"
+        if not summary_file.is_file():
+            continue
+        p = json.loads(summary_file.read_text(encoding="utf-8"))
+        losses = ", ".join(f"{h['mlm_loss']:.2f}" for h in p.get("history", []) if "mlm_loss" in h)
+        rows.append(f"| {name} | {p['layers']}x{p['hidden']} | {p['init_embeddings']} | {', '.join(p['corpus'])} + project text | "
+                    f"{p['characters']:,} | {p['epochs']} | {p['minutes']} | {losses} |")
+    if not rows:
+        return []
+    return ["", "## Pretraining of the encoders", "",
+            "Whole-word MLM; minutes are wall-clock on the 2-core CPU machine with one torch thread while other jobs shared it.", "",
+            "| encoder | size | embeddings start | corpus | characters | epochs | minutes | MLM loss by epoch |",
+            "|---|---|---|---|---:|---:|---:|---|", *rows]
 
 
 def write_markdown(results: list[dict], path: Path) -> None:
@@ -147,13 +174,18 @@ def write_markdown(results: list[dict], path: Path) -> None:
         lines.append(f"| {r['variant']} | {_fig(doc, 'macro_f1')} | {_fig(doc, 'problem')} | {_fig(unit, 'macro_f1')} | "
                      f"{_fig(unit, 'problem')} | {_fig(written, 'macro_f1', False)} | {_fig(written, 'problem', False)} | {r['minutes'] or ''} |")
     for mode in ("by document", "by unit"):
-        lines += ["", f"## Real text {mode}, per part (category macro-F1 / problem F1)", ""]
+        lines += ["", f"## Real text {mode}, per part (category macro-F1 / problem F1)", "",
+                  "Per-part macro-F1 averages over the categories present in the part or predicted there, so a part where "
+                  "one category has a single unit moves a lot; '–' is a part without problem units.", ""]
         parts = [p for p in results[0]["real"][mode] if p != "all"]
-        lines += ["| variant | " + " | ".join(parts) + " |", "|---" * (len(parts) + 1) + "|"]
+        first = results[0]["real"][mode]
+        heads = [f"{p} ({first[p]['n']} units, {first[p]['problem'].get('support', '?')} problems)" for p in parts]
+        lines += ["| variant | " + " | ".join(heads) + " |", "|---" * (len(parts) + 1) + "|"]
         for r in results:
             cells = [f"{_fig(r['real'][mode][p], 'macro_f1', False)} / {_fig(r['real'][mode][p], 'problem', False)}" for p in parts]
             lines.append(f"| {r['variant']} | " + " | ".join(cells) + " |")
     lines += ["", "## Variants", ""] + [f"- **{r['variant']}**: {r['note']}" for r in results]
+    lines += _pretraining_lines([VARIANTS[r["variant"]].encoder for r in results if r["variant"] in VARIANTS])
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -175,18 +207,38 @@ def run(names: list[str], data: Path, real: Path, out: Path, log=print, reuse: b
     return [previous[n] for n in VARIANTS if n in previous]
 
 
+def merge(files: list[Path], out: Path) -> list[dict]:
+    """Results of several runs in one table, in the order of VARIANTS; a variant in more than one file keeps its last."""
+    results: dict[str, dict] = {}
+    for f in files:
+        for r in json.loads(f.read_text(encoding="utf-8")):
+            results[r["variant"]] = r
+    ordered = [results[n] for n in VARIANTS if n in results]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.with_suffix(".json").write_text(json.dumps(ordered, indent=1), encoding="utf-8")
+    write_markdown(ordered, out.with_suffix(".md"))
+    return ordered
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--real", required=True, help="real-text folder to score on, e.g. ../shared/realdev")
+    parser.add_argument("--real", help="real-text folder to score on, e.g. ../shared/realdev (required unless --merge)")
     parser.add_argument("--only", nargs="*", default=list(VARIANTS), help="variants to run (default: all)")
     parser.add_argument("--data", default=str(LABELS_DIR), help="label folder (default: %(default)s)")
     parser.add_argument("--out", default=str(REPO_DIR / "docs" / "ablation"), help="path stem for .json and .md (default: %(default)s)")
     parser.add_argument("--reuse", action="store_true", help="reuse variants already trained in build/ablation")
     parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap samples for the intervals (default: %(default)s)")
+    parser.add_argument("--merge", nargs="+", metavar="JSON", default=None,
+                        help="train nothing: combine the result files of runs made side by side (each with its own --out) into OUT")
     args = parser.parse_args()
+    if args.merge:
+        merge([Path(m) for m in args.merge], Path(args.out))
+        return 0
     from fazhi.hub import quiet_transformers
 
     quiet_transformers()
+    if not args.real:
+        parser.error("expected --real FOLDER (the real-text folder to score on), found none")
     run(args.only, Path(args.data), Path(args.real), Path(args.out), log=lambda m: print(m, flush=True), reuse=args.reuse,
         samples=args.bootstrap)
     return 0
