@@ -59,14 +59,14 @@ def base_shaped_predictor(batch_size: int):
     import torch
     from transformers import BertConfig, BertTokenizer
 
-    from fazhi.model import default_model_dir
     from fazhi.model.bert import BertPredictor, FazhiBertModel, fazhi_config
+    from fazhi.paths import DEFAULT_BERT_DIR
 
     torch.manual_seed(0)
     config = fazhi_config(BertConfig(vocab_size=21128, hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
                                      intermediate_size=3072, max_position_embeddings=512), fazhi_max_length=128)
     # Our character tokenizer: ids stay below 21128, so tokenisation cost is the same for both models.
-    tokenizer = BertTokenizer.from_pretrained(default_model_dir())
+    tokenizer = BertTokenizer.from_pretrained(DEFAULT_BERT_DIR)
     return BertPredictor(FazhiBertModel(config).eval(), tokenizer, name="bert-base-shape", batch_size=batch_size)
 
 
@@ -114,11 +114,20 @@ def main() -> int:
     sps = sentences_per_second(default, texts, contexts, args.repeats)
     form = "dynamic int8" if _has_int8(default) else "float32"
     print(f"default model ({default.name}, as shipped: {form}): {sps:.0f} sentences/s")
-    if hasattr(default, "model"):
+    bert_dir = args.model
+    if not hasattr(default, "model") and args.model is None:
+        # The default is not a BERT: also time the shipped BERT, the model that int8 applies to.
+        from fazhi.paths import DEFAULT_BERT_DIR
+
+        bert_dir = str(DEFAULT_BERT_DIR)
+        print(f"shipped BERT ({load_model(bert_dir).name}):")
+    if bert_dir is not None or hasattr(default, "model"):
         for quantize, label in ((False, "float32"), (True, "dynamic int8")):
-            other = load_model(args.model, quantize=quantize)
+            other = load_model(bert_dir, quantize=quantize)
+            if not hasattr(other, "model"):
+                break
             other.batch_size = args.batch_size
-            print(f"  same model, {label}: {sentences_per_second(other, texts, contexts, args.repeats):.0f} sentences/s")
+            print(f"  {label}: {sentences_per_second(other, texts, contexts, args.repeats):.0f} sentences/s")
     if not args.no_base:
         base = base_shaped_predictor(args.batch_size)
         bps = sentences_per_second(base, texts, contexts, 1)

@@ -350,7 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "The test split is reported overall and per part (seed, written, each genre, hard cases, "
                         "context_only). Figures go to evaluation.json/.md in the model directory, and its model card is "
                         "refreshed.")
-    ev.add_argument("model", nargs="?", default=str(paths.DEFAULT_BERT_DIR), help="model directory (default: the shipped model, %(default)s)")
+    ev.add_argument("model", nargs="?", default=str(paths.DEFAULT_MODEL_DIR), help="model directory (default: the shipped model, %(default)s)")
     ev.add_argument("--data", default=str(paths.LABELS_DIR), help="label folder or file (default: %(default)s)")
     ev.add_argument("--split", default="test", choices=["train", "dev", "test"], help="split to evaluate (default: %(default)s)")
     ev.add_argument("--real", default=None, metavar="FOLDER", help="a real-text folder to score, e.g. ../shared/realdev (default: none)")

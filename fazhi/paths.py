@@ -15,5 +15,9 @@ if _spec is None or not _spec.submodule_search_locations:
 MODEL_DIR = Path(list(_spec.submodule_search_locations)[0]).resolve()
 DEFAULT_BASELINE_DIR = MODEL_DIR / "baseline"
 DEFAULT_BERT_DIR = MODEL_DIR / "bert"
+# The model fazhi uses when no --model is given: the variant that scores best on
+# real published reports (docs/ablation.md). Today that is the baseline with its
+# context features; the fine-tuned BERT (model/bert) is behind it there.
+DEFAULT_MODEL_DIR = DEFAULT_BASELINE_DIR
 # The pretrained encoder (`make pretrained`) that `fazhi train` fine-tunes by default.
 DEFAULT_ENCODER_DIR = MODEL_DIR / "encoder"

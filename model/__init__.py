@@ -21,10 +21,10 @@ class ModelLoadError(Exception):
 
 
 def default_model_dir() -> Path:
-    """The model fazhi uses when no --model is given: the shipped BERT (model/bert, rebuilt by `make model`)."""
-    from fazhi.paths import DEFAULT_BERT_DIR
+    """The model fazhi uses when no --model is given: the shipped variant that wins on real text (fazhi.paths)."""
+    from fazhi.paths import DEFAULT_MODEL_DIR
 
-    return DEFAULT_BERT_DIR
+    return DEFAULT_MODEL_DIR
 
 
 def load_model(path: str | Path | None = None, quantize: bool | None = None) -> Predictor:

@@ -1,7 +1,7 @@
 """Fixtures shared by the whole suite, defined once.
 
 - `seeds_dir`, `seed_texts`: the five real seed reports (../shared/seeds).
-- `shipped_model`: the model fazhi uses by default (model/bert).
+- `shipped_model`: the model fazhi uses by default (fazhi.paths.DEFAULT_MODEL_DIR).
 - `tiny_bert`: a 2-layer, 32-wide BERT with random weights and a character
   vocabulary of the test sentences, built here in a second (no download).
 - `label_rows`: every row of data/labels.

@@ -6,18 +6,19 @@ import shutil
 import pytest
 
 from fazhi.cli import EXIT_MODEL, main
-from fazhi.model import ModelLoadError, default_model_dir, load_model
+from fazhi.model import ModelLoadError, load_model
+from fazhi.paths import DEFAULT_BERT_DIR
 
 REPORT = "data/reports/written/written_a03.txt"
 
 
 @pytest.fixture
 def without_tokenizer(tmp_path):
-    """The shipped model's weights and config, without its tokenizer files."""
+    """The shipped BERT's weights and config, without its tokenizer files."""
     broken = tmp_path / "broken"
     broken.mkdir()
     for name in ("config.json", "model.safetensors"):
-        shutil.copy(default_model_dir() / name, broken / name)
+        shutil.copy(DEFAULT_BERT_DIR / name, broken / name)
     return broken
 
 
@@ -45,8 +46,8 @@ def test_a_tokenizer_that_reads_chinese_as_unknown_is_refused(tmp_path, tiny_ber
         load_model(tmp_path / "m")
 
 
-def test_the_shipped_model_passes_the_tokenizer_checks():
-    model = load_model(default_model_dir())
+def test_the_shipped_bert_passes_the_tokenizer_checks():
+    model = load_model(DEFAULT_BERT_DIR)
     assert len(model.tokenizer) == model.model.config.vocab_size
 
 
