@@ -14,7 +14,7 @@ sentences, else a false match. The threshold is chosen on the dev pairs
 planted problems found, at most 1 false match) and on a pair written after the
 method and threshold were fixed (city).
 
-    .venv/bin/python benchmarks/compare_matching.py [--model model/bert]
+    .venv/bin/python benchmarks/compare_matching.py [--model model/bert]   (default: the shipped default model)
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from fazhi.compare import CompareConfig, Similarity, closest_old_problems, compare_reports
-from fazhi.model import load_model
+from fazhi.model import default_model_dir, load_model
 from fazhi.paths import REPO_DIR
 from fazhi.tag import tag_text
 
@@ -111,7 +111,7 @@ def choose_threshold(found: dict, pairs: dict) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model", default=str(REPO_DIR / "model" / "bert"), help="model directory that tags the reports (default: %(default)s)")
+    ap.add_argument("--model", default=str(default_model_dir()), help="model directory that tags the reports (default: the shipped default, %(default)s)")
     ap.add_argument("--encoder", default=None, help="a BERT directory whose embeddings to measure instead of the model's own encoder")
     ap.add_argument("--json", default=None, help="also write the figures to this JSON file")
     args = ap.parse_args(argv)
