@@ -52,6 +52,8 @@ def load_model(path: str | Path | None = None, quantize: bool | None = None) -> 
         raise ModelLoadError(f"{config_file}: expected 'fazhi_model' to be 'baseline' or 'bert', found {kind!r}")
     try:
         if kind == "baseline":
+            if quantize:
+                raise ModelLoadError(f"{directory}: int8 applies to BERT models, found a baseline model (drop --int8)")
             from fazhi.model.baseline import BaselineModel
 
             return BaselineModel.load(directory)

@@ -7,7 +7,7 @@ import pytest
 
 from fazhi.cli import EXIT_MODEL, main
 from fazhi.model import ModelLoadError, load_model
-from fazhi.paths import DEFAULT_BERT_DIR
+from fazhi.paths import DEFAULT_BASELINE_DIR, DEFAULT_BERT_DIR
 
 REPORT = "data/reports/written/written_a03.txt"
 
@@ -49,6 +49,11 @@ def test_a_tokenizer_that_reads_chinese_as_unknown_is_refused(tmp_path, tiny_ber
 def test_the_shipped_bert_passes_the_tokenizer_checks():
     model = load_model(DEFAULT_BERT_DIR)
     assert len(model.tokenizer) == model.model.config.vocab_size
+
+
+def test_int8_asked_of_a_baseline_model_is_refused_in_one_line():
+    with pytest.raises(ModelLoadError, match=r"int8 applies to BERT models, found a baseline model"):
+        load_model(DEFAULT_BASELINE_DIR, quantize=True)
 
 
 def test_an_invalid_config_json_is_named_in_the_error(tmp_path):

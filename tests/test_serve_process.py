@@ -11,6 +11,8 @@ import httpx
 import pytest
 from server_process import running_server, server_process
 
+from fazhi.paths import DEFAULT_BERT_DIR
+
 pytestmark = pytest.mark.slow  # every test here starts a real server or worker process
 
 SENTENCES = ["全面推行行政执法公示制度。", "行政复议案件办理质量有待提高。", ""]
@@ -387,7 +389,7 @@ def test_lying_content_lengths_get_408_and_leave_no_traceback(fault_server):
 
 
 def test_int8_on_the_command_line_reaches_the_worker_and_rounds_scores_to_4_decimals():
-    with running_server("--int8", "--workers", "1") as base, httpx.Client(base_url=base, timeout=60) as c:
+    with running_server("--int8", "--workers", "1", model=DEFAULT_BERT_DIR) as base, httpx.Client(base_url=base, timeout=60) as c:
         assert c.get("/v1/model").json()["int8"] is True
         results = c.post("/v1/classify", json={"sentences": SENTENCES[:2]}).json()["results"]
     scores = [v for r in results for v in [*r["scores"].values(), r["problem_score"]]]
