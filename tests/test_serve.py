@@ -160,11 +160,21 @@ def test_overlong_sentence_is_truncated_to_the_model_length_and_says_so(model):
     assert res[0]["scores"] == head["scores"]
 
 
-def test_default_model_with_a_length_limit_flags_longer_sentences(client, model):
-    if model.max_chars is None:
-        pytest.skip(f"the default model ({model.name}) reads sentences of any length")
-    res = client.post("/v1/classify", json={"sentences": ["执" * (model.max_chars + 1), "执" * model.max_chars]}).json()["results"]
+def test_the_shipped_bert_flags_sentences_past_its_length_limit():
+    from fazhi.model import load_model
+
+    bert = load_model(DEFAULT_BERT_DIR)
+    assert bert.max_chars is not None
+    with TestClient(create_app(ServeSettings(), model=bert)) as c:
+        res = c.post("/v1/classify", json={"sentences": ["执" * (bert.max_chars + 1), "执" * bert.max_chars]}).json()["results"]
     assert [r["truncated"] for r in res] == [True, False]
+
+
+def test_a_model_without_a_length_limit_never_flags_truncation(client, model):
+    if model.max_chars is not None:
+        pytest.skip(f"the default model ({model.name}) has a length limit; the test above covers it")
+    res = client.post("/v1/classify", json={"sentences": ["执" * 5000]}).json()["results"]
+    assert res[0]["truncated"] is False
 
 
 def test_analyze_segments_tags_and_summarises_a_report(client, model, seed_texts):
