@@ -114,18 +114,17 @@ def main() -> int:
     sps = sentences_per_second(default, texts, contexts, args.repeats)
     form = "dynamic int8" if _has_int8(default) else "float32"
     print(f"default model ({default.name}, as shipped: {form}): {sps:.0f} sentences/s")
-    bert_dir = args.model
-    if not hasattr(default, "model") and args.model is None:
-        # The default is not a BERT: also time the shipped BERT, the model that int8 applies to.
-        from fazhi.paths import DEFAULT_BERT_DIR
+    # int8 applies to BERTs: time this model both ways, or the shipped BERT when the default is not one
+    # (an explicitly named non-BERT model has nothing to quantise).
+    from fazhi.paths import DEFAULT_BERT_DIR
 
-        bert_dir = str(DEFAULT_BERT_DIR)
-        print(f"shipped BERT ({load_model(bert_dir).name}):")
-    if bert_dir is not None or hasattr(default, "model"):
+    is_bert = hasattr(default, "model")
+    if is_bert or args.model is None:
+        bert_dir = args.model if is_bert else DEFAULT_BERT_DIR
         for quantize, label in ((False, "float32"), (True, "dynamic int8")):
             other = load_model(bert_dir, quantize=quantize)
-            if not hasattr(other, "model"):
-                break
+            if not is_bert and not quantize:
+                print(f"shipped BERT ({other.name}):")
             other.batch_size = args.batch_size
             print(f"  {label}: {sentences_per_second(other, texts, contexts, args.repeats):.0f} sentences/s")
     if not args.no_base:

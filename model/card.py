@@ -14,12 +14,18 @@ from pathlib import Path
 from fazhi.labels import CATEGORIES
 
 
-def _fmt(m: dict, key: str) -> str:
+def format_figure(m: dict, key: str, ci: bool = True, sep: str = "–", undefined: str = "– (no problem units)") -> str:
+    """One figure of a metrics dict: 'macro_f1', or the problem flag's 'precision', 'recall' or 'f1', with its
+    bootstrap interval when there is one; problem figures of a part without problem units are undefined."""
     if key != "macro_f1" and m["problem"].get("support") == 0:
-        return "– (no problem units)"  # precision, recall and F1 are undefined without a positive
+        return undefined
     value = m["macro_f1"] if key == "macro_f1" else m["problem"][key]
-    ci = (m.get("ci") or {}).get("macro_f1" if key == "macro_f1" else f"problem_{key}")
-    return f"{value:.3f} [{ci[0]:.2f}–{ci[1]:.2f}]" if ci else f"{value:.3f}"
+    interval = (m.get("ci") or {}).get("macro_f1" if key == "macro_f1" else f"problem_{key}") if ci else None
+    return f"{value:.3f} [{interval[0]:.2f}{sep}{interval[1]:.2f}]" if interval else f"{value:.3f}"
+
+
+def _fmt(m: dict, key: str) -> str:
+    return format_figure(m, key)
 
 
 def real_headline(evaluation: dict) -> dict | None:

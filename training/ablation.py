@@ -88,7 +88,8 @@ def build(name: str, data: Path, log, reuse: bool) -> tuple[Any, float]:
         members = [build(m, data, log, reuse=True)[0] for m in v.members]
         return EnsemblePredictor(members, [1.0] * len(members), _average_threshold(members, data), name), 0.0
     if v.kind == "int8":
-        build(v.members[0], data, log, reuse=True)
+        if not (model_dir(v.members[0]) / "config.json").is_file():
+            build(v.members[0], data, log, reuse=False)
         return load_model(model_dir(v.members[0]), quantize=True), 0.0
     if reuse and (out / "config.json").is_file():
         log(f"{name}: reusing {out}")
@@ -132,11 +133,9 @@ def score(name: str, predictor, data: Path, real: Path, minutes: float, samples:
 
 
 def _fig(m: dict, key: str, ci: bool = True) -> str:
-    if key != "macro_f1" and m["problem"].get("support") == 0:
-        return "–"  # no problem units in this part: problem F1 is undefined
-    value = m["macro_f1"] if key == "macro_f1" else m["problem"]["f1"]
-    interval = m.get("ci", {}).get("macro_f1" if key == "macro_f1" else "problem_f1")
-    return f"{value:.3f} [{interval[0]:.2f}, {interval[1]:.2f}]" if ci and interval else f"{value:.3f}"
+    from fazhi.model.card import format_figure
+
+    return format_figure(m, "macro_f1" if key == "macro_f1" else "f1", ci, sep=", ", undefined="–")
 
 
 def _pretraining_lines(encoders: list[str | None]) -> list[str]:
@@ -204,11 +203,17 @@ def run(names: list[str], data: Path, real: Path, out: Path, log=print, reuse: b
         previous[name] = result
         d = result["real"]["by document"]["all"]
         log(f"{name}: real text by document macro-F1 {d['macro_f1']:.3f}, problem F1 {d['problem']['f1']:.3f}")
-        ordered = [previous[n] for n in VARIANTS if n in previous]
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.with_suffix(".json").write_text(json.dumps(ordered, indent=1), encoding="utf-8")
-        write_markdown(ordered, out.with_suffix(".md"))
+        _write(previous, out)  # after every variant, so a stopped run keeps what it measured
     return [previous[n] for n in VARIANTS if n in previous]
+
+
+def _write(results: dict[str, dict], out: Path) -> list[dict]:
+    """OUT.json and OUT.md from results by variant name, in the order of VARIANTS."""
+    ordered = [results[n] for n in VARIANTS if n in results]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.with_suffix(".json").write_text(json.dumps(ordered, indent=1), encoding="utf-8")
+    write_markdown(ordered, out.with_suffix(".md"))
+    return ordered
 
 
 def merge(files: list[Path], out: Path) -> list[dict]:
@@ -217,11 +222,7 @@ def merge(files: list[Path], out: Path) -> list[dict]:
     for f in files:
         for r in json.loads(f.read_text(encoding="utf-8")):
             results[r["variant"]] = r
-    ordered = [results[n] for n in VARIANTS if n in results]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".json").write_text(json.dumps(ordered, indent=1), encoding="utf-8")
-    write_markdown(ordered, out.with_suffix(".md"))
-    return ordered
+    return _write(results, out)
 
 
 def main() -> int:
