@@ -114,14 +114,14 @@ def test_a_stopped_pretraining_run_continues_from_its_checkpoint(tmp_path):
     corpus = tmp_path / "tagged.txt"
     corpus.write_text(TAGGED * 3, encoding="utf-8")
     config = PretrainConfig(layers=1, hidden=32, heads=2, max_length=32, epochs=3, batch_size=4, init_embeddings="random",
-                            bf16=False, checkpoint_minutes=0.0, max_minutes=1e-9)
+                            bf16=False, checkpoint_minutes=0.0, minutes=1e-9)
     stopped = pretrain(tmp_path / "enc", config, corpus=[str(corpus)], data=None, log=_quiet, progress=False)
     assert not json.loads((stopped / "pretrain_config.json").read_text(encoding="utf-8"))["finished"]
     assert (tmp_path / "enc.checkpoint" / "checkpoint.pt").is_file()
     messages: list[str] = []
     from dataclasses import replace
 
-    pretrain(tmp_path / "enc", replace(config, max_minutes=0.0), corpus=[str(corpus)], data=None, log=messages.append, progress=False)
+    pretrain(tmp_path / "enc", replace(config, minutes=0.0), corpus=[str(corpus)], data=None, log=messages.append, progress=False)
     assert any(m.startswith("continuing from") for m in messages), messages
     assert json.loads((tmp_path / "enc" / "pretrain_config.json").read_text(encoding="utf-8"))["finished"]
 

@@ -97,7 +97,40 @@ class PretrainConfig:
     snapshot_every: int = field(default=0, metadata={"help": "also keep the encoder of every Nth epoch in OUTPUT.snapshots/ (0: none)"})
     save_float16: bool = field(default=True, metadata={"help": "store the encoder's weights as float16 (half the disk size)"})
     seed: int = field(default=13, metadata={"help": "random seed"})
-    max_minutes: float = field(default=0.0, metadata={"help": "stop after this many minutes, keeping the checkpoint to continue from (0: no limit)"})
+    minutes: float = field(
+        default=0.0,
+        metadata={"help": "stop after this many minutes of training, keeping the checkpoint to continue from (0: no limit); "
+                          "with --schedule minutes the learning rate decays to zero at this time"},
+    )
+    init_from: str | None = field(
+        default=None,
+        metadata={"help": "continue pretraining this encoder directory (a BertForMaskedLM with its tokenizer, e.g. "
+                          "model/encoder) instead of building a vocabulary and a fresh model; its vocabulary and size are "
+                          "kept, and --layers/--hidden/--heads/--init-embeddings are then ignored"},
+    )
+    objective: str = field(
+        default="mlm",
+        metadata={"help": "mlm (whole-word masked language model) or electra (replaced-token detection: a small "
+                          "generator fills the masks, the encoder learns to tell replaced tokens; the encoder is kept)",
+                  "choices": ["mlm", "electra"]},
+    )
+    generator_layers: int = field(default=1, metadata={"help": "electra: layers of the generator (started from the encoder's first layers; embeddings shared)"})
+    discriminator_weight: float = field(default=50.0, metadata={"help": "electra: weight of the replaced-token loss against the generator's MLM loss"})
+    schedule: str = field(
+        default="steps",
+        metadata={"help": "learning-rate decay over the planned steps (epochs) or over --minutes (a time-limited run "
+                          "then ends with a fully decayed rate, and runs of equal minutes compare fairly)",
+                  "choices": ["steps", "minutes"]},
+    )
+    heldout_share: float = field(
+        default=0.02,
+        metadata={"help": "share of each source's documents held out (chosen by a hash of the document's key) for "
+                          "measuring the loss per source"},
+    )
+    heldout_max: int = field(default=256, metadata={"help": "held-out sequences scored per source, at the start and the end"})
+    device: str = field(default="cpu", metadata={"help": "cpu or cuda (a GPU where one is available; nothing needs one)",
+                                                 "choices": ["cpu", "cuda"]})
+    threads: int = field(default=0, metadata={"help": "torch threads (0: torch's default, which follows OMP_NUM_THREADS)"})
 
 
 # Named recipes. "shipped" is the one `make model` builds model/bert with and

