@@ -52,6 +52,10 @@ NO_MARKER_FILE = """\
 Page 1
 """
 
+def _quiet(_message: str) -> None:
+    pass
+
+
 TAGGED_LINES = "".join(f"第{i}/m  行/n  文字/n  。/w\n" for i in range(25))
 
 
@@ -168,10 +172,11 @@ def _tiny_encoder(tmp_path, tokenizer):
 
 
 def test_electra_discriminator_loss_falls_on_a_tiny_corpus(tiny_bert):
+    from samples import TINY_SENTENCES
+
     from fazhi.training.corpus import Sequence
     from fazhi.training.electra import ElectraPretrainer
     from fazhi.training.pretrain import mask_batch
-    from samples import TINY_SENTENCES
 
     _, tokenizer = tiny_bert
     torch.manual_seed(0)
@@ -212,7 +217,7 @@ def test_electra_pretraining_continues_an_encoder_and_saves_one_that_fine_tuning
     corpus.write_text(TAGGED_LINES, encoding="utf-8")
     config = PretrainConfig(max_length=32, epochs=3, batch_size=4, lr=3e-3, bf16=False, init_from=str(start), objective="electra",
                             heldout_share=0.2)
-    out = pretrain(tmp_path / "electra", config, corpus=[str(corpus)], data=None, log=lambda m: None, progress=False)
+    out = pretrain(tmp_path / "electra", config, corpus=[str(corpus)], data=None, log=_quiet, progress=False)
     summary = json.loads((out / "pretrain_config.json").read_text(encoding="utf-8"))
     assert summary["finished"] and summary["steps"] > 0
     held = summary["heldout"]
@@ -230,4 +235,4 @@ def test_minutes_schedule_needs_minutes(tmp_path):
     from fazhi.training.pretrain import pretrain
 
     with pytest.raises(ValueError, match="--minutes"):
-        pretrain(tmp_path / "x", PretrainConfig(schedule="minutes"), corpus=[], data=None, log=lambda m: None)
+        pretrain(tmp_path / "x", PretrainConfig(schedule="minutes"), corpus=[], data=None, log=_quiet)
