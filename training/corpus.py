@@ -216,6 +216,22 @@ def laws_db_texts(path: Path) -> Iterator[LawText]:
         con.close()
 
 
+def laws_db_articles(path: Path) -> Iterator[tuple[str, str]]:
+    """(law name, article text) of every article of a laws.db file, in id order."""
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        try:
+            rows = con.execute("SELECT law_name, article_text FROM articles ORDER BY id").fetchall()
+        except sqlite3.DatabaseError as e:
+            raise ValueError(f"expected an SQLite database with a table articles(law_name, article_text, id) at {path}, "
+                             f"found: {e}") from None
+    finally:
+        con.close()
+    for name, text in rows:
+        if text and _CJK.search(text):
+            yield str(name or ""), str(text).strip()
+
+
 # --- LawRefBook/Laws Markdown ------------------------------------------------------------------------------
 
 def lawref_text(text: str, key: str) -> LawText | None:
