@@ -48,9 +48,14 @@ def load_model(path: str | Path | None = None, quantize: bool | None = None) -> 
     if not isinstance(config, dict):
         raise ModelLoadError(f"{config_file}: expected a JSON object, found {type(config).__name__}")
     kind = config.get("fazhi_model")
-    if kind not in ("baseline", "bert"):
-        raise ModelLoadError(f"{config_file}: expected 'fazhi_model' to be 'baseline' or 'bert', found {kind!r}")
+    if kind not in ("baseline", "bert", "cascade", "hybrid"):
+        raise ModelLoadError(f"{config_file}: expected 'fazhi_model' to be 'baseline', 'bert', 'cascade' or 'hybrid', found {kind!r}")
     try:
+        if kind in ("cascade", "hybrid"):  # made of parts, each an ordinary model directory inside this one
+            from fazhi.model.cascade import CascadePredictor
+            from fazhi.model.hybrid import HybridPredictor
+
+            return (CascadePredictor if kind == "cascade" else HybridPredictor).load(directory, quantize=quantize)
         if kind == "baseline":
             if quantize:
                 raise ModelLoadError(f"{directory}: int8 applies to BERT models, found a baseline model (drop --int8)")

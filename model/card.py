@@ -40,6 +40,10 @@ def real_headline(evaluation: dict) -> dict | None:
 
 
 def _model_lines(config: dict) -> list[str]:
+    if config.get("fazhi_model") in ("cascade", "hybrid"):
+        from fazhi.model.cascade import card_lines
+
+        return card_lines(config)
     if config.get("fazhi_model") == "baseline":
         bc = config.get("baseline_config", {})
         return [

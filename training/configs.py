@@ -146,3 +146,32 @@ def preset(name: str) -> BertTrainConfig:
     if name not in PRESETS:
         raise ValueError(f"expected a preset among {', '.join(sorted(PRESETS))}, found {name!r}")
     return PRESETS[name]
+
+
+@dataclass
+class CascadeConfig:
+    """Settings of a cascade or hybrid built from a trained baseline and BERT; saved in the model directory."""
+
+    second: str = field(
+        default="bert",
+        metadata={"help": "what a cascade routes its unsure units to: bert (the BERT alone, or mixed with the n-grams) or "
+                          "hybrid (a stacked head over both)", "choices": ["bert", "hybrid"]},
+    )
+    max_share: float = field(
+        default=0.35,
+        metadata={"help": "most dev units the cascade may route to the second part: the speed budget (the int8 4x256 "
+                          "BERT reads about 660 sentences/s on 2 cores, the n-grams 12,000, so 35% keeps 1,500/s)"},
+    )
+    margins: tuple[float, ...] = field(
+        default=(0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01),
+        metadata={"help": "category margins tried (top minus second probability of the n-gram model)"},
+    )
+    problem_margins: tuple[float, ...] = field(default=(0.0, 0.5, 1.0, 2.0),
+                                               metadata={"help": "problem margins tried (|logit(p) - logit(threshold)| of the n-gram model)"})
+    weights: tuple[float, ...] = field(default=(1.0, 0.75, 0.5), metadata={"help": "weights of the second part in a routed unit tried"})
+    head_c_grid: tuple[float, ...] = field(default=(0.01, 0.03, 0.1, 0.3, 1.0, 3.0),
+                                           metadata={"help": "inverse regularisation strengths of the hybrid head tried (by cross-validation on dev)"})
+    folds: int = field(default=5, metadata={"help": "folds of the hybrid head's cross-validation on dev (grouped by document)"})
+    class_weight: str = field(default="balanced", metadata={"help": "class weighting of the hybrid head's category softmax (balanced or none)"})
+    name: str = field(default="fazhi-cascade", metadata={"help": "model name shown by the API and the model card"})
+    seed: int = field(default=13, metadata={"help": "seed of the cross-validation folds"})
