@@ -112,8 +112,14 @@ def main() -> int:
     if hasattr(default, "batch_size"):
         default.batch_size = args.batch_size
     sps = sentences_per_second(default, texts, contexts, args.repeats)
-    form = "dynamic int8" if _has_int8(default) else "float32"
+    form = "dynamic int8" if _has_int8(default) or getattr(default, "int8", False) else "float32"
     print(f"default model ({default.name}, as shipped: {form}): {sps:.0f} sentences/s")
+    if hasattr(default, "route"):  # a cascade: how many units its BERT reads here, and both forms of that BERT
+        share = float(default.route(texts, contexts).mean())
+        print(f"  cascade: {share:.1%} of these units routed to its second part ({getattr(default, 'composition', '')})")
+        for quantize, label in ((False, "float32"), (True, "dynamic int8")):
+            other = load_model(args.model, quantize=quantize)
+            print(f"  cascade with a {label} second part: {sentences_per_second(other, texts, contexts, args.repeats):.0f} sentences/s")
     # int8 applies to BERTs: time this model both ways, or the shipped BERT when the default is not one
     # (an explicitly named non-BERT model has nothing to quantise).
     from fazhi.paths import DEFAULT_BERT_DIR

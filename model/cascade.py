@@ -86,6 +86,7 @@ class CascadePredictor:
         self.problem_margin = float(problem_margin)
         self.second_weight = float(second_weight)
         self.parts = (first, second)  # fazhi.model.checks proves each part's weights
+        self.dev_share_routed = dev_share_routed
         self.labels = tuple(first.labels)
         self.threshold = 0.5  # problem scores are relative to each part's own threshold (see combine)
         self.name = name

@@ -3,6 +3,11 @@
     .venv/bin/python -m fazhi.training.ablation --real ../shared/realdev [--only NAME ...] [--reuse] [--out STEM]
     .venv/bin/python -m fazhi.training.ablation --merge build/a.json build/b.json --out docs/ablation
 
+Variants that start from an encoder read it from --encoders (default build/pretrain), where `fazhi pretrain`
+writes them; variants "before the rule-13 relabel" train on --labels-before, an export of data/labels at the
+commit before the relabel (for example `git archive HASH~ data/labels | tar -x -C build/before`). Cascade and
+hybrid variants are built from two trained variants by fazhi.training.cascade (head and margins on dev).
+
 Each variant is trained into build/ablation/NAME (fine-tuning from an encoder
 that `fazhi pretrain` wrote into build/pretrain/ when the variant names one)
 and scored three ways: on a real-text folder unit by unit and by tagging each
@@ -33,12 +38,14 @@ ENCODERS = BUILD_DIR / "pretrain"
 class Variant:
     """One row of the ablation: how its model is made."""
 
-    kind: str  # "baseline", "bert", "average" (of members) or "int8" (of one member)
+    kind: str  # "baseline", "bert", "average" (of members), "int8" (of one member), "cascade" or "hybrid" (of baseline, bert)
     note: str
     baseline: dict[str, Any] = field(default_factory=dict)  # BaselineConfig overrides
     bert: BertTrainConfig | None = None
-    encoder: str | None = None  # a folder under build/pretrain
+    encoder: str | None = None  # a folder under --encoders
     members: tuple[str, ...] = ()
+    labels: str = "current"  # "before": trained on --labels-before (data/labels before the rule-13 relabel)
+    cascade: dict[str, Any] = field(default_factory=dict)  # CascadeConfig overrides
 
 
 def _bert(encoder: str | None, note: str, **changes: Any) -> Variant:
@@ -46,6 +53,21 @@ def _bert(encoder: str | None, note: str, **changes: Any) -> Variant:
     config = replace(base, base_model=None, **changes)
     return Variant("bert", note, bert=config, encoder=encoder)
 
+
+def _fast(encoder: str, note: str, seed: int = 13) -> Variant:
+    """Issue 16's fine-tunes: the 'fast' preset (the shipped recipe in at most 10 minutes) from an encoder of --encoders."""
+    return Variant("bert", note, bert=replace(preset("fast"), base_model=None, seed=seed), encoder=encoder)
+
+
+# The encoders of issue 16 (folders of --encoders): today's, continued by MLM or ELECTRA on the laws corpus,
+# each then trained on the laws' weak area labels (the intermediate task).
+NEW_ENCODERS = {
+    "v1": ("encoder-v1", "today's encoder (People's Daily, 4 epochs of MLM)"),
+    "mlm": ("mlm", "today's encoder continued by whole-word MLM on People's Daily + laws-db + LawRefBook + our text"),
+    "electra": ("electra", "today's encoder continued by ELECTRA (1-layer generator, discriminator kept) on the same corpus"),
+    "mlm+laws": ("mlm-laws", "the MLM encoder, then the intermediate task (a statute's subject as its articles' area)"),
+    "electra+laws": ("electra-laws", "the ELECTRA encoder, then the intermediate task"),
+}
 
 VARIANTS: dict[str, Variant] = {
     "baseline": Variant("baseline", "TF-IDF + logistic regression, sentence alone", baseline={"context_weight": 0.0}),
@@ -67,14 +89,34 @@ VARIANTS: dict[str, Variant] = {
                                                   members=("2x256 lac-pretrained+context",)),
     "4x256 lac-pretrained+context, int8": Variant("int8", "the shipped BERT with dynamic int8 Linear layers at load",
                                                   members=("4x256 lac-pretrained+context",)),
+    "baseline+context, before rule-13 relabel": Variant("baseline", "baseline+context trained on data/labels before the rule-13 relabel "
+                                                        "and the new units", baseline={"context_weight": 0.5}, labels="before"),
 }
+_BASE = "baseline+context"
+for _key, (_folder, _about) in NEW_ENCODERS.items():
+    for _seed in (13, 14, 15):
+        _suffix = "" if _seed == 13 else f", seed {_seed}"
+        _bert_name = f"bert {_key}{_suffix}"
+        VARIANTS[_bert_name] = _fast(_folder, f"4x256 fine-tuned ('fast' preset, seed {_seed}) from {_about}; context", _seed)
+        VARIANTS[f"hybrid({_key}){_suffix}"] = Variant("hybrid", f"stacked head over {_BASE} and {_bert_name}, fitted on dev",
+                                                       members=(_BASE, _bert_name))
+        VARIANTS[f"cascade({_key}){_suffix}"] = Variant("cascade", f"{_BASE} answers where sure, {_bert_name} (or the mix) elsewhere; "
+                                                        "margins on dev", members=(_BASE, _bert_name))
+        VARIANTS[f"cascade({_key}, hybrid){_suffix}"] = Variant("cascade", f"{_BASE} answers where sure, hybrid({_key}){_suffix} elsewhere; "
+                                                                "margins on dev", members=(_BASE, _bert_name), cascade={"second": "hybrid"})
+VARIANTS["cascade(shipped)"] = Variant("cascade", "the shipped model/baseline answers where sure, the shipped model/bert (4x256 "
+                                       "lac-pretrained+context) elsewhere; margins on dev", members=("model/baseline", "model/bert"))
+VARIANTS["cascade(shipped, hybrid)"] = Variant("cascade", "the shipped model/baseline answers where sure, hybrid(shipped) elsewhere; "
+                                               "margins on dev", members=("model/baseline", "model/bert"), cascade={"second": "hybrid"})
+VARIANTS["hybrid(shipped)"] = Variant("hybrid", "stacked head over the shipped model/baseline and model/bert, fitted on dev",
+                                      members=("model/baseline", "model/bert"))
 
 
 def model_dir(name: str) -> Path:
     return WORK / name.replace(" ", "_").replace("+", "-").replace("(", "").replace(")", "").replace(",", "")
 
 
-def build(name: str, data: Path, log, reuse: bool) -> tuple[Any, float]:
+def build(name: str, data: Path, log, reuse: bool, encoders: Path = ENCODERS, labels_before: Path | None = None) -> tuple[Any, float]:
     """The variant's predictor and its training minutes (0 when reused)."""
     from fazhi.model import load_model
     from fazhi.model.configs import BaselineConfig
@@ -84,12 +126,28 @@ def build(name: str, data: Path, log, reuse: bool) -> tuple[Any, float]:
 
     v = VARIANTS[name]
     out = model_dir(name)
+    if v.kind in ("cascade", "hybrid"):
+        from fazhi.training.cascade import build as build_composite
+        from fazhi.training.configs import CascadeConfig
+
+        for m in v.members:
+            if not m.startswith("model/"):
+                build(m, data, log, reuse=True, encoders=encoders, labels_before=labels_before)
+        dirs = [REPO_DIR / m if m.startswith("model/") else model_dir(m) for m in v.members]
+        if not (reuse and (out / "config.json").is_file()):
+            build_composite(v.kind, dirs[0], dirs[1], data, out,
+                            CascadeConfig(name=name, **v.cascade), log=log)
+        return load_model(out), 0.0
+    if v.labels == "before":
+        if labels_before is None:
+            raise ValueError(f"{name}: expected --labels-before (data/labels before the rule-13 relabel), found none")
+        data = labels_before
     if v.kind == "average":
         members = [build(m, data, log, reuse=True)[0] for m in v.members]
         return EnsemblePredictor(members, [1.0] * len(members), _average_threshold(members, data), name), 0.0
     if v.kind == "int8":
         if not (model_dir(v.members[0]) / "config.json").is_file():
-            build(v.members[0], data, log, reuse=False)
+            build(v.members[0], data, log, reuse=False, encoders=encoders, labels_before=labels_before)
         return load_model(model_dir(v.members[0]), quantize=True), 0.0
     if reuse and (out / "config.json").is_file():
         log(f"{name}: reusing {out}")
@@ -101,7 +159,7 @@ def build(name: str, data: Path, log, reuse: bool) -> tuple[Any, float]:
         assert v.bert is not None
         config = v.bert
         if v.encoder:
-            encoder = ENCODERS / v.encoder
+            encoder = encoders / v.encoder
             if not (encoder / "config.json").is_file():
                 raise FileNotFoundError(f"{name}: expected the pretrained encoder {encoder} (fazhi pretrain), found none")
             config = replace(config, base_model=str(encoder))
@@ -123,13 +181,42 @@ def _average_threshold(members, data: Path) -> float:
     return best_threshold([r.problem for r in dev], probs)[0]
 
 
-def score(name: str, predictor, data: Path, real: Path, minutes: float, samples: int) -> dict:
+def routed_shares(predictor, real: Path) -> dict[str, Any] | None:
+    """A cascade's share of units sent to its second part: on dev (where its margins were chosen), on the real-text
+    units read alone, and on every unit `fazhi tag` makes of the real documents (read with their contexts)."""
+    if not hasattr(predictor, "route"):
+        return None
+    from fazhi.context import unit_contexts
+    from fazhi.real_text import read_real_set
+    from fazhi.segment import segment
+
+    real_set = read_real_set(real)
+    by_unit = predictor.route([u.text for u in real_set.units])
+    routed, total = 0, 0
+    for text in real_set.docs.values():
+        units = segment(text)
+        if units:
+            r = predictor.route([u.text for u in units], unit_contexts(units))
+            routed, total = routed + int(r.sum()), total + len(units)
+    dev = getattr(predictor, "dev_share_routed", None)
+    return {"dev": dev, "real_units": float(by_unit.mean()), "real_documents": routed / total if total else 0.0, "real_document_units": total}
+
+
+def score(name: str, predictor, data: Path, real: Path, minutes: float, samples: int, encoders: Path = ENCODERS) -> dict:
     from fazhi.evaluate import evaluate_real, evaluate_rows
     from fazhi.labels import load_splits, read_documents
 
     test = evaluate_rows(predictor, load_splits(data, need=("test",))["test"], name, read_documents(data)).metrics
     real_metrics = evaluate_real(predictor, real, name, samples).metrics
-    return {"variant": name, "note": VARIANTS[name].note, "minutes": round(minutes, 1), "real": real_metrics, "test": test}
+    result = {"variant": name, "note": VARIANTS[name].note, "minutes": round(minutes, 1), "real": real_metrics, "test": test}
+    shares = routed_shares(predictor, real)
+    if shares is not None:
+        result["routed"] = shares
+    encoder = VARIANTS[name].encoder
+    summary_file = encoders / encoder / "pretrain_config.json" if encoder else None
+    if summary_file is not None and summary_file.is_file():
+        result["encoder"] = {"name": encoder, **json.loads(summary_file.read_text(encoding="utf-8"))}
+    return result
 
 
 def _fig(m: dict, key: str, ci: bool = True) -> str:
@@ -138,23 +225,69 @@ def _fig(m: dict, key: str, ci: bool = True) -> str:
     return format_figure(m, "macro_f1" if key == "macro_f1" else "f1", ci, sep=", ", undefined="–")
 
 
-def _pretraining_lines(encoders: list[str | None]) -> list[str]:
-    """What each encoder the variants start from was pretrained on, for how long, and its MLM loss by epoch."""
+def _pretraining_lines(results: list[dict]) -> list[str]:
+    """What each encoder the variants start from was pretrained on, for how long, and its loss by epoch."""
     rows = []
-    for name in dict.fromkeys(e for e in encoders if e):
-        summary_file = ENCODERS / name / "pretrain_config.json"
-        if not summary_file.is_file():
+    seen = set()
+    for r in results:
+        v = VARIANTS.get(r["variant"])
+        name = (r.get("encoder") or {}).get("name") or (v.encoder if v else None)
+        if not name or name in seen:
             continue
-        p = json.loads(summary_file.read_text(encoding="utf-8"))
+        seen.add(name)
+        p = r.get("encoder")
+        if p is None:
+            summary_file = ENCODERS / name / "pretrain_config.json"
+            if not summary_file.is_file():
+                continue
+            p = json.loads(summary_file.read_text(encoding="utf-8"))
         losses = ", ".join(f"{h['mlm_loss']:.2f}" for h in p.get("history", []) if "mlm_loss" in h)
-        rows.append(f"| {name} | {p['layers']}x{p['hidden']} | {p['init_embeddings']} | {', '.join(p['corpus'])} + project text | "
-                    f"{p['characters']:,} | {p['epochs']} | {p['minutes']} | {losses} |")
+        corpus = p.get("corpus", [])
+        corpus_text = ", ".join(corpus) if isinstance(corpus, list) else str(corpus)
+        chars = p.get("characters")
+        start = p.get("init_from") or p.get("init_embeddings", "")
+        rows.append(f"| {name} | {p.get('objective', 'mlm')} | {p.get('layers', '?')}x{p.get('hidden', '?')} | {start} | "
+                    f"{corpus_text} | {f'{chars:,}' if isinstance(chars, int) else ''} | {p.get('epochs', '')} | {p.get('minutes', '')} | {losses} |")
     if not rows:
         return []
     return ["", "## Pretraining of the encoders", "",
-            "Whole-word MLM; minutes are wall-clock on the 2-core CPU machine with one torch thread while other jobs shared it.", "",
-            "| encoder | size | embeddings start | corpus | characters | epochs | minutes | MLM loss by epoch |",
-            "|---|---|---|---|---:|---:|---:|---|", *rows]
+            "Minutes are wall-clock on the 2-core CPU machine with one torch thread while other jobs shared it.", "",
+            "| encoder | objective | size | starts from | corpus | characters | epochs | minutes | MLM loss by epoch |",
+            "|---|---|---|---|---|---:|---:|---:|---|", *rows]
+
+
+def _routed(r: dict) -> str:
+    s = r.get("routed")
+    if not s:
+        return ""
+    dev = f"{s['dev']:.0%}" if s.get("dev") is not None else "?"
+    return f"{dev} / {s['real_units']:.0%} / {s['real_documents']:.0%}"
+
+
+def _seed_lines(results: list[dict]) -> list[str]:
+    """Mean and spread over the seeds of each variant run with more than one seed (by document, all parts)."""
+    import re
+
+    groups: dict[str, list[dict]] = {}
+    for r in results:
+        groups.setdefault(re.sub(r", seed \d+$", "", r["variant"]), []).append(r)
+    lines = []
+    for base, rs in groups.items():
+        if len(rs) < 2:
+            continue
+        cols = []
+        for mode in ("by document", "by unit"):
+            mac = [x["real"][mode]["all"]["macro_f1"] for x in rs]
+            pf1 = [x["real"][mode]["all"]["problem"]["f1"] for x in rs]
+            cols += [f"{sum(mac) / len(mac):.3f} ({min(mac):.3f}–{max(mac):.3f})", f"{sum(pf1) / len(pf1):.3f} ({min(pf1):.3f}–{max(pf1):.3f})"]
+        parts = [p for p in rs[0]["real"]["by document"] if p != "all"]
+        per_part = "; ".join(f"{p} {sum(x['real']['by document'][p]['macro_f1'] for x in rs) / len(rs):.3f}" for p in parts)
+        lines.append(f"| {base} | {len(rs)} | " + " | ".join(cols) + f" | {per_part} |")
+    if not lines:
+        return []
+    return ["", "## Seeds: mean (min–max) over the seeds run", "",
+            "| variant | seeds | by document macro-F1 | by document problem F1 | by unit macro-F1 | by unit problem F1 | by document, per part macro-F1 |",
+            "|---|---:|---:|---:|---:|---:|---|", *lines]
 
 
 def write_markdown(results: list[dict], path: Path) -> None:
@@ -169,13 +302,18 @@ def write_markdown(results: list[dict], path: Path) -> None:
         "",
         "## Headline: real text, by document",
         "",
-        "| variant | category macro-F1 | problem F1 | by unit: macro-F1 | by unit: problem F1 | written macro-F1 | written problem F1 | train min |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "*Routed* is a cascade's share of units sent to its second part: on dev / on realdev units read alone / on every unit "
+        "`fazhi tag` makes of the realdev documents.",
+        "",
+        "| variant | category macro-F1 | problem F1 | by unit: macro-F1 | by unit: problem F1 | written macro-F1 | written problem F1 | train min | routed |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         doc, unit, written = r["real"]["by document"]["all"], r["real"]["by unit"]["all"], r["test"].get("written", r["test"]["all"])
         lines.append(f"| {r['variant']} | {_fig(doc, 'macro_f1')} | {_fig(doc, 'problem')} | {_fig(unit, 'macro_f1')} | "
-                     f"{_fig(unit, 'problem')} | {_fig(written, 'macro_f1', False)} | {_fig(written, 'problem', False)} | {r['minutes'] or ''} |")
+                     f"{_fig(unit, 'problem')} | {_fig(written, 'macro_f1', False)} | {_fig(written, 'problem', False)} | {r['minutes'] or ''} | "
+                     f"{_routed(r)} |")
+    lines += _seed_lines(results)
     for mode in ("by document", "by unit"):
         lines += ["", f"## Real text {mode}, per part (category macro-F1 / problem F1)", "",
                   "Per-part macro-F1 averages over the categories present in the part or predicted there, so a part where "
@@ -188,18 +326,19 @@ def write_markdown(results: list[dict], path: Path) -> None:
             cells = [f"{_fig(r['real'][mode][p], 'macro_f1', False)} / {_fig(r['real'][mode][p], 'problem', False)}" for p in parts]
             lines.append(f"| {r['variant']} | " + " | ".join(cells) + " |")
     lines += ["", "## Variants", ""] + [f"- **{r['variant']}**: {VARIANTS[r['variant']].note if r['variant'] in VARIANTS else r['note']}" for r in results]
-    lines += _pretraining_lines([VARIANTS[r["variant"]].encoder for r in results if r["variant"] in VARIANTS])
+    lines += _pretraining_lines(results)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def run(names: list[str], data: Path, real: Path, out: Path, log=print, reuse: bool = False, samples: int = 1000) -> list[dict]:
+def run(names: list[str], data: Path, real: Path, out: Path, log=print, reuse: bool = False, samples: int = 1000,
+        encoders: Path = ENCODERS, labels_before: Path | None = None) -> list[dict]:
     previous = {r["variant"]: r for r in json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))} if out.with_suffix(".json").is_file() else {}
     for name in names:
         if name not in VARIANTS:
             raise ValueError(f"expected variants among {', '.join(VARIANTS)}, found {name!r}")
-        predictor, minutes = build(name, data, log, reuse)
-        result = score(name, predictor, data, real, minutes or previous.get(name, {}).get("minutes", 0.0), samples)
+        predictor, minutes = build(name, data, log, reuse, encoders, labels_before)
+        result = score(name, predictor, data, real, minutes or previous.get(name, {}).get("minutes", 0.0), samples, encoders)
         previous[name] = result
         d = result["real"]["by document"]["all"]
         log(f"{name}: real text by document macro-F1 {d['macro_f1']:.3f}, problem F1 {d['problem']['f1']:.3f}")
@@ -232,6 +371,8 @@ def main() -> int:
     parser.add_argument("--data", default=str(LABELS_DIR), help="label folder (default: %(default)s)")
     parser.add_argument("--out", default=str(REPO_DIR / "docs" / "ablation"), help="path stem for .json and .md (default: %(default)s)")
     parser.add_argument("--reuse", action="store_true", help="reuse variants already trained in build/ablation")
+    parser.add_argument("--encoders", default=str(ENCODERS), help="folder of pretrained encoders the variants name (default: %(default)s)")
+    parser.add_argument("--labels-before", default=None, help="data/labels before the rule-13 relabel, for the variants trained on it")
     parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap samples for the intervals (default: %(default)s)")
     parser.add_argument("--merge", nargs="+", metavar="JSON", default=None,
                         help="train nothing: combine the result files of runs made side by side (each with its own --out) into OUT")
@@ -245,7 +386,7 @@ def main() -> int:
     if not args.real:
         parser.error("expected --real FOLDER (the real-text folder to score on), found none")
     run(args.only, Path(args.data), Path(args.real), Path(args.out), log=lambda m: print(m, flush=True), reuse=args.reuse,
-        samples=args.bootstrap)
+        samples=args.bootstrap, encoders=Path(args.encoders), labels_before=Path(args.labels_before) if args.labels_before else None)
     return 0
 
 
