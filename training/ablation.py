@@ -104,6 +104,9 @@ for _key, (_folder, _about) in NEW_ENCODERS.items():
                                                         "margins on dev", members=(_BASE, _bert_name))
         VARIANTS[f"cascade({_key}, hybrid){_suffix}"] = Variant("cascade", f"{_BASE} answers where sure, hybrid({_key}){_suffix} elsewhere; "
                                                                 "margins on dev", members=(_BASE, _bert_name), cascade={"second": "hybrid"})
+    VARIANTS[f"bert {_key}, int8"] = Variant("int8", f"bert {_key} with dynamic int8 Linear layers at load", members=(f"bert {_key}",))
+    VARIANTS[f"cascade({_key}), int8"] = Variant("int8", f"cascade({_key}) with its BERT's Linear layers dynamic int8 at load",
+                                                 members=(f"cascade({_key})",))
 VARIANTS["cascade(shipped)"] = Variant("cascade", "the shipped model/baseline answers where sure, the shipped model/bert (4x256 "
                                        "lac-pretrained+context) elsewhere; margins on dev", members=("model/baseline", "model/bert"))
 VARIANTS["cascade(shipped, hybrid)"] = Variant("cascade", "the shipped model/baseline answers where sure, hybrid(shipped) elsewhere; "
