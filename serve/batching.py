@@ -85,6 +85,15 @@ class _Job:
         return len(self.items) - self.taken
 
 
+def _watched(futures) -> list[asyncio.Future]:
+    """asyncio wrappers of running calls, to wait on; an error they end with is marked retrieved (the call's own
+    handler reports it), so that no 'Future exception was never retrieved' is logged."""
+    wrapped = [asyncio.wrap_future(f) for f in futures]
+    for w in wrapped:
+        w.add_done_callback(lambda f: f.cancelled() or f.exception())
+    return wrapped
+
+
 def fair_shares(remaining: Sequence[int], capacity: int) -> list[int]:
     """How many items each job (in arrival order) puts into a call of at most capacity items.
 
@@ -162,7 +171,7 @@ class MicroBatcher:
             running = [f for f in self._running if not f.done()]
             if running:
                 # A running call cannot be interrupted: wait for it a while, then leave its thread behind.
-                await asyncio.wait([asyncio.wrap_future(f) for f in running], timeout=timeout)
+                await asyncio.wait(_watched(running), timeout=timeout)
             self._executor.shutdown(wait=all(f.done() for f in running), cancel_futures=True)
             self._executor = None
         for job in self._pending:
@@ -254,7 +263,7 @@ class MicroBatcher:
         self._running = {f: t for f, t in self._running.items() if not f.done()}
         if len(self._running) >= self.concurrency:
             # Every thread still runs a call abandoned at its time limit: give one a moment to end.
-            await asyncio.wait([asyncio.wrap_future(f) for f in self._running], timeout=min(_OVERDUE_GRACE_S, self.timeout or _OVERDUE_GRACE_S),
+            await asyncio.wait(_watched(self._running), timeout=min(_OVERDUE_GRACE_S, self.timeout or _OVERDUE_GRACE_S),
                                return_when=asyncio.FIRST_COMPLETED)
             if all(not f.done() for f in self._running):
                 raise ModelUnavailable(f"the model has not finished a call that passed the {self.timeout:g} s limit")

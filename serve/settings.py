@@ -25,6 +25,20 @@ class ServeSettings:
                                                                  "call get 503 (model_unavailable) and the worker process is restarted"})
     body_timeout_s: float = field(default=15.0, metadata={"help": "longest time to receive a request body; a slower body, or one "
                                                                 "shorter than its Content-Length, gets 408"})
+    header_timeout_s: float = field(default=10.0, metadata={"help": "longest time to receive a request's line and headers, from the "
+                                                                   "connection opening or the previous answer; slower gets 408 and "
+                                                                   "the connection is closed"})
+    max_header_bytes: int = field(default=32 * 1024, metadata={"help": "largest request line and headers; larger gets 431"})
+    max_headers: int = field(default=100, metadata={"help": "most header lines in a request; more gets 431"})
+    # Each open connection costs a descriptor and about 10 KB; idle ones are closed first when the cap is reached.
+    max_connections: int = field(default=1000, metadata={"help": "most open connections; past it the longest-idle one is closed, "
+                                                                "and when none is idle the new one gets 503 (server_busy)"})
+    limit_concurrency: int = field(default=256, metadata={"help": "most requests answered at once; more get 503 (server_busy)"})
+    compare_timeout_s: float = field(default=120.0, metadata={"help": "longest time to match two reports in /v1/compare (two "
+                                                                    "5,000-unit reports take about a minute on 2 cores); past it, 503"})
+    allowed_hosts: str | None = field(default=None, metadata={"help": "comma-separated host names the service answers to (the Host "
+                                                                     "header; '*' for any); default: the bound address and localhost. "
+                                                                     "Others get 400, which stops DNS rebinding"})
     int8: bool | None = field(default=None, metadata={"help": "dynamic int8 quantisation of a BERT model (faster; scores rounded to "
                                                              "4 decimals); --no-int8 for float32; default: the model directory's "
                                                              "own setting (fazhi_int8 in its config.json)", "boolean": True})
@@ -40,6 +54,13 @@ class ServeSettings:
     model_threads: int = field(default=1, metadata={"help": "CPU threads of a torch model in each worker process"})
     log_level: str = field(default="warning", metadata={"help": "server log level", "choices": ("critical", "error", "warning", "info", "debug")})
     access_log: bool = field(default=False, metadata={"help": "log every request"})
+
+    def hosts(self) -> list[str]:
+        """The host names requests may carry: --allowed-hosts, else the bound address and localhost."""
+        if self.allowed_hosts:
+            return [h.strip() for h in self.allowed_hosts.split(",") if h.strip()]
+        bound = [] if self.host in ("0.0.0.0", "::", "") else [self.host.strip("[]")]
+        return [*bound, "localhost", "127.0.0.1", "::1"]
 
     def validate(self) -> None:
         if self.max_body_bytes < 1024:
@@ -62,5 +83,19 @@ class ServeSettings:
             raise ValueError(f"expected --model-threads of at least 1, found {self.model_threads}")
         if self.inference not in ("process", "thread"):
             raise ValueError(f"expected --inference 'process' or 'thread', found {self.inference!r}")
+        if not 0 < self.header_timeout_s <= 3600:
+            raise ValueError(f"expected --header-timeout-s above 0 and at most 3600, found {self.header_timeout_s}")
+        if not 0 < self.compare_timeout_s <= 3600:
+            raise ValueError(f"expected --compare-timeout-s above 0 and at most 3600, found {self.compare_timeout_s}")
+        if self.max_header_bytes < 1024:
+            raise ValueError(f"expected --max-header-bytes of at least 1024, found {self.max_header_bytes}")
+        if self.max_headers < 8:
+            raise ValueError(f"expected --max-headers of at least 8, found {self.max_headers}")
+        if self.max_connections < 2:
+            raise ValueError(f"expected --max-connections of at least 2, found {self.max_connections}")
+        if self.limit_concurrency < 1:
+            raise ValueError(f"expected --limit-concurrency of at least 1, found {self.limit_concurrency}")
+        if self.allowed_hosts is not None and not self.hosts():
+            raise ValueError(f"expected --allowed-hosts to name at least one host (or '*'), found {self.allowed_hosts!r}")
         if not 0 <= self.port <= 65535:
             raise ValueError(f"expected a port between 0 and 65535, found {self.port}")

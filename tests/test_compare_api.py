@@ -17,8 +17,12 @@ PAIR = Path(__file__).parent / "data" / "compare" / "county"
 
 @pytest.fixture(scope="module")
 def client(shipped_model):
-    with TestClient(create_app(ServeSettings(), model=shipped_model)) as c:
+    with TestClient(create_app(ServeSettings(), model=shipped_model), base_url="http://127.0.0.1") as c:
         yield c
+
+
+def _without_doc(row: dict) -> dict:
+    return {k: v for k, v in row.items() if k != "doc"}
 
 
 def test_compare_answers_both_reports_units_and_the_comparison_of_fazhi_compare(client, shipped_model):
@@ -28,7 +32,10 @@ def test_compare_answers_both_reports_units_and_the_comparison_of_fazhi_compare(
     body = r.json()
     old_tagged, new_tagged = tag_text("2022", old, shipped_model), tag_text("2023", new, shipped_model)
     assert body["model"] == shipped_model.name
-    assert body["old"]["units"] == old_tagged.units and body["new"]["units"] == new_tagged.units
+    # Each report's name is given once, beside its units, not in every unit.
+    assert body["old"]["doc"] == "2022" and body["new"]["doc"] == "2023"
+    assert body["old"]["units"] == [_without_doc(u) for u in old_tagged.units]
+    assert body["new"]["units"] == [_without_doc(u) for u in new_tagged.units]
     assert body["comparison"] == compare_reports("2022", old_tagged.units, "2023", new_tagged.units)
     assert len(body["comparison"]["carried_over"]) >= 4
 

@@ -34,7 +34,7 @@ def model(shipped_model):
 
 @pytest.fixture(scope="module")
 def client(model):
-    with TestClient(create_app(ServeSettings(), model=model)) as c:
+    with TestClient(create_app(ServeSettings(), model=model), base_url="http://127.0.0.1") as c:
         yield c
 
 
@@ -75,14 +75,12 @@ def test_empty_list_gives_empty_results(client):
     assert r.status_code == 200 and r.json()["results"] == []
 
 
-def test_blank_sentences_are_other_and_keep_their_place(client):
-    r = client.post("/v1/classify", json={"sentences": ["", SENTENCES[1], "   \n\t\u3000", SENTENCES[0]]})
-    assert r.status_code == 200
-    res = r.json()["results"]
-    assert [x["text"] for x in res] == ["", SENTENCES[1], "   \n\t\u3000", SENTENCES[0]]
-    for blank in (res[0], res[2]):
-        assert blank["category"] == "other" and blank["problem"] is False and blank["scores"]["other"] == 1.0
-    assert res[1]["category"] == client.post("/v1/classify", json={"sentences": [SENTENCES[1]]}).json()["results"][0]["category"]
+@pytest.mark.parametrize("blank", ["", "   \n\t\u3000"])
+def test_a_blank_sentence_is_422_invalid_text_naming_its_place(client, blank):
+    r = client.post("/v1/classify", json={"sentences": [SENTENCES[1], blank]})
+    assert_error(r, 422, "invalid_text", "sentences.1", "not a space")
+    r = client.post("/v1/classify", json={"sentences": [{"text": blank, "context": "x"}]})
+    assert_error(r, 422, "invalid_text", "sentences.0.text")
 
 
 def test_more_sentences_than_the_limit_is_422_naming_the_limit(client):
@@ -133,8 +131,20 @@ def test_unknown_routes_and_methods_have_the_error_shape(client):
     assert_error(client.get("/v1/classify"), 405, "method_not_allowed", "GET")
 
 
-def test_json_without_a_json_content_type_is_still_read(client):
-    r = client.post("/v1/classify", content=json.dumps({"sentences": SENTENCES[:1]}), headers={"content-type": "text/plain"})
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", None])
+def test_a_body_that_is_not_json_is_415_before_any_work(client, content_type):
+    headers = {"content-type": content_type} if content_type else {}
+    body = json.dumps({"sentences": SENTENCES[:1]})
+    for path in ("/v1/classify", "/v1/compare"):
+        r = client.post(path, content=body, headers=headers)
+        assert_error(r, 415, "unsupported_media_type", "application/json")
+    if content_type and content_type.startswith("multipart"):
+        return  # analyze reads uploads
+    assert_error(client.post("/v1/analyze", content=body, headers=headers), 415, "unsupported_media_type")
+
+
+def test_json_with_a_charset_is_read(client):
+    r = client.post("/v1/classify", content=json.dumps({"sentences": SENTENCES[:1]}), headers={"content-type": "application/json; charset=utf-8"})
     assert r.status_code == 200 and len(r.json()["results"]) == 1
 
 
@@ -144,6 +154,7 @@ class TruncatingModel:
     def __init__(self, model, max_chars):
         self.model, self.max_chars = model, max_chars
         self.name, self.labels, self.threshold = model.name, model.labels, model.threshold
+        self.reads_context = True  # it passes contexts on to the model
 
     def predict(self, texts, contexts=None):
         return self.model.predict([t[: self.max_chars] for t in texts], contexts)
@@ -152,7 +163,7 @@ class TruncatingModel:
 def test_overlong_sentence_is_truncated_to_the_model_length_and_says_so(model):
     limited = TruncatingModel(model, 20)
     long_sentence = SENTENCES[0] * 3
-    with TestClient(create_app(ServeSettings(), model=limited)) as c:
+    with TestClient(create_app(ServeSettings(), model=limited), base_url="http://127.0.0.1") as c:
         res = c.post("/v1/classify", json={"sentences": [long_sentence, SENTENCES[2][:20]]}).json()["results"]
     assert res[0]["truncated"] is True and res[0]["text"] == long_sentence
     assert res[1]["truncated"] is False
@@ -165,7 +176,7 @@ def test_the_shipped_bert_flags_sentences_past_its_length_limit():
 
     bert = load_model(DEFAULT_BERT_DIR)
     assert bert.max_chars is not None
-    with TestClient(create_app(ServeSettings(), model=bert)) as c:
+    with TestClient(create_app(ServeSettings(), model=bert), base_url="http://127.0.0.1") as c:
         res = c.post("/v1/classify", json={"sentences": ["执" * (bert.max_chars + 1), "执" * bert.max_chars]}).json()["results"]
     assert [r["truncated"] for r in res] == [True, False]
 
@@ -187,7 +198,7 @@ def test_analyze_segments_tags_and_summarises_a_report(client, model, seed_texts
     for got, u in zip(body["units"], units, strict=True):
         assert (got["index"], got["start"], got["end"], got["heading"], got["is_heading"], got["text"]) == \
                (u.index, u.start, u.end, u.heading, u.is_heading, u.text)
-        assert got["doc"] == SEED
+        assert "doc" not in got  # once per response, not per unit
         assert text[got["start"] : got["end"]] == got["text"]
     expected = tag_text(SEED, text, model)
     # The same rows as `fazhi tag`, contexts included. The server cuts a report into calls of at most
@@ -202,7 +213,7 @@ def test_analyze_segments_tags_and_summarises_a_report(client, model, seed_texts
 
 
 def _without_scores(row: dict) -> dict:
-    return {k: v for k, v in row.items() if k not in ("scores", "problem_score")}
+    return {k: v for k, v in row.items() if k not in ("scores", "problem_score", "doc")}
 
 
 def test_analyze_offsets_count_code_points_beyond_the_bmp(client):
@@ -212,7 +223,7 @@ def test_analyze_offsets_count_code_points_beyond_the_bmp(client):
 
 
 def test_analyze_of_a_report_over_the_unit_limit_is_422_naming_the_limit(model):
-    with TestClient(create_app(ServeSettings(max_units=20), model=model)) as c:
+    with TestClient(create_app(ServeSettings(max_units=20), model=model), base_url="http://127.0.0.1") as c:
         assert c.post("/v1/analyze", json={"text": "执法检查。" * 20}).status_code == 200
         assert_error(c.post("/v1/analyze", json={"text": "执法检查。" * 21}), 422, "too_many_units", "20", "max_units")
         assert c.get("/healthz").status_code == 200
@@ -250,7 +261,7 @@ def test_an_int8_model_returns_scores_rounded_to_4_decimals_and_says_so():
     # int8 is a BERT setting: the shipped BERT, whichever model is the default.
     answers = {}
     for quantize in (True, False):
-        with TestClient(create_app(ServeSettings(), model=load_model(DEFAULT_BERT_DIR, quantize=quantize))) as c:
+        with TestClient(create_app(ServeSettings(), model=load_model(DEFAULT_BERT_DIR, quantize=quantize)), base_url="http://127.0.0.1") as c:
             assert c.get("/v1/model").json()["int8"] is quantize
             answers[quantize] = c.post("/v1/classify", json={"sentences": SENTENCES}).json()["results"]
     results, full = answers[True], answers[False]
@@ -269,7 +280,8 @@ def test_health_and_offline_docs(client):
     assert "cdn" not in docs.text.lower()
     assert client.get("/static-offline-docs/swagger-ui-bundle.js").status_code == 200
     spec = client.get("/openapi.json").json()
-    assert "sentences" in json.dumps(spec["paths"]["/v1/classify"]["post"]["requestBody"])
+    ref = spec["paths"]["/v1/classify"]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert ref == "#/components/schemas/ClassifyRequest" and "sentences" in json.dumps(spec["components"]["schemas"]["ClassifyRequest"])
 
 
 def test_page_is_served_at_root(client):
@@ -284,6 +296,7 @@ class BlockingModel:
     def __init__(self, model):
         self.model = model
         self.name, self.labels, self.threshold, self.max_chars = model.name, model.labels, model.threshold, model.max_chars
+        self.reads_context = True  # it passes contexts on to the model
         self.entered, self.release = threading.Event(), threading.Event()
         self.calls: list[int] = []
 
@@ -296,7 +309,7 @@ class BlockingModel:
 
 async def _with_app(app, scenario):
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://fazhi.test", timeout=30) as c:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1", timeout=30) as c:
             return await scenario(c)
 
 

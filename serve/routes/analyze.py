@@ -1,0 +1,55 @@
+"""``POST /v1/analyze``: a whole report, as JSON text or an uploaded file, segmented, tagged and summarised.
+
+A JSON body ``{"text", "doc"?}``; or ``multipart/form-data`` with the report
+in a ``file`` field (``.txt``, ``.html``, ``.docx``, ``.pdf``, read by the
+readers of ``fazhi tag``) and an optional ``doc`` field, under the same body
+size and time limits. For an upload the response also carries the text read,
+into which the units' offsets count.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter, Request
+
+from fazhi.aggregate import summarize
+from fazhi.reading import UnreadableFile, read_report_bytes
+from fazhi.serve.body import JSON, MULTIPART, decode_json, parse_upload, require_media_type, validate
+from fazhi.serve.deps import BatcherDep, ServiceDep
+from fazhi.serve.errors import ApiError, ErrorType
+from fazhi.serve.jobs import tag_reports, unless_client_leaves
+from fazhi.serve.routes import request_body
+from fazhi.serve.schemas import ERROR_RESPONSES, UPLOAD_SCHEMA, AnalyzeRequest, AnalyzeResponse
+
+__all__ = ["router", "read_analyze_request"]
+
+router = APIRouter()
+
+
+async def read_analyze_request(request: Request) -> tuple[str, str, bool]:
+    """(doc, text, uploaded) from a JSON body or a multipart upload."""
+    kind = require_media_type(request, (JSON, MULTIPART))
+    raw = await request.body()
+    if kind == JSON:
+        body = validate(AnalyzeRequest, decode_json(raw))
+        return body.doc, body.text, False
+    upload = parse_upload(request.headers["content-type"], raw)
+    name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1] or "report"
+    doc = upload.fields.get("doc") or name
+    try:
+        text = await asyncio.to_thread(read_report_bytes, upload.data, name)
+    except UnreadableFile as exc:
+        raise ApiError(422, ErrorType.UNREADABLE_FILE, f"file: {exc}") from None
+    return doc[:200], text, True
+
+
+@router.post("/v1/analyze", response_model=AnalyzeResponse, responses=ERROR_RESPONSES,
+             openapi_extra=request_body(AnalyzeRequest, {MULTIPART: {"schema": UPLOAD_SCHEMA}}),
+             summary="Analyze a whole report (JSON text or an uploaded file): segmented, every unit tagged, and summarised")
+async def analyze(request: Request, service: ServiceDep, batcher: BatcherDep) -> AnalyzeResponse:
+    doc, text, uploaded = await unless_client_leaves(request, read_analyze_request(request))
+    (rows,) = await unless_client_leaves(request, tag_reports(batcher, [(doc, text)], service.settings.max_units))
+    summary = summarize(doc, rows)
+    return AnalyzeResponse.model_validate({"model": service.info["name"], "doc": doc, "text": text if uploaded else None,
+                                           "units": rows, "summary": summary})

@@ -1,0 +1,5 @@
+import sys
+
+from fazhi.serve.worker.child import main
+
+sys.exit(main())
