@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from fazhi.model.checks import prove
 from fazhi.model.prediction import Predictor, Scores
 
 __all__ = ["Predictor", "Scores", "ModelLoadError", "load_model", "default_model_dir"]
@@ -27,7 +28,7 @@ def default_model_dir() -> Path:
     return DEFAULT_MODEL_DIR
 
 
-def load_model(path: str | Path | None = None, quantize: bool | None = None) -> Predictor:
+def _load_unchecked(path: str | Path | None = None, quantize: bool | None = None) -> Predictor:
     """Load a model directory written by `fazhi train`.
 
     quantize: dynamic int8 for BERT's linear layers; None follows the model
@@ -71,6 +72,18 @@ def load_model(path: str | Path | None = None, quantize: bool | None = None) -> 
         raise
     except Exception as exc:  # missing or damaged files: whatever the loader raised, said in one line
         raise ModelLoadError(f"{directory}: cannot load the {kind} model: {_one_line(exc)}") from exc
+
+
+def load_model(path: str | Path | None = None, quantize: bool | None = None) -> Predictor:
+    """Load a model directory (see _load_unchecked), then make it prove itself (fazhi.model.checks): finite
+    weights, arrays that fit, probabilities for a known sentence; ModelLoadError in one line otherwise."""
+    directory = Path(path) if path is not None else default_model_dir()
+    model = _load_unchecked(directory, quantize)
+    try:
+        prove(model)
+    except ValueError as exc:
+        raise ModelLoadError(f"{directory}: the model loads but would answer wrongly: {exc}") from None
+    return model
 
 
 def _one_line(exc: BaseException) -> str:
