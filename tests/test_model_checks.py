@@ -1,0 +1,84 @@
+"""Models prove themselves at load (fazhi.model.checks): damaged weights and arrays that do not fit are refused."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+import torch
+
+from fazhi.model import ModelLoadError, default_model_dir, load_model
+from fazhi.model.checks import ModelOutputError, check_scores
+from fazhi.model.prediction import Scores
+from fazhi.paths import DEFAULT_BERT_DIR
+
+BASELINE = default_model_dir().parent / "baseline"
+
+
+@pytest.fixture
+def baseline_copy(tmp_path):
+    target = tmp_path / "baseline"
+    shutil.copytree(BASELINE, target)
+    return target
+
+
+def _rewrite_weights(directory, change):
+    with np.load(directory / "weights.npz", allow_pickle=False) as w:
+        arrays = {k: w[k] for k in w.files}
+    change(arrays)
+    np.savez_compressed(directory / "weights.npz", **arrays)
+
+
+def test_the_shipped_models_prove_themselves():
+    for directory in (BASELINE, DEFAULT_BERT_DIR):
+        load_model(directory)
+
+
+def test_a_baseline_with_nan_weights_is_refused_at_load(baseline_copy):
+    _rewrite_weights(baseline_copy, lambda a: a["cat_coef"].__setitem__((0, 5), np.nan))
+    with pytest.raises(ModelLoadError, match="cat_coef.*not finite"):
+        load_model(baseline_copy)
+
+
+def test_a_baseline_whose_arrays_do_not_fit_is_refused_at_load(baseline_copy):
+    _rewrite_weights(baseline_copy, lambda a: a.__setitem__("prob_coef", a["prob_coef"][:-3]))
+    with pytest.raises(ModelLoadError, match="prob_coef.*shape"):
+        load_model(baseline_copy)
+
+
+def test_a_baseline_vocabulary_index_past_the_weights_is_refused_at_load(baseline_copy):
+    vocab = json.loads((baseline_copy / "vocab.json").read_text(encoding="utf-8"))
+    vocab[next(iter(vocab))] = 10**7
+    (baseline_copy / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(ModelLoadError, match="vocab.json has indices"):
+        load_model(baseline_copy)
+
+
+def test_a_bert_with_a_nan_weight_is_refused_at_load(tiny_bert, tmp_path):
+    model, tokenizer = tiny_bert
+    with torch.no_grad():
+        next(iter(model.parameters())).view(-1)[3] = float("nan")
+    model.save_pretrained(tmp_path / "m")
+    tokenizer.save_pretrained(tmp_path / "m")
+    with pytest.raises(ModelLoadError, match="not finite"):
+        load_model(tmp_path / "m")
+
+
+def test_a_tiny_bert_with_finite_weights_loads(tiny_bert, tmp_path):
+    model, tokenizer = tiny_bert
+    model.save_pretrained(tmp_path / "m")
+    tokenizer.save_pretrained(tmp_path / "m")
+    assert load_model(tmp_path / "m").labels
+
+
+@pytest.mark.parametrize("cat, prob, words", [
+    ([[np.nan, 0.5]], [0.1], "not finite"),
+    ([[0.5, 0.5]], [np.inf], "not finite"),
+    ([[0.7, 0.7]], [0.1], "sum to 1"),
+    ([[1.5, -0.5]], [0.1], "outside"),
+    ([[0.5, 0.5], [0.5, 0.5]], [0.1], "shape"),
+])
+def test_scores_that_are_not_probabilities_are_refused(cat, prob, words):
+    with pytest.raises(ModelOutputError, match=words):
+        check_scores(Scores(("a", "b"), np.array(cat, dtype=float), np.array(prob, dtype=float), 0.5), 1)
+    check_scores(Scores(("a", "b"), np.array([[0.25, 0.75]]), np.array([0.2]), 0.5), 1)
