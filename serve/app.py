@@ -227,6 +227,9 @@ def run_server(settings: ServeSettings) -> None:
                                          f"http://{shown}:{sock.getsockname()[1]}/ (docs at /docs)", flush=True)
     try:
         server.run(sockets=[sock])
+    except SystemExit:  # uvicorn exits when the lifespan fails; say why in one line instead
+        if app.state.startup_error is None:
+            raise
     finally:
         sock.close()
     error = app.state.startup_error

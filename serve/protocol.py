@@ -68,6 +68,7 @@ def limited_protocol(limits: ConnectionLimits) -> type:
             self.limit_concurrency = None  # checked here, answered in the error shape
             self._head_bytes = 0
             self._head_count = 0
+            self._head_size = 0
             self._reading_head = True
             self._idle_since = time.monotonic()
             self._head_timer: asyncio.TimerHandle | None = None
@@ -131,19 +132,28 @@ def limited_protocol(limits: ConnectionLimits) -> type:
 
         def on_message_begin(self) -> None:
             super().on_message_begin()
+            self._head_size = 0
             if self._head_timer is None:  # a keep-alive connection's next request: its headers are timed too
                 self._head_timer = self.loop.call_later(limits.header_timeout_s, self._head_timeout)
             self._reading_head = True
 
+        def on_url(self, url: bytes) -> None:
+            self._head_size += len(url)
+            super().on_url(url)
+
         def on_header(self, name: bytes, value: bytes) -> None:
             self._head_count += 1
+            self._head_size += len(name) + len(value) + 4
             super().on_header(name, value)
 
         def on_headers_complete(self) -> None:
             self._cancel_head_timer()
             self._reading_head = False
             refusal = None
-            if self._head_count > limits.max_headers:
+            if self._head_size > limits.max_header_bytes:  # headers that came whole in one read
+                refusal = _asgi_error(431, f"the request line and headers are over {limits.max_header_bytes} bytes, the limit "
+                                           "(max_header_bytes)", ErrorType.HEADERS_TOO_LARGE)
+            elif self._head_count > limits.max_headers:
                 refusal = _asgi_error(431, f"{self._head_count} header lines, the limit is {limits.max_headers} (max_headers)",
                                       ErrorType.HEADERS_TOO_LARGE)
             elif self._concurrency is not None and len(self.tasks) >= self._concurrency:
