@@ -213,10 +213,26 @@ def case_nan_model() -> dict:
             "normal_s": float("nan"), "ok": proc.returncode == 3 and "not finite" in line}
 
 
+def case_schemathesis(base: str, examples: int) -> dict:
+    """schemathesis --checks all over the OpenAPI document (the dev extra installs it)."""
+    exe = Path(sys.executable).with_name("schemathesis")
+    if not exe.exists():
+        return {"case": "schemathesis --checks all", "sent": "not installed", "answer": "-", "normal_s": float("nan"), "ok": False}
+    config = Path(__file__).with_name("schemathesis.toml")
+    start = time.monotonic()
+    proc = subprocess.run([str(exe), "--config-file", str(config), "run", base + "/openapi.json", "--checks", "all",
+                           "--max-examples", str(examples), "--request-timeout", "20"], capture_output=True, text=True, timeout=600)
+    last = [line for line in proc.stdout.splitlines() if "generated" in line or "issues found" in line or "failure" in line]
+    return {"case": "schemathesis --checks all", "sent": f"{examples} examples per operation",
+            "answer": f"exit {proc.returncode} in {time.monotonic() - start:.0f} s: {'; '.join(x.strip(' =') for x in last[-2:])}",
+            "normal_s": normal_latency(base), "ok": proc.returncode == 0 and "warning" not in proc.stdout.lower()}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--idle", type=int, default=10_000, help="idle connections to open (default: %(default)s)")
     ap.add_argument("--hangups", type=int, default=6, help="compare clients that leave (default: %(default)s)")
+    ap.add_argument("--examples", type=int, default=100, help="schemathesis examples per operation (default: %(default)s)")
     ap.add_argument("--header-timeout-s", type=float, default=10.0, help="the server's header timeout (default: %(default)s)")
     args = ap.parse_args(argv)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -238,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
             lambda: case_compare_hangups(base, port, pids, args.hangups),
             lambda: case_types(base),
             lambda: case_host(base),
+            lambda: case_schemathesis(base, args.examples),
         ]
         for case in cases:
             rows.append(case())
