@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from fazhi.labels import AREAS, CATEGORIES
+from fazhi.pipeline.problems import opens_problem_section, states_problem
 
-__all__ = ["AREA_NAMES", "summarize", "summary_markdown"]
+__all__ = ["AREA_NAMES", "summarize", "summary_markdown", "count", "md_text", "md_name"]
 
 # The Chinese names the reports use for each category (TAXONOMY.md).
 AREA_NAMES: dict[str, str] = {
@@ -25,10 +27,13 @@ def summarize(doc: str, results: list[dict]) -> dict:
     Keys: doc; sentences; per_category (every category, in label order, with
     its count); problems_per_category; problems (each problem statement with
     its index, category, heading, text and problem_score, in report order);
-    areas_not_mentioned (the five areas with no sentence at all).
+    problem_sections (the flagged headings and lead-ins that only open a
+    section of problems: shown as that section, not counted); areas_not_mentioned
+    (the five areas with no sentence at all). Problems are counted by
+    fazhi.pipeline.problems.states_problem.
     """
     counts = Counter(r["category"] for r in results)
-    problem_rows = [r for r in results if r["problem"]]
+    problem_rows = [r for r in results if states_problem(r)]
     problem_counts = Counter(r["category"] for r in problem_rows)
     categories = list(CATEGORIES) + sorted(set(counts) - set(CATEGORIES))
     return {
@@ -46,6 +51,10 @@ def summarize(doc: str, results: list[dict]) -> dict:
             }
             for r in problem_rows
         ],
+        "problem_sections": [
+            {"index": r.get("index"), "is_heading": bool(r.get("is_heading")), "text": r["text"]}
+            for r in results if opens_problem_section(r)
+        ],
         "areas_not_mentioned": [a for a in AREAS if counts.get(a, 0) == 0],
     }
 
@@ -54,11 +63,34 @@ def _md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def count(n: int, noun: str) -> str:
+    """'1 problem statement', '2 problem statements'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+_MD_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_MD_ESCAPED = re.compile(r"\\(\\|n|r|u2028|u2029)")
+_MD_UNESCAPES = {"\\": "\\", "n": "\n", "r": "\r", "u2028": "\u2028", "u2029": "\u2029"}
+
+
+def md_text(text: str) -> str:
+    """A name (a file's, a report's) on one Markdown line: a line break in it shows as \\n and cannot start a heading.
+
+    md_name(md_text(name)) == name, so --resume finds a report by the name in its heading.
+    """
+    return "".join(_MD_ESCAPES.get(ch, ch) for ch in text)
+
+
+def md_name(text: str) -> str:
+    """The name md_text wrote."""
+    return _MD_ESCAPED.sub(lambda m: _MD_UNESCAPES[m.group(1)], text)
+
+
 def summary_markdown(summary: dict) -> str:
     """A readable Markdown report for one summary; starts with the line '# <doc>'."""
     n = summary["sentences"]
     problems = summary["problems"]
-    lines = [f"# {summary['doc']}", "", f"{n} sentence units, {len(problems)} problem statements.", ""]
+    lines = [f"# {md_text(summary['doc'])}", "", f"{count(n, 'sentence unit')}, {count(len(problems), 'problem statement')}.", ""]
     lines += ["| category | area | sentences | share | problems |", "|---|---|---:|---:|---:|"]
     per_problem = summary.get("problems_per_category", {})
     for c, k in summary["per_category"].items():

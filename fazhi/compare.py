@@ -6,8 +6,12 @@ It reports, from the two reports' tagged units (fazhi.tag.tag_text):
 - the areas OLD covers and NEW drops, and the areas NEW adds;
 - **carried-over problems**: problem statements of NEW that restate a problem
   statement of OLD;
-- **new measures**: NEW's units in each area (not problems, not headings) with
-  no close match anywhere in OLD.
+- **new measures**: NEW's units in each area (not problems, not headings, not
+  plans for next year, nothing inside a problems section) with no close match
+  anywhere in OLD.
+
+Problem statements are counted by the one rule of fazhi.pipeline.problems:
+a flagged heading or lead-in that only opens the problems section is not one.
 
 Matching is TF-IDF cosine over normalised characters (character 1-grams),
 with the IDF counted over the units of the two reports, so that the
@@ -38,10 +42,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from fazhi.aggregate import AREA_NAMES
+from fazhi.aggregate import AREA_NAMES, count, md_text
 from fazhi.labels import AREAS, CATEGORIES
+from fazhi.pipeline.problems import problem_section_flags, states_problem
 
-__all__ = ["CompareConfig", "normalize", "Similarity", "closest", "problem_targets", "closest_old_problems",
+__all__ = ["CompareConfig", "normalize", "is_plan", "Similarity", "closest", "problem_targets", "closest_old_problems",
            "compare_reports", "compare_files", "compare_markdown"]
 
 METHOD = "character TF-IDF cosine"
@@ -152,10 +157,23 @@ def closest_old_problems(old_rows: Sequence[dict], new_rows: Sequence[dict],
     targets = problem_targets(old_rows)
     out: list[tuple[dict, dict | None, float]] = []
     for r in _content(new_rows):
-        if r["problem"]:
+        if states_problem(r):
             k, s = closest(r["text"], [o["text"] for o in targets], similarity)
             out.append((r, targets[k] if k >= 0 else None, s))
     return out
+
+
+# Next year's plans are not this year's measures: a unit under a plans heading
+# (三、2024年工作安排, 下一步工作打算, 工作思路), or one that says what will be done.
+_PLAN_HEADING = re.compile(r"下一步|打算|工作安排|工作计划|工作思路|工作重点|努力方向|改进措施|改进举措|\d{4}年(?:的)?(?:主要)?(?:工作|任务)")
+_PLAN_TEXT = re.compile(r"^\s*(?:[一二三四五六七八九十]+是|[（(][一二三四五六七八九十\d]+[)）]|\d+[.．、])?\s*"
+                        r"(?:下一步|下一年|明年|今后|来年|力争|计划|拟|\d{4}年[，,]?(?:我[局市县区省厅委镇]|全[市县区省])?(?:将|要|计划|拟)"
+                        r"|将(?:进一步|继续|持续|着力|加快|全面|重点|积极|不断)|要(?:进一步|继续|持续|着力|加快|全面|重点|坚持))")
+
+
+def is_plan(row: dict) -> bool:
+    """True for a plan for next year rather than a measure taken: under a plans heading, or opening with 下一步/将进一步/明年…"""
+    return bool(_PLAN_HEADING.search(row.get("heading", "")) or _PLAN_TEXT.match(row["text"]))
 
 
 def compare_reports(old_doc: str, old_rows: Sequence[dict], new_doc: str, new_rows: Sequence[dict],
@@ -167,7 +185,7 @@ def compare_reports(old_doc: str, old_rows: Sequence[dict], new_doc: str, new_ro
     sim = Similarity([r["text"] for r in old_c + new_c])
 
     def counts(rows: Sequence[dict]) -> tuple[Counter[str], Counter[str]]:
-        return Counter(r["category"] for r in rows), Counter(r["category"] for r in rows if r["problem"])
+        return Counter(r["category"] for r in rows), Counter(r["category"] for r in rows if states_problem(r))
 
     old_n, old_p = counts(old_rows)
     new_n, new_p = counts(new_rows)
@@ -187,8 +205,10 @@ def compare_reports(old_doc: str, old_rows: Sequence[dict], new_doc: str, new_ro
 
     old_texts = [o["text"] for o in old_c]
     new_measures: dict[str, list[dict]] = {a: [] for a in AREAS}
-    for r in new_c:
-        if r["problem"] or r["category"] not in new_measures:
+    in_problems = problem_section_flags(new_rows)
+    for r, inside in zip(new_rows, in_problems, strict=True):
+        if (r.get("is_heading") or not r["text"].strip() or r["problem"] or inside or r["category"] not in new_measures
+                or is_plan(r)):
             continue
         _, s = closest(r["text"], old_texts, sim)
         if s < config.new_measure_threshold:
@@ -229,9 +249,9 @@ def _signed(k: int) -> str:
 def compare_markdown(result: dict) -> str:
     """A readable Markdown report of a comparison."""
     old, new = result["old"], result["new"]
-    lines = [f"# {new['doc']} compared with {old['doc']}", "",
-             f"OLD: {old['sentences']} sentence units, {old['problems']} problem statements. "
-             f"NEW: {new['sentences']} sentence units, {new['problems']} problem statements.", "",
+    lines = [f"# {md_text(new['doc'])} compared with {md_text(old['doc'])}", "",
+             f"OLD: {count(old['sentences'], 'sentence unit')}, {count(old['problems'], 'problem statement')}. "
+             f"NEW: {count(new['sentences'], 'sentence unit')}, {count(new['problems'], 'problem statement')}.", "",
              "| area | | sentences OLD | NEW | change | problems OLD | NEW | change |",
              "|---|---|---:|---:|---:|---:|---:|---:|"]
     for a in result["areas"]:
@@ -244,7 +264,7 @@ def compare_markdown(result: dict) -> str:
     lines += ["", f"**Areas dropped** (in OLD, not in NEW): {names(result['areas_dropped'])}",
               "", f"**Areas added** (in NEW, not in OLD): {names(result['areas_added'])}", ""]
     carried = result["carried_over"]
-    lines += [f"## Problems carried over ({len(carried)} of NEW's {new['problems']} problem statements)", ""]
+    lines += [f"## Problems carried over ({len(carried)} of NEW's {count(new['problems'], 'problem statement')})", ""]
     if carried:
         for m in carried:
             lines.append(f"- **{m['new']['category']}** NEW: {_cell(m['new']['text'])}")

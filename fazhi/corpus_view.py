@@ -29,7 +29,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from fazhi.aggregate import AREA_NAMES, summarize
+from fazhi.context import document_title
 from fazhi.labels import AREAS, CATEGORIES
+from fazhi.pipeline.problems import states_problem
+from fazhi.segment import Unit
 
 __all__ = ["CorpusView", "report_csv", "report_html", "heatmap_png", "read_unit_rows"]
 
@@ -54,8 +57,12 @@ class CorpusView:
         """Add one report's unit rows (as fazhi.results builds them, or as read back from a units file)."""
         summary = summary if summary is not None else summarize(doc, list(rows))
         n = summary["sentences"]
+        # Reviewers know reports by their titles; the file name stays on hover.
+        title = document_title([Unit(r.get("index", i), r.get("start", 0), r.get("end", 0), r["text"], r.get("heading", ""),
+                                     bool(r.get("is_heading"))) for i, r in enumerate(rows[:8])])
         self.figures.append({
             "doc": doc,
+            "title": title,
             "sentences": n,
             "problems": len(summary["problems"]),
             "per_category": summary["per_category"],
@@ -65,7 +72,7 @@ class CorpusView:
         })
         index = {c: i for i, c in enumerate(CATEGORIES)}
         self.sentences.append([[index.get(r["category"], len(CATEGORIES) - 1),
-                                (PROBLEM if r["problem"] else 0) | (HEADING if r.get("is_heading") else 0), r["text"]]
+                                (PROBLEM if states_problem(r) else 0) | (HEADING if r.get("is_heading") else 0), r["text"]]
                                for r in rows])
 
     def corpus(self) -> dict:

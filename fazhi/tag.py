@@ -40,6 +40,7 @@ __all__ = [
     "read_source",
     "local_reports",
     "run_tag",
+    "printable_name",
 ]
 
 STDIN_DOC = "<stdin>"
@@ -165,7 +166,23 @@ def expand_inputs(items: Sequence[str]) -> tuple[list[Source], list[Failure]]:
                 add_path(mp, m, from_glob=True)
         else:
             failures.append(Failure(item, f"{item}: no such file or directory"))
-    return sources, failures
+    # A file name that is not valid UTF-8 (surrogate-escaped by the OS layer) is named with its bad bytes
+    # escaped (\xff), so that every output can be written and --resume finds the report by the same name.
+    return ([Source(printable_name(s.doc), s.path) for s in sources],
+            [Failure(printable_name(f.doc), printable_name(f.reason)) for f in failures])
+
+
+def printable_name(name: str) -> str:
+    """name with the bytes of a non-UTF-8 file name (lone surrogates) written as \\xNN, so it encodes as UTF-8."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        pass
+    try:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate no file name decodes to
+        return name.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 # --- tagging --------------------------------------------------------------------

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from fazhi.aggregate import summary_markdown
+from fazhi.aggregate import md_name, md_text, summary_markdown
 from fazhi.results import UNIT_FIELDS
 
 __all__ = [
@@ -121,7 +121,7 @@ def format_skipped(skipped: Sequence[tuple[str, str]], fmt: str) -> str:
         return "".join(json.dumps({"skipped": doc, "reason": reason(doc, why)}, ensure_ascii=False) + "\n" for doc, why in skipped)
     if fmt == "md":
         lines = [SKIPPED_HEADING, "", f"{len(skipped)} input{'s were' if len(skipped) != 1 else ' was'} not tagged:", ""]
-        lines += [f"- `{doc}`: {reason(doc, why)}" for doc, why in skipped]
+        lines += [f"- `{md_text(doc)}`: {reason(doc, why)}" for doc, why in skipped]
         return "\n".join(lines) + "\n\n"
     raise ValueError(f"expected a summary format among {', '.join(SUMMARY_FORMATS)}, found {fmt!r}")
 
@@ -161,7 +161,7 @@ def _docs_in(path: Path, kind: str, fmt: str) -> list[str]:
                     break
                 m = _MD_DOC.match(line.rstrip("\n"))
                 if m:
-                    seen.setdefault(m.group(1), None)
+                    seen.setdefault(md_name(m.group(1)), None)
     return list(seen)
 
 

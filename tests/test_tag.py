@@ -17,6 +17,7 @@ from fazhi.aggregate import summarize
 from fazhi.classify import classify_lines
 from fazhi.context import unit_contexts
 from fazhi.labels import AREAS, CATEGORIES
+from fazhi.pipeline.problems import opens_problem_section, states_problem
 from fazhi.results import UNIT_FIELDS
 from fazhi.segment import segment
 from fazhi.tag import TagInterrupted, expand_inputs, run_tag, tag_text
@@ -61,7 +62,10 @@ def test_tag_text_tags_every_unit_with_offsets_context_and_summary(seed_texts, m
     for r in report.units:
         assert text[r["start"] : r["end"]] == r["text"]
         assert list(r) == UNIT_KEYS
-    assert [p["text"] for p in report.summary["problems"]] == [r["text"] for r in report.units if r["problem"]]
+    # The summary counts problem statements by the one rule (fazhi.pipeline.problems), never section openers.
+    assert [p["text"] for p in report.summary["problems"]] == [r["text"] for r in report.units if states_problem(r)]
+    assert [p["index"] for p in report.summary["problem_sections"]] == [r["index"] for r in report.units if opens_problem_section(r)]
+    assert report.summary["problem_sections"], "the seed's problems section is opened by a flagged heading or lead-in"
 
 
 def test_summary_counts_a_real_report_by_its_labels(label_rows):
@@ -72,8 +76,10 @@ def test_summary_counts_a_real_report_by_its_labels(label_rows):
     s = summarize(SEED, results)
     expected = {c: sum(r.category == c for r in rows) for c in CATEGORIES}
     assert s["per_category"] == expected and s["sentences"] == len(rows) == 128
-    assert s["problems_per_category"] == {c: sum(r.category == c and r.problem for r in rows) for c in CATEGORIES}
-    assert [p["text"] for p in s["problems"]] == [r.text for r in rows if r.problem]
+    counted = [r for r, res in zip(rows, results, strict=True) if states_problem(res)]
+    assert s["problems_per_category"] == {c: sum(r.category == c for r in counted) for c in CATEGORIES}
+    assert [p["text"] for p in s["problems"]] == [r.text for r in counted]
+    assert 0 < len(counted) < sum(r.problem for r in rows)  # the seed's section heading and lead-in are labelled problem
     assert s["areas_not_mentioned"] == [a for a in AREAS if expected[a] == 0]
     # one area dropped: it must be reported missing
     no_dispute = summarize(SEED, [r for r in results if r["category"] != "dispute"])
