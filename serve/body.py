@@ -256,4 +256,7 @@ def parse_upload(content_type: str, raw: bytes, field: str = "file") -> Upload:
         found = ", ".join(f"'{k}'" for k in fields) or "none"
         raise ApiError(422, ErrorType.VALIDATION_ERROR, f"missing field '{field}': expected the report as a file part named "
                                                         f"'{field}', found parts {found}")
+    if fields:
+        raise ApiError(422, ErrorType.VALIDATION_ERROR, f"unknown field {next(iter(fields))!r}: expected only the file part "
+                                                        f"'{field}' (its file name names the report)")
     return Upload(file.data, file.filename, fields)

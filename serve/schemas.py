@@ -183,7 +183,8 @@ UPLOAD_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["file"],
     "properties": {
-        "file": {"type": "string", "format": "binary", "description": "the report: .txt, .html, .docx or .pdf (read as `fazhi tag` reads it)"},
-        "doc": {"type": "string", "maxLength": 200, "description": "the report's name (default: the file's name)"},
+        "file": {"type": "string", "format": "binary", "description": "the report: .txt, .html, .docx or .pdf (read as `fazhi tag` "
+                                                                      "reads it); its file name names the report"},
     },
+    "additionalProperties": False,
 }

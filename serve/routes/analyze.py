@@ -2,8 +2,8 @@
 
 A JSON body ``{"text", "doc"?}``; or ``multipart/form-data`` with the report
 in a ``file`` field (``.txt``, ``.html``, ``.docx``, ``.pdf``, read by the
-readers of ``fazhi tag``) and an optional ``doc`` field, under the same body
-size and time limits. For an upload the response also carries the text read,
+readers of ``fazhi tag``; its file name names the report), under the same
+body size and time limits. For an upload the response also carries the text read,
 into which the units' offsets count.
 """
 
@@ -36,7 +36,7 @@ async def read_analyze_request(request: Request) -> tuple[str, str, bool]:
         return body.doc, body.text, False
     upload = parse_upload(request.headers["content-type"], raw)
     name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1] or "report"
-    doc = upload.fields.get("doc") or name
+    doc = name
     try:
         text = await asyncio.to_thread(read_report_bytes, upload.data, name)
     except UnreadableFile as exc:
