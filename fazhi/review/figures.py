@@ -37,7 +37,7 @@ class _Indicator:
     sentence: re.Pattern[str] | None = None  # needed somewhere in the sentence
 
 
-_COUNT = frozenset({"件", "起", "宗", "个", "件次"})
+_COUNT = frozenset({"件", "起", "宗", "件次"})
 _PCT = frozenset({"%"})
 INDICATOR_LIST: tuple[_Indicator, ...] = (
     _Indicator("court_appearance_rate", re.compile(r"出庭(?:应诉)?率"), _PCT),
@@ -50,19 +50,18 @@ INDICATOR_LIST: tuple[_Indicator, ...] = (
     _Indicator("lawsuit_losses", re.compile(r"败诉"), _COUNT, re.compile(r"率")),
     _Indicator("lawsuits", re.compile(r"行政诉讼|行政应诉|应诉案件|被告|起诉|一审.{0,4}案件|诉讼案件"), _COUNT,
                re.compile(r"败诉|胜诉|出庭|维持|驳回|审结|撤诉|调解|委托|率|结转|纠正")),
-    _Indicator("proactive_disclosures", re.compile(r"主动公开(?:政府)?信息|公开政府信息"), frozenset({"条", "件"}),
+    _Indicator("proactive_disclosures", re.compile(r"主动公开[^，；。]{0,6}信息|公开[^，；。]{0,4}政府信息"), frozenset({"条", "件"}),
                re.compile(r"申请|率")),
     _Indicator("disclosure_requests", re.compile(r"依申请公开|公开申请|信息公开申请|新收.{0,8}申请|收到.{0,6}申请"),
                frozenset({"件", "份", "个"}), re.compile(r"予以公开|部分公开|不予|结转|率|复议|诉讼|无法提供|不予处理")),
     _Indicator("normative_documents_reviewed", re.compile(r"规范性文件"), frozenset({"件", "份"}),
-               re.compile(r"清理|废止|修改|失效|继续有效|现行有效|本年废止|纠正|制发|印发|出台|起草|制定"),
-               re.compile(r"审查|审核|把关|备案|报备")),
-    _Indicator("major_decisions_reviewed", re.compile(r"重大(?:行政)?决策"), frozenset({"件", "项", "个"}),
+               re.compile(r"清理|废止|修改|失效|继续有效|现行有效|本年废止|纠正|报备|报送"), None),
+    _Indicator("major_decisions_reviewed", re.compile(r"重大(?:行政)?决策"), frozenset({"件", "项"}),
                re.compile(r"目录|率"), re.compile(r"审查|审核|把关")),
-    _Indicator("penalty_cases", re.compile(r"行政处罚|处罚案件|立案查处|查处.{0,6}案件|处罚决定"), frozenset({"件", "起", "宗"}),
-               re.compile(r"免罚|不予处罚|减轻|从轻|罚没|金额|率|听证|复议|诉讼|案卷|事项|裁量")),
+    _Indicator("penalty_cases", re.compile(r"行政处罚|处罚案件|立案查处|查处.{0,8}案件|处罚决定"), frozenset({"件", "起", "宗", "份"}),
+               re.compile(r"免罚|不予处罚|减轻|从轻|罚没|金额|率|听证|复议|诉讼|案卷|事项|裁量|审核|重大")),
     _Indicator("disputes_resolved", re.compile(r"(?:化解|调解|调处|调解成功|调处成功)[^，；。]{0,10}纠纷|"
-                                               r"纠纷[^，；。]{0,6}(?:化解|调解|调处)|调解成功|调处成功|化解.{0,6}矛盾"),
+                                               r"纠纷[^，；。]{0,6}(?:化解|调解|调处)|调解成功|调处成功|化解.{0,6}矛盾|矛盾纠纷"),
                frozenset({"件", "起", "宗", "个"}), re.compile(r"排查|受理|率|来访|信访|投诉")),
     _Indicator("legal_advisers", re.compile(r"法律顾问"), frozenset({"名", "人", "位"}), re.compile(r"意见|次|份|件")),
 )
@@ -93,11 +92,19 @@ class Figure:
 
 
 def _clause(text: str, start: int, end: int) -> tuple[str, bool]:
-    """The clause around text[start:end] and whether it opens with 其中."""
+    """The clause around text[start:end] and whether it opens with 其中. An enumeration comma 、 ends a
+    clause only after a figure ("主动公开政府信息4274条、重点领域信息290条"), not inside a list of
+    nouns ("化解跨区域、跨行业、跨部门重大纠纷22件")."""
     left = start
-    while left > 0 and not _CLAUSE_CUT.match(text, left - 1) and not text.startswith("其中", left - 2):
+    while left > 0 and not text.startswith("其中", left - 2):
+        if _CLAUSE_CUT.match(text, left - 1):
+            if text[left - 1] != "、":
+                break
+            before = re.split(r"[，,；;。：:！？]", text[:left - 1])[-1]
+            if re.search(r"\d", before.rsplit("、", 1)[-1]):
+                break
         left -= 1
-    opens_with_part = text.startswith("其中", left - 2) or text[max(0, left - 3):left].endswith("其中：")
+    opens_with_part = text.startswith("其中", left - 2) or text[max(0, left - 3):left] in ("其中,", "其中，", "其中：", "其中:")
     right = end
     while right < len(text) and not _CLAUSE_CUT.match(text, right):
         right += 1
@@ -126,13 +133,32 @@ def _noun(clause: str, number_at: int, after: str) -> str:
     return before[-10:]
 
 
-def _indicator_for(clause: str, sentence: str, unit: str, part_of: bool) -> str | None:
-    if part_of:
+# Indicators that are parts by nature: "其中撤销4件" is the corrected count, not a breakdown to skip.
+_PARTS_BY_NATURE = ("reconsideration_corrected", "lawsuit_losses")
+# A clause that only carries on the count of the clause before it ("收到申请438件，依法受理392件，审结371件").
+_CARRY_ON = re.compile(r"^(?:依法|已|共|全部|现已|其中)?(?:受理|审结|办结|结案|办理|调解成功|调处成功|化解|审查|审核)")
+
+
+_REVIEWED = re.compile(r"审查|审核|把关")
+_REVIEWED_NEXT = re.compile(r"^[，,；;]\s*(?:全部|均|一律|都)?(?:经过?|通过)[^，；。]{0,12}(?:审查|审核)")
+# A target ("确保出庭应诉率达到80%以上") is not a figure of the year.
+_TARGET = re.compile(r"力争|确保|争取|目标|以上$")
+
+
+def _indicator_for(clause: str, sentence: str, unit: str, part_of: bool, after: str = "") -> str | None:
+    if _TARGET.search(clause):
         return None
     for ind in INDICATOR_LIST:
+        if ind.name == "normative_documents_reviewed" and ind.subject.search(clause):
+            if not (_REVIEWED.search(clause) or _REVIEWED_NEXT.search(after)):
+                continue
+        if part_of and ind.name not in _PARTS_BY_NATURE:
+            continue
         if unit not in ind.units or not ind.subject.search(clause):
             continue
-        if ind.exclude is not None and ind.exclude.search(clause):
+        if ind.exclude is not None and ind.exclude.search(clause) and not (
+                ind.name == "normative_documents_reviewed" and _REVIEWED.search(clause)
+                and not re.search(r"清理|废止|报备|报送", clause)):
             continue
         if ind.sentence is not None and not ind.sentence.search(sentence):
             continue
@@ -140,8 +166,14 @@ def _indicator_for(clause: str, sentence: str, unit: str, part_of: bool) -> str 
     return None
 
 
-def _prose_figures(index: int, text: str) -> list[Figure]:
-    out = []
+_LAWSUIT_NEAR = re.compile(r"起诉|诉讼")
+
+
+def _prose_figures(index: int, text: str, context: str = "") -> list[Figure]:
+    """Figures of one sentence; context (its heading) is read for the words a sentence may leave to it
+    ("撤销 29件" under "一、行政复议工作基本情况")."""
+    out: list[Figure] = []
+    previous: str | None = None  # the indicator of the clause before, in this sentence
     for m in _NUMBER.finditer(text):
         number, scale, measure = m.group(1), m.group(2), m.group(3)
         before = text[max(0, m.start() - 1):m.start()]
@@ -160,7 +192,20 @@ def _prose_figures(index: int, text: str) -> list[Figure]:
         after = text[m.end():]
         names_after = re.match(r"[\u4e00-\u9fff]", after) and not re.match(r"(?:以上|左右|以下|多|余|的|中|，)", after)
         where = clause[max(at, 0):] if names_after else clause
-        indicator = _indicator_for(where, text, unit, part_of)
+        rest = text[m.end():]
+        cut = re.search(r"[，,；;。]", rest)
+        indicator = _indicator_for(where, context + text, unit, part_of, rest[cut.start():] if cut else "")
+        if indicator == "reconsideration_corrected" and _LAWSUIT_NEAR.search(text[:m.start()].rsplit("复议", 1)[-1]):
+            indicator = "lawsuit_losses"  # "经复议后起诉的5件，其中…结果纠正1件": the lawsuit's outcome
+        if indicator is None and previous == "reconsideration_cases" and not part_of and _CARRY_ON.match(clause) \
+                and unit in _BY_NAME[previous].units:
+            ind = _BY_NAME[previous]
+            if ind.exclude is None or not ind.exclude.search(clause):
+                indicator = previous
+        previous = indicator if indicator is not None else previous
+        if "。" in text[max(0, m.start() - 60):m.start()].rsplit("。", 1)[-1]:
+            previous = indicator
+        value = round(value, 6)
         out.append(Figure(index, value, unit, indicator, _noun(clause, max(at, 0), text[m.end():]), text))
     return out
 
@@ -198,7 +243,7 @@ def _table_figures(part: str, rows: Sequence[Mapping]) -> list[Figure]:
     group = ""  # the row group ("行政复议", "行政诉讼（复议后起诉）", "第二十条第（一）项")
     pending: list[str] = []  # labels since the last value
     for u in rows:
-        text = str(u["text"]).strip()
+        text = re.sub(r"[：:]\s*(?=[+-]?\d)", "  ", str(u["text"]).strip())
         if u.get("is_heading") and not re.search(r"\d\s*$", text):
             group, pending = "", []
             continue
@@ -260,13 +305,13 @@ def extract_figures(units: Sequence[Mapping], outline: Sequence[Mapping] | None 
             prose = [r for r in run if re.search(r"[。；;，,]", str(r["text"])) or len(str(r["text"])) > 40]
             figures += _table_figures(part, [r for r in run if r not in prose])
             for r in prose:
-                figures += _prose_figures(int(r["index"]), str(r["text"]))
+                figures += _prose_figures(int(r["index"]), str(r["text"]), str(r.get("heading", "")))
             continue
         if not u.get("is_heading") or re.search(r"\d", str(u["text"])):
             if u.get("table"):
                 figures += _table_figures("", [u])
             else:
-                figures += _prose_figures(int(u["index"]), str(u["text"]))
+                figures += _prose_figures(int(u["index"]), str(u["text"]), str(u.get("heading", "")))
         k += 1
     figures.sort(key=lambda f: f.index)
     return figures

@@ -36,7 +36,7 @@ from collections.abc import Mapping, Sequence
 from fazhi.segment import heading_level
 
 __all__ = ["REPORT_TYPES", "PARTS", "PART_TITLES", "REQUIRED", "report_type", "check_outline", "missing_parts",
-           "outline_markdown", "table_row"]
+           "outline_markdown", "table_row", "without_section"]
 
 REPORT_TYPES = ("rule_of_law_annual", "disclosure_annual", "area_report", "unknown")
 
@@ -365,3 +365,24 @@ def outline_markdown(rtype: str, outline: Sequence[Mapping]) -> list[str]:
     missing = [PART_TITLES[p] for p in missing_parts(outline)]
     lines += ["", "缺少：" + "、".join(missing) if missing else "缺少：无（所需各部分齐全）"]
     return lines
+
+
+def without_section(text: str, units: Sequence[Mapping], heading_index: int) -> str:
+    """text with one section cut out: from the heading unit heading_index to the next heading of its level
+    or above (the end of the body when there is none). Units need index, start, end, text, is_heading."""
+    by_index = {int(u["index"]): u for u in units}
+    if heading_index not in by_index or not by_index[heading_index].get("is_heading"):
+        raise ValueError(f"expected unit {heading_index} to be a heading, found "
+                         f"{'no such unit' if heading_index not in by_index else 'a sentence'}")
+    head = by_index[heading_index]
+    level = heading_level(str(head["text"])) or 9
+    end = len(text)
+    for u in units:
+        if int(u["index"]) > heading_index and u.get("is_heading") and (heading_level(str(u["text"])) or 9) <= level:
+            end = int(u["start"])
+            break
+    else:
+        tail = _closing_start(units)
+        if tail < len(units):
+            end = int(units[tail]["start"])
+    return text[: int(head["start"])] + text[end:]
