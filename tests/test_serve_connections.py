@@ -1,8 +1,12 @@
 """Connection limits of a real `fazhi serve` (serve.protocol): header timeout and size, the connection cap,
 no server banner, and a damaged model that refuses to start."""
 
+import asyncio
 import json
+import multiprocessing
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -122,3 +126,47 @@ def test_serve_on_a_busy_port_says_so_with_exit_2_before_loading_anything():
     assert proc.returncode == 2, proc.stderr
     assert f"127.0.0.1:{port}" in proc.stderr and "Traceback" not in proc.stderr and proc.stdout == ""
     assert time.monotonic() - start < 10
+
+
+def test_a_failed_worker_restart_names_no_path_to_clients(tmp_path):
+    from fazhi.serve.worker import ModelProcess
+
+    target = tmp_path / "secret-place" / "baseline"
+    shutil.copytree(default_model_dir().parent / "baseline", target)
+    worker = ModelProcess(target, timeout_s=5)
+    try:
+        shutil.rmtree(target)
+        os.kill(worker.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and "failed" not in (worker.health() or ""):
+            time.sleep(0.1)
+        reason = worker.health() or ""
+        assert "restarting the model worker failed" in reason
+        assert "secret-place" not in reason and str(tmp_path) not in reason
+    finally:
+        worker.close()
+
+
+def test_a_compare_whose_client_leaves_is_stopped_with_its_process():
+    from fazhi.serve.compare_job import compare_in_process
+
+    row = {"doc": "a", "index": 0, "start": 0, "end": 10, "heading": "", "is_heading": False, "context": "", "category": "enforcement",
+           "scores": {}, "problem": True, "problem_score": 0.9, "truncated": False}
+    rows = [{**row, "index": i, "text": f"第{i}项行政执法人员力量不足，执法检查{i * 7}次。"} for i in range(4000)]
+
+    async def leave_after(seconds: float) -> list[int]:
+        task = asyncio.create_task(compare_in_process("a", rows, "b", rows[::-1], timeout_s=60))
+        await asyncio.sleep(seconds)
+        children = [p.pid for p in multiprocessing.active_children() if p.name == "fazhi-compare"]
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+        return children
+
+    start = time.monotonic()
+    children = asyncio.run(leave_after(1.5))
+    assert children and time.monotonic() - start < 5
+    for pid in children:
+        assert not os.path.exists(f"/proc/{pid}")  # killed and reaped
