@@ -192,6 +192,13 @@ def test_compare_page_shows_both_reports_side_by_side_with_carried_over_problems
     assert len(browser.find_elements(By.CSS_SELECTOR, "#new-report .unit.new-measure")) == measures
     assert browser.find_element(By.ID, "measure-count").text == str(measures)
     assert browser.find_element(By.ID, "error").text == ""
+    # Each side is headed by which year it is (never "OLD · OLD"), and the count of NEW's problem statements is compare's.
+    assert [browser.find_element(By.CSS_SELECTOR, f"#{side}-report h3").text for side in ("old", "new")] == ["上一年", "本年"]
+    assert f"本年 {expected['new']['problems']} 条问题陈述中的 {len(expected['carried_over'])} 条" in browser.find_element(By.ID, "carried-note").text
+    browser.execute_script("document.getElementById('old-doc').value = '2022年报告'; document.getElementById('new-doc').value = '2023年报告';")
+    browser.find_element(By.ID, "compare").click()
+    WebDriverWait(browser, 60).until(lambda d: d.find_element(By.CSS_SELECTOR, "#old-report h3").text != "上一年")
+    assert [browser.find_element(By.CSS_SELECTOR, f"#{side}-report h3").text for side in ("old", "new")] == ["上一年 · 2022年报告", "本年 · 2023年报告"]
 
 
 def test_compare_page_asks_for_both_reports(browser, server):
@@ -200,7 +207,7 @@ def test_compare_page_asks_for_both_reports(browser, server):
     browser.get(server + "/compare")
     browser.execute_script("document.getElementById('old-text').value = '主动公开政府信息4120条。';")
     browser.find_element(By.ID, "compare").click()
-    assert "both reports" in browser.find_element(By.ID, "error").text
+    assert "两份报告" in browser.find_element(By.ID, "error").text
     assert browser.find_element(By.ID, "overview").get_attribute("hidden") is not None
 
 
