@@ -1,11 +1,11 @@
 """Long work of a request, bounded, and cancelled when its client leaves.
 
 Every stage of /v1/analyze and /v1/compare runs inside
-:func:`unless_client_leaves`: segmentation (in a thread for long text),
-tagging (batcher jobs, whose pieces not yet computed are dropped), and
-compare's matching (in a thread that checks a cancel flag between units is not
-possible in fazhi.compare, so it runs only after tagging, whose cost it is
-bounded by). A cancelled job leaves no exception behind that nobody retrieves.
+:func:`unless_client_leaves`: reading an upload and segmentation (in a thread
+for long text; both bounded by the body limit and max_units), tagging (one
+batcher job per request, whose pieces not yet computed are dropped), and
+compare's matching (in a process of its own, killed: serve.compare_job). A
+cancelled job leaves no exception behind that nobody retrieves.
 """
 
 from __future__ import annotations

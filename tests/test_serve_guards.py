@@ -5,6 +5,7 @@ import asyncio
 import io
 import json
 import logging
+import os
 import threading
 
 import httpx
@@ -260,3 +261,23 @@ def test_calls_past_the_timeout_and_clients_that_leave_log_no_never_retrieved_ex
 
         gc.collect()
     assert not [r for r in caplog.records if "never retrieved" in r.getMessage()], [r.getMessage() for r in caplog.records]
+
+
+def test_an_app_that_is_built_and_never_run_starts_no_process():
+    from pathlib import Path
+
+    def children() -> set[int]:
+        me = str(os.getpid())
+        found = set()
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[1] == me and fields[0] != "Z":
+                found.add(int(stat.parent.name))
+        return found
+
+    before = children()
+    app = create_app(ServeSettings(workers=1))
+    assert app.state.service.pool is None and children() == before
