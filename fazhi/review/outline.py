@@ -173,8 +173,9 @@ def _closing_start(units: Sequence[Mapping]) -> int:
     k = len(units)
     while k > 0:
         text = str(units[k - 1]["text"]).strip()
-        if _DATE.match(text) or _SIGN_OFF.match(text) or (len(text) <= 30 and not re.search(r"[。，,；;：:、]", text)
-                                                            and not units[k - 1].get("is_heading")):
+        if _DATE.match(text) or _SIGN_OFF.match(text) or (len(text) <= 30 and not re.search(r"[。，,；;：:、|｜\d]", text)
+                                                            and not units[k - 1].get("is_heading")
+                                                            and not units[k - 1].get("table")):
             k -= 1
         else:
             break

@@ -1,0 +1,59 @@
+"""Text shared with reports of other bodies (fazhi.review.shared)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from fazhi.paths import REPO_DIR
+from fazhi.review.shared import SharedConfig, SharedIndex, find_shared, issuing_body
+from fazhi.segment import segment
+
+WRITTEN = REPO_DIR / "data" / "reports" / "written"
+
+
+def units_of(text: str) -> list[dict]:
+    return [asdict(u) for u in segment(text)]
+
+
+def test_planted_sentences_of_another_report_are_listed_in_shared():
+    a = (WRITTEN / "written_a01.txt").read_text(encoding="utf-8")
+    b = (WRITTEN / "written_f03.txt").read_text(encoding="utf-8")
+    a_units = units_of(a)
+    planted = [u for u in a_units if u["index"] in (33, 47, 73)]
+    # copied with small edits: other numbers, another place name
+    edited = [u["text"].replace("14", "9").replace("省", "区") for u in planted]
+    b_planted = units_of(b + "\n" + "\n".join(edited))
+    out = find_shared({"written_a01.txt": a_units, "written_f03.txt": b_planted})
+    found = {(r["doc"], r["other_index"]) for r in out["written_f03.txt"]}
+    assert {("written_a01.txt", u["index"]) for u in planted} <= found
+    indices = {u["text"]: u["index"] for u in b_planted}
+    assert {indices[t] for t in edited} <= {r["index"] for r in out["written_f03.txt"]}
+    assert all(0.7 <= r["similarity"] <= 1.0 for r in out["written_f03.txt"])
+    # both sides are listed
+    assert {r["index"] for r in out["written_a01.txt"]} >= {u["index"] for u in planted}
+
+
+def test_reports_without_copies_share_nothing():
+    a = units_of((WRITTEN / "written_a01.txt").read_text(encoding="utf-8"))
+    b = units_of((WRITTEN / "written_h05.txt").read_text(encoding="utf-8"))
+    assert find_shared({"a": a, "b": b}) == {"a": [], "b": []}
+
+
+def test_same_body_last_year_is_not_sharing():
+    a = units_of((WRITTEN / "written_a01.txt").read_text(encoding="utf-8"))
+    out = find_shared({"2016.txt": a, "2017.txt": a}, bodies={"2016.txt": "甘肃省人民政府", "2017.txt": "甘肃省人民政府"})
+    assert out == {"2016.txt": [], "2017.txt": []}
+    assert issuing_body(a, "x") == "甘肃省人民政府"
+
+
+def test_statutory_boilerplate_and_genre_lines_are_left_out():
+    stock = "本报告所列数据的统计期限为2021年1月1日至2021年12月31日。"
+    common = "坚持以习近平新时代中国特色社会主义思想为指导，全面贯彻落实党中央国务院决策部署。"
+    reports = {}
+    for i in range(8):
+        own = f"第{i}号本单位今年开展了第{i}类专项工作，形成了独具特色的做法和一批制度成果。"
+        reports[f"r{i}"] = units_of(f"某某{i}局2021年度法治政府建设情况报告\n{stock}\n{common}\n{own}")
+    out = SharedIndex(SharedConfig())
+    for doc, units in reports.items():
+        out.add(doc, units, body=doc)
+    assert all(rows == [] for rows in out.matches().values())
