@@ -170,3 +170,23 @@ def test_a_compare_whose_client_leaves_is_stopped_with_its_process():
     assert children and time.monotonic() - start < 5
     for pid in children:
         assert not os.path.exists(f"/proc/{pid}")  # killed and reaped
+
+
+def test_past_limit_concurrency_requests_get_503_server_busy_in_the_error_shape():
+    with running_server("--workers", "1", "--limit-concurrency", "2", "--body-timeout-s", "5") as base:
+        port = _port(base)
+        held = []
+        for _ in range(2):  # two requests in progress: their bodies never finish
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(b"POST /v1/classify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+            held.append(s)
+        time.sleep(0.3)
+        try:
+            r = httpx.get(base + "/healthz", timeout=5)
+            assert r.status_code == 503 and r.json()["error_type"] == "server_busy", r.text
+            assert "limit_concurrency" in r.json()["error"]
+        finally:
+            for s in held:
+                s.close()
+        time.sleep(0.3)
+        assert httpx.get(base + "/healthz", timeout=5).status_code == 200
