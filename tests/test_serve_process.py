@@ -313,6 +313,35 @@ def test_a_stopped_worker_gives_503_within_the_timeout_then_is_restarted(fault_s
         assert c.post("/v1/classify", json={"sentences": SENTENCES[:1]}).status_code == 200
 
 
+def test_calls_to_a_stopped_worker_fail_503_and_leave_no_never_retrieved_exception_in_the_log(fault_server):
+    with httpx.Client(base_url=fault_server.base, timeout=60) as c:
+        assert _back_to_health(c)
+        pid = fault_server.worker_pid()
+        os.kill(pid, signal.SIGSTOP)
+        codes: list[int] = []
+        try:
+            def ask(text: str) -> None:
+                with httpx.Client(base_url=fault_server.base, timeout=60) as own:
+                    codes.append(own.post("/v1/classify", json={"sentences": [text]}).status_code)
+
+            threads = [threading.Thread(target=ask, args=(f"第{i}项执法检查。",)) for i in range(6)]
+            for t in threads:
+                t.start()
+                time.sleep(0.05)
+            for t in threads:
+                t.join(60)
+        finally:
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:  # killed at the model timeout, as it should be
+                pass
+        assert codes and set(codes) == {503}, codes
+        assert _back_to_health(c)
+    time.sleep(0.5)
+    log = fault_server.output()
+    assert "never retrieved" not in log and "Traceback" not in log, log[-3000:]
+
+
 def test_a_stopped_worker_that_is_continued_serves_again_without_a_restart(fault_server):
     with httpx.Client(base_url=fault_server.base, timeout=60) as c:
         restarts = _health(c)[1]["worker_restarts"]
