@@ -7,6 +7,7 @@ from collections import Counter
 
 from fazhi.labels import AREAS, CATEGORIES
 from fazhi.pipeline.problems import opens_problem_section, states_problem
+from fazhi.review.report import review_fields, review_markdown
 
 __all__ = ["AREA_NAMES", "summarize", "summary_markdown", "count", "md_text", "md_name"]
 
@@ -36,7 +37,7 @@ def summarize(doc: str, results: list[dict]) -> dict:
     problem_rows = [r for r in results if states_problem(r)]
     problem_counts = Counter(r["category"] for r in problem_rows)
     categories = list(CATEGORIES) + sorted(set(counts) - set(CATEGORIES))
-    return {
+    summary = {
         "doc": doc,
         "sentences": len(results),
         "per_category": {c: counts.get(c, 0) for c in categories},
@@ -57,6 +58,9 @@ def summarize(doc: str, results: list[dict]) -> dict:
         ],
         "areas_not_mentioned": [a for a in AREAS if counts.get(a, 0) == 0],
     }
+    # issue 20: report_type, outline, figures, shared (fazhi.review.report)
+    summary.update(review_fields(results))
+    return summary
 
 
 def _md_cell(text: str) -> str:
@@ -86,11 +90,21 @@ def md_name(text: str) -> str:
     return _MD_ESCAPED.sub(lambda m: _MD_UNESCAPES[m.group(1)], text)
 
 
-def summary_markdown(summary: dict) -> str:
-    """A readable Markdown report for one summary; starts with the line '# <doc>'."""
+def summary_markdown(summary: dict, short: bool = False) -> str:
+    """A readable Markdown report for one summary; starts with the line '# <doc>'.
+
+    short: a few lines for a terminal (the counts by area and the areas never mentioned, no problem list).
+    """
     n = summary["sentences"]
     problems = summary["problems"]
     lines = [f"# {md_text(summary['doc'])}", "", f"{count(n, 'sentence unit')}, {count(len(problems), 'problem statement')}.", ""]
+    if short:
+        per_problem = summary.get("problems_per_category", {})
+        lines.append("- " + "; ".join(f"{AREA_NAMES.get(c, c)} {k}" + (f" ({per_problem[c]} problems)" if per_problem.get(c) else "")
+                                      for c, k in summary["per_category"].items()))
+        missing = summary["areas_not_mentioned"]
+        lines.append("- areas never mentioned: " + (", ".join(f"{a} ({AREA_NAMES[a]})" for a in missing) if missing else "none"))
+        return "\n".join(lines) + "\n"
     lines += ["| category | area | sentences | share | problems |", "|---|---|---:|---:|---:|"]
     per_problem = summary.get("problems_per_category", {})
     for c, k in summary["per_category"].items():
@@ -109,4 +123,5 @@ def summary_markdown(summary: dict) -> str:
             lines.append(f"- **{p['category']}**: {_md_cell(p['text'])}{where}")
     else:
         lines.append("(none found)")
+    lines += review_markdown(summary)
     return "\n".join(lines) + "\n"
