@@ -267,6 +267,7 @@ def run_tag(
     log: IO[str] | None = None,
     engine: Engine | None = None,
     on_report: Callable[[TaggedReport], None] | None = None,
+    before_commit: Callable[[TaggedReport], None] | None = None,
 ) -> TagResult:
     """Tag every report named by inputs; write units and summaries; return the counts.
 
@@ -276,7 +277,8 @@ def run_tag(
     is recorded in the result's failures and reported on log; the run goes on.
     Raises TagInterrupted on Ctrl-C (what is committed stays for --resume).
     engine: what reads and tags the reports (default local_reports, in this
-    process); on_report: called with each report once it is committed.
+    process); on_report: called with each report once it is committed; before_commit: called
+    with each report before it is written (it may add to the summary).
     """
     log = log if log is not None else sys.stderr
     if (write_units and units_output and summary_output and units_output != "-"
@@ -321,6 +323,8 @@ def run_tag(
                 if bar is not None:
                     bar.update(1)
                 continue
+            if before_commit is not None:  # e.g. fills summary["shared"] from the reports before it
+                before_commit(report)
             outputs.commit(
                 source.doc,
                 format_units(report.units, units_format, labels) if units_target is not None else None,
