@@ -111,6 +111,7 @@ class SharedIndex:
         self._shingles: list[frozenset[int]] = []
         self._postings: dict[int, list[int]] = defaultdict(list)
         self._pairs: dict[tuple[int, int], float] = {}  # (unit id, unit id) lower first -> similarity
+        self._partners: dict[int, set[int]] = defaultdict(set)  # unit id -> the other reports it matches
 
     def _sketch(self, text: str) -> tuple[frozenset[int], list[int]]:
         n = self.config.shingle
@@ -118,8 +119,10 @@ class SharedIndex:
         grams = {zlib.crc32(t[i:i + n].encode("utf-8")) for i in range(max(1, len(t) - n + 1))}
         return frozenset(grams), sorted(grams)[: self.config.sketch]
 
-    def add(self, doc: str, units: Sequence[Mapping], body: str | None = None) -> None:
-        """Index one report's units, comparing each with the units already indexed."""
+    def add(self, doc: str, units: Sequence[Mapping], body: str | None = None) -> list[dict]:
+        """Index one report's units, comparing each with the units already indexed; return this report's
+        shared units among the reports added before it (`matches()` later gives both sides of every pair)."""
+        first_pair = len(self._pairs)
         doc_id = len(self.docs)
         self.docs.append(doc)
         body = body if body is not None else issuing_body(units, doc)
@@ -150,18 +153,30 @@ class SharedIndex:
                 sim = len(shingles & b) / len(shingles | b)
                 if sim >= cfg.threshold:
                     self._pairs[(other, uid)] = sim
+                    self._partners[other].add(doc_id)
+                    self._partners[uid].add(other_doc)
+        return self._rows_for(doc_id, list(self._pairs.items())[first_pair:])
+
+    def _common(self, unit: int) -> bool:
+        """A unit matched in so many reports that it is genre boilerplate, not copying."""
+        return len(self._partners.get(unit, ())) >= max(self.config.boilerplate_docs, int(0.02 * len(self.docs)))
+
+    def _rows_for(self, doc_id: int, pairs: list[tuple[tuple[int, int], float]]) -> list[dict]:
+        rows = []
+        for (a, b), sim in pairs:
+            if self._common(a) or self._common(b):
+                continue
+            (da, ia), (db, ib) = self._units[a], self._units[b]
+            if db == doc_id:
+                rows.append({"index": ib, "doc": self.docs[da], "other_index": ia, "similarity": round(sim, 3)})
+        rows.sort(key=lambda r: (r["index"], -r["similarity"], r["doc"], r["other_index"]))
+        return rows
 
     def matches(self) -> dict[str, list[dict]]:
         """doc -> its shared units [{index, doc, other_index, similarity}], boilerplate by frequency left out."""
-        partners: dict[int, set[int]] = defaultdict(set)
-        for a, b in self._pairs:
-            partners[a].add(self._units[b][0])
-            partners[b].add(self._units[a][0])
-        limit = max(self.config.boilerplate_docs, int(0.02 * len(self.docs)))
-        common = {u for u, docs in partners.items() if len(docs) >= limit}
         out: dict[str, list[dict]] = {d: [] for d in self.docs}
         for (a, b), sim in self._pairs.items():
-            if a in common or b in common:
+            if self._common(a) or self._common(b):
                 continue
             (da, ia), (db, ib) = self._units[a], self._units[b]
             out[self.docs[da]].append({"index": ia, "doc": self.docs[db], "other_index": ib, "similarity": round(sim, 3)})
