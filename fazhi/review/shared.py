@@ -162,7 +162,7 @@ class SharedIndex:
         return len(self._partners.get(unit, ())) >= max(self.config.boilerplate_docs, int(0.02 * len(self.docs)))
 
     def _rows_for(self, doc_id: int, pairs: list[tuple[tuple[int, int], float]]) -> list[dict]:
-        rows = []
+        rows: list[dict] = []
         for (a, b), sim in pairs:
             if self._common(a) or self._common(b):
                 continue
