@@ -22,10 +22,12 @@ import socket
 from contextlib import asynccontextmanager
 from typing import Any
 
+import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import Response
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.routing import Match
@@ -128,8 +130,6 @@ def _openapi(app: FastAPI, settings: ServeSettings) -> dict[str, Any]:
 
 def create_app(settings: ServeSettings | None = None, model: Predictor | None = None) -> FastAPI:
     """The app; its lifespan starts the model (settings.model, or the given model object) and stops it."""
-    from fastapi_offline import FastAPIOffline
-
     settings = settings or ServeSettings()
     service = Service(settings, model)
 
@@ -211,8 +211,6 @@ def _raise_descriptor_limit(wanted: int) -> None:
 def run_server(settings: ServeSettings) -> None:
     """Serve until interrupted. PortInUse before anything starts; the model's ModelLoadError (or WorkerError) after
     it fails to start; 'serving at' is printed only once the model answers."""
-    import uvicorn
-
     settings.validate()
     sock = _bind(settings.host, settings.port)
     _raise_descriptor_limit(settings.max_connections + 256)

@@ -15,6 +15,7 @@ import multiprocessing
 from multiprocessing.connection import Connection
 from typing import Any
 
+from fazhi.compare import compare_reports
 from fazhi.serve.errors import ApiError, ErrorType
 
 __all__ = ["compare_in_process"]
@@ -24,8 +25,6 @@ _context.set_forkserver_preload(["fazhi.compare"])
 
 
 def _child(conn: Connection) -> None:
-    from fazhi.compare import compare_reports
-
     old_doc, old_rows, new_doc, new_rows = json.loads(conn.recv_bytes())
     conn.send_bytes(json.dumps(compare_reports(old_doc, old_rows, new_doc, new_rows), ensure_ascii=False).encode("utf-8"))
     conn.close()

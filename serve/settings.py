@@ -63,39 +63,26 @@ class ServeSettings:
         return [*bound, "localhost", "127.0.0.1", "::1"]
 
     def validate(self) -> None:
-        if self.max_body_bytes < 1024:
-            raise ValueError(f"expected --max-body-bytes of at least 1024, found {self.max_body_bytes}")
-        if self.max_sentences < 1:
-            raise ValueError(f"expected --max-sentences of at least 1, found {self.max_sentences}")
-        if self.max_units < 1:
-            raise ValueError(f"expected --max-units of at least 1, found {self.max_units}")
-        if not 0 < self.model_timeout_s <= 3600:
-            raise ValueError(f"expected --model-timeout-s above 0 and at most 3600, found {self.model_timeout_s}")
-        if not 0 < self.body_timeout_s <= 3600:
-            raise ValueError(f"expected --body-timeout-s above 0 and at most 3600, found {self.body_timeout_s}")
-        if self.max_batch < 1:
-            raise ValueError(f"expected --max-batch of at least 1, found {self.max_batch}")
+        """ValueError naming the first option out of its range, with what was expected and found."""
+        for name, low in _AT_LEAST.items():
+            if getattr(self, name) < low:
+                raise ValueError(f"expected --{name.replace('_', '-')} of at least {low}, found {getattr(self, name)}")
+        for name in _TIMEOUTS:
+            if not 0 < getattr(self, name) <= 3600:
+                raise ValueError(f"expected --{name.replace('_', '-')} above 0 and at most 3600, found {getattr(self, name)}")
         if not 0 <= self.batch_wait_ms <= 1000:
             raise ValueError(f"expected --batch-wait-ms between 0 and 1000, found {self.batch_wait_ms}")
         if self.workers is not None and not 1 <= self.workers <= 64:
             raise ValueError(f"expected --workers between 1 and 64, found {self.workers}")
-        if self.model_threads < 1:
-            raise ValueError(f"expected --model-threads of at least 1, found {self.model_threads}")
         if self.inference not in ("process", "thread"):
             raise ValueError(f"expected --inference 'process' or 'thread', found {self.inference!r}")
-        if not 0 < self.header_timeout_s <= 3600:
-            raise ValueError(f"expected --header-timeout-s above 0 and at most 3600, found {self.header_timeout_s}")
-        if not 0 < self.compare_timeout_s <= 3600:
-            raise ValueError(f"expected --compare-timeout-s above 0 and at most 3600, found {self.compare_timeout_s}")
-        if self.max_header_bytes < 1024:
-            raise ValueError(f"expected --max-header-bytes of at least 1024, found {self.max_header_bytes}")
-        if self.max_headers < 8:
-            raise ValueError(f"expected --max-headers of at least 8, found {self.max_headers}")
-        if self.max_connections < 2:
-            raise ValueError(f"expected --max-connections of at least 2, found {self.max_connections}")
-        if self.limit_concurrency < 1:
-            raise ValueError(f"expected --limit-concurrency of at least 1, found {self.limit_concurrency}")
         if self.allowed_hosts is not None and not self.hosts():
             raise ValueError(f"expected --allowed-hosts to name at least one host (or '*'), found {self.allowed_hosts!r}")
         if not 0 <= self.port <= 65535:
             raise ValueError(f"expected a port between 0 and 65535, found {self.port}")
+
+
+# The lower bound of each count and size option, and the options that are timeouts in seconds.
+_AT_LEAST = {"max_body_bytes": 1024, "max_sentences": 1, "max_units": 1, "max_batch": 1, "model_threads": 1, "max_header_bytes": 1024,
+             "max_headers": 8, "max_connections": 2, "limit_concurrency": 1}
+_TIMEOUTS = ("model_timeout_s", "body_timeout_s", "header_timeout_s", "compare_timeout_s")

@@ -18,6 +18,8 @@ import pytest
 from server_process import free_port, running_server
 
 from fazhi.model import default_model_dir
+from fazhi.serve.compare_job import compare_in_process
+from fazhi.serve.worker import ModelProcess
 
 pytestmark = pytest.mark.slow  # every test here starts a real server
 
@@ -129,8 +131,6 @@ def test_serve_on_a_busy_port_says_so_with_exit_2_before_loading_anything():
 
 
 def test_a_failed_worker_restart_names_no_path_to_clients(tmp_path):
-    from fazhi.serve.worker import ModelProcess
-
     target = tmp_path / "secret-place" / "baseline"
     shutil.copytree(default_model_dir().parent / "baseline", target)
     worker = ModelProcess(target, timeout_s=5)
@@ -148,8 +148,6 @@ def test_a_failed_worker_restart_names_no_path_to_clients(tmp_path):
 
 
 def test_a_compare_whose_client_leaves_is_stopped_with_its_process():
-    from fazhi.serve.compare_job import compare_in_process
-
     row = {"doc": "a", "index": 0, "start": 0, "end": 10, "heading": "", "is_heading": False, "context": "", "category": "enforcement",
            "scores": {}, "problem": True, "problem_score": 0.9, "truncated": False}
     rows = [{**row, "index": i, "text": f"第{i}项行政执法人员力量不足，执法检查{i * 7}次。"} for i in range(4000)]

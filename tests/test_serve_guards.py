@@ -2,18 +2,22 @@
 model faults, and what a response may hold."""
 
 import asyncio
+import gc
 import io
 import json
 import logging
 import os
 import threading
+from pathlib import Path
 
+import docx
 import httpx
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
 from fazhi.model.prediction import Scores
+from fazhi.reading import read_report_bytes
 from fazhi.serve.app import create_app
 from fazhi.serve.settings import ServeSettings
 
@@ -129,8 +133,6 @@ def test_a_doc_name_is_bounded_and_given_once_per_response(client):
 
 
 def _docx_bytes(text: str) -> bytes:
-    import docx
-
     d = docx.Document()
     for line in text.splitlines():
         d.add_paragraph(line)
@@ -142,8 +144,6 @@ def _docx_bytes(text: str) -> bytes:
 @pytest.mark.parametrize("name, data", [("report.txt", REPORT.encode("utf-8")), ("report.txt", REPORT.encode("gbk")),
                                         ("report.docx", _docx_bytes(REPORT))])
 def test_analyze_reads_an_uploaded_file_as_fazhi_tag_reads_it(client, name, data):
-    from fazhi.reading import read_report_bytes
-
     r = client.post("/v1/analyze", files={"file": (name, data, "application/octet-stream")})
     assert r.status_code == 200, r.text
     body = r.json()
@@ -250,22 +250,16 @@ def test_calls_past_the_timeout_and_clients_that_leave_log_no_never_retrieved_ex
                 assert (await first).status_code == 503 and {r.status_code for r in later} == {503}
                 model.release.set()
                 await asyncio.sleep(0.5)
-        import gc
-
         gc.collect()
         await asyncio.sleep(0.1)
 
     with caplog.at_level(logging.ERROR, logger="asyncio"):
         asyncio.run(scenario())
-        import gc
-
         gc.collect()
     assert not [r for r in caplog.records if "never retrieved" in r.getMessage()], [r.getMessage() for r in caplog.records]
 
 
 def test_an_app_that_is_built_and_never_run_starts_no_process():
-    from pathlib import Path
-
     def children() -> set[int]:
         me = str(os.getpid())
         found = set()

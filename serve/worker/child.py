@@ -6,6 +6,7 @@ Started by the server as ``python -m fazhi.serve.worker MODEL_DIR --fd=N [--thre
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
 import signal
 import sys
@@ -103,8 +104,6 @@ def _malloc_trim():
     instead kept it at 440 MB but halved the speed.
     """
     try:
-        import ctypes
-
         return ctypes.CDLL("libc.so.6").malloc_trim
     except (OSError, AttributeError):
         return None
