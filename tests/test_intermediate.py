@@ -82,3 +82,30 @@ def test_a_short_intermediate_run_saves_an_encoder_that_fine_tuning_loads(tmp_pa
     after = FazhiBertModel.from_pretrained(out).bert.encoder.layer[0].output.dense.weight
     assert not torch.allclose(before.float(), after.float())
     assert not (tmp_path / "out.checkpoint").exists()
+
+
+@pytest.mark.slow
+def test_an_interrupted_intermediate_run_continues_from_its_checkpoint(tmp_path, tiny_bert, monkeypatch):
+    import fazhi.training.common as common
+
+    _, tokenizer = tiny_bert
+    start = tmp_path / "start"
+    BertForMaskedLM(BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                               intermediate_size=64, max_position_embeddings=64)).save_pretrained(start)
+    tokenizer.save_pretrained(start)
+    db = _laws_db(tmp_path / "laws.db")
+    config = IntermediateConfig(laws=(f"laws-db:{db}",), max_length=32, per_class=12, dev_share=0.0, minutes=0.03, lr=1e-3,
+                                bf16=False, batch_size=8, checkpoint_minutes=0.0)
+
+    def fail(_output):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(common, "atomic_directory", fail)  # stopped while saving: the checkpoint must survive
+    with pytest.raises(KeyboardInterrupt):
+        train_intermediate(start, tmp_path / "out", config, log=lambda _m: None)
+    assert (tmp_path / "out.checkpoint" / "checkpoint.pt").is_file()
+    monkeypatch.undo()
+    messages: list[str] = []
+    train_intermediate(start, tmp_path / "out", config, log=messages.append)
+    assert any(m.startswith("continuing from") for m in messages), messages
+    assert json.loads((tmp_path / "out" / "intermediate_config.json").read_text(encoding="utf-8"))["steps"] > 0
