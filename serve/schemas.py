@@ -147,7 +147,7 @@ class ModelInfoResponse(BaseModel):
     real: dict[str, Any] | None = Field(description="headline figures on real published documents (by document, all parts), with 95% intervals")
     evaluation: dict[str, Any] | None = Field(description="real-text and test figures per part (from evaluation.json)")
     model_card: str | None
-    limits: dict[str, float]
+    limits: dict[str, int | float] = Field(description="the service's limits (counts are integers, times in seconds)")
 
 
 class ErrorResponse(BaseModel):

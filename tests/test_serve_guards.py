@@ -275,3 +275,9 @@ def test_an_app_that_is_built_and_never_run_starts_no_process():
     before = children()
     app = create_app(ServeSettings(workers=1))
     assert app.state.service.pool is None and children() == before
+
+
+def test_model_endpoint_limits_keep_counts_as_integers(client):
+    limits = client.get("/v1/model").json()["limits"]
+    assert type(limits["max_sentences"]) is int and type(limits["max_connections"]) is int
+    assert limits["model_timeout_s"] == ServeSettings().model_timeout_s
