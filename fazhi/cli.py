@@ -39,10 +39,71 @@ def _cmd_segment(args: argparse.Namespace) -> int:
 
     from fazhi.segment import segment
 
-    text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8-sig")
+    text = _read_input(args.file)
     for unit in segment(text):
         print(json.dumps(asdict(unit), ensure_ascii=False))
     return 0
+
+
+def _read_input(name: str, lines: bool = False) -> str:
+    """A report file's text through the readers of `fazhi tag` (any encoding it reads; .html, .docx, .pdf), or stdin for '-'.
+
+    lines: a file of lines (classify), read as text whatever its suffix unless it is a report format.
+    """
+    from fazhi.reading import SUPPORTED_SUFFIXES, read_report, read_report_bytes
+
+    if name == "-":
+        return read_report_bytes(sys.stdin.buffer.read(), "<stdin>", suffix=".txt")
+    path = Path(name)
+    if lines and path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        if not path.is_file():
+            raise FileNotFoundError(f"{name}: no such file")
+        return read_report_bytes(path.read_bytes(), name, suffix=".txt")
+    return read_report(path)
+
+
+def _model_dir(name: str | None) -> Path | None:
+    """--model: a directory, or the name of a shipped model ('bert', 'baseline') from any working directory."""
+    if name is None:
+        return None
+    path = Path(name)
+    if not path.exists():
+        shipped = {"bert": paths.DEFAULT_BERT_DIR, "baseline": paths.DEFAULT_BASELINE_DIR}
+        if name in shipped:
+            return Path(shipped[name])
+        # model/bert as the README writes it, from outside the repository
+        if not path.is_absolute() and (paths.REPO_DIR / path).is_dir():
+            return paths.REPO_DIR / path
+    return path
+
+
+def _default_threads() -> int:
+    """Threads for the model's arithmetic: OMP_NUM_THREADS when set, else 1. One thread keeps its speed when other work
+    shares the cores (measured: the BERT fell from 87 to 20 sentences/s with 2 threads beside another process)."""
+    import os
+
+    try:
+        return max(1, int(os.environ.get("OMP_NUM_THREADS", "1")))
+    except ValueError:
+        return 1
+
+
+def _set_threads(n: int | None) -> None:
+    if n is not None and n < 1:
+        raise ValueError(f"expected --threads of at least 1, found {n}")
+    import importlib.util
+
+    if importlib.util.find_spec("torch") is None:
+        return
+    import torch
+
+    torch.set_num_threads(n or _default_threads())
+
+
+def _add_threads_option(parser) -> None:
+    parser.add_argument("--threads", type=int, default=None, metavar="N",
+                        help="threads for the model's arithmetic (default: OMP_NUM_THREADS if set, else 1, which stays fast "
+                        "when other work shares the machine; raise it on an idle machine with a BERT model)")
 
 
 def _add_config_options(parser, cls, skip: tuple[str, ...] = ()) -> None:
@@ -58,7 +119,9 @@ def _add_config_options(parser, cls, skip: tuple[str, ...] = ()) -> None:
             continue
         flag = "--" + f.name.replace("_", "-")
         default = f.default if f.default is not MISSING else None
-        help_text = f.metadata.get("help", "") + f" (default: {default})"
+        help_text = f.metadata.get("help", "")
+        if "(default" not in help_text:  # a help string that names its default says it once
+            help_text += f" (default: {default})"
         kwargs: dict = {"dest": f.name, "default": None, "help": help_text}
         if "choices" in f.metadata:
             kwargs["choices"] = f.metadata["choices"]
@@ -92,10 +155,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
         out = train_baseline(Path(args.data), Path(args.output or paths.DEFAULT_BASELINE_DIR), baseline, log=log)
     else:
         quiet_transformers()
+        from fazhi.hub import check_base_model
         from fazhi.training.bert import train_bert
         from fazhi.training.configs import BertTrainConfig, preset
 
         config = _config_from_args(BertTrainConfig, args, preset(args.preset) if args.preset else None)
+        check_base_model(config.base_model, args.hub_timeout)
         out = train_bert(Path(args.data), Path(args.output or paths.DEFAULT_BERT_DIR), config, log=log)
     print(f"saved {args.model} model to {out}")
     return 0
@@ -117,6 +182,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from fazhi.evaluate import evaluate_model
 
     quiet_transformers()
+    _set_threads(args.threads)
+    args.model = str(_model_dir(args.model))
     out_dir = Path(args.output) if args.output else Path(args.model)
     data = None if args.no_test else Path(args.data)
     if data is None and args.real is None:
@@ -135,13 +202,15 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _cmd_classify(args: argparse.Namespace) -> int:
+    import io
+
     from fazhi.classify import classify_lines
     from fazhi.model import load_model
 
-    model = load_model(Path(args.model) if args.model else None, quantize=True if args.int8 else None)
-    src = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8-sig")
-    with src:
-        classify_lines(src, sys.stdout, batch_size=args.batch_size, model=model, name=args.file if args.file != "-" else "<stdin>")
+    text = _read_input(args.file, lines=True)  # before the model loads: a file that cannot be read fails at once
+    model = load_model(_model_dir(args.model), quantize=True if args.int8 else None)
+    _set_threads(args.threads)
+    classify_lines(io.StringIO(text), sys.stdout, batch_size=args.batch_size, model=model, name=args.file if args.file != "-" else "<stdin>")
     return 0
 
 
@@ -154,17 +223,28 @@ def _cmd_tag(args: argparse.Namespace) -> int:
     # Model loading bars (transformers) would clutter stderr; the run has its own progress bar.
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     units_format = args.format or ("csv" if args.output and args.output.lower().endswith(".csv") else "jsonl")
-    write_units = not args.no_units
+    wants_view = bool(args.report or args.report_csv or args.report_png)
+    # A corpus view without -o is what the run is for: the units are not poured onto the terminal.
+    write_units = not args.no_units and not (wants_view and args.output is None)
     units_to_stdout = write_units and (args.output is None or args.output == "-")
     progress = sys.stderr.isatty() if args.progress is None else args.progress
     view = _corpus_view_for(args, write_units, units_format)
-    model = load_model(Path(args.model) if args.model else None)
+    from fazhi.review.report import ReviewRun
+
+    review = ReviewRun(figures=bool(args.figures))  # issue 20: shared text across the run, the figures CSV
+    _refuse_output_onto_input(args)
+    # Summaries: to --summary-output when asked; else to stdout only when they are the whole output (--no-units),
+    # otherwise to stderr, never interleaved with units; on a terminal as a few lines of Markdown.
+    summary_stream = sys.stdout if not write_units and not wants_view and args.summary_output is None else sys.stderr
+    summary_format = args.summary or ("short" if args.summary_output is None and summary_stream.isatty() else "json")
+    model = load_model(_model_dir(args.model))
+    _set_threads(args.threads)
     engine = None
     if args.engine == "ray":
         from fazhi.engines import ray_engine
         from fazhi.model import default_model_dir
 
-        engine = ray_engine(Path(args.model) if args.model else default_model_dir(), workers=args.workers, address=args.ray_address)
+        engine = ray_engine(_model_dir(args.model) or default_model_dir(), workers=args.workers, address=args.ray_address)
     try:
         result = run_tag(
             args.paths,
@@ -172,17 +252,18 @@ def _cmd_tag(args: argparse.Namespace) -> int:
             units_output=args.output if write_units else None,
             units_format=units_format,
             summary_output=args.summary_output,
-            summary_format=args.summary,
+            summary_format=summary_format,
             write_units=write_units,
             default_units_stream=sys.stdout,
-            # Summaries share no stream with the units: stderr when units go to stdout.
-            default_summary_stream=sys.stderr if units_to_stdout else sys.stdout,
+            # Summaries share no stream with the units (one handle per destination).
+            default_summary_stream=sys.stderr if units_to_stdout else summary_stream,
             resume=args.resume,
             progress=progress,
             stdin=sys.stdin.buffer,
             log=sys.stderr,
             # After --resume the reports done earlier are read back from the units file instead.
-            on_report=view.add if view is not None and not args.resume else None,
+            on_report=review.chain(view.add if view is not None and not args.resume else None),
+            before_commit=review.before_commit,
             engine=engine,
         )
     except TagInterrupted as exc:
@@ -190,15 +271,46 @@ def _cmd_tag(args: argparse.Namespace) -> int:
               "Finished reports are kept: rerun the same command with --resume to continue.", file=sys.stderr)
         return EXIT_INTERRUPTED
     print(f"fazhi tag: {result.summary_line()}", file=sys.stderr)
+    if args.figures:
+        from fazhi.writers import write_output
+
+        write_output(args.figures, review.figures_csv())
+        print(f"fazhi tag: wrote {args.figures} ({len(review.figure_rows)} figures)", file=sys.stderr)
     if view is not None:
         if args.resume:
             from fazhi.corpus_view import read_unit_rows
 
+            from fazhi.review.shared import SharedIndex
+
+            # Reports done before the resume were never indexed in this run: the shared text of the whole
+            # corpus is found again from the units file, in the order the reports were tagged.
+            index = SharedIndex()
             for doc, rows in read_unit_rows(Path(args.output)).items():
                 view.add_rows(doc, rows)
+                index.add(doc, rows)
+            view.set_shared(index.matches())
+        else:
+            view.set_shared(review.shared())
         for path in view.write(args.report, args.report_csv, args.report_png, model_name=model.name):
-            print(f"fazhi tag: wrote {path} ({len(view.figures)} reports)", file=sys.stderr)
+            print(f"fazhi tag: wrote {path} ({len(view.figures)} report{'s' if len(view.figures) != 1 else ''})", file=sys.stderr)
+    if result.failures and not result.reports and not result.skipped:
+        return EXIT_USAGE  # no usable input at all: a missing file, an empty folder, a pattern matching nothing
     return 1 if result.failures else 0
+
+
+def _refuse_output_onto_input(args: argparse.Namespace) -> None:
+    """-o (or --summary-output, --report…) naming one of the input files would overwrite the report being read."""
+    import os
+
+    inputs = set()
+    for p in args.paths:
+        if p != "-" and Path(p).is_file():
+            inputs.add(os.path.realpath(p))
+    for flag, out in (("--output", args.output), ("--summary-output", args.summary_output), ("--report", args.report),
+                      ("--report-csv", args.report_csv), ("--report-png", args.report_png)):
+        if out and out != "-" and os.path.realpath(out) in inputs:
+            raise ValueError(f"{flag} {out} is one of the input reports; writing it would overwrite the report being read: "
+                             "choose another output file")
 
 
 def _corpus_view_for(args: argparse.Namespace, write_units: bool, units_format: str):
@@ -233,7 +345,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
     config = _config_from_args(CompareConfig, args)
     config.validate()
-    model = load_model(Path(args.model) if args.model else None)
+    model = load_model(_model_dir(args.model))
     result = compare_files(Path(args.old), Path(args.new), model, config)
     text = json.dumps(result, ensure_ascii=False, indent=2) + "\n" if args.format == "json" else compare_markdown(result)
     write_output(args.output, text)
@@ -248,7 +360,7 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
     config = _config_from_args(SuggestConfig, args)
     config.validate()
     config_path = args.label_config or str(Path(args.output).with_suffix("")) + ".label_config.xml"
-    model = load_model(Path(args.model) if args.model else None)
+    model = load_model(_model_dir(args.model))
     picks, _ = suggest_files(args.paths, model, config, log=lambda m: print(m, file=sys.stderr))
     write_output(args.output, tasks_json(picks, model.name))
     write_output(config_path, label_config())
@@ -273,12 +385,32 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+MODEL_HELP = "model directory, or 'bert' / 'baseline' for a shipped model from any folder (default: the shipped default model)"
+
+
+def _version_line() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        v = version("fazhi")
+    except PackageNotFoundError:
+        v = "unknown (not installed)"
+    default = paths.DEFAULT_MODEL_DIR
+    try:
+        shown = default.relative_to(paths.REPO_DIR)
+    except ValueError:
+        shown = default
+    return f"fazhi {v}; default model: {Path(shown).name} ({shown})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fazhi",
         description="Tag sentences of Chinese rule-of-law government annual reports "
         "(法治政府建设年度报告) with a framework category and a problem flag.",
     )
+    parser.add_argument("--version", action="version", version=_version_line(),
+                        help="print fazhi's version and the default model, and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -298,8 +430,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=_cmd_data_check)
 
     seg = sub.add_parser("segment", help="split a report into sentence units (JSON Lines)",
-                         description="Print the sentence units of a UTF-8 report text with offsets and headings.")
-    seg.add_argument("file", help="UTF-8 text file, or - for stdin")
+                         description="Print the sentence units of a report with offsets and headings. The report is read "
+                         "as `fazhi tag` reads it (.txt in any encoding tag reads, .html, .docx, .pdf).")
+    seg.add_argument("file", help="report file, or - for stdin")
     seg.set_defaults(func=_cmd_segment)
 
     from fazhi.model.configs import BaselineConfig
@@ -321,6 +454,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--output", "-o", default=None, help="model directory to write (default: model/bert or model/baseline)")
     train.add_argument("--preset", choices=sorted(PRESETS), default=None,
                        help="a named recipe to start from; options given as well override it ('shipped' builds model/bert; default: none)")
+    from fazhi.hub import HUB_TIMEOUT_S
+
+    train.add_argument("--hub-timeout", type=float, default=HUB_TIMEOUT_S, metavar="SECONDS",
+                       help="with FAZHI_ALLOW_HUB=1, how long to wait for the Hugging Face hub to answer for a --base-model "
+                       "name before giving up (default: %(default)s)")
     _add_config_options(train.add_argument_group("BERT options (--model bert)"), BertTrainConfig)
     _add_config_options(train.add_argument_group("baseline options (--model baseline)"), BaselineConfig, skip=("seed",))
     train.set_defaults(func=_cmd_train)
@@ -346,11 +484,13 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Per-class precision/recall/F1, macro-F1, confusion matrix and problem-flag P/R/F1. "
                         "--real FOLDER scores a real-text set (docs/*.txt and units.jsonl with offsets, the format of the "
                         "project's real development set) unit by unit and by tagging each whole document as `fazhi tag` "
-                        "does, overall and per part, with 95%% bootstrap intervals over documents: the headline figures. "
+                        "does, overall and per part, with 95% bootstrap intervals over documents: the headline figures. "
                         "The test split is reported overall and per part (seed, written, each genre, hard cases, "
                         "context_only). Figures go to evaluation.json/.md in the model directory, and its model card is "
                         "refreshed.")
-    ev.add_argument("model", nargs="?", default=str(paths.DEFAULT_MODEL_DIR), help="model directory (default: the shipped model, %(default)s)")
+    ev.add_argument("model", nargs="?", default=str(paths.DEFAULT_MODEL_DIR),
+                    help="model directory, or 'bert' / 'baseline' for a shipped one (default: the shipped default, %(default)s)")
+    _add_threads_option(ev)
     ev.add_argument("--data", default=str(paths.LABELS_DIR), help="label folder or file (default: %(default)s)")
     ev.add_argument("--split", default="test", choices=["train", "dev", "test"], help="split to evaluate (default: %(default)s)")
     ev.add_argument("--real", default=None, metavar="FOLDER", help="a real-text folder to score, e.g. ../shared/realdev (default: none)")
@@ -372,13 +512,16 @@ def build_parser() -> argparse.ArgumentParser:
                         "summary output), 2 usage error "
                         "(bad arguments, no usable input or output), 3 the model cannot be loaded, 130 interrupted.")
     tg.add_argument("paths", nargs="+", metavar="PATH", help="report files, folders (searched recursively), glob patterns (quoted), or - for stdin")
-    tg.add_argument("--model", default=None, help="model directory (default: the shipped model)")
+    tg.add_argument("--model", default=None, help=MODEL_HELP)
+    _add_threads_option(tg)
     tg.add_argument("--output", "-o", default=None, metavar="FILE", help="file for per-sentence results (default: stdout)")
     tg.add_argument("--format", choices=["jsonl", "csv"], default=None,
                     help="per-sentence format (default: csv when --output ends in .csv, else jsonl); CSV has one scores.<label> column per label")
-    tg.add_argument("--summary", choices=["json", "md"], default="json", help="summary format: JSON Lines or a Markdown report (default: %(default)s)")
+    tg.add_argument("--summary", choices=["json", "md", "short"], default=None,
+                    help="summary format: JSON Lines, a Markdown report, or a few Markdown lines per report "
+                    "(default: short on a terminal, else json)")
     tg.add_argument("--summary-output", default=None, metavar="FILE",
-                    help="file for summaries, - for stdout (default: stdout when --output is a file or --no-units, else stderr)")
+                    help="file for summaries, - for stdout (default: stdout with --no-units, else stderr)")
     tg.add_argument("--no-units", "--quiet-units", dest="no_units", action="store_true", help="write only the summaries, not the per-sentence results")
     tg.add_argument("--resume", action="store_true",
                     help="skip reports already finished in the output files (after an interruption, or to add reports to a finished run)")
@@ -402,6 +545,10 @@ def build_parser() -> argparse.ArgumentParser:
                      "sentences, share and problems")
     rep.add_argument("--report-png", default=None, metavar="FILE.png",
                      help="the heatmap as a PNG for papers (needs matplotlib: pip install 'fazhi[figures]')")
+    rep.add_argument("--figures", default=None, metavar="FILE.csv",
+                     help="the key figures of every report as CSV, one row per figure: doc, indicator (reconsideration_cases, "
+                     "court_appearance_rate, proactive_disclosures...; empty when a number fits none), value, unit, noun, "
+                     "category, index and text")
     tg.set_defaults(func=_cmd_tag)
 
     from fazhi.compare import CompareConfig
@@ -414,7 +561,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "reads. Markdown by default, or JSON.")
     cmp.add_argument("old", metavar="OLD", help="the earlier report")
     cmp.add_argument("new", metavar="NEW", help="the later report")
-    cmp.add_argument("--model", default=None, help="model directory (default: the shipped model)")
+    cmp.add_argument("--model", default=None, help=MODEL_HELP)
     cmp.add_argument("--format", choices=["md", "json"], default="md", help="output format (default: %(default)s)")
     cmp.add_argument("--output", "-o", default="-", metavar="FILE", help="output file, - for stdout (default: %(default)s)")
     _add_config_options(cmp, CompareConfig)
@@ -429,7 +576,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "pre-annotations, and a matching labelling config; Label Studio's JSON export of the labelled tasks "
                         "goes straight to `fazhi train --data EXPORT.json` (with your other label files in one folder).")
     sg.add_argument("paths", nargs="+", metavar="PATH", help="report files, folders (searched recursively) or glob patterns")
-    sg.add_argument("--model", default=None, help="model directory (default: the shipped model)")
+    sg.add_argument("--model", default=None, help=MODEL_HELP)
     sg.add_argument("--output", "-o", required=True, metavar="TASKS.json", help="the Label Studio import file to write")
     sg.add_argument("--label-config", default=None, metavar="FILE.xml",
                     help="where to write the labelling config (default: beside --output, TASKS.label_config.xml)")
@@ -452,8 +599,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "{\"text\": ..., \"context\": ...} whose context is the report title and headings above the sentence "
                         "(what `fazhi tag` gives the model), and write one JSON object per sentence: text, context, category, "
                         "scores (six labels -> probability), problem, problem_score, truncated.")
-    cl.add_argument("file", nargs="?", default="-", help="input file, or - for stdin (default)")
-    cl.add_argument("--model", default=None, help="model directory (default: the shipped model)")
+    cl.add_argument("file", nargs="?", default="-",
+                    help="file of sentences, one per line, read as `fazhi tag` reads text (any encoding it reads), or - for stdin (default: -)")
+    cl.add_argument("--model", default=None, help=MODEL_HELP)
+    _add_threads_option(cl)
     cl.add_argument("--batch-size", type=int, default=64, help="sentences per model call (default: %(default)s)")
     cl.add_argument("--int8", action="store_true",
                     help="dynamic int8 quantisation of a BERT model: about 2.4x faster, but scores shift slightly with batch-mates")
@@ -480,6 +629,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_MODEL
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:  # a write refused by the system (read-only, no permission, disk full): one line naming the file
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: cannot write {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
 
 

@@ -32,6 +32,8 @@ from fazhi.aggregate import AREA_NAMES, summarize
 from fazhi.context import document_title
 from fazhi.labels import AREAS, CATEGORIES
 from fazhi.pipeline.problems import states_problem
+from fazhi.review.figures import INDICATORS
+from fazhi.review.report import REVIEW_COLUMNS, review_csv_cells, review_view
 from fazhi.segment import Unit
 
 __all__ = ["CorpusView", "report_csv", "report_html", "heatmap_png", "read_unit_rows"]
@@ -69,11 +71,19 @@ class CorpusView:
             "shares": {c: (k / n if n else 0.0) for c, k in summary["per_category"].items()},
             "problems_per_category": summary["problems_per_category"],
             "areas_not_mentioned": summary["areas_not_mentioned"],
+            "review": review_view(summary),  # issue 20: outline, key figures, shared text
         })
         index = {c: i for i, c in enumerate(CATEGORIES)}
         self.sentences.append([[index.get(r["category"], len(CATEGORIES) - 1),
                                 (PROBLEM if states_problem(r) else 0) | (HEADING if r.get("is_heading") else 0), r["text"]]
                                for r in rows])
+
+    def set_shared(self, shared: dict[str, list[dict]]) -> None:
+        """Both sides of the shared text of the whole run (fazhi.review.shared), once every report is in."""
+        for f in self.figures:
+            rows = shared.get(f["doc"], f["review"]["shared"])
+            f["review"]["shared"] = rows
+            f["review"]["shared_share"] = len({r["index"] for r in rows}) / f["sentences"] if f["sentences"] else 0.0
 
     def corpus(self) -> dict:
         """Figures across the corpus: problem statements per area, reports with any, reports that never mention it."""
@@ -109,7 +119,7 @@ def csv_columns() -> list[str]:
     cols = ["doc", "sentences", "problems"]
     for c in CATEGORIES:
         cols += [f"{c}.sentences", f"{c}.share", f"{c}.problems"]
-    return cols + ["areas_not_mentioned"]
+    return cols + ["areas_not_mentioned"] + REVIEW_COLUMNS
 
 
 def report_csv(figures: Iterable[dict]) -> str:
@@ -121,7 +131,7 @@ def report_csv(figures: Iterable[dict]) -> str:
         row: list = [f["doc"], f["sentences"], f["problems"]]
         for c in CATEGORIES:
             row += [f["per_category"].get(c, 0), f"{f['shares'].get(c, 0.0):.4f}", f["problems_per_category"].get(c, 0)]
-        w.writerow(row + [";".join(f["areas_not_mentioned"])])
+        w.writerow(row + [";".join(f["areas_not_mentioned"])] + review_csv_cells(f.get("review", {})))
     return buf.getvalue()
 
 
@@ -134,6 +144,7 @@ def _script_json(value) -> str:
 def report_html(view: CorpusView, model_name: str = "") -> str:
     """The self-contained page."""
     data = {"categories": list(CATEGORIES), "areas": list(AREAS), "area_names": AREA_NAMES, "model": model_name,
+            "indicators": list(INDICATORS),
             "reports": view.figures, "corpus": view.corpus()}
     packed = gzip.compress(json.dumps(view.sentences, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), mtime=0)
     page = TEMPLATE.read_text(encoding="utf-8")

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from fazhi.review.figures import INDICATORS, extract_figures
 from fazhi.review.outline import check_outline, outline_markdown, report_type
 
-__all__ = ["review_fields", "review_markdown"]
+__all__ = ["review_fields", "review_markdown", "ReviewRun", "REVIEW_COLUMNS", "review_view", "review_csv_cells"]
 
 
 def review_fields(results: Sequence[Mapping]) -> dict:
@@ -52,3 +52,84 @@ def review_markdown(summary: Mapping) -> list[str]:
         for s in shared:
             lines.append(f"- unit {s['index']} ≈ {_cell(str(s['doc']))} unit {s['other_index']} (similarity {s['similarity']})")
     return lines
+
+
+class ReviewRun:
+    """What `fazhi tag` collects across a run for the review: shared text and the figures CSV.
+
+    Pass `before_commit` to run_tag (it fills each summary's ``shared`` with the units shared with the
+    reports tagged before it) and `on_report` (it keeps the figure rows); `shared()` gives both sides of
+    every pair at the end, for the corpus view.
+    """
+
+    def __init__(self, figures: bool = False) -> None:
+        from fazhi.review.shared import SharedIndex
+
+        self.index = SharedIndex()
+        self.keep_figures = figures
+        self.figure_rows: list[dict] = []
+
+    def before_commit(self, report) -> None:
+        report.summary["shared"] = self.index.add(report.doc, report.units)
+
+    def on_report(self, report) -> None:
+        if self.keep_figures:
+            from fazhi.review.figures import figure_rows
+
+            categories = {int(u["index"]): u.get("category", "") for u in report.units if u.get("index") is not None}
+            self.figure_rows += figure_rows(report.doc, report.summary.get("figures", []), categories)
+
+    def chain(self, other):
+        """on_report that calls this run's and then other (None: only this run's)."""
+        def both(report) -> None:
+            self.on_report(report)
+            if other is not None:
+                other(report)
+        return both
+
+    def shared(self) -> dict[str, list[dict]]:
+        return self.index.matches()
+
+    def figures_csv(self) -> str:
+        import csv
+        import io
+
+        from fazhi.review.figures import FIGURE_COLUMNS
+
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=list(FIGURE_COLUMNS), lineterminator="\n", extrasaction="ignore")
+        w.writeheader()
+        w.writerows(self.figure_rows)
+        return buf.getvalue()
+
+
+# --- the corpus view's share -------------------------------------------------------------------
+REVIEW_COLUMNS = ["report_type", "outline_complete", "missing_parts", "figures", "shared_share"]
+
+
+def review_view(summary: Mapping) -> dict:
+    """What the corpus view shows of one summary: type, required parts present, missing part titles, the first
+    value of each indicator, shared units (filled for the whole run by CorpusView.set_shared)."""
+    from fazhi.review.outline import PART_TITLES, missing_parts
+
+    outline = list(summary.get("outline", []))
+    required = [e for e in outline if e.get("required")]
+    figures: dict[str, float] = {}
+    for f in summary.get("figures", []):
+        if f.get("indicator") and f["indicator"] not in figures:
+            figures[f["indicator"]] = f["value"]
+    shared = list(summary.get("shared", []))
+    n = int(summary.get("sentences", 0) or 0)
+    return {"report_type": summary.get("report_type", "unknown"), "required": len(required),
+            "present_required": sum(1 for e in required if e.get("present")),
+            "missing": [PART_TITLES[p] for p in missing_parts(outline)], "figures": figures, "shared": shared,
+            "shared_share": len({s["index"] for s in shared}) / n if n else 0.0}
+
+
+def review_csv_cells(view: Mapping) -> list:
+    """The REVIEW_COLUMNS cells of one report in the corpus CSV."""
+    if not view:
+        return ["", "", "", "", ""]
+    complete = f"{view['present_required']}/{view['required']}" if view.get("required") else ""
+    return [view.get("report_type", ""), complete, ";".join(view.get("missing", [])), len(view.get("figures", {})),
+            f"{view.get('shared_share', 0.0):.4f}"]
