@@ -1,12 +1,19 @@
 """Where the project's files live, in one place."""
 
 import importlib.util
+import os
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
 LABELS_DIR = REPO_DIR / "data" / "labels"
 BUILD_DIR = REPO_DIR / "build"
+# The project's own written reports (data/reports/written): labelled, shipped with every clone.
+WRITTEN_REPORTS_DIR = REPO_DIR / "data" / "reports" / "written"
+# The five real seed reports live beside the clone (../shared/seeds), not in it: a lone clone has none, CI has them.
+# FAZHI_SEEDS_DIR points elsewhere (or at an empty folder, to try what a lone clone sees).
+SEEDS_DIR = Path(os.environ.get("FAZHI_SEEDS_DIR") or REPO_DIR.parent / "shared" / "seeds")
+SEED_REPORT_COUNT = 5
 # The installed fazhi.model package (model/ in a checkout) holds the shipped
 # model directories; found without importing it, so the CLI stays light.
 _spec = importlib.util.find_spec("fazhi.model")
