@@ -18,3 +18,38 @@ def quiet_transformers() -> None:
 
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
+
+
+HUB_TIMEOUT_S = 20.0
+
+
+def check_base_model(name: str | None, timeout_s: float = HUB_TIMEOUT_S) -> None:
+    """Refuse, in one line, a --base-model that is neither a model directory nor (with FAZHI_ALLOW_HUB=1) a hub
+    name the hub answers for within timeout_s; the hub's own retries would otherwise wait for minutes.
+
+    None, 'none' and 'shipped' are resolved by training and pass here.
+    """
+    from pathlib import Path
+
+    if name is None or name in ("none", "shipped"):
+        return
+    path = Path(name)
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise FileNotFoundError(f"--base-model {name}: expected a model directory with config.json, found a folder without one")
+        return
+    looks_local = name.startswith((".", "/", "~")) or name.count("/") > 1 or path.suffix
+    if not os.environ.get("FAZHI_ALLOW_HUB") or looks_local:
+        raise FileNotFoundError(f"--base-model {name}: expected a model directory (written by `fazhi pretrain`, or a BERT "
+                                "checkpoint) or, with FAZHI_ALLOW_HUB=1, a Hugging Face model name; found no such directory")
+    # Every hub call below gets the bound, and the reachability check comes first: one try, no retries.
+    os.environ["HF_HUB_ETAG_TIMEOUT"] = str(int(timeout_s))
+    os.environ["HF_HUB_DOWNLOAD_TIMEOUT"] = str(int(timeout_s))
+    try:
+        from huggingface_hub import HfApi
+
+        HfApi().model_info(name, timeout=timeout_s)
+    except Exception as exc:  # no network, a timeout, an unknown name: all one answer
+        why = type(exc).__name__
+        raise FileNotFoundError(f"--base-model {name}: not a local directory, and the Hugging Face hub did not answer for it "
+                                f"within {timeout_s:g} s ({why}); check the name and the network, or pass a directory") from None

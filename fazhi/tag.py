@@ -85,7 +85,7 @@ class TagResult:
         return self.sentences / self.seconds if self.seconds > 0 else 0.0
 
     def summary_line(self) -> str:
-        parts = [f"tagged {self.reports} report{'s' if self.reports != 1 else ''}, {self.sentences} sentences "
+        parts = [f"tagged {self.reports} report{'s' if self.reports != 1 else ''}, {self.sentences} sentence{'s' if self.sentences != 1 else ''} "
                  f"in {self.seconds:.1f} s ({self.sentences_per_second:.0f} sentences/s)"]
         if self.skipped:
             parts.append(f"{self.skipped} already done (resumed)")
@@ -242,12 +242,24 @@ def local_reports(sources: Sequence[Source], model: Predictor, stdin: BinaryIO |
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _progress_bar(total: int, enabled: bool, stream: IO[str]):
+def _source_bytes(source: Source) -> int:
+    try:
+        return source.path.stat().st_size if source.path is not None else 0
+    except OSError:
+        return 0
+
+
+def _progress_bar(total_bytes: int, enabled: bool, stream: IO[str]):
+    """A bar over the bytes of the report files (one large report moves it as far as its size), or over
+    reports when their sizes are unknown (stdin); reports and sentences are counted beside it."""
     if not enabled:
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="report", file=stream, dynamic_ncols=True, leave=True, smoothing=0.1)
+    if total_bytes > 0:
+        return tqdm(total=total_bytes, unit="B", unit_scale=True, unit_divisor=1024, file=stream, dynamic_ncols=True,
+                    leave=True, smoothing=0.1)
+    return tqdm(unit="report", file=stream, dynamic_ncols=True, leave=True, smoothing=0.1)
 
 
 def run_tag(
@@ -294,7 +306,13 @@ def run_tag(
 
     sources, failures = expand_inputs(inputs)
     result = TagResult(failures=list(failures))
-    bar = _progress_bar(len(sources), progress, log)
+    sizes = {s.doc: _source_bytes(s) for s in sources} if progress else {}
+    total_bytes = sum(sizes.values())
+    bar = _progress_bar(total_bytes, progress, log)
+
+    def advance(doc: str) -> None:
+        if bar is not None:
+            bar.update(sizes.get(doc, 0) if total_bytes else 1)
 
     def say(message: str) -> None:
         if bar is not None:
@@ -310,8 +328,10 @@ def run_tag(
             result.skipped += 1
         else:
             todo.append(s)
-    if bar is not None and result.skipped:
-        bar.update(result.skipped)
+    if bar is not None:
+        for s in sources:
+            if s.doc in outputs.done:
+                advance(s.doc)
 
     start = time.perf_counter()
     reports = (engine or local_reports)(todo, model, stdin)
@@ -320,8 +340,7 @@ def run_tag(
             if isinstance(report, Failure):
                 result.failures.append(report)
                 say(f"fazhi tag: skipped {report.reason}")
-                if bar is not None:
-                    bar.update(1)
+                advance(source.doc)
                 continue
             if before_commit is not None:  # e.g. fills summary["shared"] from the reports before it
                 before_commit(report)
@@ -336,8 +355,9 @@ def run_tag(
             result.sentences += len(report.units)
             if bar is not None:
                 elapsed = time.perf_counter() - start
-                bar.set_postfix_str(f"{result.sentences / elapsed if elapsed else 0:.0f} sentences/s", refresh=False)
-                bar.update(1)
+                bar.set_postfix_str(f"{result.reports + result.skipped}/{len(sources)} reports, {result.sentences} sentences, "
+                                    f"{result.sentences / elapsed if elapsed else 0:.0f} sentences/s", refresh=False)
+                advance(source.doc)
         outputs.finish(skipped=[(f.doc, f.reason) for f in result.failures])
     except KeyboardInterrupt:
         outputs.close()

@@ -26,6 +26,7 @@ straight through, never renamed over, and cannot be resumed.
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import os
@@ -51,11 +52,12 @@ __all__ = [
     "format_units",
     "format_summary",
     "format_skipped",
+    "WriteError",
     "write_output",
 ]
 
 UNIT_FORMATS = ("jsonl", "csv")
-SUMMARY_FORMATS = ("json", "md")
+SUMMARY_FORMATS = ("json", "md", "short")
 PARTIAL_SUFFIX = ".partial"
 PROGRESS_SUFFIX = ".progress"
 _PROGRESS_VERSION = 1
@@ -101,11 +103,11 @@ def format_units(rows: list[dict], fmt: str, labels: Iterable[str]) -> str:
 
 
 def format_summary(summary: dict, fmt: str) -> str:
-    """The text for one report summary in fmt ('json': one line; 'md': a Markdown section)."""
+    """The text for one report summary in fmt ('json': one line; 'md': a Markdown section; 'short': a few Markdown lines)."""
     if fmt == "json":
         return json.dumps(summary, ensure_ascii=False) + "\n"
-    if fmt == "md":
-        return summary_markdown(summary) + "\n"
+    if fmt in ("md", "short"):
+        return summary_markdown(summary, short=fmt == "short") + "\n"
     raise ValueError(f"expected a summary format among {', '.join(SUMMARY_FORMATS)}, found {fmt!r}")
 
 
@@ -119,7 +121,7 @@ def format_skipped(skipped: Sequence[tuple[str, str]], fmt: str) -> str:
 
     if fmt == "json":
         return "".join(json.dumps({"skipped": doc, "reason": reason(doc, why)}, ensure_ascii=False) + "\n" for doc, why in skipped)
-    if fmt == "md":
+    if fmt in ("md", "short"):
         lines = [SKIPPED_HEADING, "", f"{len(skipped)} input{'s were' if len(skipped) != 1 else ' was'} not tagged:", ""]
         lines += [f"- `{md_text(doc)}`: {reason(doc, why)}" for doc, why in skipped]
         return "\n".join(lines) + "\n\n"
@@ -176,6 +178,15 @@ def _drop_skipped(path: Path, fmt: str) -> None:
     path.write_text("".join(kept), encoding="utf-8")
 
 
+def _same_file(p: Path, stream: IO[str]) -> bool:
+    """True when p is the file stream writes to (/dev/stdout, /proc/self/fd/1, or the file stdout is redirected to)."""
+    try:
+        a, b = os.stat(p), os.fstat(stream.fileno())
+    except (OSError, ValueError, AttributeError):
+        return False
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+
 def _replace_regular(src: Path, dst: Path) -> None:
     """Rename src onto dst, unless dst has become a link or a non-regular file since the run began:
     then copy through it, so that nothing but a regular file is ever renamed over."""
@@ -222,6 +233,48 @@ def write_output(dest: str, data: str | bytes) -> None:
 
 
 # --- output targets -----------------------------------------------------------
+class WriteError(ValueError):
+    """An output could not be written: one line naming the file (exit 2)."""
+
+
+# How long a FIFO given as an output waits for a reader before the run gives up.
+FIFO_WAIT_S = 30.0
+
+
+def _open_through(p: Path, kind: str) -> IO[str]:
+    """Open a link, device or FIFO for writing, straight through (never renamed over).
+
+    A FIFO with no reader would block the open forever: it is opened without
+    blocking, retried for FIFO_WAIT_S with a message, then refused.
+    """
+    import time
+
+    target = p.resolve()
+    if target.exists() and stat.S_ISFIFO(target.stat().st_mode):
+        deadline = time.monotonic() + FIFO_WAIT_S
+        told = False
+        while True:
+            try:
+                fd = os.open(target, os.O_WRONLY | os.O_NONBLOCK)
+                break
+            except OSError as exc:
+                if exc.errno != errno.ENXIO:
+                    raise WriteError(f"cannot write {kind} to {p}: {exc.strerror or exc}") from None
+                if time.monotonic() >= deadline:
+                    raise WriteError(f"cannot write {kind} to {p}: a FIFO with no reader for {FIFO_WAIT_S:g} s "
+                                     "(start the reader first, e.g. `cat FIFO`)") from None
+                if not told:
+                    print(f"fazhi: waiting up to {FIFO_WAIT_S:g} s for a reader on the FIFO {p}", file=sys.stderr, flush=True)
+                    told = True
+                time.sleep(0.1)
+        os.set_blocking(fd, True)
+        return open(fd, "w", encoding="utf-8")
+    try:
+        return open(p, "w", encoding="utf-8")
+    except OSError as exc:
+        raise WriteError(f"cannot write {kind} to {p}: {exc.strerror or exc}") from None
+
+
 @dataclass
 class Target:
     """One output: a regular file (atomic, resumable) or a stream (written straight through)."""
@@ -252,7 +305,9 @@ class Target:
         if p.is_dir():
             raise ValueError(f"expected an output file, found a directory: {p}")
         if p.is_symlink() or (p.exists() and not stat.S_ISREG(p.stat().st_mode)):
-            return cls(kind, fmt, stream=open(p, "w", encoding="utf-8"), header=header, _owns_stream=True)
+            if _same_file(p, sys.stdout):  # -o /dev/stdout: one handle per destination, the one stdout has
+                return cls(kind, fmt, stream=sys.stdout, header=header)
+            return cls(kind, fmt, stream=_open_through(p, kind), header=header, _owns_stream=True)
         if not p.parent.is_dir():
             raise FileNotFoundError(f"the folder for output {p} does not exist")
         # A folder on the way may be a link: the partial file and the rename live beside the real path.
@@ -272,17 +327,37 @@ class Target:
         self._file.flush()
         return self._file.buffer.tell() if hasattr(self._file, "buffer") else self._file.tell()
 
+    @property
+    def name(self) -> str:
+        """The destination as the user named it, for messages."""
+        if self.path is not None:
+            return str(self.path)
+        return str(getattr(self.stream, "name", "standard output"))
+
+    def _failed(self, exc: OSError) -> WriteError:
+        return WriteError(f"cannot write {self.kind} to {self.name}: {exc.strerror or exc}")
+
     def write(self, text: str) -> None:
         f = self._file if self._file is not None else self.stream
         assert f is not None
-        f.write(text)
+        try:
+            f.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise self._failed(exc) from None
 
     def sync(self) -> None:
-        if self._file is not None:
-            self._file.flush()
-            os.fsync(self._file.fileno())
-        elif self.stream is not None:
-            self.stream.flush()
+        try:
+            if self._file is not None:
+                self._file.flush()
+                os.fsync(self._file.fileno())
+            elif self.stream is not None:
+                self.stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise self._failed(exc) from None
 
 
 class TagOutputs:
@@ -411,7 +486,7 @@ class TagOutputs:
                 raise ResumeError(f"{t.path}: its CSV columns differ from this run's ({t.header.strip()[:60]}…); cannot resume")
         else:
             found = "json" if head.lstrip().startswith("{") else "md"
-        if found != t.fmt:
+        if found != ("md" if t.fmt == "short" else t.fmt):
             raise ResumeError(f"{t.path}: holds {found} {t.kind}, but this run writes {t.fmt}; resume with the same format")
 
     # -- running -----------------------------------------------------------
@@ -458,12 +533,15 @@ class TagOutputs:
             if t.stream is not None:
                 try:
                     t.stream.flush()
-                except (BrokenPipeError, ValueError):
+                except (OSError, ValueError):  # the error that stopped the run is the one reported
                     pass
         self._close_streams()
 
     def _close_streams(self) -> None:
         for t in self.targets:
             if t._owns_stream and t.stream is not None:
-                t.stream.close()
+                try:
+                    t.stream.close()
+                except OSError:  # a device that refused the last bytes; a failed write reported it already
+                    pass
                 t.stream = None

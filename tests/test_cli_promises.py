@@ -1,0 +1,257 @@
+"""The command line keeps the promises its --help and the README make (issue 19), and every write error is one line."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fazhi.cli import build_parser, main
+from fazhi.paths import REPO_DIR
+
+SEEDLIKE = Path(__file__).parent / "data" / "seedlike_report.txt"
+FAZHI = [sys.executable, "-m", "fazhi"]
+
+
+def run(args, **kw):
+    return subprocess.run(FAZHI + args, capture_output=True, text=True, timeout=120, cwd=kw.pop("cwd", REPO_DIR), **kw)
+
+
+# --- exit codes -------------------------------------------------------------------------
+@pytest.mark.parametrize("given", ["missing.txt", "EMPTY", "EMPTY/*.txt"])
+def test_tag_with_no_usable_input_exits_2(tmp_path, given):
+    (tmp_path / "EMPTY").mkdir()
+    assert main(["tag", str(tmp_path / given)]) == 2
+
+
+def test_tag_with_one_bad_input_among_good_ones_exits_1(tmp_path):
+    assert main(["tag", str(SEEDLIKE), str(tmp_path / "missing.txt"), "-o", str(tmp_path / "u.jsonl")]) == 1
+
+
+def test_serve_on_a_busy_port_exits_2_without_a_serving_line():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        done = run(["serve", "--port", str(port)])
+    assert done.returncode == 2, done.stderr
+    assert "fazhi serve: model" not in done.stdout and "serving" not in done.stdout
+    assert len(done.stderr.strip().splitlines()) == 1 and str(port) in done.stderr
+
+
+@pytest.mark.parametrize("base", ["./typo", "hfl/chinese-roberta-wwm-ext"])
+def test_a_base_model_that_is_no_directory_is_one_line_and_exit_2(base, capsys):
+    assert main(["train", "--base-model", base, "--epochs", "1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and base in err[0] and "Traceback" not in err[0]
+
+
+def test_an_unreachable_hub_name_is_refused_within_the_timeout(monkeypatch, capsys):
+    monkeypatch.setenv("FAZHI_ALLOW_HUB", "1")
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens: refused at once, like no network
+    assert main(["train", "--base-model", "hfl/chinese-roberta-wwm-ext", "--hub-timeout", "2"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "within 2 s" in err[0]
+
+
+# --- readers ----------------------------------------------------------------------------
+def test_segment_and_classify_read_a_gbk_file_as_tag_does(tmp_path, capsys):
+    path = tmp_path / "gbk.txt"
+    path.write_bytes("二、存在的问题\n行政执法监督力量不足。\n".encode("gbk"))
+    assert main(["segment", str(path)]) == 0
+    units = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [u["text"] for u in units] == ["二、存在的问题", "行政执法监督力量不足。"]
+    assert main(["classify", str(path)]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["text"] for r in rows] == ["二、存在的问题", "行政执法监督力量不足。"]
+
+
+def test_segment_reads_a_docx_report(tmp_path, capsys):
+    from sample_formats import save_report_as
+
+    docx = save_report_as(SEEDLIKE.read_text(encoding="utf-8"), tmp_path / "r.docx", "docx")
+    assert main(["segment", str(docx)]) == 0
+    assert any("但也存在一些不足" in line for line in capsys.readouterr().out.splitlines())
+
+
+# --- threads, models, version ------------------------------------------------------------
+def test_threads_default_to_one_and_follow_the_flag(tmp_path, monkeypatch):
+    torch = pytest.importorskip("torch")
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    before = torch.get_num_threads()
+    try:
+        (tmp_path / "s.txt").write_text("全面推行行政执法公示制度。\n", encoding="utf-8")
+        assert main(["classify", str(tmp_path / "s.txt"), "--model", "bert"]) == 0
+        assert torch.get_num_threads() == 1
+        assert main(["classify", str(tmp_path / "s.txt"), "--model", "bert", "--threads", "2"]) == 0
+        assert torch.get_num_threads() == 2
+        for cmd in (["tag", "x"], ["classify"], ["evaluate"]):
+            assert hasattr(build_parser().parse_args(cmd), "threads")
+    finally:
+        torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize("name", ["bert", "baseline", "model/bert", "model/baseline"])
+def test_shipped_models_are_named_from_any_folder(tmp_path, monkeypatch, capsys, name):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.txt").write_text("全面推行行政执法公示制度。\n", encoding="utf-8")
+    assert main(["classify", "s.txt", "--model", name]) == 0
+    assert json.loads(capsys.readouterr().out)["category"] == "enforcement"
+
+
+def test_version_prints_the_version_and_the_default_model():
+    done = run(["--version"])
+    assert done.returncode == 0
+    assert done.stdout.startswith("fazhi ") and "default model: baseline" in done.stdout
+
+
+def _help_texts():
+    parser = build_parser()
+    yield "fazhi", parser.format_help()
+    for action in parser._subparsers._group_actions:  # noqa: SLF001  (argparse has no public walk)
+        for name, sub in action.choices.items():
+            yield name, sub.format_help()
+            for a in sub._subparsers._group_actions if sub._subparsers else ():  # noqa: SLF001
+                for n2, s2 in a.choices.items():
+                    yield f"{name} {n2}", s2.format_help()
+
+
+def test_help_texts_are_clean():
+    import re
+
+    for name, text in _help_texts():
+        flat = re.sub(r"\s+", " ", text)
+        assert "%%" not in text, name
+        # One "(default: …)" per option: split the help into option entries and count.
+        for entry in re.split(r"\n\s{2}(?=-)", text):
+            assert entry.count("(default") <= 1, (name, entry)
+        assert not re.search(r"\b1 (report|sentence|problem statement)s\b", flat), name
+
+
+# --- terminal output ----------------------------------------------------------------------
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_with_an_output_file_summaries_go_to_stderr_as_short_markdown_on_a_terminal(tmp_path, monkeypatch, capsys):
+    term = _Terminal()
+    monkeypatch.setattr(sys, "stderr", term)
+    assert main(["tag", str(SEEDLIKE), "-o", str(tmp_path / "u.jsonl"), "--no-progress"]) == 0
+    assert capsys.readouterr().out == ""  # nothing on stdout to interleave with
+    shown = term.getvalue()
+    assert f"# {SEEDLIKE}" in shown and "26 sentence units, 3 problem statements." in shown
+    assert "依法决策 5" in shown and "## Problem statements" not in shown  # short: no problem list
+    assert len(shown.splitlines()) < 12
+
+
+def test_summaries_go_to_a_file_when_asked(tmp_path, capsys):
+    assert main(["tag", str(SEEDLIKE), "-o", str(tmp_path / "u.jsonl"), "--summary-output", str(tmp_path / "s.md"), "--summary", "md"]) == 0
+    assert (tmp_path / "s.md").read_text(encoding="utf-8").startswith(f"# {SEEDLIKE}\n")
+    assert capsys.readouterr().out == ""
+
+
+def test_report_without_output_does_not_pour_units_onto_the_terminal(tmp_path, capsys):
+    assert main(["tag", str(SEEDLIKE), "--report", str(tmp_path / "r.html")]) == 0
+    out = capsys.readouterr().out
+    assert out == "" and (tmp_path / "r.html").is_file()
+
+
+def test_progress_counts_bytes_sentences_and_reports():
+    from fazhi.model import load_model
+    from fazhi.tag import run_tag
+
+    log = io.StringIO()
+    run_tag([str(SEEDLIKE)], load_model(REPO_DIR / "model" / "baseline"), write_units=False, progress=True, log=log)
+    shown = log.getvalue()
+    assert "1/1 reports, 26 sentences" in shown
+    size = f"{SEEDLIKE.stat().st_size / 1024:.2f}k"
+    assert f"0.00/{size}" in shown and f"{size}/{size}" in shown  # the bar runs over the report's bytes
+
+
+# --- writes (issue 17, items 12 and 13) ---------------------------------------------------
+def test_a_file_name_that_is_not_utf8_is_escaped_written_and_resumed(tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    bad = os.fsdecode(bytes(folder) + b"/r\xff.txt")
+    Path(bad).write_text("二、存在的问题\n行政执法监督力量不足。\n", encoding="utf-8")
+    out = tmp_path / "u.jsonl"
+    assert main(["tag", str(folder), "-o", str(out)]) == 0
+    docs = {json.loads(line)["doc"] for line in out.read_text(encoding="utf-8").splitlines()}
+    assert docs == {str(folder / "r\\xff.txt")}
+    assert main(["tag", str(folder), "-o", str(out), "--resume"]) == 0
+    assert "1 already done" in capsys.readouterr().err
+
+
+def test_a_newline_in_a_file_name_injects_no_heading_and_is_not_tagged_twice(tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a\n# injected.txt").write_text("全面推行行政执法公示制度。\n", encoding="utf-8")
+    summary = tmp_path / "s.md"
+    args = ["tag", str(folder), "-o", str(tmp_path / "u.jsonl"), "--summary-output", str(summary), "--summary", "md"]
+    assert main(args) == 0
+    lines = summary.read_text(encoding="utf-8").splitlines()
+    assert "# injected.txt" not in lines and [line for line in lines if line.startswith("# ")] == [f"# {folder}/a\\n# injected.txt"]
+    assert main(args + ["--resume"]) == 0
+    assert "1 already done" in capsys.readouterr().err
+    assert summary.read_text(encoding="utf-8").count("a\\n# injected.txt") == 1
+
+
+def test_a_full_device_is_one_line_naming_it_and_exit_2(capsys):
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    assert main(["tag", str(SEEDLIKE), "-o", "/dev/full"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == "error: cannot write units to /dev/full: No space left on device"
+    assert not any("Traceback" in line for line in err)
+
+
+def test_an_unwritable_folder_is_one_line_naming_the_file_and_exit_2():
+    # /proc refuses new files even to root, where a chmod'ed folder would not.
+    done = run(["tag", str(SEEDLIKE), "-o", "/proc/fazhi-out.jsonl"])
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and "/proc/fazhi-out.jsonl" in done.stderr.strip().splitlines()[-1]
+
+
+def test_output_to_dev_stdout_redirected_to_a_file_loses_no_line(tmp_path):
+    from fazhi.model import load_model
+    from fazhi.tag import tag_text
+
+    n = len(tag_text("x", SEEDLIKE.read_text(encoding="utf-8"), load_model(REPO_DIR / "model" / "baseline")).units)
+    copies = []
+    for k in range(20):  # enough reports that two handles on one file would overwrite each other
+        copies.append(tmp_path / f"r{k:02d}.txt")
+        copies[-1].write_text(SEEDLIKE.read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    with open(out, "w") as f:
+        done = subprocess.run(FAZHI + ["tag", *map(str, copies), "-o", "/dev/stdout"],
+                              stdout=f, stderr=subprocess.PIPE, text=True, timeout=120, cwd=REPO_DIR)
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]  # every line whole
+    assert len(rows) == 20 * n and all("index" in r for r in rows)  # units only: the summaries went to stderr
+    assert done.stderr.count('"sentences": 26') == 20
+
+
+def test_output_onto_an_input_is_refused_and_the_input_kept(tmp_path, capsys):
+    report = tmp_path / "r.txt"
+    report.write_text(SEEDLIKE.read_text(encoding="utf-8"), encoding="utf-8")
+    assert main(["tag", str(report), "-o", str(report)]) == 2
+    assert report.read_text(encoding="utf-8") == SEEDLIKE.read_text(encoding="utf-8")
+    assert "is one of the input reports" in capsys.readouterr().err
+
+
+def test_a_fifo_with_no_reader_gets_a_message_and_a_timeout(tmp_path, monkeypatch, capsys):
+    import fazhi.writers as writers
+
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    monkeypatch.setattr(writers, "FIFO_WAIT_S", 0.5)
+    assert main(["tag", str(SEEDLIKE), "-o", str(fifo)]) == 2
+    err = capsys.readouterr().err
+    assert f"waiting up to 0.5 s for a reader on the FIFO {fifo}" in err and "a FIFO with no reader for 0.5 s" in err
