@@ -279,7 +279,6 @@ def _cmd_tag(args: argparse.Namespace) -> int:
     if view is not None:
         if args.resume:
             from fazhi.corpus_view import read_unit_rows
-
             from fazhi.review.shared import SharedIndex
 
             # Reports done before the resume were never indexed in this run: the shared text of the whole
@@ -617,7 +616,7 @@ EXIT_INTERRUPTED = 130
 
 
 def main(argv: list[str] | None = None) -> int:
-    from fazhi.model import ModelLoadError
+    from fazhi.errors import ModelLoadError
 
     args = build_parser().parse_args(argv)
     try:

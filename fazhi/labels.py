@@ -34,6 +34,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from fazhi.errors import LabelDataError
+
 CATEGORIES: tuple[str, ...] = ("decision", "enforcement", "dispute", "disclosure", "supervision", "other")
 AREAS: tuple[str, ...] = CATEGORIES[:5]
 SPLITS: tuple[str, ...] = ("train", "dev", "test")
@@ -112,10 +114,6 @@ def json_lines(path: Path, content: str, issues: list[Issue]) -> Iterator[tuple[
 
 TRUE_WORDS = {"true", "1", "yes", "y", "problem", "是"}
 FALSE_WORDS = {"false", "0", "no", "n", "", "否"}
-
-
-class LabelDataError(ValueError):
-    """Raised with every bad row's file, line and reason, before anything uses the rows."""
 
 
 def hashed_split(key: str) -> str:

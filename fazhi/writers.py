@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import IO
 
 from fazhi.aggregate import md_name, md_text, summary_markdown
+from fazhi.errors import ResumeError, WriteError
 from fazhi.results import UNIT_FIELDS
 
 __all__ = [
@@ -61,10 +62,6 @@ SUMMARY_FORMATS = ("json", "md", "short")
 PARTIAL_SUFFIX = ".partial"
 PROGRESS_SUFFIX = ".progress"
 _PROGRESS_VERSION = 1
-
-
-class ResumeError(ValueError):
-    """The earlier run's files cannot be continued with these settings."""
 
 
 # --- formatting -------------------------------------------------------------
@@ -233,10 +230,6 @@ def write_output(dest: str, data: str | bytes) -> None:
 
 
 # --- output targets -----------------------------------------------------------
-class WriteError(ValueError):
-    """An output could not be written: one line naming the file (exit 2)."""
-
-
 # How long a FIFO given as an output waits for a reader before the run gives up.
 FIFO_WAIT_S = 30.0
 

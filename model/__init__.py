@@ -10,15 +10,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from fazhi.errors import ModelLoadError
 from fazhi.model.checks import prove
 from fazhi.model.prediction import Predictor, Scores
 
 __all__ = ["Predictor", "Scores", "ModelLoadError", "load_model", "default_model_dir"]
-
-
-class ModelLoadError(Exception):
-    """A model directory that cannot be loaded, or that loads but would answer wrongly; the message is one line
-    naming the file or directory and what is wrong with it."""
 
 
 def default_model_dir() -> Path:

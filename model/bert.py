@@ -97,7 +97,7 @@ def quantized(model: nn.Module) -> nn.Module:
 
 def check_tokenizer(tokenizer, vocab_size: int, directory: Path) -> None:
     """Refuse a tokenizer that does not fit the model: another vocabulary size, or [UNK] in CHECK_SENTENCE."""
-    from fazhi.model import ModelLoadError
+    from fazhi.errors import ModelLoadError
 
     if len(tokenizer) != vocab_size:
         raise ModelLoadError(f"{directory}: the tokenizer has {len(tokenizer)} tokens but the model has a vocabulary of "

@@ -1,0 +1,143 @@
+"""Reading report files into text: the formats reports are published in.
+
+``read_report(path)`` and ``read_report_bytes(raw, name)`` turn a report into
+plain text with one paragraph (or heading) per line, which is what the
+segmenter expects:
+
+- ``.txt``: UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030/GBK.
+- ``.html`` / ``.htm``: a saved government web page; only the main text is
+  kept (scripts, styles, menus, headers and footers are dropped).
+- ``.docx``: paragraphs and table rows of the document body, in order.
+- ``.pdf`` with a text layer: lines wrapped by the page layout are joined back
+  into paragraphs.
+
+Anything that cannot give text (a scanned PDF, a binary file, an empty file, an
+old ``.doc``) raises :class:`UnreadableFile` whose message says why.
+Nothing here reaches the network.
+"""
+
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+from fazhi.errors import UnreadableFile
+from fazhi.reading.docx import docx_to_text
+from fazhi.reading.html import html_to_text
+from fazhi.reading.pdf import pdf_to_text
+from fazhi.reading.text import decode_text
+
+__all__ = [
+    "UnreadableFile",
+    "SUPPORTED_SUFFIXES",
+    "decode_text",
+    "detect_format",
+    "read_report",
+    "read_report_bytes",
+    "html_to_text",
+    "docx_to_text",
+    "pdf_to_text",
+]
+
+# Suffix → format; a directory walk picks up exactly these.
+SUPPORTED_SUFFIXES: dict[str, str] = {
+    ".txt": "text",
+    ".text": "text",
+    ".html": "html",
+    ".htm": "html",
+    ".shtml": "html",
+    ".xhtml": "html",
+    ".docx": "docx",
+    ".pdf": "pdf",
+}
+_UNSUPPORTED = {
+    ".doc": "an old binary Word .doc file; save it as .docx",
+    ".wps": "a WPS document; save it as .docx",
+    ".rtf": "an RTF file; save it as .docx or .txt",
+    ".xls": "a spreadsheet, not a report",
+    ".xlsx": "a spreadsheet, not a report",
+    ".png": "an image (scanned page?) with no text",
+    ".jpg": "an image (scanned page?) with no text",
+    ".jpeg": "an image (scanned page?) with no text",
+    ".gif": "an image with no text",
+    ".tif": "an image (scanned page?) with no text",
+    ".tiff": "an image (scanned page?) with no text",
+    ".zip": "an archive; unpack it first",
+    ".rar": "an archive; unpack it first",
+}
+
+
+# --- format detection ---------------------------------------------------------
+def detect_format(raw: bytes, suffix: str = "") -> str:
+    """'text', 'html', 'docx' or 'pdf': from the suffix when known, else from the content.
+
+    Raises UnreadableFile for formats that are recognised but not supported.
+    """
+    suffix = suffix.lower()
+    if suffix in SUPPORTED_SUFFIXES:
+        return SUPPORTED_SUFFIXES[suffix]
+    if suffix in _UNSUPPORTED:
+        raise UnreadableFile(f"unsupported format: {_UNSUPPORTED[suffix]}")
+    head = raw[:2048]
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        if _is_docx(raw):
+            return "docx"
+        raise UnreadableFile("unsupported format: a ZIP archive that is not a .docx document")
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise UnreadableFile(f"unsupported format: {_UNSUPPORTED['.doc']}")
+    probe = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if probe.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<body" in probe or b"<head" in probe:
+        return "html"
+    # An unknown suffix (.md, .csv, none…): treated as text if it decodes as text.
+    return "text"
+
+
+def _is_docx(raw: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            return "word/document.xml" in z.namelist()
+    except zipfile.BadZipFile:
+        return False
+
+
+def read_report_bytes(raw: bytes, name: str = "<bytes>", suffix: str | None = None) -> str:
+    """The text of a report given as bytes; suffix (e.g. '.pdf') picks the format, else the content does."""
+    if suffix is None:
+        suffix = Path(name).suffix
+    try:
+        fmt = detect_format(raw, suffix)
+    except UnreadableFile as exc:
+        raise UnreadableFile(f"{name}: {exc}") from None
+    if not raw.strip():
+        raise UnreadableFile(f"{name}: file is empty")
+    if fmt == "html":
+        text = html_to_text(raw, name)
+    elif fmt == "docx":
+        text = docx_to_text(raw, name)
+    elif fmt == "pdf":
+        text = pdf_to_text(raw, name)
+    else:
+        text = decode_text(raw, name)
+    if not text.strip():
+        raise UnreadableFile(f"{name}: no text found")
+    return text
+
+
+def read_report(path: Path) -> str:
+    """The text of a report file in any supported format."""
+    path = Path(path)
+    if path.is_dir():
+        raise UnreadableFile(f"{path}: is a directory")
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise UnreadableFile(f"{path}: no such file") from None
+    except PermissionError:
+        raise UnreadableFile(f"{path}: permission denied") from None
+    except OSError as exc:
+        raise UnreadableFile(f"{path}: cannot read ({exc.strerror or exc})") from None
+    return read_report_bytes(raw, str(path), path.suffix)

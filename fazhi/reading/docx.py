@@ -1,0 +1,41 @@
+"""Word .docx reports: paragraphs and table rows of the body, in document order."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from fazhi.errors import UnreadableFile
+
+
+def docx_to_text(raw: bytes, name: str = "<docx>") -> str:
+    """Paragraphs and table rows of a .docx body, in document order, one per line."""
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(io.BytesIO(raw))
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as exc:
+        raise UnreadableFile(f"{name}: not a readable .docx document ({exc.__class__.__name__})") from None
+    except Exception as exc:  # a damaged package can fail deep inside the XML reader
+        raise UnreadableFile(f"{name}: damaged .docx document ({exc.__class__.__name__}: {exc})") from None
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    lines: list[str] = []
+    for block in document.iter_inner_content():
+        if isinstance(block, Paragraph):
+            lines.extend(block.text.split("\n"))
+        elif isinstance(block, Table):
+            for row in block.rows:
+                cells: list[str] = []
+                for cell in row.cells:
+                    t = " ".join(cell.text.split())
+                    if t and (not cells or cells[-1] != t):  # merged cells repeat their text
+                        cells.append(t)
+                if cells:
+                    lines.append(" ".join(cells))
+    text = "\n".join(lines)
+    if not text.strip():
+        raise UnreadableFile(f"{name}: the .docx document has no text")
+    return text + "\n"
