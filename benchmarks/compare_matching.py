@@ -5,7 +5,7 @@ and truth.json, which names each planted carried-over problem of NEW with the
 OLD statement it restates), both reports are tagged with a model and every
 problem statement of NEW is matched to its closest problem statement of OLD:
 
-- ngram: fazhi.compare.Similarity (character-bigram TF-IDF cosine, digits folded);
+- ngram: fazhi.review.compare.Similarity (character-bigram TF-IDF cosine, digits folded);
 - embedding: cosine of mean-pooled last-layer states of the model's own BERT encoder.
 
 A match at or above the threshold is a hit when truth.json pairs the two
@@ -26,10 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
-from fazhi.compare import CompareConfig, Similarity, closest_old_problems, compare_reports
 from fazhi.model import default_model_dir, load_model
 from fazhi.paths import REPO_DIR
-from fazhi.tag import tag_text
+from fazhi.pipeline.tag import tag_text
+from fazhi.review.compare import CompareConfig, Similarity, closest_old_problems, compare_reports
 
 PAIRS_DIR = REPO_DIR / "tests" / "data" / "compare"
 DEV = ("market", "justice")

@@ -27,10 +27,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from fazhi.corpus_view import CorpusView
 from fazhi.model import load_model
 from fazhi.paths import REPO_DIR
-from fazhi.tag import run_tag
+from fazhi.pipeline.tag import run_tag
+from fazhi.review.corpus_view import CorpusView
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 

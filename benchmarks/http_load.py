@@ -85,7 +85,7 @@ def get_json(port: int, path: str) -> dict:
 
 # --- requests ------------------------------------------------------------------------
 def sentence_pool() -> list[str]:
-    from fazhi.segment import segment
+    from fazhi.pipeline.segment import segment
 
     pool = []
     for f in sorted(SEEDS.glob("*.txt")):
@@ -293,7 +293,7 @@ async def run_phase(name: str, port: int, requests: list[list[str]], concurrency
 async def run_beside_analyze(port: int, requests: list[list[str]], concurrency: int, units: int,
                              max_seconds: float) -> tuple[Phase, Phase]:
     """Single-sentence clients while one more client sends big /v1/analyze requests back to back."""
-    from fazhi.segment import segment
+    from fazhi.pipeline.segment import segment
 
     text = report_text(units)
     n_units = len(segment(text))

@@ -29,10 +29,10 @@ from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 
+from fazhi.pipeline.segment import segment
 from fazhi.review.figures import extract_figures
 from fazhi.review.outline import check_outline, report_type, without_section
 from fazhi.review.shared import find_shared, is_boilerplate
-from fazhi.segment import segment
 
 REPO = Path(__file__).resolve().parent.parent
 GOLD = REPO / "tests" / "data" / "review"

@@ -20,8 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from fazhi.pipeline.segment import segment
 from fazhi.review.shared import SharedIndex
-from fazhi.segment import segment
 
 WRITTEN = Path(__file__).resolve().parent.parent / "data" / "reports" / "written"
 

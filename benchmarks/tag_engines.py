@@ -24,7 +24,7 @@ from pathlib import Path
 
 from fazhi.model import default_model_dir, load_model
 from fazhi.paths import REPO_DIR
-from fazhi.tag import TaggedReport, local_reports, run_tag
+from fazhi.pipeline.tag import TaggedReport, local_reports, run_tag
 
 
 def timed(engine, marks: list[tuple[float, int]]):
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
                 torch.set_num_threads(int(spec.split(":")[1]) if ":" in spec else default_threads)
                 engine = local_reports
             else:
-                from fazhi.engines import ray_engine
+                from fazhi.pipeline.engines import ray_engine
 
                 engine = ray_engine(model_dir, workers=int(spec.split(":")[1]))
             marks: list[tuple[float, int]] = []

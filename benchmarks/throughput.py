@@ -28,8 +28,8 @@ SEEDS = REPO.parent / "shared" / "seeds"
 
 def workload() -> tuple[list[str], list[str]]:
     """Every unit of the seed reports and its context, as `fazhi tag` sends them to the model."""
-    from fazhi.context import unit_contexts
-    from fazhi.segment import segment
+    from fazhi.pipeline.context import unit_contexts
+    from fazhi.pipeline.segment import segment
 
     texts, contexts = [], []
     for f in sorted(SEEDS.glob("*.txt")):

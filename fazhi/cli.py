@@ -37,7 +37,7 @@ def _cmd_segment(args: argparse.Namespace) -> int:
     import json
     from dataclasses import asdict
 
-    from fazhi.segment import segment
+    from fazhi.pipeline.segment import segment
 
     text = _read_input(args.file)
     for unit in segment(text):
@@ -179,7 +179,7 @@ def _cmd_pretrain(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from fazhi.evaluate import evaluate_model
+    from fazhi.evaluation.evaluate import evaluate_model
 
     quiet_transformers()
     _set_threads(args.threads)
@@ -204,8 +204,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 def _cmd_classify(args: argparse.Namespace) -> int:
     import io
 
-    from fazhi.classify import classify_lines
     from fazhi.model import load_model
+    from fazhi.pipeline.classify import classify_lines
 
     text = _read_input(args.file, lines=True)  # before the model loads: a file that cannot be read fails at once
     model = load_model(_model_dir(args.model), quantize=True if args.int8 else None)
@@ -218,7 +218,7 @@ def _cmd_tag(args: argparse.Namespace) -> int:
     import os
 
     from fazhi.model import load_model
-    from fazhi.tag import TagInterrupted, run_tag
+    from fazhi.pipeline.tag import TagInterrupted, run_tag
 
     # Model loading bars (transformers) would clutter stderr; the run has its own progress bar.
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -241,8 +241,8 @@ def _cmd_tag(args: argparse.Namespace) -> int:
     _set_threads(args.threads)
     engine = None
     if args.engine == "ray":
-        from fazhi.engines import ray_engine
         from fazhi.model import default_model_dir
+        from fazhi.pipeline.engines import ray_engine
 
         engine = ray_engine(_model_dir(args.model) or default_model_dir(), workers=args.workers, address=args.ray_address)
     try:
@@ -272,13 +272,13 @@ def _cmd_tag(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
     print(f"fazhi tag: {result.summary_line()}", file=sys.stderr)
     if args.figures:
-        from fazhi.writers import write_output
+        from fazhi.output.writers import write_output
 
         write_output(args.figures, review.figures_csv())
         print(f"fazhi tag: wrote {args.figures} ({len(review.figure_rows)} figures)", file=sys.stderr)
     if view is not None:
         if args.resume:
-            from fazhi.corpus_view import read_unit_rows
+            from fazhi.review.corpus_view import read_unit_rows
             from fazhi.review.shared import SharedIndex
 
             # Reports done before the resume were never indexed in this run: the shared text of the whole
@@ -330,7 +330,7 @@ def _corpus_view_for(args: argparse.Namespace, write_units: bool, units_format: 
 
         if importlib.util.find_spec("matplotlib") is None:
             raise ValueError("--report-png needs matplotlib, which is not installed: pip install 'fazhi[figures]'")
-    from fazhi.corpus_view import CorpusView
+    from fazhi.review.corpus_view import CorpusView
 
     return CorpusView()
 
@@ -338,9 +338,9 @@ def _corpus_view_for(args: argparse.Namespace, write_units: bool, units_format: 
 def _cmd_compare(args: argparse.Namespace) -> int:
     import json
 
-    from fazhi.compare import CompareConfig, compare_files, compare_markdown
     from fazhi.model import load_model
-    from fazhi.writers import write_output
+    from fazhi.output.writers import write_output
+    from fazhi.review.compare import CompareConfig, compare_files, compare_markdown
 
     config = _config_from_args(CompareConfig, args)
     config.validate()
@@ -353,8 +353,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 def _cmd_suggest(args: argparse.Namespace) -> int:
     from fazhi.model import load_model
-    from fazhi.suggest import SuggestConfig, label_config, spread, suggest_files, tasks_json
-    from fazhi.writers import write_output
+    from fazhi.output.writers import write_output
+    from fazhi.review.suggest import SuggestConfig, label_config, spread, suggest_files, tasks_json
 
     config = _config_from_args(SuggestConfig, args)
     config.validate()
@@ -530,7 +530,7 @@ def build_parser() -> argparse.ArgumentParser:
     eng = tg.add_argument_group("engine", "where the reports are read and tagged; the output is the same byte for byte")
     eng.add_argument("--engine", choices=["local", "ray"], default="local",
                      help="local: in this process; ray: Ray Data over a pool of workers on this machine or a cluster "
-                     "(pip install 'fazhi[scale]'; see fazhi/engines.py for a cluster) (default: %(default)s)")
+                     "(pip install 'fazhi[scale]'; see fazhi/pipeline/engines.py for a cluster) (default: %(default)s)")
     eng.add_argument("--workers", type=int, default=2, help="Ray workers, one CPU and one model copy each (default: %(default)s)")
     eng.add_argument("--ray-address", default=None, metavar="HOST:PORT",
                      help="a running Ray cluster to use (default: RAY_ADDRESS if set, else a Ray started on this machine)")
@@ -550,7 +550,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "category, index and text")
     tg.set_defaults(func=_cmd_tag)
 
-    from fazhi.compare import CompareConfig
+    from fazhi.review.compare import CompareConfig
 
     cmp = sub.add_parser("compare", help="compare two reports of one body (say 2022 and 2023)",
                          description="Tag two reports of one body and compare them: per area the sentence and problem "
@@ -566,7 +566,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_options(cmp, CompareConfig)
     cmp.set_defaults(func=_cmd_compare)
 
-    from fazhi.suggest import SuggestConfig
+    from fazhi.review.suggest import SuggestConfig
 
     sg = sub.add_parser("suggest", help="pick the units whose labels would teach the model most (Label Studio tasks)",
                         description="Tag the reports and pick the units the model is least sure of (category margin, or "

@@ -62,7 +62,7 @@ class Row:
     context_only: bool = False
     # The unit's context (title › headings) when the label file carries it, as a Label Studio export of
     # `fazhi suggest` tasks does (data.context): a few units of a report, which cannot rebuild the report
-    # to find it. None: found from the report's rows (fazhi.context.row_contexts).
+    # to find it. None: found from the report's rows (fazhi.pipeline.context.row_contexts).
     context: str | None = None
 
 

@@ -126,7 +126,7 @@ class BertPredictor:
         self.max_chars = self.max_length - 2  # [CLS] and [SEP]; the tokenizer is one token per character
         # A model trained with context reads it as the second segment; others read the text alone.
         self.use_context = bool(getattr(config, "fazhi_context", False))
-        self.int8 = False  # set by load(): dynamic int8 moves scores in the 5th decimal (fazhi.results rounds them)
+        self.int8 = False  # set by load(): dynamic int8 moves scores in the 5th decimal (fazhi.pipeline.results rounds them)
 
     @classmethod
     def load(cls, directory: str | Path, quantize: bool | None = None, batch_size: int = 64) -> BertPredictor:

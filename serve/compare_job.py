@@ -1,8 +1,8 @@
-"""fazhi.compare's matching in a process of its own, so that it ends when its client leaves.
+"""fazhi.review.compare's matching in a process of its own, so that it ends when its client leaves.
 
 Matching two 5,000-unit reports takes about a minute of CPU; a thread cannot be
 stopped, a process can. Each call forks from a small server process that has
-already imported fazhi.compare (multiprocessing's forkserver, started on the
+already imported fazhi.review.compare (multiprocessing's forkserver, started on the
 first compare), so a call starts in milliseconds. Rows and the comparison
 cross as JSON over a multiprocessing Connection.
 """
@@ -15,13 +15,13 @@ import multiprocessing
 from multiprocessing.connection import Connection
 from typing import Any
 
-from fazhi.compare import compare_reports
+from fazhi.review.compare import compare_reports
 from fazhi.serve.errors import ApiError, ErrorType
 
 __all__ = ["compare_in_process"]
 
 _context = multiprocessing.get_context("forkserver")
-_context.set_forkserver_preload(["fazhi.compare"])
+_context.set_forkserver_preload(["fazhi.review.compare"])
 
 
 def _child(conn: Connection) -> None:

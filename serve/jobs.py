@@ -17,9 +17,9 @@ from typing import TypeVar
 
 from fastapi import Request
 
-from fazhi.context import unit_contexts
-from fazhi.results import unit_results
-from fazhi.segment import Unit, iter_units
+from fazhi.pipeline.context import unit_contexts
+from fazhi.pipeline.results import unit_results
+from fazhi.pipeline.segment import Unit, iter_units
 from fazhi.serve.batching import MicroBatcher
 from fazhi.serve.errors import ApiError, ClientGone, ErrorType
 

@@ -1,6 +1,6 @@
 """The shapes of requests and responses, for validation and the OpenAPI document.
 
-Result fields follow fazhi.results (SENTENCE_FIELDS, UNIT_FIELDS): a unit of
+Result fields follow fazhi.pipeline.results (SENTENCE_FIELDS, UNIT_FIELDS): a unit of
 /v1/analyze or /v1/compare carries every unit field but ``doc``, which its
 report gives once per response, so a response grows with the text sent and
 not with the text times the length of its name.

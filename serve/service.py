@@ -21,7 +21,7 @@ from typing import Any
 from fazhi.model import ModelLoadError, Predictor, default_model_dir, load_model
 from fazhi.model.checks import ModelOutputError, check_scores
 from fazhi.model.prediction import Scores
-from fazhi.results import classify as classify_sentences
+from fazhi.pipeline.results import classify as classify_sentences
 from fazhi.serve.batching import MicroBatcher
 from fazhi.serve.model_info import model_info
 from fazhi.serve.settings import ServeSettings

@@ -54,7 +54,7 @@ def _lines(text: str) -> list[str]:
 
 
 def _is_heading(line: str) -> bool:
-    from fazhi.segment import heading_level
+    from fazhi.pipeline.segment import heading_level
 
     return heading_level(line) is not None and len(line) <= 40
 

@@ -5,12 +5,12 @@ import sys
 import numpy as np
 import pytest
 
-from fazhi.context import row_contexts
 from fazhi.labels import CATEGORIES, LabelDataError
 from fazhi.model import load_model
 from fazhi.model.baseline import BaselineModel
 from fazhi.model.configs import BaselineConfig
 from fazhi.paths import LABELS_DIR
+from fazhi.pipeline.context import row_contexts
 from fazhi.training.baseline import train_baseline
 
 # One unambiguous sentence per area, a clear problem statement and a clear plan.

@@ -9,7 +9,7 @@ import pytest
 from server_process import running_server
 
 from fazhi.pipeline.problems import opens_problem_section, states_problem
-from fazhi.tag import tag_text
+from fazhi.pipeline.tag import tag_text
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -155,7 +155,7 @@ def test_compare_page_shows_both_reports_side_by_side_with_carried_over_problems
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    from fazhi.compare import compare_reports
+    from fazhi.review.compare import compare_reports
 
     old, new = (COMPARE_PAIR / "old.txt").read_text(encoding="utf-8"), (COMPARE_PAIR / "new.txt").read_text(encoding="utf-8")
     old_units, new_units = tag_text("OLD", old, shipped_model).units, tag_text("NEW", new, shipped_model).units
@@ -218,10 +218,10 @@ def test_corpus_view_opens_from_disk_with_heatmap_table_and_sentences_behind_eac
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    from fazhi.corpus_view import CorpusView
     from fazhi.model import load_model
     from fazhi.paths import REPO_DIR
-    from fazhi.tag import run_tag
+    from fazhi.pipeline.tag import run_tag
+    from fazhi.review.corpus_view import CorpusView
 
     written = REPO_DIR / "data" / "reports" / "written"
     paths = [str(written / n) for n in ("written_a03.txt", "written_g06.txt", "written_j10.txt", "written_k02.txt")]

@@ -165,7 +165,7 @@ def test_report_without_output_does_not_pour_units_onto_the_terminal(tmp_path, c
 
 def test_progress_counts_bytes_sentences_and_reports():
     from fazhi.model import load_model
-    from fazhi.tag import run_tag
+    from fazhi.pipeline.tag import run_tag
 
     log = io.StringIO()
     run_tag([str(SEEDLIKE)], load_model(REPO_DIR / "model" / "baseline"), write_units=False, progress=True, log=log)
@@ -221,7 +221,7 @@ def test_an_unwritable_folder_is_one_line_naming_the_file_and_exit_2():
 
 def test_output_to_dev_stdout_redirected_to_a_file_loses_no_line(tmp_path):
     from fazhi.model import load_model
-    from fazhi.tag import tag_text
+    from fazhi.pipeline.tag import tag_text
 
     n = len(tag_text("x", SEEDLIKE.read_text(encoding="utf-8"), load_model(REPO_DIR / "model" / "baseline")).units)
     copies = []
@@ -247,7 +247,7 @@ def test_output_onto_an_input_is_refused_and_the_input_kept(tmp_path, capsys):
 
 
 def test_a_fifo_with_no_reader_gets_a_message_and_a_timeout(tmp_path, monkeypatch, capsys):
-    import fazhi.writers as writers
+    import fazhi.output.writers as writers
 
     fifo = tmp_path / "out.fifo"
     os.mkfifo(fifo)

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from fazhi.cli import main
-from fazhi.compare import CompareConfig, Similarity, compare_files, compare_markdown, compare_reports, normalize
 from fazhi.model import load_model
 from fazhi.paths import REPO_DIR
+from fazhi.review.compare import CompareConfig, Similarity, compare_files, compare_markdown, compare_reports, normalize
 
 PAIRS = Path(__file__).parent / "data" / "compare"
 PAIR_NAMES = sorted(p.name for p in PAIRS.iterdir() if (p / "truth.json").is_file())
@@ -22,7 +22,7 @@ def baseline():
 
 
 def _row(index: int, text: str, category: str, problem: bool = False, heading: str = "", is_heading: bool = False) -> dict:
-    # The fields compare reads from a unit row (fazhi.results builds the real ones).
+    # The fields compare reads from a unit row (fazhi.pipeline.results builds the real ones).
     return {"index": index, "text": text, "category": category, "problem": problem, "heading": heading, "is_heading": is_heading}
 
 

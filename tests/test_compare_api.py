@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from fazhi.compare import compare_reports
+from fazhi.pipeline.tag import tag_text
+from fazhi.review.compare import compare_reports
 from fazhi.serve.app import create_app
 from fazhi.serve.settings import ServeSettings
-from fazhi.tag import tag_text
 
 PAIR = Path(__file__).parent / "data" / "compare" / "county"
 

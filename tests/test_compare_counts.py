@@ -1,6 +1,6 @@
 """Compare counts problem statements by the one rule, and its new measures are this year's measures only."""
 
-from fazhi.compare import compare_markdown, compare_reports, is_plan
+from fazhi.review.compare import compare_markdown, compare_reports, is_plan
 
 
 def unit(index, text, category="other", problem=False, is_heading=False, heading=""):

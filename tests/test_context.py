@@ -2,9 +2,9 @@
 
 from collections import defaultdict
 
-from fazhi.context import SEPARATOR, document_title, row_contexts, unit_contexts
 from fazhi.paths import REPO_DIR
-from fazhi.segment import segment
+from fazhi.pipeline.context import SEPARATOR, document_title, row_contexts, unit_contexts
+from fazhi.pipeline.segment import segment
 
 REPORT = """\
 首页 | 机构概况 | 政务公开 | 互动交流

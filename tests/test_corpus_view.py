@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 from fazhi.cli import main
-from fazhi.corpus_view import CorpusView, csv_columns, heatmap_png, report_csv, report_html
 from fazhi.labels import AREAS, CATEGORIES
 from fazhi.model import load_model
 from fazhi.paths import REPO_DIR
 from fazhi.pipeline.problems import states_problem
-from fazhi.tag import run_tag
+from fazhi.pipeline.tag import run_tag
+from fazhi.review.corpus_view import CorpusView, csv_columns, heatmap_png, report_csv, report_html
 
 WRITTEN = REPO_DIR / "data" / "reports" / "written"
 # Four reports of different shapes; g06 never mentions decision, j10 neither decision nor disclosure (with the baseline).
@@ -128,7 +128,7 @@ def test_cli_refuses_report_on_resume_without_a_units_file(corpus_dir, tmp_path,
 
 
 def test_reports_of_the_same_name_in_different_folders_keep_apart_in_the_heatmap_labels():
-    from fazhi.corpus_view import _short_names
+    from fazhi.review.corpus_view import _short_names
 
     assert _short_names(["archive/2022/report.txt", "archive/2023/report.txt"]) == ["2022/report.txt", "2023/report.txt"]
     assert _short_names(["archive/a.txt", "archive/b.txt"]) == ["a.txt", "b.txt"]

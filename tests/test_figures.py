@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from fazhi.paths import REPO_DIR
+from fazhi.pipeline.segment import segment
 from fazhi.review.figures import extract_figures, figure_rows
 from fazhi.review.outline import check_outline, report_type
-from fazhi.segment import segment
 
 WRITTEN = REPO_DIR / "data" / "reports" / "written"
 

@@ -5,7 +5,7 @@ from collections import defaultdict
 
 from fazhi.labels import read_documents
 from fazhi.paths import LABELS_DIR, REPO_DIR
-from fazhi.segment import segment
+from fazhi.pipeline.segment import segment
 
 WRITTEN_DIR = REPO_DIR / "data" / "reports" / "written"
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from fazhi.evaluate import evaluate_model
+from fazhi.evaluation.evaluate import evaluate_model
 from fazhi.label_check import check_path
 from fazhi.labels import LabelDataError, hashed_split, load_splits, read_label_file
 from fazhi.paths import DEFAULT_BASELINE_DIR, LABELS_DIR

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from fazhi.paths import REPO_DIR
+from fazhi.pipeline.segment import segment
 from fazhi.review.outline import check_outline, missing_parts, outline_markdown, report_type, without_section
-from fazhi.segment import segment
 
 WRITTEN = REPO_DIR / "data" / "reports" / "written"
 GOLD = Path(__file__).parent / "data" / "review"

@@ -77,7 +77,7 @@ def test_a_problems_section_keeps_its_subheadings_and_ends_at_the_next_section()
 
 def test_on_the_seeds_every_flagged_generic_section_heading_is_left_out_of_the_count(seed_texts, shipped_model):
     """Real reports through the shipped model: the numbered "存在的问题" headings it flags are never counted."""
-    from fazhi.tag import tag_text
+    from fazhi.pipeline.tag import tag_text
 
     flagged_headings = counted = 0
     for name, text in seed_texts.items():

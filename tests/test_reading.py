@@ -5,8 +5,8 @@ import re
 import pytest
 from sample_formats import FORMATS, save_report_as
 
+from fazhi.pipeline.segment import segment
 from fazhi.reading import UnreadableFile, decode_text, detect_format, read_report, read_report_bytes
-from fazhi.segment import segment
 
 SEED = "004_4aea94131e29c9d0.txt"
 

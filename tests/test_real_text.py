@@ -6,10 +6,10 @@ import re
 import numpy as np
 import pytest
 
-from fazhi.evaluate import evaluate_real
+from fazhi.evaluation.evaluate import evaluate_real
+from fazhi.evaluation.real_text import predict_by_document, predict_by_unit, read_real_set, score_real
 from fazhi.labels import CATEGORIES
 from fazhi.model.prediction import Scores
-from fazhi.real_text import predict_by_document, predict_by_unit, read_real_set, score_real
 
 DOCS = {
     "x1": "某县2023年政府信息公开工作年度报告\n一、总体情况\n主动公开政府信息120条。\n三、依申请公开\n无法提供 2件\n存在的问题是公开不够及时。\n",

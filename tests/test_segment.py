@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from fazhi.segment import heading_level, is_furniture, segment
+from fazhi.pipeline.segment import heading_level, is_furniture, segment
 
 FURNITURE_MARKERS = [
     "阅读次数", "字号", "我要打印", "扫一扫", "索引号", "发文字号", "主题分类", "发布机构", "成文日期",

@@ -11,11 +11,11 @@ from fastapi.testclient import TestClient
 
 from fazhi.model import default_model_dir
 from fazhi.paths import DEFAULT_BERT_DIR
-from fazhi.results import SENTENCE_FIELDS, classify
-from fazhi.segment import segment
+from fazhi.pipeline.results import SENTENCE_FIELDS, classify
+from fazhi.pipeline.segment import segment
+from fazhi.pipeline.tag import tag_text
 from fazhi.serve.app import create_app
 from fazhi.serve.settings import ServeSettings
-from fazhi.tag import tag_text
 
 SEED = "004_4aea94131e29c9d0.txt"
 RESULT_KEYS = set(SENTENCE_FIELDS)
@@ -256,7 +256,7 @@ def test_model_endpoint_reports_name_labels_threshold_and_real_text_figures(clie
 
 def test_an_int8_model_returns_scores_rounded_to_4_decimals_and_says_so():
     from fazhi.model import load_model
-    from fazhi.results import INT8_SCORE_DECIMALS, SCORE_DECIMALS
+    from fazhi.pipeline.results import INT8_SCORE_DECIMALS, SCORE_DECIMALS
 
     # int8 is a BERT setting: the shipped BERT, whichever model is the default.
     answers = {}

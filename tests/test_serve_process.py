@@ -156,7 +156,7 @@ def test_model_worker_process_predicts_like_the_model_in_process_and_restarts_af
     import numpy as np
 
     from fazhi.model import default_model_dir, load_model
-    from fazhi.segment import segment
+    from fazhi.pipeline.segment import segment
     from fazhi.serve.worker import ModelProcess, ModelUnavailable
 
     texts = [u.text for u in segment(seed_texts["001_5198beffa2de79c3.txt"])]
@@ -202,7 +202,7 @@ def _wait_until(condition, timeout: float, step: float = 0.05) -> bool:
 @pytest.fixture(scope="module")
 def big_report(seed_texts) -> tuple[str, int]:
     """A report of 5,000 units (the default limit), made of the seed reports' sentences, and its unit count."""
-    from fazhi.segment import segment
+    from fazhi.pipeline.segment import segment
 
     pool = [u.text for text in seed_texts.values() for u in segment(text) if not u.is_heading]
     text = "\n".join(pool[i % len(pool)] for i in range(5000))

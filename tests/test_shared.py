@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from fazhi.paths import REPO_DIR
+from fazhi.pipeline.segment import segment
 from fazhi.review.shared import SharedConfig, SharedIndex, find_shared, issuing_body
-from fazhi.segment import segment
 
 WRITTEN = REPO_DIR / "data" / "reports" / "written"
 

@@ -13,11 +13,11 @@ import pytest
 from samples import tiny_rows
 
 from fazhi.cli import main
-from fazhi.context import row_contexts
 from fazhi.labels import CATEGORIES, load_rows
 from fazhi.model import load_model
 from fazhi.paths import LABELS_DIR, REPO_DIR
-from fazhi.suggest import SuggestConfig, label_config, label_studio_tasks, pick_units, suggest_files, uncertainty
+from fazhi.pipeline.context import row_contexts
+from fazhi.review.suggest import SuggestConfig, label_config, label_studio_tasks, pick_units, suggest_files, uncertainty
 
 BASELINE = REPO_DIR / "model" / "baseline"
 WRITTEN = REPO_DIR / "data" / "reports" / "written"
@@ -25,7 +25,7 @@ REPORTS = ("written_a03.txt", "written_g06.txt", "written_k02.txt")
 
 
 def _row(doc: str, index: int, text: str, top: float, problem_score: float = 0.0, category: str = "enforcement") -> dict:
-    # The fields pick_units reads from a unit row (fazhi.results builds the real ones).
+    # The fields pick_units reads from a unit row (fazhi.pipeline.results builds the real ones).
     rest = (1.0 - top) / (len(CATEGORIES) - 1)
     scores = {c: (top if c == category else rest) for c in CATEGORIES}
     return {"doc": doc, "index": index, "text": text, "category": category, "scores": scores, "problem": problem_score >= 0.5,

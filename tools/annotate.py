@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 from fazhi.labels import CATEGORIES, SPLITS
-from fazhi.segment import segment
+from fazhi.pipeline.segment import segment
 
 
 def units_of(report: Path) -> list[str]:

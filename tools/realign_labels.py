@@ -17,7 +17,7 @@ import json
 from collections import defaultdict
 
 from fazhi.paths import LABELS_DIR, REPO_DIR
-from fazhi.segment import segment
+from fazhi.pipeline.segment import segment
 
 SEEDS_DIR = REPO_DIR.parent / "shared" / "seeds"
 WRITTEN_DIR = REPO_DIR / "data" / "reports" / "written"

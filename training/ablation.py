@@ -174,9 +174,9 @@ def _average_threshold(members, data: Path) -> float:
     """The problem threshold of the averaged score, chosen on the dev split (never on real text)."""
     import numpy as np
 
-    from fazhi.context import row_contexts
-    from fazhi.evaluate import best_threshold
+    from fazhi.evaluation.evaluate import best_threshold
     from fazhi.labels import load_splits
+    from fazhi.pipeline.context import row_contexts
 
     dev = load_splits(data)["dev"]
     contexts = row_contexts(dev)
@@ -189,9 +189,9 @@ def routed_shares(predictor, real: Path) -> dict[str, Any] | None:
     units read alone, and on every unit `fazhi tag` makes of the real documents (read with their contexts)."""
     if not hasattr(predictor, "route"):
         return None
-    from fazhi.context import unit_contexts
-    from fazhi.real_text import read_real_set
-    from fazhi.segment import segment
+    from fazhi.evaluation.real_text import read_real_set
+    from fazhi.pipeline.context import unit_contexts
+    from fazhi.pipeline.segment import segment
 
     real_set = read_real_set(real)
     by_unit = predictor.route([u.text for u in real_set.units])
@@ -206,7 +206,7 @@ def routed_shares(predictor, real: Path) -> dict[str, Any] | None:
 
 
 def score(name: str, predictor, data: Path, real: Path, minutes: float, samples: int, encoders: Path = ENCODERS) -> dict:
-    from fazhi.evaluate import evaluate_real, evaluate_rows
+    from fazhi.evaluation.evaluate import evaluate_real, evaluate_rows
     from fazhi.labels import load_splits, read_documents
 
     test = evaluate_rows(predictor, load_splits(data, need=("test",))["test"], name, read_documents(data)).metrics

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fazhi.evaluate import best_threshold, compute_metrics, evaluate_rows, write_evaluation
+from fazhi.evaluation.evaluate import best_threshold, compute_metrics, evaluate_rows, write_evaluation
 from fazhi.labels import CATEGORIES, Row, load_splits, read_documents
 from fazhi.model.baseline import BaselineConfig, BaselineModel, fit_vocabulary
 from fazhi.model.card import write_model_card
@@ -22,8 +22,8 @@ def fit_baseline(train: list[Row], dev: list[Row], config: BaselineConfig, log: 
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
 
-    from fazhi.context import row_contexts
     from fazhi.model.baseline import features
+    from fazhi.pipeline.context import row_contexts
 
     vocab, idf = fit_vocabulary([r.text for r in train], config)
     train_ctx, dev_ctx = row_contexts(train), row_contexts(dev)

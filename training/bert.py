@@ -18,10 +18,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from fazhi.context import row_contexts
-from fazhi.evaluate import best_threshold, compute_metrics, evaluate_rows
+from fazhi.evaluation.evaluate import best_threshold, compute_metrics, evaluate_rows
 from fazhi.labels import CATEGORIES, Row, load_splits, read_documents
 from fazhi.model.bert import BertPredictor, FazhiBertModel, encode_inputs, fazhi_config, normalize
+from fazhi.pipeline.context import row_contexts
 from fazhi.training.augment import noisy
 from fazhi.training.common import atomic_directory, optimizer_step, set_seed, warmup_then_linear_decay
 from fazhi.training.configs import BertTrainConfig
@@ -240,7 +240,7 @@ def train_bert(data: Path, output: Path, config: BertTrainConfig | None = None, 
 
 def save_model_dir(model, tokenizer, output: Path, config: BertTrainConfig, result, log) -> Path:
     """Write the model directory atomically: temp dir, then rename over the old one."""
-    from fazhi.evaluate import write_evaluation
+    from fazhi.evaluation.evaluate import write_evaluation
     from fazhi.model.card import write_model_card
 
     with atomic_directory(output) as tmp:

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fazhi.evaluate import best_threshold, compute_metrics
+from fazhi.evaluation.evaluate import best_threshold, compute_metrics
 from fazhi.labels import CATEGORIES, Row
 from fazhi.model.cascade import combine, routed_units
 from fazhi.model.hybrid import baseline_evidence, evidence_matrix
@@ -139,7 +139,7 @@ def choose_routing(first: Scores, second: Scores, rows: Sequence[Row], config: C
 
 def dev_parts(baseline, bert, dev: Sequence[Row]) -> tuple[list[str], Scores, Scores, np.ndarray, list[str]]:
     """Both parts' dev scores and the hybrid head's input rows, each unit read with its context."""
-    from fazhi.context import row_contexts
+    from fazhi.pipeline.context import row_contexts
 
     contexts = row_contexts(dev)
     texts = [r.text for r in dev]
@@ -152,7 +152,7 @@ def dev_parts(baseline, bert, dev: Sequence[Row]) -> tuple[list[str], Scores, Sc
 def build(kind: str, baseline_dir: Path, bert_dir: Path, data: Path, output: Path, config: CascadeConfig | None = None,
           log: Callable[[str], None] = print) -> Path:
     """Fit the hybrid head and/or the cascade's routing on dev, write the directory atomically, evaluate on test."""
-    from fazhi.evaluate import evaluate_rows, write_evaluation
+    from fazhi.evaluation.evaluate import evaluate_rows, write_evaluation
     from fazhi.labels import load_splits, read_documents
     from fazhi.model import load_model
     from fazhi.model.card import write_model_card

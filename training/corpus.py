@@ -290,8 +290,8 @@ def law_texts(source: str) -> Iterator[LawText]:
 
 def report_documents(path: Path) -> Iterator[Document]:
     """Every report under path (a file or folder): its sentence units, segmented by jieba."""
+    from fazhi.pipeline.segment import segment
     from fazhi.reading import SUPPORTED_SUFFIXES, UnreadableFile, read_report
-    from fazhi.segment import segment
 
     files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.suffix.lower() in SUPPORTED_SUFFIXES)
     for f in files:

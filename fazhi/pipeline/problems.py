@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from fazhi.segment import heading_level
+from fazhi.pipeline.segment import heading_level
 
 __all__ = ["LEAD_IN_MAX_CHARS", "names_shortcoming", "is_lead_in", "opens_problem_section", "states_problem",
            "problem_statements", "problem_sections", "is_problem_heading", "problem_section_flags"]

@@ -22,7 +22,7 @@ def _visual_width(s: str) -> float:
 
 
 def _starts_heading(line: str) -> bool:
-    from fazhi.segment import heading_level
+    from fazhi.pipeline.segment import heading_level
 
     return heading_level(line.strip()) is not None
 

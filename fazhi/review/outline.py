@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from fazhi.segment import heading_level
+from fazhi.pipeline.segment import heading_level
 
 __all__ = ["REPORT_TYPES", "PARTS", "PART_TITLES", "REQUIRED", "report_type", "check_outline", "missing_parts",
            "outline_markdown", "table_row", "without_section"]

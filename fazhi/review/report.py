@@ -1,6 +1,6 @@
 """What the review adds to a report's summary: its type, outline check, key figures and shared text.
 
-`review_fields` is what fazhi.aggregate.summarize merges into every summary (``fazhi tag``,
+`review_fields` is what fazhi.pipeline.aggregate.summarize merges into every summary (``fazhi tag``,
 ``/v1/analyze``, ``/v1/compare``); ``shared`` is filled by a corpus run (``fazhi tag`` over many reports,
 fazhi.review.shared) and stays [] for a report read alone. `review_markdown` is its part of the Markdown
 summary.

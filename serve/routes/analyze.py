@@ -13,7 +13,7 @@ import asyncio
 
 from fastapi import APIRouter, Request
 
-from fazhi.aggregate import summarize
+from fazhi.pipeline.aggregate import summarize
 from fazhi.reading import UnreadableFile, read_report_bytes
 from fazhi.serve.body import JSON, MULTIPART, decode_json, parse_upload, require_media_type, validate
 from fazhi.serve.deps import BatcherDep, ServiceDep

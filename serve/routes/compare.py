@@ -1,7 +1,7 @@
 """``POST /v1/compare``: two reports of one body tagged, and the comparison of ``fazhi compare``.
 
 ``{"old": {"text", "doc"?}, "new": {"text", "doc"?}}`` → both reports' units
-(as /v1/analyze gives them) and fazhi.compare's comparison. Tagging goes
+(as /v1/analyze gives them) and fazhi.review.compare's comparison. Tagging goes
 through the batcher; matching runs in a process of its own (serve.compare_job):
 both end when the client leaves.
 """

@@ -1,7 +1,7 @@
 """Engines for `fazhi tag` past one process: `--engine ray` runs the reading, segmenting and prediction
 of each report as Ray Data ``map_batches`` over the report files.
 
-The default engine (fazhi.tag.local_reports) tags in this process. The Ray
+The default engine (fazhi.pipeline.tag.local_reports) tags in this process. The Ray
 engine hands each report to a pool of actors, each holding one copy of the
 model, and gives the tagged reports back in input order; `run_tag` writes them
 exactly as it writes the local engine's, so the output files are the same
@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from fazhi.model import Predictor
-from fazhi.tag import Engine, Failure, Source, TaggedReport, read_source, tag_text
+from fazhi.pipeline.tag import Engine, Failure, Source, TaggedReport, read_source, tag_text
 
 __all__ = ["ray_engine"]
 

@@ -39,9 +39,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from fazhi.aggregate import md_name, md_text, summary_markdown
 from fazhi.errors import ResumeError, WriteError
-from fazhi.results import UNIT_FIELDS
+from fazhi.pipeline.aggregate import md_name, md_text, summary_markdown
+from fazhi.pipeline.results import UNIT_FIELDS
 
 __all__ = [
     "UNIT_FORMATS",

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO
 
 from fazhi.model import Predictor, load_model
-from fazhi.results import classify
+from fazhi.pipeline.results import classify
 
 __all__ = ["classify_lines", "parse_line"]
 

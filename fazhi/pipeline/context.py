@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from fazhi.labels import Row
-from fazhi.segment import Unit, segment
+from fazhi.pipeline.segment import Unit, segment
 
 __all__ = ["SEPARATOR", "document_title", "unit_contexts", "row_contexts"]
 

@@ -1,6 +1,6 @@
 """`fazhi compare OLD NEW`: two reports of one body (say 2022 and 2023) side by side.
 
-It reports, from the two reports' tagged units (fazhi.tag.tag_text):
+It reports, from the two reports' tagged units (fazhi.pipeline.tag.tag_text):
 
 - per area, the sentence and problem counts of each year and the change;
 - the areas OLD covers and NEW drops, and the areas NEW adds;
@@ -42,8 +42,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from fazhi.aggregate import AREA_NAMES, count, md_text
 from fazhi.labels import AREAS, CATEGORIES
+from fazhi.pipeline.aggregate import AREA_NAMES, count, md_text
 from fazhi.pipeline.problems import problem_section_flags, states_problem
 
 __all__ = ["CompareConfig", "normalize", "is_plan", "Similarity", "closest", "problem_targets", "closest_old_problems",
@@ -178,7 +178,7 @@ def is_plan(row: dict) -> bool:
 
 def compare_reports(old_doc: str, old_rows: Sequence[dict], new_doc: str, new_rows: Sequence[dict],
                     config: CompareConfig | None = None) -> dict:
-    """The comparison of two tagged reports (unit rows as fazhi.results builds them), as a JSON-ready dict."""
+    """The comparison of two tagged reports (unit rows as fazhi.pipeline.results builds them), as a JSON-ready dict."""
     config = config or CompareConfig()
     config.validate()
     old_c, new_c = _content(old_rows), _content(new_rows)
@@ -229,8 +229,8 @@ def compare_reports(old_doc: str, old_rows: Sequence[dict], new_doc: str, new_ro
 
 def compare_files(old: Path, new: Path, model, config: CompareConfig | None = None) -> dict:
     """Read, tag and compare two report files (any format fazhi.reading reads)."""
+    from fazhi.pipeline.tag import tag_text
     from fazhi.reading import read_report
-    from fazhi.tag import tag_text
 
     old_report = tag_text(str(old), read_report(old), model)
     new_report = tag_text(str(new), read_report(new), model)

@@ -3,7 +3,7 @@
 Two kinds of evidence, kept apart in ``evaluation.json``:
 
 - ``real``: a real-text set of published documents that none of the training
-  data comes from (fazhi.real_text), scored unit by unit and through
+  data comes from (fazhi.evaluation.real_text), scored unit by unit and through
   `fazhi tag` on whole documents. This is the figure that says how fazhi does
   on reports as they are really published, and the headline wherever a
   model's quality is shown.
@@ -135,7 +135,7 @@ class EvalResult:
 
 def evaluate_rows(model, rows: Sequence[Row], title: str, genres: dict[str, str] | None = None) -> EvalResult:
     """Metrics of a model on label rows, each read with its context as `fazhi tag` would give it."""
-    from fazhi.context import row_contexts
+    from fazhi.pipeline.context import row_contexts
 
     scores = model.predict([r.text for r in rows], row_contexts(rows))
     result = metrics_by_part(rows, scores.categories, scores.problems, model.labels, genres)
@@ -144,7 +144,7 @@ def evaluate_rows(model, rows: Sequence[Row], title: str, genres: dict[str, str]
 
 def evaluate_real(model, folder: Path, title: str, samples: int = 1000) -> EvalResult:
     """Metrics of a model on a real-text folder, by unit and by document, with bootstrap intervals."""
-    from fazhi.real_text import predict_by_document, predict_by_unit, read_real_set, real_markdown, score_real
+    from fazhi.evaluation.real_text import predict_by_document, predict_by_unit, read_real_set, real_markdown, score_real
 
     real = read_real_set(folder)
     result = {
@@ -157,7 +157,7 @@ def evaluate_real(model, folder: Path, title: str, samples: int = 1000) -> EvalR
 def write_evaluation(directory: Path, test: dict | None, real: dict | None, real_source: str = "", name: str = "") -> dict:
     """Write evaluation.json and evaluation.md of a model directory; a part not measured now keeps its
     earlier figures. Returns the whole evaluation."""
-    from fazhi.real_text import real_markdown
+    from fazhi.evaluation.real_text import real_markdown
 
     path = directory / "evaluation.json"
     data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}

@@ -12,7 +12,7 @@ drawn by a few lines of inlined script, no chart library) showing
 The same per-report figures go to CSV (`--report-csv`), and the heatmap to a
 PNG for papers (`--report-png`, with matplotlib: pip install 'fazhi[figures]').
 
-The figures come from each report's summary (fazhi.aggregate.summarize), so
+The figures come from each report's summary (fazhi.pipeline.aggregate.summarize), so
 they agree with `fazhi tag --summary`. The sentences behind the clicks travel
 gzip-compressed inside the page (the browser's DecompressionStream opens
 them), which keeps a few hundred reports to a page of a few megabytes.
@@ -28,13 +28,13 @@ import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from fazhi.aggregate import AREA_NAMES, summarize
-from fazhi.context import document_title
 from fazhi.labels import AREAS, CATEGORIES
+from fazhi.pipeline.aggregate import AREA_NAMES, summarize
+from fazhi.pipeline.context import document_title
 from fazhi.pipeline.problems import states_problem
+from fazhi.pipeline.segment import Unit
 from fazhi.review.figures import INDICATORS
 from fazhi.review.report import REVIEW_COLUMNS, review_csv_cells, review_view
-from fazhi.segment import Unit
 
 __all__ = ["CorpusView", "report_csv", "report_html", "heatmap_png", "read_unit_rows"]
 
@@ -52,11 +52,11 @@ class CorpusView:
         self.sentences: list[list[list]] = []
 
     def add(self, report) -> None:
-        """Add a fazhi.tag.TaggedReport."""
+        """Add a fazhi.pipeline.tag.TaggedReport."""
         self.add_rows(report.doc, report.units, report.summary)
 
     def add_rows(self, doc: str, rows: Sequence[dict], summary: dict | None = None) -> None:
-        """Add one report's unit rows (as fazhi.results builds them, or as read back from a units file)."""
+        """Add one report's unit rows (as fazhi.pipeline.results builds them, or as read back from a units file)."""
         summary = summary if summary is not None else summarize(doc, list(rows))
         n = summary["sentences"]
         # Reviewers know reports by their titles; the file name stays on hover.
@@ -98,7 +98,7 @@ class CorpusView:
 
     def write(self, html: str | None = None, csv_path: str | None = None, png: str | None = None, model_name: str = "") -> list[str]:
         """Write the outputs asked for (atomically); return what was written."""
-        from fazhi.writers import write_output
+        from fazhi.output.writers import write_output
 
         written = []
         if png:  # first: the one that can fail for want of matplotlib, before anything is written

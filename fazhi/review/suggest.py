@@ -1,6 +1,6 @@
 """`fazhi suggest DIR --model M -n 200 -o tasks.json`: the units whose labels would teach the model most.
 
-Every report is tagged (fazhi.tag's engine), and each unit scored by how
+Every report is tagged (fazhi.pipeline.tag's engine), and each unit scored by how
 unsure the model is about it:
 
 - category: 1 - margin, the margin being the gap between the two most likely
@@ -38,9 +38,9 @@ from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 from fazhi import paths
-from fazhi.aggregate import AREA_NAMES
 from fazhi.label_check import NEAR_DUPLICATE_JACCARD, dedup_key, near_duplicate_pairs
 from fazhi.labels import CATEGORIES
+from fazhi.pipeline.aggregate import AREA_NAMES
 
 __all__ = ["SuggestConfig", "uncertainty", "pick_units", "label_studio_tasks", "label_config", "suggest_files"]
 
@@ -187,7 +187,7 @@ def label_config() -> str:
 def suggest_files(inputs: Sequence[str], model, config: SuggestConfig, log: Callable[[str], None] = lambda _m: None) -> tuple[list[dict], int]:
     """Tag the reports named by inputs and pick units to label; returns (picks, reports tagged).
     A report that cannot be read is logged and skipped."""
-    from fazhi.tag import Failure, expand_inputs, local_reports
+    from fazhi.pipeline.tag import Failure, expand_inputs, local_reports
 
     config.validate()
     sources, failures = expand_inputs(inputs)

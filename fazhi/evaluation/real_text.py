@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fazhi.evaluate import compute_metrics
+from fazhi.evaluation.evaluate import compute_metrics
 from fazhi.labels import CATEGORIES
 
 __all__ = ["RealUnit", "RealSet", "read_real_set", "predict_by_unit", "predict_by_document", "score_real", "real_markdown"]
@@ -109,7 +109,7 @@ def predict_by_unit(model, real: RealSet) -> Predictions:
 
 def predict_by_document(model, real: RealSet) -> Predictions:
     """Tag every document as `fazhi tag` does; each labelled unit takes the covering project unit's labels."""
-    from fazhi.tag import tag_text
+    from fazhi.pipeline.tag import tag_text
 
     categories: list[str] = []
     problems: list[bool] = []

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from fazhi.model.prediction import Predictor, Scores
-from fazhi.segment import Unit
+from fazhi.pipeline.segment import Unit
 
 __all__ = ["SENTENCE_FIELDS", "UNIT_FIELDS", "SCORE_DECIMALS", "INT8_SCORE_DECIMALS", "score_decimals", "classify",
            "sentence_results", "unit_results"]

@@ -1,9 +1,9 @@
 """`fazhi tag`: report files in, per-sentence results and per-report summaries out.
 
 The flow is one way: inputs are expanded to report sources, each is read
-(fazhi.reading), segmented (fazhi.segment), given its context (fazhi.context),
-classified (fazhi.results over the model), summarised (fazhi.aggregate) and
-written (fazhi.writers). Reading the next report runs in
+(fazhi.reading), segmented (fazhi.pipeline.segment), given its context (fazhi.pipeline.context),
+classified (fazhi.pipeline.results over the model), summarised (fazhi.pipeline.aggregate) and
+written (fazhi.output.writers). Reading the next report runs in
 a background thread while the model classifies the current one.
 """
 
@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, BinaryIO
 
-from fazhi.aggregate import summarize
-from fazhi.context import unit_contexts
 from fazhi.model import Predictor
+from fazhi.output.writers import TagOutputs, Target, csv_header, format_summary, format_units
+from fazhi.pipeline.aggregate import summarize
+from fazhi.pipeline.context import unit_contexts
+from fazhi.pipeline.results import classify, unit_results
+from fazhi.pipeline.segment import segment
 from fazhi.reading import SUPPORTED_SUFFIXES, UnreadableFile, read_report, read_report_bytes
-from fazhi.results import classify, unit_results
-from fazhi.segment import segment
-from fazhi.writers import TagOutputs, Target, csv_header, format_summary, format_units
 
 __all__ = [
     "STDIN_DOC",
@@ -216,7 +216,7 @@ def read_source(source: Source, stdin: BinaryIO | None = None) -> str | Failure:
 
 
 # An engine turns the reports to tag into (source, tagged report or failure), in the order given;
-# `local_reports` is the default, fazhi.engines has the one that runs on Ray.
+# `local_reports` is the default, fazhi.pipeline.engines has the one that runs on Ray.
 Engine = Callable[[Sequence[Source], Predictor, BinaryIO | None], Iterator[tuple[Source, TaggedReport | Failure]]]
 
 

@@ -1,0 +1,1 @@
+"""Evaluation: metrics, scoring on labelled data and on real reports."""

@@ -1,0 +1,1 @@
+"""Output: the units, summaries and resume state of a run, written atomically."""
