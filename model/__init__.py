@@ -7,11 +7,11 @@ is read to decode a prediction.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from fazhi.errors import ModelLoadError
 from fazhi.model.checks import prove
+from fazhi.model.config import COMPOSITE_KINDS, model_kind, read_config
 from fazhi.model.prediction import Predictor, Scores
 
 __all__ = ["Predictor", "Scores", "ModelLoadError", "load_model", "default_model_dir"]
@@ -35,24 +35,17 @@ def _load_unchecked(path: str | Path | None = None, quantize: bool | None = None
     weights, or a tokenizer that does not fit the model.
     """
     directory = Path(path) if path is not None else default_model_dir()
-    config_file = directory / "config.json"
-    if not config_file.is_file():
-        raise ModelLoadError(f"expected a model directory containing config.json, found none at {directory}")
+    config = read_config(directory)
+    kind = model_kind(config, directory / "config.json")
     try:
-        config = json.loads(config_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:  # ValueError: bad JSON or bad UTF-8
-        raise ModelLoadError(f"{config_file}: not a valid model config: {_one_line(exc)}") from None
-    if not isinstance(config, dict):
-        raise ModelLoadError(f"{config_file}: expected a JSON object, found {type(config).__name__}")
-    kind = config.get("fazhi_model")
-    if kind not in ("baseline", "bert", "cascade", "hybrid"):
-        raise ModelLoadError(f"{config_file}: expected 'fazhi_model' to be 'baseline', 'bert', 'cascade' or 'hybrid', found {kind!r}")
-    try:
-        if kind in ("cascade", "hybrid"):  # made of parts, each an ordinary model directory inside this one
+        if kind in COMPOSITE_KINDS:  # made of parts, each an ordinary model directory inside this one
             from fazhi.model.cascade import CascadePredictor
+            from fazhi.model.ensemble import EnsemblePredictor
             from fazhi.model.hybrid import HybridPredictor
 
-            return (CascadePredictor if kind == "cascade" else HybridPredictor).load(directory, quantize=quantize)
+            composite = {"cascade": CascadePredictor, "hybrid": HybridPredictor, "ensemble": EnsemblePredictor}[kind]
+            # The parts are loaded (and checked) by this function: passed in, so the kinds never import it back.
+            return composite.load(directory, load_model, quantize=quantize)
         if kind == "baseline":
             if quantize:
                 raise ModelLoadError(f"{directory}: int8 applies to BERT models, found a baseline model (drop --int8)")

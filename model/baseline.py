@@ -17,13 +17,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from fazhi.labels import CATEGORIES
+from fazhi.model.config import read_config, write_config
 from fazhi.model.configs import BaselineConfig
 from fazhi.model.prediction import Scores
 
 WEIGHTS_FILE = "weights.npz"
 VOCAB_FILE = "vocab.json"
 CONTEXT_VOCAB_FILE = "context_vocab.json"
-CONFIG_FILE = "config.json"
 
 
 def normalize(text: str) -> str:
@@ -109,12 +109,12 @@ class BaselineModel:
             "baseline_config": asdict(self.config),
             "metadata": self.metadata,
         }
-        (directory / CONFIG_FILE).write_text(json.dumps(config, ensure_ascii=False, indent=2), encoding="utf-8")
+        write_config(directory, config)
         return directory
 
     @classmethod
     def load(cls, directory: Path) -> BaselineModel:
-        config = json.loads((directory / CONFIG_FILE).read_text(encoding="utf-8"))
+        config = read_config(directory)
         vocab = json.loads((directory / VOCAB_FILE).read_text(encoding="utf-8"))
         context_file = directory / CONTEXT_VOCAB_FILE
         context_vocab = json.loads(context_file.read_text(encoding="utf-8")) if context_file.is_file() else {}

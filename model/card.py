@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from fazhi.labels import CATEGORIES
+from fazhi.model.config import KIND, read_config
 
 
 def format_figure(m: dict, key: str, ci: bool = True, sep: str = "–", undefined: str = "– (no problem units)") -> str:
@@ -40,11 +41,11 @@ def real_headline(evaluation: dict) -> dict | None:
 
 
 def _model_lines(config: dict) -> list[str]:
-    if config.get("fazhi_model") in ("cascade", "hybrid"):
+    if config.get(KIND) in ("cascade", "hybrid"):
         from fazhi.model.cascade import card_lines
 
         return card_lines(config)
-    if config.get("fazhi_model") == "baseline":
+    if config.get(KIND) == "baseline":
         bc = config.get("baseline_config", {})
         return [
             "- kind: character n-gram TF-IDF with logistic regression (category and problem)",
@@ -68,7 +69,7 @@ def _model_lines(config: dict) -> list[str]:
 
 def write_model_card(directory: Path) -> Path:
     directory = Path(directory)
-    config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
+    config = read_config(directory)
     evaluation_file = directory / "evaluation.json"
     evaluation = json.loads(evaluation_file.read_text(encoding="utf-8")) if evaluation_file.is_file() else {}
     name = config.get("fazhi_name") or config.get("metadata", {}).get("name") or directory.name

@@ -26,16 +26,14 @@ A cascade directory holds both parts as ordinary model directories:
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from fazhi.model.config import KIND, read_config, write_config
 from fazhi.model.hybrid import _shifted_logit, copy_part
-from fazhi.model.prediction import Scores
-
-CONFIG_FILE = "config.json"
+from fazhi.model.prediction import Predictor, Scores
 
 
 def category_margin(scores: Scores) -> np.ndarray:
@@ -114,14 +112,12 @@ class CascadePredictor:
         return combine(first, routed, second, self.second_weight)
 
     @classmethod
-    def load(cls, directory: Path, quantize: bool | None = None) -> CascadePredictor:
-        from fazhi.model import load_model
-
+    def load(cls, directory: Path, load_part: Callable[..., Predictor], quantize: bool | None = None) -> CascadePredictor:
         directory = Path(directory)
-        config = json.loads((directory / CONFIG_FILE).read_text(encoding="utf-8"))
+        config = read_config(directory)
         parts = config["parts"]
-        first = load_model(directory / parts["first"])
-        second = load_model(directory / parts["second"], quantize=quantize)
+        first = load_part(directory / parts["first"])
+        second = load_part(directory / parts["second"], quantize=quantize)
         return cls(first, second, config["margin"], config.get("problem_margin", 0.0), config.get("second_weight", 1.0),
                    config.get("fazhi_name", directory.name), config.get("dev_share_routed"))
 
@@ -135,12 +131,12 @@ def save_cascade(directory: Path, first_dir: Path, second_dir: Path, margin: flo
     copy_part(second_dir, directory / "second")
     kinds = {}
     for part in ("first", "second"):
-        kinds[part] = json.loads((directory / part / CONFIG_FILE).read_text(encoding="utf-8")).get("fazhi_model")
+        kinds[part] = read_config(directory / part).get(KIND)
     config = {"fazhi_model": "cascade", "fazhi_name": name, "parts": {"first": "first", "second": "second"}, "part_kinds": kinds,
-              "id2label": json.loads((directory / "first" / CONFIG_FILE).read_text(encoding="utf-8"))["id2label"],
+              "id2label": read_config(directory / "first")["id2label"],
               "margin": float(margin), "problem_margin": float(problem_margin), "second_weight": float(second_weight),
               "problem_threshold": 0.5, "dev_share_routed": dev_share_routed, "fazhi_training": training}
-    (directory / CONFIG_FILE).write_text(json.dumps(config, ensure_ascii=False, indent=2), encoding="utf-8")
+    write_config(directory, config)
     return directory
 
 
@@ -154,7 +150,7 @@ def card_lines(config: dict) -> list[str]:
                  f"({head['dev_rows']} units; C {head['chosen_category_C']:g} / {head['chosen_problem_C']:g} by {head['folds']}-fold "
                  f"cross-validation over documents: out-of-fold macro-F1 {head['oof_dev_macro_f1']:.3f}, problem F1 {head['oof_dev_problem_f1']:.3f})"
                  if head else None)
-    if config.get("fazhi_model") == "hybrid":
+    if config.get(KIND) == "hybrid":
         lines = ["- kind: hybrid — every unit is read by the n-gram model (`baseline/`) and the BERT (`bert/`); a stacked head decides",
                  head_line or "", f"- problem threshold: {config.get('problem_threshold', 0.5):.2f} (chosen on the head's out-of-fold dev scores)"]
     else:

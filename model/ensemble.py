@@ -7,13 +7,13 @@ the averaged score (chosen on the project's dev split when it was built).
 
 from __future__ import annotations
 
-import json
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from fazhi.model.config import read_config, write_config
 from fazhi.model.prediction import Predictor, Scores
 
 
@@ -55,13 +55,11 @@ class EnsemblePredictor:
         config = {"fazhi_model": "ensemble", "fazhi_name": self.name, "problem_threshold": self.threshold,
                   "id2label": {str(i): l for i, l in enumerate(self.labels)},
                   "members": [{"dir": n, "weight": w} for n, w in zip(names, self.weights, strict=True)]}
-        (directory / "config.json").write_text(json.dumps(config, ensure_ascii=False, indent=2), encoding="utf-8")
+        write_config(directory, config)
         return directory
 
     @classmethod
-    def load(cls, directory: Path, quantize: bool | None = None) -> EnsemblePredictor:
-        from fazhi.model import load_model
-
-        config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
-        members = [load_model(directory / m["dir"], quantize=quantize) for m in config["members"]]
+    def load(cls, directory: Path, load_part: Callable[..., Predictor], quantize: bool | None = None) -> EnsemblePredictor:
+        config = read_config(directory)
+        members = [load_part(directory / m["dir"], quantize=quantize) for m in config["members"]]
         return cls(members, [m["weight"] for m in config["members"]], config["problem_threshold"], config.get("fazhi_name", directory.name))

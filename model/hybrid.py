@@ -24,16 +24,15 @@ head as safetensors:
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from fazhi.model.prediction import Scores
+from fazhi.model.config import KIND, read_config, write_config
+from fazhi.model.prediction import Predictor, Scores
 
 HEAD_FILE = "head.safetensors"
-CONFIG_FILE = "config.json"
 HEAD_ARRAYS = ("mean", "scale", "cat_coef", "cat_intercept", "prob_coef", "prob_intercept")
 # Log-probabilities are clipped here: the baseline gives a class absent from its training data
 # an intercept of -1e4, which would otherwise dominate the standardised features.
@@ -128,15 +127,13 @@ class HybridPredictor:
         return Scores(self.labels, probs, 1.0 / (1.0 + np.exp(-z)), self.threshold)
 
     @classmethod
-    def load(cls, directory: Path, quantize: bool | None = None) -> HybridPredictor:
+    def load(cls, directory: Path, load_part: Callable[..., Predictor], quantize: bool | None = None) -> HybridPredictor:
         from safetensors.numpy import load_file
 
-        from fazhi.model import load_model
-
         directory = Path(directory)
-        config = json.loads((directory / CONFIG_FILE).read_text(encoding="utf-8"))
+        config = read_config(directory)
         parts = config["parts"]
-        return cls(load_model(directory / parts["baseline"]), load_model(directory / parts["bert"], quantize=quantize),
+        return cls(load_part(directory / parts["baseline"]), load_part(directory / parts["bert"], quantize=quantize),
                    load_file(str(directory / HEAD_FILE)), config["problem_threshold"], config.get("fazhi_name", directory.name))
 
 
@@ -154,7 +151,7 @@ def save_hybrid(directory: Path, baseline_dir: Path, bert_dir: Path, head: dict[
               "part_kinds": {"baseline": _kind(baseline_dir), "bert": _kind(bert_dir)},
               "id2label": _labels(baseline_dir), "problem_threshold": float(threshold), "features": list(feature_names),
               "fazhi_training": training}
-    (directory / CONFIG_FILE).write_text(json.dumps(config, ensure_ascii=False, indent=2), encoding="utf-8")
+    write_config(directory, config)
     return directory
 
 
@@ -166,8 +163,8 @@ def copy_part(src: Path, dst: Path) -> None:
 
 
 def _kind(directory: Path) -> str:
-    return str(json.loads((Path(directory) / CONFIG_FILE).read_text(encoding="utf-8")).get("fazhi_model"))
+    return str(read_config(Path(directory)).get(KIND))
 
 
 def _labels(directory: Path) -> dict:
-    return dict(json.loads((Path(directory) / CONFIG_FILE).read_text(encoding="utf-8"))["id2label"])
+    return dict(read_config(Path(directory))["id2label"])

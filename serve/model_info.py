@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from fazhi.model.card import real_headline
+from fazhi.model.config import KIND, read_config
 from fazhi.model.prediction import Predictor
 
 __all__ = ["model_info"]
@@ -44,7 +45,7 @@ _KIND_LINES = {"baseline": "n-gram model (character TF-IDF + logistic regression
 
 def _kind(directory: Path) -> str | None:
     try:
-        kind = json.loads((directory / "config.json").read_text(encoding="utf-8")).get("fazhi_model")
+        kind = read_config(directory).get(KIND)
     except (OSError, ValueError, AttributeError):
         return None
     return kind if isinstance(kind, str) else None
