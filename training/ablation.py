@@ -174,7 +174,7 @@ def _average_threshold(members, data: Path) -> float:
     """The problem threshold of the averaged score, chosen on the dev split (never on real text)."""
     import numpy as np
 
-    from fazhi.evaluation.evaluate import best_threshold
+    from fazhi.evaluation.metrics import best_threshold
     from fazhi.labels import load_splits
     from fazhi.pipeline.context import row_contexts
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from fazhi.evaluation.evaluate import best_threshold, compute_metrics, evaluate_rows, write_evaluation
+from fazhi.evaluation.evaluate import evaluate_rows, write_evaluation
+from fazhi.evaluation.metrics import best_threshold, compute_metrics
 from fazhi.labels import CATEGORIES, Row, load_splits, read_documents
 from fazhi.model.baseline import BaselineConfig, BaselineModel, fit_vocabulary
 from fazhi.model.card import write_model_card

@@ -18,7 +18,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from fazhi.evaluation.evaluate import best_threshold, compute_metrics, evaluate_rows
+from fazhi.evaluation.evaluate import evaluate_rows
+from fazhi.evaluation.metrics import best_threshold, compute_metrics
 from fazhi.labels import CATEGORIES, Row, load_splits, read_documents
 from fazhi.model.bert import BertPredictor, FazhiBertModel, encode_inputs, fazhi_config, normalize
 from fazhi.pipeline.context import row_contexts

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fazhi.evaluation.evaluate import best_threshold, compute_metrics
+from fazhi.evaluation.metrics import best_threshold, compute_metrics
 from fazhi.labels import CATEGORIES, Row
 from fazhi.model.cascade import combine, routed_units
 from fazhi.model.hybrid import baseline_evidence, evidence_matrix

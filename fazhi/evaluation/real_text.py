@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fazhi.evaluation.evaluate import compute_metrics
+from fazhi.evaluation.metrics import compute_metrics
 from fazhi.labels import CATEGORIES
 
 __all__ = ["RealUnit", "RealSet", "read_real_set", "predict_by_unit", "predict_by_document", "score_real", "real_markdown"]
