@@ -79,3 +79,20 @@ def test_figure_rows_carry_doc_category_and_text():
     rows = figure_rows("a.txt", figs, {0: "dispute"})
     assert rows == [{"doc": "a.txt", "indicator": "reconsideration_cases", "value": 123, "unit": "件",
                      "noun": rows[0]["noun"], "category": "dispute", "index": 0, "text": "全年共办理行政复议案件123件。"}]
+
+
+def test_bare_outcome_rows_of_a_reconsideration_report_are_its_corrections():
+    # h01: "撤销 29件" under "（一）收案和审结情况"; only the title says the report is on 行政复议
+    got = pairs(figures_of((WRITTEN / "written_h01.txt").read_text(encoding="utf-8")))
+    assert {("reconsideration_corrected", v) for v in (29, 21, 11, 3)} <= got
+    # h04 writes label and value with a colon: "撤销：21件", "责令履行：12件"
+    got = pairs(figures_of((WRITTEN / "written_h04.txt").read_text(encoding="utf-8")))
+    assert ("reconsideration_corrected", 21) in got and ("reconsideration_corrected", 12) in got
+    # and its "收到申请数：428件" is no disclosure request
+    assert ("disclosure_requests", 428) not in got
+
+
+def test_a_count_qualified_by_its_cause_and_a_count_of_places_are_not_the_indicator():
+    figs = pairs(figures_of("岚川市行政复议工作报告\n全年因程序违法被撤销或确认违法的案件有9件。在14个社区设立物业纠纷调解室，全年调处纠纷410件。"))
+    assert ("reconsideration_corrected", 9) not in figs
+    assert ("disputes_resolved", 14) not in figs and ("disputes_resolved", 410) in figs

@@ -140,3 +140,24 @@ def test_bad_units_are_refused_with_what_was_expected():
         check_outline([{"text": "一、总体情况"}])
     with pytest.raises(ValueError, match="expected a report type"):
         check_outline([{"index": 0, "text": "x", "is_heading": False}], "annual")
+
+
+def test_causes_given_only_for_reasons_stated_after_the_shortcomings():
+    # f03 ends its shortcomings with 究其原因，主要是…; c01 with 这些问题的产生，既有客观原因…
+    for doc in ("written_f03.txt", "written_c01.txt"):
+        assert parts(units_of((WRITTEN / doc).read_text(encoding="utf-8")))["shortcomings"]["causes_given"] is True, doc
+    # d05's heading promises 原因 and its section gives none; b05's "审查深度受到影响" is an effect, not a reason;
+    # h01's "败诉原因剖析不深入" is a shortcoming about analysing causes
+    for doc in ("written_d05.txt", "written_b05.txt", "written_h01.txt"):
+        assert parts(units_of((WRITTEN / doc).read_text(encoding="utf-8")))["shortcomings"]["causes_given"] is False, doc
+
+
+def test_disclosure_tables_written_as_label_and_value_rows_are_tables():
+    # g05: "本年新收申请数：6（均为自然人）"; g07: "（一）收到申请数：58件"; g06: "行政处罚 上一年项目数量2310 … 处理决定数量1468"
+    for doc, tables in (("written_g05.txt", ("proactive", "requests", "appeals")), ("written_g07.txt", ("proactive", "requests", "appeals")),
+                        ("written_g06.txt", ("proactive", "requests"))):
+        got = parts(units_of((WRITTEN / doc).read_text(encoding="utf-8")), "disclosure_annual")
+        assert [p for p in tables if not got[p]["table"]] == [], doc
+    # g02 gives its appeals in sentences: no table
+    got = parts(units_of((WRITTEN / "written_g02.txt").read_text(encoding="utf-8")), "disclosure_annual")
+    assert got["appeals"]["present"] and got["appeals"]["table"] is False

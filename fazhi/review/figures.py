@@ -25,6 +25,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from fazhi.review.outline import report_title
+
 __all__ = ["INDICATORS", "Figure", "extract_figures", "figure_rows", "FIGURE_COLUMNS"]
 
 
@@ -43,8 +45,10 @@ INDICATOR_LIST: tuple[_Indicator, ...] = (
     _Indicator("court_appearance_rate", re.compile(r"出庭(?:应诉)?率"), _PCT),
     _Indicator("lawsuit_loss_rate", re.compile(r"败诉率"), _PCT),
     _Indicator("reconsideration_correction_rate", re.compile(r"纠错率|直接纠错率"), _PCT),
-    _Indicator("reconsideration_corrected", re.compile(r"纠错|纠正|撤销|确认违法|责令(?:履行|限期履行)|变更"), _COUNT,
-               re.compile(r"率|诉讼|执法|侦查|问题|差错|案卷"), re.compile(r"复议")),
+    # 纠错 is the sum of 撤销, 变更, 确认违法, 确认无效 and 责令履行 (the reports' own totals add up so); a count
+    # qualified by its cause ("因程序违法被撤销的9件") is a breakdown.
+    _Indicator("reconsideration_corrected", re.compile(r"纠错|纠正|撤销|确认违法|确认无效|责令(?:履行|限期履行)|变更"), _COUNT,
+               re.compile(r"率|诉讼|执法|侦查|问题|差错|案卷|因"), re.compile(r"复议")),
     _Indicator("reconsideration_cases", re.compile(r"行政复议|复议(?:案件|申请)"), _COUNT,
                re.compile(r"纠错|纠正|撤销|确认违法|责令|维持|驳回|不予受理|终止|变更|调解|和解|诉讼|应诉|率|结转|便民|联络点|意见书|建议书|人员")),
     _Indicator("lawsuit_losses", re.compile(r"败诉"), _COUNT, re.compile(r"率")),
@@ -53,7 +57,8 @@ INDICATOR_LIST: tuple[_Indicator, ...] = (
     _Indicator("proactive_disclosures", re.compile(r"主动公开[^，；。]{0,6}信息|公开[^，；。]{0,4}政府信息"), frozenset({"条", "件"}),
                re.compile(r"申请|率")),
     _Indicator("disclosure_requests", re.compile(r"依申请公开|公开申请|信息公开申请|新收.{0,8}申请|收到.{0,6}申请"),
-               frozenset({"件", "份", "个"}), re.compile(r"予以公开|部分公开|不予|结转|率|复议|诉讼|无法提供|不予处理")),
+               frozenset({"件", "份", "个"}), re.compile(r"予以公开|部分公开|不予|结转|率|复议|诉讼|无法提供|不予处理"),
+               re.compile(r"公开")),  # "收到申请数：428件" of a reconsideration report is no disclosure request
     _Indicator("normative_documents_reviewed", re.compile(r"规范性文件"), frozenset({"件", "份"}),
                re.compile(r"清理|废止|修改|失效|继续有效|现行有效|本年废止|纠正|报备|报送"), None),
     _Indicator("major_decisions_reviewed", re.compile(r"重大(?:行政)?决策"), frozenset({"件", "项"}),
@@ -62,7 +67,7 @@ INDICATOR_LIST: tuple[_Indicator, ...] = (
                re.compile(r"免罚|不予处罚|减轻|从轻|罚没|金额|率|听证|复议|诉讼|案卷|事项|裁量|审核|重大")),
     _Indicator("disputes_resolved", re.compile(r"(?:化解|调解|调处|调解成功|调处成功)[^，；。]{0,10}纠纷|"
                                                r"纠纷[^，；。]{0,6}(?:化解|调解|调处)|调解成功|调处成功|化解.{0,6}矛盾|矛盾纠纷"),
-               frozenset({"件", "起", "宗", "个"}), re.compile(r"排查|受理|率|来访|信访|投诉")),
+               frozenset({"件", "起", "宗"}), re.compile(r"排查|受理|率|来访|信访|投诉")),  # "14个社区…调解室": not disputes
     _Indicator("legal_advisers", re.compile(r"法律顾问"), frozenset({"名", "人", "位"}), re.compile(r"意见|次|份|件")),
 )
 INDICATORS: tuple[str, ...] = tuple(i.name for i in INDICATOR_LIST)
@@ -96,6 +101,10 @@ def _clause(text: str, start: int, end: int) -> tuple[str, bool]:
     clause only after a figure ("主动公开政府信息4274条、重点领域信息290条"), not inside a list of
     nouns ("化解跨区域、跨行业、跨部门重大纠纷22件")."""
     left = start
+    while left > 0 and text[left - 1] == " ":
+        left -= 1
+    if left > 0 and text[left - 1] in "：:" and not text.startswith("其中", left - 3):
+        left -= 1  # "撤销：21件": a row's label and its value are one clause
     while left > 0 and not text.startswith("其中", left - 2):
         if _CLAUSE_CUT.match(text, left - 1):
             if text[left - 1] != "、":
@@ -294,6 +303,14 @@ def extract_figures(units: Sequence[Mapping], outline: Sequence[Mapping] | None 
     figures: list[Figure] = []
     k = 0
     ordered = list(units)
+    # The title and the enclosing headings say what a bare row means: "撤销 29件" under "（一）收案和审结情况" of a
+    # report on 行政复议 is a reconsideration corrected.
+    title = report_title(ordered)
+
+    def context(u: Mapping) -> str:
+        path = u.get("path")
+        return title + " " + (" ".join(map(str, path)) if path else str(u.get("heading", "")))
+
     while k < len(ordered):
         u = ordered[k]
         part = table_part.get(int(u["index"]))
@@ -305,13 +322,13 @@ def extract_figures(units: Sequence[Mapping], outline: Sequence[Mapping] | None 
             prose = [r for r in run if re.search(r"[。；;，,]", str(r["text"])) or len(str(r["text"])) > 40]
             figures += _table_figures(part, [r for r in run if r not in prose])
             for r in prose:
-                figures += _prose_figures(int(r["index"]), str(r["text"]), str(r.get("heading", "")))
+                figures += _prose_figures(int(r["index"]), str(r["text"]), context(r))
             continue
         if not u.get("is_heading") or re.search(r"\d", str(u["text"])):
             if u.get("table"):
                 figures += _table_figures("", [u])
             else:
-                figures += _prose_figures(int(u["index"]), str(u["text"]), str(u.get("heading", "")))
+                figures += _prose_figures(int(u["index"]), str(u["text"]), context(u))
         k += 1
     figures.sort(key=lambda f: f.index)
     return figures

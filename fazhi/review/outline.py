@@ -35,7 +35,7 @@ from collections.abc import Mapping, Sequence
 
 from fazhi.pipeline.segment import heading_level
 
-__all__ = ["REPORT_TYPES", "PARTS", "PART_TITLES", "REQUIRED", "report_type", "check_outline", "missing_parts",
+__all__ = ["REPORT_TYPES", "PARTS", "PART_TITLES", "REQUIRED", "report_title", "report_type", "check_outline", "missing_parts",
            "outline_markdown", "table_row", "without_section"]
 
 REPORT_TYPES = ("rule_of_law_annual", "disclosure_annual", "area_report", "unknown")
@@ -78,7 +78,7 @@ _AREA_TITLE = re.compile(r"督察|考核|通报|评查|审计|复议|应诉|信�
 _REPORTISH = re.compile(r"报告|总结|通报|情况|年报|要点")
 
 
-def _title(units: Sequence[Mapping]) -> str:
+def report_title(units: Sequence[Mapping]) -> str:
     """The report's title: its short opening lines before the first heading or body sentence."""
     parts: list[str] = []
     for u in units[:6]:
@@ -91,7 +91,7 @@ def _title(units: Sequence[Mapping]) -> str:
 
 def report_type(units: Sequence[Mapping]) -> str:
     """rule_of_law_annual, disclosure_annual, area_report or unknown, from the title and the headings."""
-    title = _title(units)
+    title = report_title(units)
     heads = [str(u["text"]) for u in units if u.get("is_heading")]
     if _DISCLOSURE_TITLE.search(title) and not re.search(r"要点|通知|总结", title):
         return "disclosure_annual"
@@ -189,7 +189,10 @@ _SHORT_OPEN = re.compile(r"(?:还有|仍有|存在)(?:不少|一些|一定|较�
                          r"(?:但|然而)[^。；]{0,50}(?:问题|不足|短板|薄弱)[^。；]{0,6}(?:突出|明显|较多)|"
                          r"存在(?:的|以下|一些|如下)?(?:主要)?(?:问题|不足)(?:和不足|和困难)?[:：]|主要(?:问题|不足)(?:是|有|表现在)")
 _PLAN_OPEN = re.compile(r"^(?:[^。]{0,20}[，,])?(?:下一步|今后|明年|新的一年|(?:19|20)\d\d年)[^。]{0,14}(?:将|要|计划|打算|继续|重点)")
-_CAUSES = re.compile(r"原因|究其|根源|归根结底|主要是由于|由于|缘于|源于|归因|受[^。，]{1,12}(?:影响|制约|限制)")
+# Reasons given for the shortcomings. Not: "审查深度受到影响" (an effect), "败诉原因剖析不深入" (a shortcoming about
+# analysing causes), nor a heading that only promises them ("二、存在的不足及原因" over none).
+_CAUSES = re.compile(r"原因(?![^。，；]{0,4}(?:不|未|缺))|究其|根源|归根结底|主要是由于|由于|缘于|源于|归因|"
+                     r"受(?!到)[^。，]{1,12}(?:影响|制约|限制)")
 _LEADERS_BODY = re.compile(r"(?:主要负责(?:人|同志)|一把手|主要领导|书记、[^。，]{0,3}长|党政(?:主要)?负责人|负责同志)[^。]{0,30}"
                            r"(?:第一责任人|述法|带头学|亲自(?:部署|过问|协调|督办)|负总责|主持[^。]{0,12}(?:研究|专题))|作为第一责任人|"
                            r"(?:切实|认真|全面|带头|严格)?(?:履行|落实|推进|扛牢|压实)[^。]{0,12}第一责任人(?:职责)?")
@@ -206,8 +209,15 @@ def table_row(unit: Mapping) -> bool:
     text = str(unit["text"]).strip()
     if " | " in text or "｜" in text:
         return True
-    return len(text) <= 60 and "。" not in text and bool(
-        re.search(r"(?:^|\s)[+-]?\d[\d,.]*\s*(?:件|条|个|项|万元|元|次|%|％)?$", text))
+    if len(text) > 80 or "。" in text or not _ROW_END.search(text):
+        return False
+    # a label and its value: "新收申请  71", "（一）收到申请数：58件", "行政许可：本年处理决定0件",
+    # "行政处罚 上一年项目数量2310 本年增/减+56 处理决定数量1468"
+    return bool(re.search(r"(?:^|\s)" + _ROW_END.pattern, text) or re.search(r"[：:]", text)
+                or (re.search(r"\s", text) and len(re.findall(r"\d+", text)) >= 2))
+
+
+_ROW_END = re.compile(r"[+-]?\d[\d,.]*\s*(?:件|条|个|项|万元|元|次|人|%|％)?(?:\s*[（(][^）)]{0,24}[）)])?$")
 
 
 def _unit_rows(units: Sequence[Mapping]) -> list[Mapping]:
@@ -333,7 +343,8 @@ def check_outline(units: Sequence[Mapping], rtype: str | None = None) -> list[di
                        "required": part in required, "units": [body[k]["index"] for k in ks] if content else [],
                        "heading": heading_of.get(part, "")}
         if part in ("shortcomings", "problems"):
-            entry["causes_given"] = bool(content) and any(_CAUSES.search(str(body[k]["text"])) for k in ks)
+            entry["causes_given"] = bool(content) and any(_CAUSES.search(str(body[k]["text"])) for k in content
+                                                          if not body[k].get("is_heading"))
             if part == "problems":
                 del entry["causes_given"]
         if rtype == "disclosure_annual" and part in TABLE_PARTS:
