@@ -17,7 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from fazhi.labels import CATEGORIES
-from fazhi.model.config import read_config, write_config
+from fazhi.model.config import KIND, NAME, read_config, write_config
 from fazhi.model.configs import BaselineConfig
 from fazhi.model.prediction import Scores
 
@@ -62,6 +62,8 @@ class BaselineModel:
         self.idf = idf
         self.context_vocab = context_vocab or {}
         self.context_idf = context_idf if context_idf is not None else np.zeros(0)
+        self.int8 = False
+        self.reads_context = bool(self.context_vocab)  # a context block of its own n-grams
         self.cat_coef = cat_coef
         self.cat_intercept = cat_intercept
         self.prob_coef = prob_coef
@@ -100,8 +102,8 @@ class BaselineModel:
         (directory / VOCAB_FILE).write_text(json.dumps(self.vocab, ensure_ascii=False), encoding="utf-8")
         (directory / CONTEXT_VOCAB_FILE).write_text(json.dumps(self.context_vocab, ensure_ascii=False), encoding="utf-8")
         config = {
-            "fazhi_model": "baseline",
-            "fazhi_name": self.name,
+            KIND: "baseline",
+            NAME: self.name,
             "id2label": {str(i): l for i, l in enumerate(self.labels)},
             "label2id": {l: i for i, l in enumerate(self.labels)},
             "problem_threshold": self.threshold,

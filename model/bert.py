@@ -20,6 +20,7 @@ from torch import nn
 from transformers import BertConfig, BertModel, BertPreTrainedModel, BertTokenizer
 
 from fazhi.labels import CATEGORIES
+from fazhi.model.config import CONTEXT, INT8, KIND, MAX_LENGTH, NAME
 from fazhi.model.prediction import Scores
 
 DEFAULT_MAX_LENGTH = 128
@@ -77,7 +78,7 @@ def fazhi_config(base: BertConfig, threshold: float = 0.5, **extra) -> BertConfi
     base.num_labels = len(CATEGORIES)
     base.id2label = {i: l for i, l in enumerate(CATEGORIES)}
     base.label2id = {l: i for i, l in enumerate(CATEGORIES)}
-    base.fazhi_model = "bert"
+    setattr(base, KIND, "bert")
     base.problem_threshold = threshold
     base.architectures = ["FazhiBertModel"]
     for k, v in extra.items():
@@ -122,10 +123,10 @@ class BertPredictor:
         id2label: dict = dict(config.id2label or {})
         self.labels = tuple(str(id2label[i]) for i in range(len(id2label)))
         self.threshold = float(getattr(config, "problem_threshold", 0.5))
-        self.max_length = int(getattr(config, "fazhi_max_length", DEFAULT_MAX_LENGTH))
+        self.max_length = int(getattr(config, MAX_LENGTH, DEFAULT_MAX_LENGTH))
         self.max_chars = self.max_length - 2  # [CLS] and [SEP]; the tokenizer is one token per character
         # A model trained with context reads it as the second segment; others read the text alone.
-        self.use_context = bool(getattr(config, "fazhi_context", False))
+        self.reads_context = bool(getattr(config, CONTEXT, False))
         self.int8 = False  # set by load(): dynamic int8 moves scores in the 5th decimal (fazhi.pipeline.results rounds them)
 
     @classmethod
@@ -140,15 +141,15 @@ class BertPredictor:
         tokenizer = BertTokenizer.from_pretrained(directory)
         check_tokenizer(tokenizer, int(getattr(model.config, "vocab_size", 0)), directory)
         if quantize is None:
-            quantize = bool(getattr(model.config, "fazhi_int8", False))
+            quantize = bool(getattr(model.config, INT8, False))
         if quantize:
             model = quantized(model)
-        predictor = cls(model, tokenizer, name=getattr(model.config, "fazhi_name", directory.name), batch_size=batch_size)
+        predictor = cls(model, tokenizer, name=getattr(model.config, NAME, directory.name), batch_size=batch_size)
         predictor.int8 = bool(quantize)
         return predictor
 
     def encode(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> dict[str, torch.Tensor]:
-        return encode_inputs(self.tokenizer, texts, contexts if self.use_context else None, self.max_length)
+        return encode_inputs(self.tokenizer, texts, contexts if self.reads_context else None, self.max_length)
 
     def batches(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> list[list[int]]:
         """Indices of texts grouped into model calls: sorted by length, each call at most
@@ -158,7 +159,7 @@ class BertPredictor:
         the padded size: 64 mixed seed sentences took 450 ms in one call and
         165 ms in buckets of 1,024 padded tokens (4x256 model, 2 cores).
         """
-        extra = [len(c) + 1 for c in contexts] if self.use_context and contexts is not None else [0] * len(texts)
+        extra = [len(c) + 1 for c in contexts] if self.reads_context and contexts is not None else [0] * len(texts)
         lengths = [min(len(t) + x, self.max_chars) + 2 for t, x in zip(texts, extra, strict=True)]
         order = sorted(range(len(texts)), key=lambda i: lengths[i])
         calls: list[list[int]] = []

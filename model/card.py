@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from fazhi.labels import CATEGORIES
-from fazhi.model.config import KIND, read_config
+from fazhi.model.config import CONTEXT, KIND, NAME, TRAINING, read_config
 
 
 def format_figure(m: dict, key: str, ci: bool = True, sep: str = "–", undefined: str = "– (no problem units)") -> str:
@@ -52,9 +52,9 @@ def _model_lines(config: dict) -> list[str]:
             f"- n-grams: {bc.get('ngram_min')}–{bc.get('ngram_max')} characters; context block weight {bc.get('context_weight', 0)}",
             f"- problem threshold: {config.get('problem_threshold', 0.5):.2f} (chosen on dev)",
         ]
-    t = config.get("fazhi_training", {}) or {}
+    t = config.get(TRAINING, {}) or {}
     c = t.get("config", {})
-    context = "the unit plus its context (report title › headings above it) as the second segment" if config.get("fazhi_context") else "the unit alone"
+    context = "the unit plus its context (report title › headings above it) as the second segment" if config.get(CONTEXT) else "the unit alone"
     return [
         f"- encoder: {config.get('num_hidden_layers')} layers, hidden {config.get('hidden_size')}, {config.get('num_attention_heads')} heads, "
         f"vocabulary {config.get('vocab_size')} (character level)",
@@ -72,7 +72,7 @@ def write_model_card(directory: Path) -> Path:
     config = read_config(directory)
     evaluation_file = directory / "evaluation.json"
     evaluation = json.loads(evaluation_file.read_text(encoding="utf-8")) if evaluation_file.is_file() else {}
-    name = config.get("fazhi_name") or config.get("metadata", {}).get("name") or directory.name
+    name = config.get(NAME) or config.get("metadata", {}).get("name") or directory.name
     lines = [
         f"# {name}",
         "",

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fazhi.model.config import KIND, read_config, write_config
+from fazhi.model.config import KIND, NAME, TRAINING, read_config, write_config
 from fazhi.model.hybrid import _shifted_logit, copy_part
 from fazhi.model.prediction import Predictor, Scores
 
@@ -89,7 +89,8 @@ class CascadePredictor:
         self.threshold = 0.5  # problem scores are relative to each part's own threshold (see combine)
         self.name = name
         self.max_chars = None  # the first part reads all of a long unit
-        self.int8 = bool(getattr(second, "int8", False))
+        self.int8 = second.int8
+        self.reads_context = first.reads_context or second.reads_context
         share = f", {dev_share_routed:.0%} of dev units" if dev_share_routed is not None else ""
         second_says = getattr(second, "composition", f"the BERT ({second.name})")
         mix = "answers" if self.second_weight == 1.0 else f"is mixed in at weight {self.second_weight:g}"
@@ -119,7 +120,7 @@ class CascadePredictor:
         first = load_part(directory / parts["first"])
         second = load_part(directory / parts["second"], quantize=quantize)
         return cls(first, second, config["margin"], config.get("problem_margin", 0.0), config.get("second_weight", 1.0),
-                   config.get("fazhi_name", directory.name), config.get("dev_share_routed"))
+                   config.get(NAME, directory.name), config.get("dev_share_routed"))
 
 
 def save_cascade(directory: Path, first_dir: Path, second_dir: Path, margin: float, problem_margin: float, second_weight: float,
@@ -132,17 +133,17 @@ def save_cascade(directory: Path, first_dir: Path, second_dir: Path, margin: flo
     kinds = {}
     for part in ("first", "second"):
         kinds[part] = read_config(directory / part).get(KIND)
-    config = {"fazhi_model": "cascade", "fazhi_name": name, "parts": {"first": "first", "second": "second"}, "part_kinds": kinds,
+    config = {KIND: "cascade", NAME: name, "parts": {"first": "first", "second": "second"}, "part_kinds": kinds,
               "id2label": read_config(directory / "first")["id2label"],
               "margin": float(margin), "problem_margin": float(problem_margin), "second_weight": float(second_weight),
-              "problem_threshold": 0.5, "dev_share_routed": dev_share_routed, "fazhi_training": training}
+              "problem_threshold": 0.5, "dev_share_routed": dev_share_routed, TRAINING: training}
     write_config(directory, config)
     return directory
 
 
 def card_lines(config: dict) -> list[str]:
     """The model card's description of a cascade or hybrid directory, from its config.json."""
-    t = config.get("fazhi_training", {}) or {}
+    t = config.get(TRAINING, {}) or {}
     dev = t.get("parts_on_dev", {})
     parts = ", ".join(f"{k} {v['macro_f1']:.3f} / {v['problem_f1']:.3f}" for k, v in dev.items())
     head = t.get("head")

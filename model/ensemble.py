@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fazhi.model.config import read_config, write_config
+from fazhi.model.config import KIND, NAME, read_config, write_config
 from fazhi.model.prediction import Predictor, Scores
 
 
@@ -34,6 +34,8 @@ class EnsemblePredictor:
         self.name = name
         limits = [m.max_chars for m in members if m.max_chars is not None]
         self.max_chars = min(limits) if limits else None
+        self.int8 = any(m.int8 for m in members)
+        self.reads_context = any(m.reads_context for m in members)
 
     def predict(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> Scores:
         cat = np.zeros((len(texts), len(self.labels)))
@@ -52,7 +54,7 @@ class EnsemblePredictor:
             name = f"member{i}-{Path(src).name}"
             shutil.copytree(src, directory / name, dirs_exist_ok=True)
             names.append(name)
-        config = {"fazhi_model": "ensemble", "fazhi_name": self.name, "problem_threshold": self.threshold,
+        config = {KIND: "ensemble", NAME: self.name, "problem_threshold": self.threshold,
                   "id2label": {str(i): l for i, l in enumerate(self.labels)},
                   "members": [{"dir": n, "weight": w} for n, w in zip(names, self.weights, strict=True)]}
         write_config(directory, config)
@@ -62,4 +64,4 @@ class EnsemblePredictor:
     def load(cls, directory: Path, load_part: Callable[..., Predictor], quantize: bool | None = None) -> EnsemblePredictor:
         config = read_config(directory)
         members = [load_part(directory / m["dir"], quantize=quantize) for m in config["members"]]
-        return cls(members, [m["weight"] for m in config["members"]], config["problem_threshold"], config.get("fazhi_name", directory.name))
+        return cls(members, [m["weight"] for m in config["members"]], config["problem_threshold"], config.get(NAME, directory.name))

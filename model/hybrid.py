@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fazhi.model.config import KIND, read_config, write_config
+from fazhi.model.config import KIND, NAME, TRAINING, read_config, write_config
 from fazhi.model.prediction import Predictor, Scores
 
 HEAD_FILE = "head.safetensors"
@@ -108,7 +108,8 @@ class HybridPredictor:
         self.threshold = float(threshold)
         self.name = name
         self.max_chars = None  # the n-gram part reads all of a long unit; the BERT part truncates its own input
-        self.int8 = bool(getattr(bert, "int8", False))
+        self.int8 = bert.int8
+        self.reads_context = baseline.reads_context or bert.reads_context
         self.composition = f"hybrid: a linear head over the n-gram model ({baseline.name}) and the BERT ({bert.name}), every unit read by both"
 
     def features(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> np.ndarray:
@@ -134,7 +135,7 @@ class HybridPredictor:
         config = read_config(directory)
         parts = config["parts"]
         return cls(load_part(directory / parts["baseline"]), load_part(directory / parts["bert"], quantize=quantize),
-                   load_file(str(directory / HEAD_FILE)), config["problem_threshold"], config.get("fazhi_name", directory.name))
+                   load_file(str(directory / HEAD_FILE)), config["problem_threshold"], config.get(NAME, directory.name))
 
 
 def save_hybrid(directory: Path, baseline_dir: Path, bert_dir: Path, head: dict[str, np.ndarray], threshold: float,
@@ -147,10 +148,10 @@ def save_hybrid(directory: Path, baseline_dir: Path, bert_dir: Path, head: dict[
     copy_part(baseline_dir, directory / "baseline")
     copy_part(bert_dir, directory / "bert")
     save_file({k: np.ascontiguousarray(head[k], dtype=np.float32) for k in HEAD_ARRAYS}, str(directory / HEAD_FILE))
-    config = {"fazhi_model": "hybrid", "fazhi_name": name, "parts": {"baseline": "baseline", "bert": "bert"},
+    config = {KIND: "hybrid", NAME: name, "parts": {"baseline": "baseline", "bert": "bert"},
               "part_kinds": {"baseline": _kind(baseline_dir), "bert": _kind(bert_dir)},
               "id2label": _labels(baseline_dir), "problem_threshold": float(threshold), "features": list(feature_names),
-              "fazhi_training": training}
+              TRAINING: training}
     write_config(directory, config)
     return directory
 

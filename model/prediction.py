@@ -42,6 +42,10 @@ class Predictor(Protocol):
     # Longest input, in characters, the model reads in full; longer text is
     # truncated by predict(). None means no limit.
     max_chars: int | None
+    # Whether BERT Linear layers run as dynamic int8 (scores then move in the 5th decimal, so outputs round them
+    # to fewer places), and whether scores depend on each unit's context: both said by every model kind.
+    int8: bool
+    reads_context: bool
 
     def predict(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> Scores:
         """Scores for texts; contexts (one per text: the report title and headings above it, '' for none)

@@ -57,7 +57,7 @@ def model_info(model: Predictor, directory: Path, reads_context: bool, compositi
     kind = _kind(directory)
     info: dict[str, Any] = {"name": model.name, "kind": kind, "composition": composition or _KIND_LINES.get(kind or "", kind),
                             "labels": list(model.labels), "threshold": model.threshold,
-                            "max_chars": model.max_chars, "context": reads_context, "int8": bool(getattr(model, "int8", False)),
+                            "max_chars": model.max_chars, "context": reads_context, "int8": model.int8,
                             "real": None, "evaluation": None, "model_card": None}
     evaluation = directory / "evaluation.json"
     if evaluation.is_file():

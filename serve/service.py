@@ -44,7 +44,7 @@ class CheckedModel:
 
     @property
     def int8(self) -> bool:
-        return bool(getattr(self.model, "int8", False))
+        return self.model.int8
 
     def predict(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> Scores:
         scores = self.model.predict(texts, contexts)

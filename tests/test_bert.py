@@ -66,7 +66,7 @@ def test_batched_results_equal_one_at_a_time(tiny_bert, contexts):
 def test_a_model_trained_with_context_reads_it_and_one_without_ignores_it(tiny_bert):
     model, tokenizer = tiny_bert
     plain = BertPredictor(model.eval(), tokenizer)
-    assert not plain.use_context
+    assert not plain.reads_context
     np.testing.assert_allclose(plain.predict(TEXTS, [TINY_CONTEXT] * 6).category_probs, plain.predict(TEXTS).category_probs)
     reading = BertPredictor(with_context(model), tokenizer)
     enc = reading.encode(TEXTS[:1], [TINY_CONTEXT])

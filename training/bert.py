@@ -18,10 +18,12 @@ import numpy as np
 import torch
 from torch import nn
 
+from fazhi.errors import UsageError
 from fazhi.evaluation.evaluate import evaluate_rows
 from fazhi.evaluation.metrics import best_threshold, compute_metrics
 from fazhi.labels import CATEGORIES, Row, load_splits, read_documents
 from fazhi.model.bert import BertPredictor, FazhiBertModel, encode_inputs, fazhi_config, normalize
+from fazhi.model.config import CONTEXT, INT8, MAX_LENGTH, NAME, TRAINING
 from fazhi.pipeline.context import row_contexts
 from fazhi.training.augment import noisy
 from fazhi.training.common import atomic_directory, optimizer_step, set_seed, warmup_then_linear_decay
@@ -38,7 +40,7 @@ def _class_weights(rows: list[Row], how: str) -> torch.Tensor:
     elif how == "sqrt":
         w = np.sqrt(counts.sum() / counts)
     else:
-        raise ValueError(f"expected class_weighting none, sqrt or inverse, found {how!r}")
+        raise UsageError(f"expected class_weighting none, sqrt or inverse, found {how!r}")
     return torch.tensor(w / w.mean(), dtype=torch.float32)
 
 
@@ -154,8 +156,8 @@ def train_bert(data: Path, output: Path, config: BertTrainConfig | None = None, 
     log(f"rows: train {len(train)}, dev {len(dev)}, test {len(test)}")
     tokenizer, model = load_base(config, [r.text for r in train], log)
     max_length = min(config.max_length, model.config.max_position_embeddings)
-    model.config.fazhi_max_length = max_length
-    model.config.fazhi_context = config.context
+    setattr(model.config, MAX_LENGTH, max_length)
+    setattr(model.config, CONTEXT, config.context)
     items = examples(train, config)
     dev_contexts = row_contexts(dev) if config.context else None
 
@@ -220,14 +222,14 @@ def train_bert(data: Path, output: Path, config: BertTrainConfig | None = None, 
     # The threshold is chosen again on the restored best weights.
     _, pf1, t = dev_scores(predictor, dev, dev_contexts)
     model.config.problem_threshold = t
-    model.config.fazhi_name = config.name
-    model.config.fazhi_training = {
+    setattr(model.config, NAME, config.name)
+    setattr(model.config, TRAINING, {
         "config": asdict(config), "best_epoch": best["epoch"], "dev_macro_f1": best["macro_f1"], "dev_problem_f1": pf1,
         "train_rows": len(train), "dev_rows": len(dev), "test_rows": len(test),
         "minutes": round((time.time() - started) / 60, 2), "history": history,
-    }
+    })
     predictor.threshold = t
-    model.config.fazhi_int8 = config.int8_inference
+    setattr(model.config, INT8, config.int8_inference)
     log(f"best epoch {best['epoch']}: dev macro-F1 {best['macro_f1']:.3f}; problem threshold {t:.2f} (dev F1 {pf1:.3f})")
     # Test figures are those of the model as it will be loaded for prediction.
     if config.int8_inference:

@@ -34,6 +34,7 @@ import numpy as np
 from fazhi.evaluation.metrics import best_threshold, compute_metrics
 from fazhi.labels import CATEGORIES, Row
 from fazhi.model.cascade import combine, routed_units
+from fazhi.model.config import TRAINING
 from fazhi.model.hybrid import baseline_evidence, evidence_matrix
 from fazhi.model.prediction import Scores
 from fazhi.training.configs import CascadeConfig
@@ -194,7 +195,7 @@ def build(kind: str, baseline_dir: Path, bert_dir: Path, data: Path, output: Pat
             save_cascade(tmp, baseline_dir, second_dir, margin, pm, w, config.name, training, share)
         config_file = tmp / "config.json"
         saved = json.loads(config_file.read_text(encoding="utf-8"))
-        saved["fazhi_training"]["minutes"] = round((time.time() - started) / 60, 2)
+        saved[TRAINING]["minutes"] = round((time.time() - started) / 60, 2)
         config_file.write_text(json.dumps(saved, ensure_ascii=False, indent=2), encoding="utf-8")
         model = load_model(tmp)
         if splits["test"]:

@@ -34,7 +34,7 @@ _PRECUT_FACTOR = 4
 
 def score_decimals(model: Predictor) -> int:
     """Decimals of the scores returned for model's predictions (fewer for an int8 model)."""
-    return INT8_SCORE_DECIMALS if getattr(model, "int8", False) else SCORE_DECIMALS
+    return INT8_SCORE_DECIMALS if model.int8 else SCORE_DECIMALS
 
 
 def sentence_results(texts: Sequence[str], contexts: Sequence[str], scores: Scores, max_chars: int | None,

@@ -27,18 +27,13 @@ _PROBE_CONTEXTS = ("", "某区2023年政府信息公开工作年度报告 › �
 
 
 def reads_context(model: Predictor) -> bool:
-    """Whether the model's scores depend on a sentence's context: its own word when it says, else tried on a sentence."""
-    for attribute in ("reads_context", "use_context"):
-        said = getattr(model, attribute, None)
-        if isinstance(said, bool):
-            return said
-    a, b = (model.predict([_PROBE], [c]) for c in _PROBE_CONTEXTS)
-    return not (np.allclose(a.category_probs, b.category_probs) and np.allclose(a.problem_probs, b.problem_probs))
+    """Whether the model's scores depend on a sentence's context: every model kind says so (Predictor.reads_context)."""
+    return bool(model.reads_context)
 
 
 def model_hello(model: Predictor) -> dict:
     return {"name": model.name, "labels": list(model.labels), "threshold": float(model.threshold), "max_chars": model.max_chars,
-            "int8": bool(getattr(model, "int8", False)), "context": reads_context(model),
+            "int8": model.int8, "context": reads_context(model),
             "composition": getattr(model, "composition", None)}
 
 
