@@ -8,11 +8,17 @@ segmenter expects:
 - ``.html`` / ``.htm``: a saved government web page; only the main text is
   kept (scripts, styles, menus, headers and footers are dropped).
 - ``.docx``: paragraphs and table rows of the document body, in order.
-- ``.pdf`` with a text layer: lines wrapped by the page layout are joined back
-  into paragraphs.
+- ``.pdf``: the text layer page by page, OCR (Tesseract chi_sim) for pages that
+  have none; lines wrapped by the page layout are joined back into paragraphs,
+  headings kept, page numbers and running headers dropped.
+- ``.png`` / ``.jpg`` / ``.tif``: images of report pages, read by OCR.
 
-Anything that cannot give text (a scanned PDF, a binary file, an empty file, an
-old ``.doc``) raises :class:`UnreadableFile` whose message says why.
+``ocr`` is "auto" (OCR where a page has no text layer), "never" or "always";
+``progress(done, total)`` is called after each page of a PDF or image.
+
+Anything that cannot give text (a binary file, an empty file, an old ``.doc``,
+a scan where Tesseract is missing) raises :class:`UnreadableFile` whose message
+says why, and what to install where something is missing.
 Nothing here reaches the network.
 """
 
@@ -26,11 +32,17 @@ from pathlib import Path
 from fazhi.errors import UnreadableFile
 from fazhi.reading.docx import docx_to_text
 from fazhi.reading.html import html_to_text
+from fazhi.reading.image import image_to_text
+from fazhi.reading.ocr import OCR_MODES, OcrMode, OcrUnavailable, Progress
 from fazhi.reading.pdf import pdf_to_text
 from fazhi.reading.text import decode_text
 
 __all__ = [
     "UnreadableFile",
+    "OcrUnavailable",
+    "OCR_MODES",
+    "OcrMode",
+    "Progress",
     "SUPPORTED_SUFFIXES",
     "decode_text",
     "detect_format",
@@ -39,6 +51,7 @@ __all__ = [
     "html_to_text",
     "docx_to_text",
     "pdf_to_text",
+    "image_to_text",
 ]
 
 # Suffix → format; a directory walk picks up exactly these.
@@ -51,6 +64,11 @@ SUPPORTED_SUFFIXES: dict[str, str] = {
     ".xhtml": "html",
     ".docx": "docx",
     ".pdf": "pdf",
+    ".png": "image",
+    ".jpg": "image",
+    ".jpeg": "image",
+    ".tif": "image",
+    ".tiff": "image",
 }
 _UNSUPPORTED = {
     ".doc": "an old binary Word .doc file; save it as .docx",
@@ -58,12 +76,7 @@ _UNSUPPORTED = {
     ".rtf": "an RTF file; save it as .docx or .txt",
     ".xls": "a spreadsheet, not a report",
     ".xlsx": "a spreadsheet, not a report",
-    ".png": "an image (scanned page?) with no text",
-    ".jpg": "an image (scanned page?) with no text",
-    ".jpeg": "an image (scanned page?) with no text",
     ".gif": "an image with no text",
-    ".tif": "an image (scanned page?) with no text",
-    ".tiff": "an image (scanned page?) with no text",
     ".zip": "an archive; unpack it first",
     ".rar": "an archive; unpack it first",
 }
@@ -71,7 +84,7 @@ _UNSUPPORTED = {
 
 # --- format detection ---------------------------------------------------------
 def detect_format(raw: bytes, suffix: str = "") -> str:
-    """'text', 'html', 'docx' or 'pdf': from the suffix when known, else from the content.
+    """'text', 'html', 'docx', 'pdf' or 'image': from the suffix when known, else from the content.
 
     Raises UnreadableFile for formats that are recognised but not supported.
     """
@@ -83,6 +96,8 @@ def detect_format(raw: bytes, suffix: str = "") -> str:
     head = raw[:2048]
     if head.startswith(b"%PDF-"):
         return "pdf"
+    if head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")):
+        return "image"
     if head.startswith(b"PK\x03\x04"):
         if _is_docx(raw):
             return "docx"
@@ -104,8 +119,15 @@ def _is_docx(raw: bytes) -> bool:
         return False
 
 
-def read_report_bytes(raw: bytes, name: str = "<bytes>", suffix: str | None = None) -> str:
-    """The text of a report given as bytes; suffix (e.g. '.pdf') picks the format, else the content does."""
+def read_report_bytes(raw: bytes, name: str = "<bytes>", suffix: str | None = None, ocr: OcrMode = "auto",
+                      progress: Progress | None = None) -> str:
+    """The text of a report given as bytes; suffix (e.g. '.pdf') picks the format, else the content does.
+
+    ocr: "auto" reads pages without a text layer by OCR, "never" refuses them, "always" reads every page by OCR.
+    progress(pages done, pages): called after each page of a PDF or image.
+    """
+    if ocr not in OCR_MODES:
+        raise ValueError(f"ocr: expected one of {', '.join(OCR_MODES)}, found {ocr!r}")
     if suffix is None:
         suffix = Path(name).suffix
     try:
@@ -119,7 +141,9 @@ def read_report_bytes(raw: bytes, name: str = "<bytes>", suffix: str | None = No
     elif fmt == "docx":
         text = docx_to_text(raw, name)
     elif fmt == "pdf":
-        text = pdf_to_text(raw, name)
+        text = pdf_to_text(raw, name, ocr=ocr, progress=progress)
+    elif fmt == "image":
+        text = image_to_text(raw, name, ocr=ocr, progress=progress)
     else:
         text = decode_text(raw, name)
     if not text.strip():
@@ -127,8 +151,8 @@ def read_report_bytes(raw: bytes, name: str = "<bytes>", suffix: str | None = No
     return text
 
 
-def read_report(path: Path) -> str:
-    """The text of a report file in any supported format."""
+def read_report(path: Path, ocr: OcrMode = "auto", progress: Progress | None = None) -> str:
+    """The text of a report file in any supported format (ocr and progress: see read_report_bytes)."""
     path = Path(path)
     if path.is_dir():
         raise UnreadableFile(f"{path}: is a directory")
@@ -140,4 +164,4 @@ def read_report(path: Path) -> str:
         raise UnreadableFile(f"{path}: permission denied") from None
     except OSError as exc:
         raise UnreadableFile(f"{path}: cannot read ({exc.strerror or exc})") from None
-    return read_report_bytes(raw, str(path), path.suffix)
+    return read_report_bytes(raw, str(path), path.suffix, ocr=ocr, progress=progress)

@@ -1,0 +1,207 @@
+"""Print a report text the ways the harder published forms come: a PDF laid out without indents, and scans.
+
+Used by tests/test_formats_*.py and benchmarks/reading.py, always on our own text (the seeds or
+data/reports/written/). Needs reportlab (dev extra) for PDFs with a text layer and Pillow with the Debian
+font fonts-wqy-zenhei for scans; `scan_font()` is None where the font is missing.
+
+- `save_flat_pdf`: one line of text per paragraph, no first-line indent, one font size for body and headings
+  (typesetting exports), a running header and page numbers on every page.
+- `save_scanned_pdf` / `render_pages`: the text drawn into page images at a resolution (150 dpi by default),
+  with first-line indents and page numbers, saved as an image-only PDF or image files.
+- `match_units`: how many of the expected units come back (character similarity ≥ 0.9), and of the headings.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+FONT_PATHS = ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", "/usr/share/fonts/wqy-zenhei/wqy-zenhei.ttc")
+RUNNING_HEADER = "某某区人民政府2023年度法治政府建设情况报告"
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [l.strip() for l in text.splitlines() if l.strip()]
+
+
+def scan_font() -> str | None:
+    for p in FONT_PATHS:
+        if Path(p).is_file():
+            return p
+    return None
+
+
+# --- text-layer PDF without indents ----------------------------------------------------
+_PDF_FONT = "STSong-Light"
+
+
+def save_flat_pdf(text: str, path: Path, furniture: bool = True) -> Path:
+    """Every paragraph from the left margin at one size; a running header and '- n -' on every page (furniture)."""
+    from xml.sax.saxutils import escape
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    if _PDF_FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(_PDF_FONT))
+    body = ParagraphStyle("flat", fontName=_PDF_FONT, fontSize=12, leading=20, firstLineIndent=0, wordWrap="CJK")
+
+    def page_furniture(canvas, doc) -> None:
+        if not furniture:
+            return
+        canvas.saveState()
+        canvas.setFont(_PDF_FONT, 9)
+        canvas.drawCentredString(A4[0] / 2, A4[1] - 15 * mm, RUNNING_HEADER)
+        canvas.drawCentredString(A4[0] / 2, 12 * mm, f"- {doc.page} -")
+        canvas.restoreState()
+
+    story = []
+    for line in _paragraphs(text):
+        story.append(Paragraph(escape(line), body))
+    doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=25 * mm, rightMargin=25 * mm, topMargin=25 * mm,
+                            bottomMargin=25 * mm, title="report", author="fazhi", invariant=1)
+    doc.build(story, onFirstPage=page_furniture, onLaterPages=page_furniture)
+    return Path(path)
+
+
+# --- scans --------------------------------------------------------------------------
+_NO_LINE_START = "，。、；：？！）》」』”’,.;:?!)%"
+
+
+def _wrap(text: str, font, measure: float) -> list[str]:
+    """Lines as a word processor breaks them: as many characters as the measure holds, a closing mark never
+    first on a line (it takes the character before it down)."""
+    lines: list[str] = []
+    current = ""
+    for ch in text:
+        if current and font.getlength(current + ch) > measure:
+            if ch in _NO_LINE_START and len(current) > 1:
+                lines.append(current[:-1])
+                current = current[-1]
+            else:
+                lines.append(current)
+                current = ""
+        current += ch
+    if current:
+        lines.append(current)
+    return lines
+
+
+def render_pages(text: str, dpi: int = 150, max_pages: int | None = None, indent: bool = True):
+    """The text drawn on A4 page images (Pillow 'L' images): 12 pt body, 16 pt title, 1.6 line spacing."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font_path = scan_font()
+    if font_path is None:
+        raise RuntimeError("the scans need the font fonts-wqy-zenhei (apt-get install fonts-wqy-zenhei)")
+    width, height = int(8.27 * dpi), int(11.69 * dpi)
+    margin = int(25 / 25.4 * dpi)
+    body_px = round(12 / 72 * dpi)
+    body = ImageFont.truetype(font_path, body_px)
+    title = ImageFont.truetype(font_path, round(16 / 72 * dpi))
+    small = ImageFont.truetype(font_path, round(9 / 72 * dpi))
+    measure = width - 2 * margin
+    printed: list[tuple[str, object, int]] = []  # (line, font, x offset)
+    for i, para in enumerate(_paragraphs(text)):
+        if i == 0:
+            w = title.getlength(para)
+            printed.append((para, title, max(0, int((width - 2 * margin - w) / 2))))
+            continue
+        for line in _wrap(("\u3000\u3000" if indent else "") + para, body, measure):
+            printed.append((line, body, 0))
+    pages = []
+    y = height  # start a page at once
+    page = draw = None
+    for line, font, dx in printed:
+        if y > height - margin - body_px * 2:
+            if page is not None:
+                pages.append(page)
+            if max_pages is not None and len(pages) >= max_pages:
+                break
+            page = Image.new("L", (width, height), 255)
+            draw = ImageDraw.Draw(page)
+            draw.text((width // 2, height - margin // 2), f"- {len(pages) + 1} -", font=small, fill=0, anchor="mm")
+            y = margin
+        assert draw is not None
+        draw.text((margin + dx, y), line, font=font, fill=0)
+        y += int(body_px * 1.6) if font is body else int(body_px * 2.4)
+    else:
+        if page is not None:
+            pages.append(page)
+    return pages
+
+
+def save_scanned_pdf(text: str, path: Path, dpi: int = 150, max_pages: int | None = None) -> Path:
+    """An image-only PDF of the rendered pages (no text layer), as a scanner writes."""
+    pages = render_pages(text, dpi, max_pages)
+    pages[0].save(str(path), "PDF", resolution=float(dpi), save_all=True, append_images=pages[1:])
+    return Path(path)
+
+
+def image_bytes(page, fmt: str = "PNG", dpi: int = 150) -> bytes:
+    buf = io.BytesIO()
+    page.save(buf, fmt, dpi=(dpi, dpi))
+    return buf.getvalue()
+
+
+# --- measuring ----------------------------------------------------------------------
+@dataclass
+class Match:
+    units: int  # units of the expected text
+    found: int  # of them, found again with character similarity >= 0.9
+    headings: int
+    headings_found: int
+    got: int  # units read
+
+    @property
+    def unit_share(self) -> float:
+        return self.found / self.units if self.units else 1.0
+
+    @property
+    def heading_share(self) -> float:
+        return self.headings_found / self.headings if self.headings else 1.0
+
+
+def match_units(expected_text: str, got_text: str, threshold: float = 0.9) -> Match:
+    """Each unit of expected_text is found when a unit of got_text near its place reads alike (ratio >= threshold);
+    a heading only when it is found as a heading. Half- and full-width forms count alike (see char_error_rate)."""
+    from fazhi.pipeline.segment import segment
+
+    want = segment(unicodedata.normalize("NFKC", expected_text))
+    got = segment(unicodedata.normalize("NFKC", got_text))
+    found = headings_found = 0
+    for k, u in enumerate(want):
+        centre = round(k * len(got) / max(1, len(want)))
+        best = None
+        for g in got[max(0, centre - 25) : centre + 25]:
+            if g.text == u.text:
+                best = g
+                break
+            if difflib.SequenceMatcher(None, u.text, g.text, autojunk=False).ratio() >= threshold:
+                best = g
+                break
+        if best is not None:
+            found += 1
+            if u.is_heading and best.is_heading:
+                headings_found += 1
+    return Match(len(want), found, sum(u.is_heading for u in want), headings_found, len(got))
+
+
+def char_error_rate(expected: str, got: str) -> float:
+    """Edit distance over characters / expected characters; whitespace ignored, and half- and full-width forms
+    (',' and '，') alike, since some reports print one where a scan's OCR reads the other."""
+    a = "".join(unicodedata.normalize("NFKC", expected).split())
+    b = "".join(unicodedata.normalize("NFKC", got).split())
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    edits = 0
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op != "equal":
+            edits += max(i2 - i1, j2 - j1)
+    return edits / max(1, len(a))

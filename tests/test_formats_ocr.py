@@ -1,0 +1,119 @@
+"""Scanned pages are read by OCR (Tesseract chi_sim), page by page beside text-layer pages (issue 18)."""
+
+import io
+
+import pytest
+from render_formats import char_error_rate, image_bytes, match_units, render_pages, save_flat_pdf, scan_font
+
+from fazhi.paths import WRITTEN_REPORTS_DIR
+from fazhi.reading import OcrUnavailable, UnreadableFile, read_report, read_report_bytes
+from fazhi.reading import ocr as ocr_module
+from fazhi.reading.ocr import normalize_ocr_text
+
+# The printed part of a written report: its first dozen paragraphs fill one A4 page at 12 pt.
+REPORT = "written_c02.txt"
+
+needs_ocr = pytest.mark.skipif(ocr_module._languages(ocr_module.TESSERACT) is None
+                               or ocr_module.LANGUAGE not in (ocr_module._languages(ocr_module.TESSERACT) or ()),
+                               reason="needs Tesseract with chi_sim (apt-get install tesseract-ocr tesseract-ocr-chi-sim)")
+needs_font = pytest.mark.skipif(scan_font() is None, reason="the scans are drawn with fonts-wqy-zenhei")
+
+
+def _printed(paragraphs=12) -> str:
+    lines = [l for l in (WRITTEN_REPORTS_DIR / REPORT).read_text(encoding="utf-8").splitlines() if l.strip()]
+    return "\n".join(lines[:paragraphs]) + "\n"
+
+
+@pytest.fixture(scope="module")
+def scan_page():
+    text = _printed()
+    pages = render_pages(text)
+    assert len(pages) == 1
+    return text, pages[0]
+
+
+@pytest.fixture(scope="module")
+def scanned_pdf(scan_page):
+    _, page = scan_page
+    buf = io.BytesIO()
+    page.save(buf, "PDF", resolution=150.0)
+    return buf.getvalue()
+
+
+@needs_ocr
+@needs_font
+@pytest.mark.slow
+def test_a_scanned_pdf_is_read_by_ocr_into_the_units_of_its_text(scan_page, scanned_pdf):
+    text, _ = scan_page
+    pages = []
+    got = read_report_bytes(scanned_pdf, "scan.pdf", progress=lambda done, total: pages.append((done, total)))
+    assert pages == [(1, 1)]
+    assert char_error_rate(text, got) <= 0.03
+    m = match_units(text, got)
+    assert m.unit_share >= 0.9, m
+    # A paragraph printed over several lines comes back as one line, so its sentences are whole units.
+    longest = max(text.splitlines(), key=len)
+    assert len(longest) > 3 * 37
+    assert any(len(line) > 0.9 * len(longest) and longest[:6] in line for line in got.splitlines())
+
+
+@needs_ocr
+@needs_font
+@pytest.mark.slow
+def test_a_png_page_is_read_by_ocr_like_a_scanned_pdf(scan_page, tmp_path):
+    text, page = scan_page
+    png = tmp_path / "page.png"
+    png.write_bytes(image_bytes(page, "PNG"))
+    got = read_report(png)
+    assert char_error_rate(text, got) <= 0.03
+    assert match_units(text, got).unit_share >= 0.9
+
+
+@needs_ocr
+@needs_font
+@pytest.mark.slow
+def test_a_mixed_pdf_keeps_its_text_layer_and_reads_its_scanned_page(scanned_pdf, tmp_path):
+    from pypdf import PdfReader, PdfWriter
+
+    first = (WRITTEN_REPORTS_DIR / "written_b03.txt").read_text(encoding="utf-8").splitlines()[3]
+    text_pdf = save_flat_pdf(first + "\n", tmp_path / "text.pdf", furniture=False)
+    writer = PdfWriter()
+    writer.append(PdfReader(text_pdf))
+    writer.append(PdfReader(io.BytesIO(scanned_pdf)))
+    out = io.BytesIO()
+    writer.write(out)
+    seen = []
+    got = read_report_bytes(out.getvalue(), "mixed.pdf", progress=lambda d, t: seen.append((d, t)))
+    assert seen == [(1, 2), (2, 2)]
+    assert got.splitlines()[0] == first.strip()  # page 1 from its text layer, exactly
+    assert char_error_rate(_printed(), "".join(got.splitlines()[1:])) <= 0.03
+
+
+@needs_font
+def test_ocr_never_refuses_a_scan_and_says_how_to_read_it(scanned_pdf):
+    with pytest.raises(UnreadableFile, match="no text layer.*--ocr never"):
+        read_report_bytes(scanned_pdf, "scan.pdf", ocr="never")
+
+
+@needs_font
+def test_a_missing_ocr_engine_is_one_line_naming_the_packages(scanned_pdf, monkeypatch, tmp_path):
+    monkeypatch.setattr(ocr_module, "TESSERACT", "fazhi-no-such-tesseract")
+    with pytest.raises(OcrUnavailable) as caught:
+        read_report_bytes(scanned_pdf, "scan.pdf")
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "scan.pdf: page 1 has no text layer" in message
+    assert "apt-get install tesseract-ocr tesseract-ocr-chi-sim" in message
+    (tmp_path / "page.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    with pytest.raises(OcrUnavailable, match="tesseract-ocr-chi-sim"):
+        read_report(tmp_path / "page.png")
+
+
+def test_an_unknown_ocr_mode_is_refused():
+    with pytest.raises(ValueError, match="auto, never, always"):
+        read_report_bytes("一、主要工作\n".encode(), "a.txt", ocr="sometimes")  # type: ignore[arg-type]
+
+
+def test_ocr_lines_lose_tesseracts_spaces_and_get_full_width_punctuation():
+    assert normalize_ocr_text("发挥 职能 作用 , 统筹 推进 (2021 - 2025年) : ") == "发挥职能作用，统筹推进（2021 - 2025年）："
+    assert normalize_ocr_text("covered 95 % of cases") == "covered 95 % of cases"
