@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 
+from fazhi.errors import UsageError
+
 
 def quiet_transformers() -> None:
     """Offline unless FAZHI_ALLOW_HUB is set; no progress bars or warnings from transformers."""
@@ -36,11 +38,11 @@ def check_base_model(name: str | None, timeout_s: float = HUB_TIMEOUT_S) -> None
     path = Path(name)
     if path.is_dir():
         if not (path / "config.json").is_file():
-            raise FileNotFoundError(f"--base-model {name}: expected a model directory with config.json, found a folder without one")
+            raise UsageError(f"--base-model {name}: expected a model directory with config.json, found a folder without one")
         return
     looks_local = name.startswith((".", "/", "~")) or name.count("/") > 1 or path.suffix
     if not os.environ.get("FAZHI_ALLOW_HUB") or looks_local:
-        raise FileNotFoundError(f"--base-model {name}: expected a model directory (written by `fazhi pretrain`, or a BERT "
+        raise UsageError(f"--base-model {name}: expected a model directory (written by `fazhi pretrain`, or a BERT "
                                 "checkpoint) or, with FAZHI_ALLOW_HUB=1, a Hugging Face model name; found no such directory")
     # Every hub call below gets the bound, and the reachability check comes first: one try, no retries.
     os.environ["HF_HUB_ETAG_TIMEOUT"] = str(int(timeout_s))
@@ -51,5 +53,5 @@ def check_base_model(name: str | None, timeout_s: float = HUB_TIMEOUT_S) -> None
         HfApi().model_info(name, timeout=timeout_s)
     except Exception as exc:  # no network, a timeout, an unknown name: all one answer
         why = type(exc).__name__
-        raise FileNotFoundError(f"--base-model {name}: not a local directory, and the Hugging Face hub did not answer for it "
+        raise UsageError(f"--base-model {name}: not a local directory, and the Hugging Face hub did not answer for it "
                                 f"within {timeout_s:g} s ({why}); check the name and the network, or pass a directory") from None

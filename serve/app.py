@@ -32,6 +32,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.routing import Match
 
+from fazhi.errors import UsageError
 from fazhi.model import Predictor
 from fazhi.model.checks import ModelOutputError
 from fazhi.serve.batching import ModelUnavailable
@@ -51,7 +52,7 @@ _DESCRIPTION = ("Tags sentences of Chinese rule-of-law government annual reports
                 "Every error answers {\"error\": str, \"error_type\": str}.")
 
 
-class PortInUse(ValueError):
+class PortInUse(UsageError):
     """The address to serve on is taken (or cannot be bound)."""
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from fazhi.errors import LabelDataError
 from fazhi.evaluation.evaluate import evaluate_rows, write_evaluation
 from fazhi.evaluation.metrics import best_threshold, compute_metrics
 from fazhi.labels import CATEGORIES, Row, load_splits, read_documents
@@ -38,7 +39,7 @@ def fit_baseline(train: list[Row], dev: list[Row], config: BaselineConfig, log: 
     y_cat = np.array([CATEGORIES.index(r.category) for r in train])
     y_prob = np.array([r.problem for r in train])
     if len(set(y_prob.tolist())) < 2:
-        raise ValueError("expected both problem=true and problem=false rows in the train split, found only one kind")
+        raise LabelDataError("expected both problem=true and problem=false rows in the train split, found only one kind")
 
     best_cat, best_prob = None, None
     with warnings.catch_warnings():

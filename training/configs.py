@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from fazhi.errors import UsageError
+
 
 @dataclass
 class BertTrainConfig:
@@ -147,7 +149,7 @@ PRESETS: dict[str, BertTrainConfig] = {
 
 def preset(name: str) -> BertTrainConfig:
     if name not in PRESETS:
-        raise ValueError(f"expected a preset among {', '.join(sorted(PRESETS))}, found {name!r}")
+        raise UsageError(f"expected a preset among {', '.join(sorted(PRESETS))}, found {name!r}")
     return PRESETS[name]
 
 

@@ -34,6 +34,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fazhi.errors import UsageError
+
 PEOPLES_DAILY = "people-daily"
 LAWS_DB = "laws-db"
 LAWREF = "lawref"
@@ -196,12 +198,12 @@ def laws_db_texts(path: Path) -> Iterator[LawText]:
     try:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     except sqlite3.Error as e:
-        raise ValueError(f"expected an SQLite laws database at {path}, could not open it: {e}") from None
+        raise UsageError(f"expected an SQLite laws database at {path}, could not open it: {e}") from None
     try:
         try:
             rows = con.execute("SELECT law_id, law_name, article_text FROM articles ORDER BY law_id, id")
         except sqlite3.DatabaseError as e:
-            raise ValueError(f"expected an SQLite database with a table articles(law_id, law_name, article_text, id) at {path}, "
+            raise UsageError(f"expected an SQLite database with a table articles(law_id, law_name, article_text, id) at {path}, "
                              f"found: {e}") from None
         current: LawText | None = None
         for law_id, name, text in rows:
@@ -223,7 +225,7 @@ def laws_db_articles(path: Path) -> Iterator[tuple[str, str]]:
         try:
             rows = con.execute("SELECT law_name, article_text FROM articles ORDER BY id").fetchall()
         except sqlite3.DatabaseError as e:
-            raise ValueError(f"expected an SQLite database with a table articles(law_name, article_text, id) at {path}, "
+            raise UsageError(f"expected an SQLite database with a table articles(law_name, article_text, id) at {path}, "
                              f"found: {e}") from None
     finally:
         con.close()
@@ -281,9 +283,9 @@ def law_texts(source: str) -> Iterator[LawText]:
         return laws_db_texts(path)
     if kind == LAWREF:
         if not arg:
-            raise ValueError(f"expected '{LAWREF}:FOLDER' (a clone of LawRefBook/Laws), found no folder after '{LAWREF}:'")
+            raise UsageError(f"expected '{LAWREF}:FOLDER' (a clone of LawRefBook/Laws), found no folder after '{LAWREF}:'")
         return lawref_texts(Path(arg))
-    raise ValueError(f"expected a law source ('{LAWS_DB}', '{LAWS_DB}:PATH' or '{LAWREF}:FOLDER'), found {source!r}")
+    raise UsageError(f"expected a law source ('{LAWS_DB}', '{LAWS_DB}:PATH' or '{LAWREF}:FOLDER'), found {source!r}")
 
 
 # --- report files ------------------------------------------------------------------------------------------

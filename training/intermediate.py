@@ -35,6 +35,8 @@ from pathlib import Path
 
 import torch
 
+from fazhi.errors import UsageError
+
 # Title keywords of each area, tried in this order; a statute that matches none is `other`.
 AREA_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("disclosure", ("政府信息公开", "政务公开", "信息公开", "信息公示")),
@@ -133,7 +135,7 @@ def build_task(config: IntermediateConfig, log: Callable[[str], None] = print) -
             seen.add(key)
             by_class.setdefault(a.label, []).append(a)
     if len([c for c in by_class if c != "other"]) < 2:
-        raise ValueError(f"expected articles of at least two areas in {', '.join(config.laws)}, found {sorted(by_class)}")
+        raise UsageError(f"expected articles of at least two areas in {', '.join(config.laws)}, found {sorted(by_class)}")
     rng = random.Random(config.seed)
     train: list[Article] = []
     dev: list[Article] = []
@@ -174,11 +176,11 @@ def train_intermediate(encoder: Path, output: Path, config: IntermediateConfig |
 
     config = config or IntermediateConfig()
     if config.minutes <= 0:
-        raise ValueError(f"expected --minutes above 0 (the learning rate decays to zero then), found {config.minutes}")
+        raise UsageError(f"expected --minutes above 0 (the learning rate decays to zero then), found {config.minutes}")
     if config.threads > 0:
         torch.set_num_threads(config.threads)
     if config.device == "cuda" and not torch.cuda.is_available():
-        raise ValueError("expected a CUDA GPU for --device cuda, found none; use --device cpu")
+        raise UsageError("expected a CUDA GPU for --device cuda, found none; use --device cpu")
     device = torch.device(config.device)
     encoder, output = Path(encoder), Path(output).resolve()
     if not (encoder / "config.json").is_file():

@@ -42,6 +42,7 @@ from pathlib import Path
 
 import torch
 
+from fazhi.errors import UsageError
 from fazhi.labels import Row
 from fazhi.training.common import atomic_directory, optimizer_step, set_seed, warmup_then_linear_decay
 from fazhi.training.configs import PretrainConfig
@@ -123,9 +124,9 @@ def _save_checkpoint(path: Path, state: dict) -> None:
 
 def _device(name: str) -> torch.device:
     if name == "cuda" and not torch.cuda.is_available():
-        raise ValueError("expected a CUDA GPU for --device cuda, found none (torch.cuda.is_available() is False); use --device cpu")
+        raise UsageError("expected a CUDA GPU for --device cuda, found none (torch.cuda.is_available() is False); use --device cpu")
     if name not in ("cpu", "cuda"):
-        raise ValueError(f"expected device cpu or cuda, found {name!r}")
+        raise UsageError(f"expected device cpu or cuda, found {name!r}")
     return torch.device(name)
 
 
@@ -198,7 +199,7 @@ def _initial_model(config: PretrainConfig, parts: list[SourceCorpus], project_ro
         model = BertForMaskedLM.from_pretrained(source, dtype=torch.float32)
         model.float()  # the shipped encoder is stored in float16
         if int(model.config.max_position_embeddings) < config.max_length:
-            raise ValueError(f"expected max_length at most the encoder's {model.config.max_position_embeddings} positions, "
+            raise UsageError(f"expected max_length at most the encoder's {model.config.max_position_embeddings} positions, "
                              f"found {config.max_length}")
         tokens = [t for t, _ in sorted(tokenizer.get_vocab().items(), key=lambda kv: kv[1])]
         tokenizer.save_pretrained(tmp)
@@ -223,7 +224,7 @@ def _initial_model(config: PretrainConfig, parts: list[SourceCorpus], project_ro
             model.bert.embeddings.word_embeddings.weight.copy_(torch.from_numpy(table))
         log(f"word embeddings: {found} of {len(tokens)} rows initialised from LAC")
     elif config.init_embeddings != "random":
-        raise ValueError(f"expected init_embeddings 'random' or 'lac', found {config.init_embeddings!r}")
+        raise UsageError(f"expected init_embeddings 'random' or 'lac', found {config.init_embeddings!r}")
     return tokenizer, tokens, model
 
 
@@ -246,11 +247,11 @@ def pretrain(
 
     config = config or PretrainConfig()
     if config.objective not in ("mlm", "electra"):
-        raise ValueError(f"expected objective mlm or electra, found {config.objective!r}")
+        raise UsageError(f"expected objective mlm or electra, found {config.objective!r}")
     if config.schedule not in ("steps", "minutes"):
-        raise ValueError(f"expected schedule steps or minutes, found {config.schedule!r}")
+        raise UsageError(f"expected schedule steps or minutes, found {config.schedule!r}")
     if config.schedule == "minutes" and config.minutes <= 0:
-        raise ValueError("expected --minutes above 0 with --schedule minutes (the rate decays to zero at that time), found "
+        raise UsageError("expected --minutes above 0 with --schedule minutes (the rate decays to zero at that time), found "
                          f"{config.minutes}")
     if config.threads > 0:
         torch.set_num_threads(config.threads)
@@ -266,7 +267,7 @@ def pretrain(
     parts = build_corpus(corpus, project_documents(project_rows), config.max_length - 2, config.heldout_share, log=log)
     seqs = [s for p in parts for s in p.train]
     if not seqs:
-        raise ValueError("expected some pretraining text (--corpus or the project's labels), found none")
+        raise UsageError("expected some pretraining text (--corpus or the project's labels), found none")
     n_chars = sum(len(s.text) for s in seqs)
     log(f"corpus: {len(seqs)} training sequences, {n_chars:,} characters")
     heldout = heldout_sample(parts, config.heldout_max)

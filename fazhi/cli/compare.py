@@ -30,7 +30,6 @@ def add_parser(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = config_from_args(CompareConfig, args)
-    config.validate()
     model = load_model(model_dir(args.model))
     result = compare_files(Path(args.old), Path(args.new), model, config)
     text = json.dumps(result, ensure_ascii=False, indent=2) + "\n" if args.format == "json" else compare_markdown(result)

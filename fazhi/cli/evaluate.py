@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fazhi import paths
 from fazhi.cli.options import add_threads_option, model_dir, set_threads
+from fazhi.errors import UsageError
 from fazhi.evaluation.evaluate import evaluate_model
 from fazhi.hub import quiet_transformers
 from fazhi.model.card import write_model_card
@@ -41,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     out_dir = Path(args.output) if args.output else Path(args.model)
     data = None if args.no_test else Path(args.data)
     if data is None and args.real is None:
-        raise ValueError("expected something to evaluate on: the test split (drop --no-test) or --real FOLDER")
+        raise UsageError("expected something to evaluate on: the test split (drop --no-test) or --real FOLDER")
     test, real = evaluate_model(Path(args.model), data, split=args.split, out_dir=out_dir,
                                 real=Path(args.real) if args.real else None, samples=args.bootstrap)
     for result in (real, test):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from fazhi.reading import SUPPORTED_SUFFIXES, read_report, read_report_bytes
+from fazhi.reading import SUPPORTED_SUFFIXES, UnreadableFile, read_report, read_report_bytes
 
 
 def read_input(name: str, lines: bool = False) -> str:
@@ -18,6 +18,6 @@ def read_input(name: str, lines: bool = False) -> str:
     path = Path(name)
     if lines and path.suffix.lower() not in SUPPORTED_SUFFIXES:
         if not path.is_file():
-            raise FileNotFoundError(f"{name}: no such file")
+            raise UnreadableFile(f"{name}: no such file")
         return read_report_bytes(path.read_bytes(), name, suffix=".txt")
     return read_report(path)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from fazhi import paths
+from fazhi.errors import UsageError
 
 MODEL_HELP = "model directory, or 'bert' / 'baseline' for a shipped model from any folder (default: the shipped default model)"
 
@@ -45,10 +46,19 @@ def add_config_options(parser, cls, skip: tuple[str, ...] = ()) -> None:
 
 
 def config_from_args(cls, args: argparse.Namespace, base=None) -> Any:
-    """A config of cls: base (a preset, or the defaults) with every option given on the command line applied."""
+    """A config of cls: base (a preset, or the defaults) with every option given on the command line applied, and
+    checked by the config's own validate(): a value it refuses is a usage error, said in its one line."""
     given = {f.name: getattr(args, f.name) for f in fields(cls) if getattr(args, f.name, None) is not None}
     given = {k: tuple(v) if isinstance(v, list) else v for k, v in given.items()}
-    return replace(base, **given) if base is not None else cls(**given)
+    try:
+        config = replace(base, **given) if base is not None else cls(**given)
+        if callable(getattr(config, "validate", None)):
+            config.validate()
+    except ValueError as exc:  # the dataclass's own checks of option values; a FazhiError passes unchanged
+        if isinstance(exc, UsageError):
+            raise
+        raise UsageError(str(exc)) from exc
+    return config
 
 
 def model_dir(name: str | None) -> Path | None:
@@ -77,7 +87,7 @@ def default_threads() -> int:
 
 def set_threads(n: int | None) -> None:
     if n is not None and n < 1:
-        raise ValueError(f"expected --threads of at least 1, found {n}")
+        raise UsageError(f"expected --threads of at least 1, found {n}")
     if importlib.util.find_spec("torch") is None:
         return
     import torch

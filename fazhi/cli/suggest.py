@@ -33,7 +33,6 @@ def add_parser(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = config_from_args(SuggestConfig, args)
-    config.validate()
     config_path = args.label_config or str(Path(args.output).with_suffix("")) + ".label_config.xml"
     model = load_model(model_dir(args.model))
     picks, _ = suggest_files(args.paths, model, config, log=lambda m: print(m, file=sys.stderr))

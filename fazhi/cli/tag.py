@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from fazhi.cli.options import MODEL_HELP, add_threads_option, model_dir, set_threads
-from fazhi.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from fazhi.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError, WriteError
 from fazhi.model import default_model_dir, load_model
 from fazhi.output.writers import write_output
 from fazhi.pipeline.tag import TagInterrupted, run_tag
@@ -155,7 +155,7 @@ def _refuse_output_onto_input(args: argparse.Namespace) -> None:
     for flag, out in (("--output", args.output), ("--summary-output", args.summary_output), ("--report", args.report),
                       ("--report-csv", args.report_csv), ("--report-png", args.report_png)):
         if out and out != "-" and os.path.realpath(out) in inputs:
-            raise ValueError(f"{flag} {out} is one of the input reports; writing it would overwrite the report being read: "
+            raise UsageError(f"{flag} {out} is one of the input reports; writing it would overwrite the report being read: "
                              "choose another output file")
 
 
@@ -164,14 +164,14 @@ def _corpus_view_for(args: argparse.Namespace, write_units: bool, units_format: 
     if not (args.report or args.report_csv or args.report_png):
         return None
     if args.resume and not (write_units and args.output not in (None, "-") and units_format in ("jsonl", "csv")):
-        raise ValueError("--report with --resume needs the units in a file (--output FILE): the reports finished "
+        raise UsageError("--report with --resume needs the units in a file (--output FILE): the reports finished "
                          "earlier are read back from it")
     for flag, path, suffix in (("--report", args.report, ".html"), ("--report-csv", args.report_csv, ".csv"),
                                ("--report-png", args.report_png, ".png")):
         if path and path != "-" and not Path(path).parent.resolve().is_dir():
-            raise FileNotFoundError(f"{flag}: the folder for {path} does not exist")
+            raise WriteError(f"{flag}: the folder for {path} does not exist")
         if path and path != "-" and not path.lower().endswith(suffix):
             print(f"fazhi tag: note: {flag} {path} is written as {suffix[1:].upper()} whatever its name", file=sys.stderr)
     if args.report_png and importlib.util.find_spec("matplotlib") is None:
-        raise ValueError("--report-png needs matplotlib, which is not installed: pip install 'fazhi[figures]'")
+        raise UsageError("--report-png needs matplotlib, which is not installed: pip install 'fazhi[figures]'")
     return CorpusView()

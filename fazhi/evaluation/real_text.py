@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from fazhi.errors import LabelDataError
 from fazhi.evaluation.metrics import compute_metrics
 from fazhi.labels import CATEGORIES
 
@@ -79,19 +80,19 @@ def read_real_set(folder: Path) -> RealSet:
             unit = RealUnit(str(obj["id"]), str(obj["doc"]), int(obj["start"]), int(obj["end"]), str(obj["text"]),
                             str(obj["category"]), bool(obj["problem"]), str(obj.get("part", "all")))
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"{units_file}:{lineno}: expected {{id, doc, start, end, text, category, problem, part}}, found a bad row ({exc})") from None
+            raise LabelDataError(f"{units_file}:{lineno}: expected {{id, doc, start, end, text, category, problem, part}}, found a bad row ({exc})") from None
         if unit.category not in CATEGORIES:
-            raise ValueError(f"{units_file}:{lineno}: expected a category among {', '.join(CATEGORIES)}, found {unit.category!r}")
+            raise LabelDataError(f"{units_file}:{lineno}: expected a category among {', '.join(CATEGORIES)}, found {unit.category!r}")
         if unit.doc not in docs:
             path = folder / "docs" / f"{unit.doc}.txt"
             if not path.is_file():
                 raise FileNotFoundError(f"{units_file}:{lineno}: unit {unit.id} names document {unit.doc}, but {path} does not exist")
             docs[unit.doc] = path.read_text(encoding="utf-8")
         if docs[unit.doc][unit.start : unit.end] != unit.text:
-            raise ValueError(f"{units_file}:{lineno}: unit {unit.id}: text differs from {unit.doc}.txt[{unit.start}:{unit.end}]")
+            raise LabelDataError(f"{units_file}:{lineno}: unit {unit.id}: text differs from {unit.doc}.txt[{unit.start}:{unit.end}]")
         units.append(unit)
     if not units:
-        raise ValueError(f"expected labelled units in {units_file}, found none")
+        raise LabelDataError(f"expected labelled units in {units_file}, found none")
     return RealSet(docs, units)
 
 

@@ -210,7 +210,7 @@ def write_output(dest: str, data: str | bytes) -> None:
         return
     p = Path(dest)
     if p.is_dir():
-        raise ValueError(f"expected an output file, found a directory: {p}")
+        raise WriteError(f"expected an output file, found a directory: {p}")
     if p.is_symlink() or (p.exists() and not stat.S_ISREG(p.stat().st_mode)):
         with open(p, "wb") as f:
             f.write(raw)
@@ -296,7 +296,7 @@ class Target:
             return cls(kind, fmt, stream=sys.stdout, header=header)
         p = Path(dest)
         if p.is_dir():
-            raise ValueError(f"expected an output file, found a directory: {p}")
+            raise WriteError(f"expected an output file, found a directory: {p}")
         if p.is_symlink() or (p.exists() and not stat.S_ISREG(p.stat().st_mode)):
             if _same_file(p, sys.stdout):  # -o /dev/stdout: one handle per destination, the one stdout has
                 return cls(kind, fmt, stream=sys.stdout, header=header)

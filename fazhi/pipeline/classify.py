@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
+from fazhi.errors import UsageError
 from fazhi.model import Predictor, load_model
 from fazhi.pipeline.results import classify
 
@@ -31,12 +32,12 @@ def parse_line(line: str, where: str) -> tuple[str, str] | None:
     try:
         obj = json.loads(stripped)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{where}: expected plain text or a JSON object {{\"text\", \"context\"}}, found invalid JSON ({exc.msg})") from None
+        raise UsageError(f"{where}: expected plain text or a JSON object {{\"text\", \"context\"}}, found invalid JSON ({exc.msg})") from None
     if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-        raise ValueError(f"{where}: expected a JSON object with a string 'text', found {stripped[:60]!r}")
+        raise UsageError(f"{where}: expected a JSON object with a string 'text', found {stripped[:60]!r}")
     context = obj.get("context", "")
     if not isinstance(context, str):
-        raise ValueError(f"{where}: expected 'context' to be a string, found {type(context).__name__}")
+        raise UsageError(f"{where}: expected 'context' to be a string, found {type(context).__name__}")
     return obj["text"], context
 
 
@@ -58,7 +59,7 @@ def classify_lines(src: IO[str], out: IO[str], model_path: Path | None = None, b
                    model: Predictor | None = None, name: str = "<stdin>") -> int:
     """Classify each non-blank line of src, writing JSON Lines to out in input order; returns the count."""
     if batch_size < 1:
-        raise ValueError(f"expected --batch-size of at least 1, found {batch_size}")
+        raise UsageError(f"expected --batch-size of at least 1, found {batch_size}")
     model = model or load_model(model_path)
     n = 0
     for batch in _batches(src, batch_size, name):

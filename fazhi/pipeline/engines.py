@@ -28,6 +28,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
+from fazhi.errors import UsageError
 from fazhi.model import Predictor
 from fazhi.pipeline.tag import Engine, Failure, Source, TaggedReport, read_source, tag_text
 
@@ -72,12 +73,12 @@ class _TagReports:
 def ray_engine(model_dir: Path, workers: int = 2, address: str | None = None) -> Engine:
     """An engine that tags on Ray: `workers` actors (one CPU each), on this machine or the cluster at address."""
     if workers < 1:
-        raise ValueError(f"expected --workers of at least 1, found {workers}")
+        raise UsageError(f"expected --workers of at least 1, found {workers}")
     try:
         import ray  # noqa: F401
         import ray.data  # noqa: F401
     except ImportError:
-        raise ValueError("--engine ray needs Ray Data, which is not installed: pip install 'fazhi[scale]' "
+        raise UsageError("--engine ray needs Ray Data, which is not installed: pip install 'fazhi[scale]' "
                          "(or 'ray[data]')") from None
 
     def reports(sources: Sequence[Source], _model: Predictor, stdin: BinaryIO | None = None) -> Iterator[tuple[Source, TaggedReport | Failure]]:

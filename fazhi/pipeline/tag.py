@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, BinaryIO
 
+from fazhi.errors import UsageError
 from fazhi.model import Predictor
 from fazhi.output.writers import TagOutputs, Target, csv_header, format_summary, format_units
 from fazhi.pipeline.aggregate import summarize
@@ -295,7 +296,7 @@ def run_tag(
     log = log if log is not None else sys.stderr
     if (write_units and units_output and summary_output and units_output != "-"
             and os.path.abspath(units_output) == os.path.abspath(summary_output)):
-        raise ValueError(f"--output and --summary-output name the same file ({units_output}); give them different files")
+        raise UsageError(f"--output and --summary-output name the same file ({units_output}); give them different files")
     labels = list(model.labels)
     header = ",".join(csv_header(labels)) + "\n" if units_format == "csv" else ""
     units_target = (

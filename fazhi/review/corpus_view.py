@@ -28,6 +28,7 @@ import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from fazhi.errors import ResumeError
 from fazhi.labels import AREAS, CATEGORIES
 from fazhi.pipeline.aggregate import AREA_NAMES, summarize
 from fazhi.pipeline.context import document_title
@@ -222,11 +223,11 @@ def read_unit_rows(path: Path) -> dict[str, list[dict]]:
                         row = json.loads(line)
                         out.setdefault(row["doc"], []).append(row)
                     except (json.JSONDecodeError, KeyError, TypeError):
-                        raise ValueError(f"{path}:{n}: expected a JSON object of a fazhi tag unit per line") from None
+                        raise ResumeError(f"{path}:{n}: expected a JSON object of a fazhi tag unit per line") from None
         else:
             for row in csv.DictReader(f):
                 if "doc" not in row or "category" not in row:
-                    raise ValueError(f"{path}: expected a CSV file of fazhi tag units (columns doc, category, problem, text)")
+                    raise ResumeError(f"{path}: expected a CSV file of fazhi tag units (columns doc, category, problem, text)")
                 row = dict(row)
                 row["problem"] = row.get("problem") == "true"
                 row["is_heading"] = row.get("is_heading") == "true"

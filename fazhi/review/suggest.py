@@ -38,6 +38,7 @@ from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 from fazhi import paths
+from fazhi.errors import UsageError
 from fazhi.label_check import NEAR_DUPLICATE_JACCARD, dedup_key, near_duplicate_pairs
 from fazhi.labels import CATEGORIES
 from fazhi.pipeline.aggregate import AREA_NAMES
@@ -63,9 +64,9 @@ class SuggestConfig:
 
     def validate(self) -> None:
         if self.n < 1:
-            raise ValueError(f"expected -n of at least 1, found {self.n}")
+            raise UsageError(f"expected -n of at least 1, found {self.n}")
         if not 0.0 < self.duplicate_jaccard <= 1.0:
-            raise ValueError(f"expected --duplicate-jaccard between 0 (exclusive) and 1, found {self.duplicate_jaccard}")
+            raise UsageError(f"expected --duplicate-jaccard between 0 (exclusive) and 1, found {self.duplicate_jaccard}")
 
 
 def uncertainty(scores: dict[str, float], problem_score: float, threshold: float) -> float:
@@ -202,7 +203,7 @@ def suggest_files(inputs: Sequence[str], model, config: SuggestConfig, log: Call
         rows.extend(report.units)
         tagged += 1
     if not tagged:
-        raise ValueError(f"expected report files to choose units from, found none readable in {', '.join(inputs)}")
+        raise UsageError(f"expected report files to choose units from, found none readable in {', '.join(inputs)}")
     labelled = _labelled_keys(config.labelled)
     picks = pick_units(rows, model.threshold, config, labelled)
     log(f"fazhi suggest: {len(picks)} units picked from {len(rows)} in {tagged} reports"
