@@ -19,13 +19,13 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from fazhi import paths
-from fazhi.cli import classify, compare, data, evaluate, segment, serve, suggest, tag, train
+from fazhi.cli import classify, compare, data, evaluate, segment, serve, suggest, tag, text, train
 from fazhi.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_MODEL, EXIT_OK, EXIT_USAGE, FazhiError
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_MODEL", "EXIT_INTERRUPTED"]
 
 # In the order `fazhi --help` lists them; train registers train and pretrain.
-COMMANDS = [data, segment, train, evaluate, tag, compare, suggest, serve, classify]
+COMMANDS = [data, segment, text, train, evaluate, tag, compare, suggest, serve, classify]
 
 
 def _version_line() -> str:
