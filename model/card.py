@@ -1,8 +1,8 @@
 """The model card (README.md) of a model directory, written from the directory's own files.
 
 The card reads ``config.json`` (what the model is and how it was trained) and
-``evaluation.json`` (what was measured), so `fazhi train` and `fazhi evaluate`
-both refresh it and it can never disagree with them. Real-text figures come
+``evaluation.json`` (what was measured), so `fazhi train` and
+`fazhi evaluate --update-model-card` both refresh it and it can never disagree with them. Real-text figures come
 first: they are the ones that say how the model does on published reports.
 """
 
@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from fazhi.labels import CATEGORIES
-from fazhi.model.config import CONTEXT, KIND, NAME, TRAINING, read_config
+from fazhi.model.config import CONTEXT, KIND, NAME, TRAINING, read_config, write_text
 
 
 def format_figure(m: dict, key: str, ci: bool = True, sep: str = "–", undefined: str = "– (no problem units)") -> str:
@@ -117,6 +117,4 @@ def write_model_card(directory: Path) -> Path:
         "- Headings that run into their paragraph without punctuation are not split by the segmenter and are labelled as one unit.",
         "",
     ]
-    path = directory / "README.md"
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
+    return write_text(directory / "README.md", "\n".join(lines))

@@ -22,10 +22,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from fazhi.errors import ModelLoadError
+from fazhi.errors import ModelLoadError, WriteError
 
 __all__ = ["CONFIG_FILE", "KIND", "NAME", "CONTEXT", "INT8", "MAX_LENGTH", "TRAINING", "KINDS", "COMPOSITE_KINDS",
-           "read_config", "write_config", "model_kind", "write_json"]
+           "read_config", "write_config", "model_kind", "write_json", "write_text"]
 
 CONFIG_FILE = "config.json"
 KIND = "fazhi_model"
@@ -63,16 +63,20 @@ def model_kind(config: Mapping[str, Any], where: str | Path = CONFIG_FILE) -> st
 
 
 def write_json(path: Path, value: Any) -> Path:
-    """Write JSON atomically beside its destination (a temporary file, then os.replace), with the umask's
-    permissions; refuses to replace anything but a regular file."""
+    """Write JSON atomically beside its destination (see write_text)."""
+    return write_text(path, json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+
+
+def write_text(path: Path, text: str) -> Path:
+    """Write a model directory's file atomically beside its destination (a temporary file, then os.replace), with
+    the umask's permissions; refuses to replace anything but a regular file (a link, a device, a FIFO)."""
     path = Path(path)
     if path.is_symlink() or (path.exists() and not path.is_file()):
-        raise ValueError(f"{path}: expected a regular file to replace, found a link or special file")
+        raise WriteError(f"{path}: expected a regular file to replace, found a link or special file")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(value, f, ensure_ascii=False, indent=2)
-            f.write("\n")
+            f.write(text)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; model files are read by other users and by Ray workers

@@ -21,8 +21,9 @@ def add_parser(sub) -> None:
                         "project's real development set) unit by unit and by tagging each whole document as `fazhi tag` "
                         "does, overall and per part, with 95% bootstrap intervals over documents: the headline figures. "
                         "The test split is reported overall and per part (seed, written, each genre, hard cases, "
-                        "context_only). Figures go to evaluation.json/.md in the model directory, and its model card is "
-                        "refreshed.")
+                        "context_only). The figures are printed; --output DIR writes them as evaluation.json/.md, and "
+                        "--update-model-card writes them into the model directory and rebuilds its card (README.md), "
+                        "as `make model` and `make baseline` do for the shipped models. Without either, nothing is written.")
     ev.add_argument("model", nargs="?", default=str(paths.DEFAULT_MODEL_DIR),
                     help="model directory, or 'bert' / 'baseline' for a shipped one (default: the shipped default, %(default)s)")
     add_threads_option(ev)
@@ -31,24 +32,31 @@ def add_parser(sub) -> None:
     ev.add_argument("--real", default=None, metavar="FOLDER", help="a real-text folder to score, e.g. ../shared/realdev (default: none)")
     ev.add_argument("--no-test", action="store_true", help="skip the test split of --data")
     ev.add_argument("--bootstrap", type=int, default=1000, help="bootstrap samples for the real-text intervals; 0 for none (default: %(default)s)")
-    ev.add_argument("--output", "-o", default=None, help="folder for evaluation.json and evaluation.md (default: the model directory)")
+    where = ev.add_mutually_exclusive_group()
+    where.add_argument("--output", "-o", default=None, metavar="DIR",
+                       help="a folder to write evaluation.json and evaluation.md into (default: none, only printed)")
+    where.add_argument("--update-model-card", action="store_true",
+                       help="write evaluation.json/.md into the model directory and rebuild its model card from them, "
+                       "each file replaced atomically (for the model's own builder: the card then shows these figures)")
     ev.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     quiet_transformers()
     set_threads(args.threads)
-    args.model = str(model_dir(args.model))
-    out_dir = Path(args.output) if args.output else Path(args.model)
+    model = model_dir(args.model) or paths.DEFAULT_MODEL_DIR
     data = None if args.no_test else Path(args.data)
     if data is None and args.real is None:
         raise UsageError("expected something to evaluate on: the test split (drop --no-test) or --real FOLDER")
-    test, real = evaluate_model(Path(args.model), data, split=args.split, out_dir=out_dir,
+    out_dir = Path(args.output) if args.output else model if args.update_model_card else None
+    test, real = evaluate_model(model, data, split=args.split, out_dir=out_dir,
                                 real=Path(args.real) if args.real else None, samples=args.bootstrap)
     for result in (real, test):
         if result is not None:
             print(result.markdown)
-    if not args.output and (out_dir / "config.json").is_file():
-        write_model_card(out_dir)
-    print(f"wrote {out_dir}/evaluation.json and evaluation.md" + ("" if args.output else " and refreshed the model card"), file=sys.stderr)
+    if args.update_model_card:
+        card = write_model_card(model)
+        print(f"wrote {model}/evaluation.json and evaluation.md and rebuilt the model card {card}", file=sys.stderr)
+    elif out_dir is not None:
+        print(f"wrote {out_dir}/evaluation.json and evaluation.md", file=sys.stderr)
     return 0

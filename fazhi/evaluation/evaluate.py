@@ -25,6 +25,7 @@ from fazhi.evaluation.metrics import metrics_by_part
 from fazhi.evaluation.real_text import predict_by_document, predict_by_unit, read_real_set, real_markdown, score_real
 from fazhi.labels import Row, load_splits, read_documents
 from fazhi.model import load_model
+from fazhi.model.config import write_json, write_text
 from fazhi.pipeline.context import row_contexts
 
 
@@ -75,8 +76,8 @@ def evaluate_real(model, folder: Path, title: str, samples: int = 1000) -> EvalR
 
 
 def write_evaluation(directory: Path, test: dict | None, real: dict | None, real_source: str = "", name: str = "") -> dict:
-    """Write evaluation.json and evaluation.md of a model directory; a part not measured now keeps its
-    earlier figures. Returns the whole evaluation."""
+    """Write evaluation.json and evaluation.md into directory (a model's, or any folder), each atomically; a part not
+    measured now keeps its earlier figures there. Returns the whole evaluation."""
 
     path = directory / "evaluation.json"
     data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
@@ -85,20 +86,21 @@ def write_evaluation(directory: Path, test: dict | None, real: dict | None, real
     if test is not None:
         data["test"] = test
     directory.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    write_json(path, data)
     md = []
     if "real" in data:
         modes = {k: v for k, v in data["real"].items() if k != "source"}
         md.append(real_markdown(modes, f"{name} on real text ({data['real'].get('source', '')})"))
     if "test" in data:
         md.append(to_markdown(data["test"], f"{name} on the test split of the label data"))
-    (directory / "evaluation.md").write_text("\n".join(md), encoding="utf-8")
+    write_text(directory / "evaluation.md", "\n".join(md))
     return data
 
 
 def evaluate_model(model_dir: Path, data: Path | None, split: str = "test", out_dir: Path | None = None,
                    real: Path | None = None, samples: int = 1000) -> tuple[EvalResult | None, EvalResult | None]:
-    """Evaluate a saved model on a split of a label set and/or a real-text folder; write the figures to out_dir."""
+    """Evaluate a saved model on a split of a label set and/or a real-text folder; write the figures to out_dir when
+    one is given (nothing is written otherwise)."""
 
     model = load_model(model_dir)
     test = None
