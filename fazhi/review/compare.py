@@ -45,6 +45,8 @@ from pathlib import Path
 from fazhi.labels import AREAS, CATEGORIES
 from fazhi.pipeline.aggregate import AREA_NAMES, count, md_text
 from fazhi.pipeline.problems import problem_section_flags, states_problem
+from fazhi.review.outline import PART_TITLES, missing_parts
+from fazhi.review.report import review_fields
 
 __all__ = ["CompareConfig", "normalize", "is_plan", "Similarity", "closest", "problem_targets", "closest_old_problems",
            "compare_reports", "compare_files", "compare_markdown"]
@@ -215,8 +217,9 @@ def compare_reports(old_doc: str, old_rows: Sequence[dict], new_doc: str, new_ro
             new_measures[r["category"]].append({**_unit(r), "closest_old": round(s, 3)})
 
     return {
-        "old": {"doc": old_doc, "sentences": len(old_rows), "problems": sum(old_p.values())},
-        "new": {"doc": new_doc, "sentences": len(new_rows), "problems": sum(new_p.values())},
+        # each side's summary carries issue 20's review: report_type, outline, figures (shared: [] for two reports of one body)
+        "old": {"doc": old_doc, "sentences": len(old_rows), "problems": sum(old_p.values()), **review_fields(old_rows)},
+        "new": {"doc": new_doc, "sentences": len(new_rows), "problems": sum(new_p.values()), **review_fields(new_rows)},
         "areas": areas,
         "areas_dropped": [a for a in AREAS if old_n[a] and not new_n[a]],
         "areas_added": [a for a in AREAS if new_n[a] and not old_n[a]],
@@ -246,12 +249,17 @@ def _signed(k: int) -> str:
     return f"+{k}" if k > 0 else str(k)
 
 
+def _missing(side: dict) -> str:
+    return "、".join(PART_TITLES[p] for p in missing_parts(side.get("outline", []))) or "无"
+
+
 def compare_markdown(result: dict) -> str:
     """A readable Markdown report of a comparison."""
     old, new = result["old"], result["new"]
     lines = [f"# {md_text(new['doc'])} compared with {md_text(old['doc'])}", "",
              f"OLD: {count(old['sentences'], 'sentence unit')}, {count(old['problems'], 'problem statement')}. "
              f"NEW: {count(new['sentences'], 'sentence unit')}, {count(new['problems'], 'problem statement')}.", "",
+             *([f"Outline — OLD 缺少：{_missing(old)}; NEW 缺少：{_missing(new)}.", ""] if "outline" in new else []),
              "| area | | sentences OLD | NEW | change | problems OLD | NEW | change |",
              "|---|---|---:|---:|---:|---:|---:|---:|"]
     for a in result["areas"]:
