@@ -8,6 +8,7 @@ segmenter expects:
 - ``.html`` / ``.htm``: a saved government web page; only the main text is
   kept (scripts, styles, menus, headers and footers are dropped).
 - ``.docx``: paragraphs and table rows of the document body, in order.
+- ``.doc`` (and ``.wps`` in the same Word 97 format): through antiword (or catdoc).
 - ``.pdf``: the text layer page by page, OCR (Tesseract chi_sim) for pages that
   have none; lines wrapped by the page layout are joined back into paragraphs,
   headings kept, page numbers and running headers dropped.
@@ -30,6 +31,7 @@ import zipfile
 from pathlib import Path
 
 from fazhi.errors import UnreadableFile
+from fazhi.reading.doc import doc_to_text
 from fazhi.reading.docx import docx_to_text
 from fazhi.reading.html import html_to_text
 from fazhi.reading.image import image_to_text
@@ -50,6 +52,7 @@ __all__ = [
     "read_report_bytes",
     "html_to_text",
     "docx_to_text",
+    "doc_to_text",
     "pdf_to_text",
     "image_to_text",
 ]
@@ -63,6 +66,8 @@ SUPPORTED_SUFFIXES: dict[str, str] = {
     ".shtml": "html",
     ".xhtml": "html",
     ".docx": "docx",
+    ".doc": "doc",
+    ".wps": "doc",
     ".pdf": "pdf",
     ".png": "image",
     ".jpg": "image",
@@ -71,8 +76,6 @@ SUPPORTED_SUFFIXES: dict[str, str] = {
     ".tiff": "image",
 }
 _UNSUPPORTED = {
-    ".doc": "an old binary Word .doc file; save it as .docx",
-    ".wps": "a WPS document; save it as .docx",
     ".rtf": "an RTF file; save it as .docx or .txt",
     ".xls": "a spreadsheet, not a report",
     ".xlsx": "a spreadsheet, not a report",
@@ -84,7 +87,7 @@ _UNSUPPORTED = {
 
 # --- format detection ---------------------------------------------------------
 def detect_format(raw: bytes, suffix: str = "") -> str:
-    """'text', 'html', 'docx', 'pdf' or 'image': from the suffix when known, else from the content.
+    """'text', 'html', 'docx', 'doc', 'pdf' or 'image': from the suffix when known, else from the content.
 
     Raises UnreadableFile for formats that are recognised but not supported.
     """
@@ -103,7 +106,7 @@ def detect_format(raw: bytes, suffix: str = "") -> str:
             return "docx"
         raise UnreadableFile("unsupported format: a ZIP archive that is not a .docx document")
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise UnreadableFile(f"unsupported format: {_UNSUPPORTED['.doc']}")
+        return "doc"
     probe = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if probe.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<body" in probe or b"<head" in probe:
         return "html"
@@ -140,6 +143,8 @@ def read_report_bytes(raw: bytes, name: str = "<bytes>", suffix: str | None = No
         text = html_to_text(raw, name)
     elif fmt == "docx":
         text = docx_to_text(raw, name)
+    elif fmt == "doc":
+        text = doc_to_text(raw, name, kind=".wps" if suffix.lower() == ".wps" else ".doc")
     elif fmt == "pdf":
         text = pdf_to_text(raw, name, ocr=ocr, progress=progress)
     elif fmt == "image":

@@ -1,0 +1,50 @@
+"""Old Word .doc (and .wps in the Word 97 format) read like the .docx they were saved from (issue 18)."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from fazhi.pipeline.segment import segment
+from fazhi.reading import UnreadableFile, detect_format, read_report, read_report_bytes
+from fazhi.reading import doc as doc_module
+
+DATA = Path(__file__).parent / "data" / "formats"
+DOC = DATA / "written_b03_part.doc"
+DOCX = DATA / "written_b03_part.docx"
+
+needs_antiword = pytest.mark.skipif(shutil.which("antiword") is None, reason="needs antiword (apt-get install antiword)")
+
+
+def _units(text):
+    return [(u.text, u.is_heading) for u in segment(text)]
+
+
+@needs_antiword
+def test_a_doc_reads_into_the_units_of_its_docx():
+    units = _units(read_report(DOC))
+    assert len(units) > 50 and sum(h for _, h in units) >= 5
+    assert units == _units(read_report(DOCX))
+
+
+@needs_antiword
+def test_a_wps_in_word_97_format_reads_like_the_doc_and_content_alone_says_doc(tmp_path):
+    wps = tmp_path / "report.wps"
+    wps.write_bytes(DOC.read_bytes())
+    assert read_report(wps) == read_report(DOC)
+    assert detect_format(DOC.read_bytes(), "") == "doc"
+    assert read_report_bytes(DOC.read_bytes(), "<stdin>", suffix="") == read_report(DOC)
+
+
+def test_a_wps_that_is_not_word_97_is_refused_with_what_to_do(tmp_path):
+    path = tmp_path / "old.wps"
+    path.write_bytes(b"\x00\x01WPS4 document of an older kind" * 4)
+    with pytest.raises(UnreadableFile, match=r"old\.wps: a WPS document .*save it as \.docx"):
+        read_report(path)
+
+
+def test_without_antiword_or_catdoc_the_message_says_what_to_install(monkeypatch):
+    monkeypatch.setattr(doc_module.shutil, "which", lambda _name: None)
+    with pytest.raises(UnreadableFile, match="apt-get install antiword") as caught:
+        read_report(DOC)
+    assert "\n" not in str(caught.value)
