@@ -20,6 +20,7 @@ from fastapi import Request
 from fazhi.pipeline.context import unit_contexts
 from fazhi.pipeline.results import unit_results
 from fazhi.pipeline.segment import Unit, iter_units
+from fazhi.schema import UnitRow
 from fazhi.serve.batching import MicroBatcher
 from fazhi.serve.errors import ApiError, ClientGone, ErrorType
 
@@ -43,7 +44,7 @@ async def segment_report(text: str, max_units: int) -> list[Unit]:
     return units
 
 
-async def tag_reports(batcher: MicroBatcher, reports: list[tuple[str, str]], max_units: int) -> list[list[dict]]:
+async def tag_reports(batcher: MicroBatcher, reports: list[tuple[str, str]], max_units: int) -> list[list[UnitRow]]:
     """The unit rows of each (doc, text), each report under max_units, tagged in one batcher job (so that a
     cancelled request cancels one job, and no gathered task is left with an exception)."""
     segmented = [await segment_report(text, max_units) for _, text in reports]

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr
 from pydantic_core import PydanticCustomError
 
+from fazhi.schema import ReportUnit, SentenceRow
 from fazhi.serve.errors import ErrorType, error_body
 
 __all__ = ["SentenceIn", "ClassifyRequest", "AnalyzeRequest", "ReportIn", "CompareRequest", "SentenceResult", "UnitResult",
@@ -70,22 +71,9 @@ class CompareRequest(BaseModel):
     new: ReportIn = Field(description="the later report")
 
 
-class SentenceResult(BaseModel):
-    text: str
-    context: str = Field(description="the context the model read with the sentence ('' for none)")
-    category: str
-    scores: dict[str, float]
-    problem: bool
-    problem_score: float
-    truncated: bool = Field(description="true when the sentence is longer than the model reads (model max_chars)")
-
-
-class UnitResult(SentenceResult):
-    index: int
-    start: int = Field(description="offset of the unit's first character in text (Unicode code points)")
-    end: int
-    heading: str
-    is_heading: bool
+# The result rows are fazhi.schema's TypedDicts, which pydantic validates and documents as they are.
+SentenceResult = SentenceRow
+UnitResult = ReportUnit
 
 
 class ClassifyResponse(BaseModel):

@@ -30,6 +30,7 @@ class KeywordModel:
     """A model whose answers are known: 公开 → disclosure, 复议 → dispute, else the context's area or other."""
 
     name, labels, threshold, max_chars = "keywords", CATEGORIES, 0.5, None
+    int8, reads_context = False, True
 
     def predict(self, texts, contexts=None):
         contexts = contexts or [""] * len(texts)

@@ -155,6 +155,7 @@ class TruncatingModel:
         self.model, self.max_chars = model, max_chars
         self.name, self.labels, self.threshold = model.name, model.labels, model.threshold
         self.reads_context = True  # it passes contexts on to the model
+        self.int8 = model.int8
 
     def predict(self, texts, contexts=None):
         return self.model.predict([t[: self.max_chars] for t in texts], contexts)
@@ -296,7 +297,9 @@ class BlockingModel:
     def __init__(self, model):
         self.model = model
         self.name, self.labels, self.threshold, self.max_chars = model.name, model.labels, model.threshold, model.max_chars
+        self.int8, self.reads_context = model.int8, model.reads_context
         self.reads_context = True  # it passes contexts on to the model
+        self.int8 = model.int8
         self.entered, self.release = threading.Event(), threading.Event()
         self.calls: list[int] = []
 

@@ -197,6 +197,7 @@ class NaNModel:
     def __init__(self, model):
         self.model = model
         self.name, self.labels, self.threshold, self.max_chars = model.name, model.labels, model.threshold, model.max_chars
+        self.int8, self.reads_context = model.int8, model.reads_context
         self.reads_context = True
         self.broken = False
 
@@ -228,6 +229,7 @@ class StuckModel:
     def __init__(self, model):
         self.model = model
         self.name, self.labels, self.threshold, self.max_chars = model.name, model.labels, model.threshold, model.max_chars
+        self.int8, self.reads_context = model.int8, model.reads_context
         self.reads_context = True
         self.release = threading.Event()
 

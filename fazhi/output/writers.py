@@ -34,14 +34,14 @@ import re
 import shutil
 import stat
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 from fazhi.errors import ResumeError, WriteError
 from fazhi.pipeline.aggregate import md_name, md_text, summary_markdown
-from fazhi.pipeline.results import UNIT_FIELDS
+from fazhi.schema import BOOL_FIELDS, UNIT_FIELDS
 
 __all__ = [
     "UNIT_FORMATS",
@@ -78,7 +78,7 @@ def _csv_line(values: list) -> str:
     return buf.getvalue()
 
 
-def format_units(rows: list[dict], fmt: str, labels: Iterable[str]) -> str:
+def format_units(rows: Sequence[Mapping], fmt: str, labels: Iterable[str]) -> str:
     """The text for a report's unit rows in fmt ('jsonl' or 'csv', no header)."""
     if fmt == "jsonl":
         return "".join(json.dumps({k: row[k] for k in UNIT_FIELDS}, ensure_ascii=False) + "\n" for row in rows)
@@ -90,7 +90,7 @@ def format_units(rows: list[dict], fmt: str, labels: Iterable[str]) -> str:
             for f in UNIT_FIELDS:
                 if f == "scores":
                     values.extend(row["scores"][label] for label in labels)
-                elif f in ("problem", "is_heading", "truncated"):
+                elif f in BOOL_FIELDS:
                     values.append("true" if row[f] else "false")
                 else:
                     values.append(row[f])

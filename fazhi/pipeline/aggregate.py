@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping, Sequence
 
 from fazhi.labels import AREAS, CATEGORIES
 from fazhi.pipeline.problems import opens_problem_section, states_problem
@@ -22,7 +23,7 @@ AREA_NAMES: dict[str, str] = {
 }
 
 
-def summarize(doc: str, results: list[dict]) -> dict:
+def summarize(doc: str, results: Sequence[Mapping]) -> dict:
     """Summary of one report's tagged units (dicts with at least category, problem, text).
 
     Keys: doc; sentences; per_category (every category, in label order, with

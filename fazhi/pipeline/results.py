@@ -17,12 +17,11 @@ from collections.abc import Sequence
 
 from fazhi.model.prediction import Predictor, Scores
 from fazhi.pipeline.segment import Unit
+from fazhi.schema import SENTENCE_FIELDS, UNIT_FIELDS, SentenceRow, UnitRow
 
 __all__ = ["SENTENCE_FIELDS", "UNIT_FIELDS", "SCORE_DECIMALS", "INT8_SCORE_DECIMALS", "score_decimals", "classify",
            "sentence_results", "unit_results"]
 
-SENTENCE_FIELDS: tuple[str, ...] = ("text", "context", "category", "scores", "problem", "problem_score", "truncated")
-UNIT_FIELDS: tuple[str, ...] = ("doc", "index", "start", "end", "heading", "is_heading") + SENTENCE_FIELDS
 SCORE_DECIMALS = 6
 # Dynamic int8 quantises activations per call, so a sentence's scores move in
 # the 5th-6th decimal with its batch-mates: 4 decimals keep the answer stable.
@@ -38,7 +37,7 @@ def score_decimals(model: Predictor) -> int:
 
 
 def sentence_results(texts: Sequence[str], contexts: Sequence[str], scores: Scores, max_chars: int | None,
-                     decimals: int = SCORE_DECIMALS) -> list[dict]:
+                     decimals: int = SCORE_DECIMALS) -> list[SentenceRow]:
     """One result per text, from the model's scores for them, rounded to decimals."""
     # categories and problems are computed over the whole batch: once, not per sentence.
     categories, problems = scores.categories, scores.problems
@@ -56,18 +55,18 @@ def sentence_results(texts: Sequence[str], contexts: Sequence[str], scores: Scor
     ]
 
 
-def _blank(text: str, context: str, labels: Sequence[str]) -> dict:
+def _blank(text: str, context: str, labels: Sequence[str]) -> SentenceRow:
     return {"text": text, "context": context, "category": "other",
             "scores": {label: (1.0 if label == "other" else 0.0) for label in labels},
             "problem": False, "problem_score": 0.0, "truncated": False}
 
 
-def classify(model: Predictor, texts: Sequence[str], contexts: Sequence[str] | None = None) -> list[dict]:
+def classify(model: Predictor, texts: Sequence[str], contexts: Sequence[str] | None = None) -> list[SentenceRow]:
     """Sentence results for texts (with their contexts, '' when None), in order, in one model call."""
     contexts = list(contexts) if contexts is not None else [""] * len(texts)
     if len(contexts) != len(texts):
         raise ValueError(f"expected one context per sentence, found {len(contexts)} contexts for {len(texts)} sentences")
-    results: list[dict | None] = [None] * len(texts)
+    results: list[SentenceRow | None] = [None] * len(texts)
     todo = [i for i, t in enumerate(texts) if t.strip()]
     for i, t in enumerate(texts):
         if not t.strip():
@@ -81,7 +80,7 @@ def classify(model: Predictor, texts: Sequence[str], contexts: Sequence[str] | N
     return results  # type: ignore[return-value]  # every slot is filled above
 
 
-def unit_results(doc: str, units: Sequence[Unit], results: Sequence[dict]) -> list[dict]:
+def unit_results(doc: str, units: Sequence[Unit], results: Sequence[SentenceRow]) -> list[UnitRow]:
     """Per-unit rows: the unit's place in the report joined with its sentence result."""
     return [
         {"doc": doc, "index": u.index, "start": u.start, "end": u.end, "heading": u.heading, "is_heading": u.is_heading, **res}

@@ -27,6 +27,7 @@ from fazhi.pipeline.context import unit_contexts
 from fazhi.pipeline.results import classify, unit_results
 from fazhi.pipeline.segment import segment
 from fazhi.reading import SUPPORTED_SUFFIXES, UnreadableFile, read_report, read_report_bytes
+from fazhi.schema import SentenceRow, UnitRow
 
 __all__ = [
     "STDIN_DOC",
@@ -69,7 +70,7 @@ class Failure:
 @dataclass
 class TaggedReport:
     doc: str
-    units: list[dict]
+    units: list[UnitRow]
     summary: dict
 
 
@@ -191,7 +192,7 @@ def tag_text(doc: str, text: str, model: Predictor) -> TaggedReport:
     """Segment one report, classify every unit in its context, and summarise."""
     units = segment(text)
     contexts = unit_contexts(units)
-    results: list[dict] = []
+    results: list[SentenceRow] = []
     for k in range(0, len(units), PREDICT_CHUNK):
         results += classify(model, [u.text for u in units[k : k + PREDICT_CHUNK]], contexts[k : k + PREDICT_CHUNK])
     rows = unit_results(doc, units, results)

@@ -38,7 +38,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -138,26 +138,26 @@ def closest(text: str, candidates: Sequence[str], similarity: Callable[[str, str
 
 
 # --- the comparison ----------------------------------------------------------------
-def _unit(row: dict) -> dict:
+def _unit(row: Mapping) -> dict:
     return {"index": row.get("index"), "category": row["category"], "heading": row.get("heading", ""), "text": row["text"]}
 
 
-def _content(rows: Sequence[dict]) -> list[dict]:
+def _content(rows: Sequence[Mapping]) -> list[Mapping]:
     """Units that say something: not headings, not blank."""
     return [r for r in rows if not r.get("is_heading") and r["text"].strip()]
 
 
-def problem_targets(rows: Sequence[dict]) -> list[dict]:
+def problem_targets(rows: Sequence[Mapping]) -> list[Mapping]:
     """OLD's units a restatement is looked for among: flagged problem statements, and every unit under a flagged heading."""
     problem_headings = {r["text"] for r in rows if r.get("is_heading") and r["problem"]}
     return [r for r in _content(rows) if r["problem"] or r.get("heading") in problem_headings]
 
 
-def closest_old_problems(old_rows: Sequence[dict], new_rows: Sequence[dict],
-                         similarity: Callable[[str, str], float]) -> list[tuple[dict, dict | None, float]]:
+def closest_old_problems(old_rows: Sequence[Mapping], new_rows: Sequence[Mapping],
+                         similarity: Callable[[str, str], float]) -> list[tuple[Mapping, Mapping | None, float]]:
     """(NEW problem statement, closest of OLD's problem targets or None, similarity) for each problem statement of NEW."""
     targets = problem_targets(old_rows)
-    out: list[tuple[dict, dict | None, float]] = []
+    out: list[tuple[Mapping, Mapping | None, float]] = []
     for r in _content(new_rows):
         if states_problem(r):
             k, s = closest(r["text"], [o["text"] for o in targets], similarity)
@@ -173,12 +173,12 @@ _PLAN_TEXT = re.compile(r"^\s*(?:[一二三四五六七八九十]+是|[（(][一
                         r"|将(?:进一步|继续|持续|着力|加快|全面|重点|积极|不断)|要(?:进一步|继续|持续|着力|加快|全面|重点|坚持))")
 
 
-def is_plan(row: dict) -> bool:
+def is_plan(row: Mapping) -> bool:
     """True for a plan for next year rather than a measure taken: under a plans heading, or opening with 下一步/将进一步/明年…"""
     return bool(_PLAN_HEADING.search(row.get("heading", "")) or _PLAN_TEXT.match(row["text"]))
 
 
-def compare_reports(old_doc: str, old_rows: Sequence[dict], new_doc: str, new_rows: Sequence[dict],
+def compare_reports(old_doc: str, old_rows: Sequence[Mapping], new_doc: str, new_rows: Sequence[Mapping],
                     config: CompareConfig | None = None) -> dict:
     """The comparison of two tagged reports (unit rows as fazhi.pipeline.results builds them), as a JSON-ready dict."""
     config = config or CompareConfig()
@@ -186,7 +186,7 @@ def compare_reports(old_doc: str, old_rows: Sequence[dict], new_doc: str, new_ro
     old_c, new_c = _content(old_rows), _content(new_rows)
     sim = Similarity([r["text"] for r in old_c + new_c])
 
-    def counts(rows: Sequence[dict]) -> tuple[Counter[str], Counter[str]]:
+    def counts(rows: Sequence[Mapping]) -> tuple[Counter[str], Counter[str]]:
         return Counter(r["category"] for r in rows), Counter(r["category"] for r in rows if states_problem(r))
 
     old_n, old_p = counts(old_rows)

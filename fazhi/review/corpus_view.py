@@ -36,6 +36,7 @@ from fazhi.pipeline.problems import states_problem
 from fazhi.pipeline.segment import Unit
 from fazhi.review.figures import INDICATORS
 from fazhi.review.report import REVIEW_COLUMNS, review_csv_cells, review_view
+from fazhi.schema import BOOL_FIELDS
 
 __all__ = ["CorpusView", "report_csv", "report_html", "heatmap_png", "read_unit_rows"]
 
@@ -229,7 +230,8 @@ def read_unit_rows(path: Path) -> dict[str, list[dict]]:
                 if "doc" not in row or "category" not in row:
                     raise ResumeError(f"{path}: expected a CSV file of fazhi tag units (columns doc, category, problem, text)")
                 row = dict(row)
-                row["problem"] = row.get("problem") == "true"
-                row["is_heading"] = row.get("is_heading") == "true"
+                for name in BOOL_FIELDS:  # CSV writes them true/false (fazhi.schema)
+                    if name in row:
+                        row[name] = row[name] == "true"
                 out.setdefault(row["doc"], []).append(row)
     return out

@@ -32,7 +32,7 @@ import heapq
 import json
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
@@ -42,6 +42,7 @@ from fazhi.errors import UsageError
 from fazhi.label_check import NEAR_DUPLICATE_JACCARD, dedup_key, near_duplicate_pairs
 from fazhi.labels import CATEGORIES
 from fazhi.pipeline.aggregate import AREA_NAMES
+from fazhi.schema import UnitRow
 
 __all__ = ["SuggestConfig", "uncertainty", "pick_units", "label_studio_tasks", "label_config", "suggest_files"]
 
@@ -86,7 +87,7 @@ def _labelled_keys(path: str) -> list[str]:
     return [r.text for r in rows]
 
 
-def pick_units(rows: Sequence[dict], threshold: float, config: SuggestConfig, labelled: Sequence[str] = ()) -> list[dict]:
+def pick_units(rows: Sequence[Mapping], threshold: float, config: SuggestConfig, labelled: Sequence[str] = ()) -> list[dict]:
     """The units to label: uncertain, spread over reports and areas, no (near-)duplicates. Each pick is its unit row
     with "uncertainty" added, most uncertain first."""
     config.validate()
@@ -142,7 +143,7 @@ def pick_units(rows: Sequence[dict], threshold: float, config: SuggestConfig, la
 
 
 # --- Label Studio -------------------------------------------------------------------
-def label_studio_tasks(picks: Sequence[dict], model_name: str) -> list[dict]:
+def label_studio_tasks(picks: Sequence[Mapping], model_name: str) -> list[dict]:
     """A Label Studio import: one task per unit, with the model's labels as a pre-annotation."""
     tasks = []
     for c in picks:
@@ -194,7 +195,7 @@ def suggest_files(inputs: Sequence[str], model, config: SuggestConfig, log: Call
     sources, failures = expand_inputs(inputs)
     for f in failures:
         log(f"fazhi suggest: skipped {f}")
-    rows: list[dict] = []
+    rows: list[UnitRow] = []
     tagged = 0
     for _source, report in local_reports(sources, model):
         if isinstance(report, Failure):
@@ -214,11 +215,11 @@ def suggest_files(inputs: Sequence[str], model, config: SuggestConfig, log: Call
     return picks, tagged
 
 
-def tasks_json(picks: Sequence[dict], model_name: str) -> str:
+def tasks_json(picks: Sequence[Mapping], model_name: str) -> str:
     return json.dumps(label_studio_tasks(picks, model_name), ensure_ascii=False, indent=1) + "\n"
 
 
-def spread(picks: Sequence[dict]) -> str:
+def spread(picks: Sequence[Mapping]) -> str:
     """One line on how the picks spread: reports, areas, mean uncertainty."""
     areas = Counter(p["category"] for p in picks)
     mean = sum(p["uncertainty"] for p in picks) / len(picks) if picks else math.nan
