@@ -237,8 +237,12 @@ def shared_scores(per_pair: int = 3, pairs: int = 60, seed: int = 7) -> dict:
     # a source unit reported as shared with its copy is right too
     sources = {(r["doc"], r["other_index"]) for d, rows in out.items() for r in rows if (d, r["index"]) in planted_units}
     false = reported - planted_units - sources
+    # Of those, the units the written reports already share before anything is planted (stock lines two reports
+    # happen to word alike, "受理政府信息公开申请N件，均在法定期限内答复"): planting appends, so their indices stay.
+    background = {(d, r["index"]) for d, rows in find_shared(units, bodies).items() for r in rows}
     return {"planted": total, "found": hit / total, "reported_units": len(reported),
-            "false_share": len(false) / max(1, len(reported)), "false_examples": sorted(false)[:20]}
+            "false_share": len(false) / max(1, len(reported)), "false_in_unplanted": len(false & background),
+            "false_examples": sorted(false)[:20]}
 
 
 def _pct(x: float | None) -> str:
@@ -256,8 +260,9 @@ def report(scope: str, shared_seeds: list[int], verbose: bool) -> None:
           f"recall {_pct(pr['false_recall'] if pr['false_gold'] else None)} ({pr['false_gold']}); per part {o['per_part']}")
     c, t = o["causes"], o["tables"]
     if c["n"]:
-        print(f"causes_given accuracy {c['accuracy']:.3f} over {c['n']} reports; given: precision {c['true_precision']:.3f} "
-              f"recall {c['true_recall']:.3f} ({c['true_gold']} in the gold)")
+        given = (f"given: precision {c['true_precision']:.3f} recall {c['true_recall']:.3f} ({c['true_gold']} in the gold)"
+                 if c["true_gold"] else "none given in the gold")
+        print(f"causes_given accuracy {c['accuracy']:.3f} over {c['n']} reports; {given}")
     if t["n"]:
         print(f"disclosure tables present/absent accuracy {t['accuracy']:.3f} over {t['n']} table parts "
               f"({t['true_gold']} there, {t['false_gold']} not)")
@@ -277,7 +282,8 @@ def report(scope: str, shared_seeds: list[int], verbose: bool) -> None:
         for seed in shared_seeds:
             s = shared_scores(seed=seed)
             print(f"shared text (seed {seed}): planted copies found {s['found']:.3f} of {s['planted']} (target >= 0.95), "
-                  f"reported units not planted {s['false_share']:.3f} of {s['reported_units']} (target <= 0.02)")
+                  f"reported units not planted {s['false_share']:.3f} of {s['reported_units']} (target <= 0.02; "
+                  f"{s['false_in_unplanted']} of them shared already in the corpus before planting)")
             if verbose:
                 for e in s["false_examples"]:
                     print(f"  shared not planted: {e}")

@@ -10,7 +10,6 @@ from dataclasses import asdict
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
 from fazhi.cli import main
 from fazhi.paths import REPO_DIR
@@ -18,8 +17,6 @@ from fazhi.pipeline.segment import segment
 from fazhi.pipeline.tag import tag_text
 from fazhi.review.compare import compare_markdown, compare_reports
 from fazhi.review.outline import without_section
-from fazhi.serve.app import create_app
-from fazhi.serve.settings import ServeSettings
 
 WRITTEN = REPO_DIR / "data" / "reports" / "written"
 BASELINE = REPO_DIR / "model" / "baseline"
@@ -134,12 +131,6 @@ def test_compare_summaries_carry_each_sides_type_outline_and_figures(shipped_mod
     assert "OLD 缺少：无; NEW 缺少：下一年度安排" in compare_markdown(result)
 
 
-@pytest.fixture(scope="module")
-def client(shipped_model):
-    with TestClient(create_app(ServeSettings(), model=shipped_model), base_url="http://127.0.0.1") as c:
-        yield c
-
-
 def test_analyze_and_compare_answers_carry_the_review(client):
     r = client.post("/v1/analyze", json={"text": without_plans(), "doc": "k01_cut.txt"})
     assert r.status_code == 200, r.text
@@ -152,3 +143,11 @@ def test_analyze_and_compare_answers_carry_the_review(client):
     new = r.json()["comparison"]["new"]
     assert new["report_type"] == "rule_of_law_annual"
     assert {e["part"]: e["present"] for e in new["outline"]}["plans"] is False
+
+
+def test_tag_help_says_what_the_summary_reviews_and_what_is_never_shared(capsys):
+    with pytest.raises(SystemExit):
+        main(["tag", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "report type" in text and "what is missing" in text and "key figures" in text
+    assert "shared with reports of other bodies" in text and "statutory stock lines" in text

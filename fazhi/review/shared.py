@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import zlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -122,7 +122,7 @@ class SharedIndex:
     def add(self, doc: str, units: Sequence[Mapping], body: str | None = None) -> list[dict]:
         """Index one report's units, comparing each with the units already indexed; return this report's
         shared units among the reports added before it (`matches()` later gives both sides of every pair)."""
-        first_pair = len(self._pairs)
+        new_pairs: list[tuple[tuple[int, int], float]] = []  # this report's, not a copy of every pair so far
         doc_id = len(self.docs)
         self.docs.append(doc)
         body = body if body is not None else issuing_body(units, doc)
@@ -135,27 +135,31 @@ class SharedIndex:
             uid = len(self._units)
             self._units.append((doc_id, int(u["index"])))
             self._shingles.append(shingles)
-            common: dict[int, int] = defaultdict(int)
+            common: Counter[int] = Counter()
             for h in sketch:
                 posting = self._postings[h]
                 if len(posting) <= cfg.max_posting:
-                    for other in posting:
-                        common[other] += 1
+                    common.update(posting)  # counted in C: the inner loop of the whole index
                 posting.append(uid)
             need = min(cfg.min_common, len(sketch))
-            for other, k in common.items():
-                if k < need:
+            n = len(shingles)
+            for other, hits in common.items():
+                if hits < need:
                     continue
                 other_doc = self._units[other][0]
                 if other_doc == doc_id or self.bodies[other_doc] == body:
                     continue
                 b = self._shingles[other]
-                sim = len(shingles & b) / len(shingles | b)
+                if min(n, len(b)) < cfg.threshold * max(n, len(b)):  # sizes too far apart to reach the threshold
+                    continue
+                inter = len(shingles & b)
+                sim = inter / (n + len(b) - inter)
                 if sim >= cfg.threshold:
                     self._pairs[(other, uid)] = sim
+                    new_pairs.append(((other, uid), sim))
                     self._partners[other].add(doc_id)
                     self._partners[uid].add(other_doc)
-        return self._rows_for(doc_id, list(self._pairs.items())[first_pair:])
+        return self._rows_for(doc_id, new_pairs)
 
     def _common(self, unit: int) -> bool:
         """A unit matched in so many reports that it is genre boilerplate, not copying."""
