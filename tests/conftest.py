@@ -2,6 +2,7 @@
 
 - `seeds_dir`, `seed_texts`: the five real seed reports (../shared/seeds, or FAZHI_SEEDS_DIR). A lone clone
   has none: every test that asks for them is skipped with one reason, and the run says so once at the end.
+- `client`: the HTTP API in-process over the shipped model (one per test module).
 - `shipped_model`: the model fazhi uses by default (fazhi.paths.DEFAULT_MODEL_DIR).
 - `tiny_bert`: a 2-layer, 32-wide BERT with random weights and a character
   vocabulary of the test sentences, built here in a second (no download).
@@ -59,6 +60,18 @@ def shipped_model():
     from fazhi.model import default_model_dir, load_model
 
     return load_model(default_model_dir())
+
+
+@pytest.fixture(scope="module")
+def client(shipped_model):
+    """The HTTP API in-process (the app's lifespan runs), over the shipped model."""
+    from fastapi.testclient import TestClient
+
+    from fazhi.serve.app import create_app
+    from fazhi.serve.settings import ServeSettings
+
+    with TestClient(create_app(ServeSettings(), model=shipped_model), base_url="http://127.0.0.1") as c:
+        yield c
 
 
 @pytest.fixture(scope="session")

@@ -18,3 +18,13 @@ TINY_CONTEXT = "某区2023年政府信息公开工作年度报告 › 三、收�
 
 def tiny_rows(split: str = "train") -> list[Row]:
     return [Row(f"r{i}-{split}", f"d{i}-{split}", "written", split, t, c, p) for i, (t, c, p) in enumerate(TINY_SENTENCES)]
+
+
+def assert_error(response, status, error_type, *words):
+    """An HTTP error answer in fazhi's shape ({error, error_type}), of this status and type, naming each of words."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error", "error_type"} and isinstance(body["error"], str)
+    assert body["error_type"] == error_type, body
+    for w in words:
+        assert w in body["error"], body

@@ -5,20 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
 from fazhi.pipeline.tag import tag_text
 from fazhi.review.compare import compare_reports
-from fazhi.serve.app import create_app
-from fazhi.serve.settings import ServeSettings
 
 PAIR = Path(__file__).parent / "data" / "compare" / "county"
-
-
-@pytest.fixture(scope="module")
-def client(shipped_model):
-    with TestClient(create_app(ServeSettings(), model=shipped_model), base_url="http://127.0.0.1") as c:
-        yield c
 
 
 def _without_doc(row: dict) -> dict:

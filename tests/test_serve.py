@@ -8,6 +8,7 @@ import httpx
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from samples import assert_error
 
 from fazhi.model import default_model_dir
 from fazhi.paths import DEFAULT_BERT_DIR
@@ -30,21 +31,6 @@ SENTENCES = [
 @pytest.fixture(scope="module")
 def model(shipped_model):
     return shipped_model
-
-
-@pytest.fixture(scope="module")
-def client(model):
-    with TestClient(create_app(ServeSettings(), model=model), base_url="http://127.0.0.1") as c:
-        yield c
-
-
-def assert_error(response, status, error_type, *words):
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error", "error_type"} and isinstance(body["error"], str)
-    assert body["error_type"] == error_type, body
-    for w in words:
-        assert w in body["error"], body
 
 
 def test_classify_returns_one_result_per_sentence_in_order_like_fazhi_classify(client, model):

@@ -15,6 +15,7 @@ import httpx
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from samples import assert_error
 
 from fazhi.model.prediction import Scores
 from fazhi.reading import read_report_bytes
@@ -23,20 +24,6 @@ from fazhi.serve.settings import ServeSettings
 
 SENTENCES = ["全面推行行政执法公示制度。", "行政执法人员力量不足，执法水平有待提高。"]
 REPORT = "某区2023年法治政府建设年度报告\n一、主要工作\n全面推行行政执法公示制度。\n二、存在的问题\n行政执法人员力量不足，执法水平有待提高。\n"
-
-
-@pytest.fixture(scope="module")
-def client(shipped_model):
-    with TestClient(create_app(ServeSettings(), model=shipped_model), base_url="http://127.0.0.1") as c:
-        yield c
-
-
-def assert_error(response, status, error_type, *words):
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error", "error_type"} and body["error_type"] == error_type, body
-    for w in words:
-        assert w in body["error"], body
 
 
 # --- Host and headers --------------------------------------------------------------------------------
