@@ -10,7 +10,8 @@ from fazhi.reading.text import ReadingWarning, common_share, decode_text
 
 TEXT = (WRITTEN_REPORTS_DIR / "written_b03.txt").read_text(encoding="utf-8")
 # Traditional characters of our own: Big5 holds no simplified-only forms.
-TRADITIONAL = "一、過去一年的主要工作\n（一）依法履行政府職能。全年辦理行政復議案件35件，全部依法審結。\n二、存在的問題\n部分執法人員業務能力不強，法治意識有待提高。\n"
+TRADITIONAL = ("一、過去一年的主要工作\n（一）依法履行政府職能。全年辦理行政復議案件35件，全部依法審結。\n"
+               "二、存在的問題\n部分執法人員業務能力不強，法治意識有待提高。\n")
 
 
 def test_a_big5_report_is_read_correctly_with_a_warning_that_it_is_traditional():
