@@ -20,10 +20,9 @@ from torch import nn
 from transformers import BertConfig, BertModel, BertPreTrainedModel, BertTokenizer
 
 from fazhi.labels import CATEGORIES
-from fazhi.model.config import CONTEXT, INT8, KIND, MAX_LENGTH, NAME
-from fazhi.model.prediction import Scores
+from fazhi.model.config import CONTEXT, DEFAULT_MAX_LENGTH, INT8, KIND, MAX_LENGTH, NAME
+from fazhi.model.prediction import BATCH_SIZE, Scores
 
-DEFAULT_MAX_LENGTH = 128
 # Every Chinese vocabulary covers this sentence: a tokenizer that makes [UNK] of
 # it does not belong to the model (transformers builds a 5-token tokenizer when
 # the files are missing, and the model then answers confidently and wrongly).
@@ -113,7 +112,7 @@ def check_tokenizer(tokenizer, vocab_size: int, directory: Path) -> None:
 class BertPredictor:
     """Scores sentences with a saved FazhiBertModel: length-sorted batches, dynamic padding."""
 
-    def __init__(self, model: nn.Module, tokenizer: BertTokenizer, name: str = "bert", batch_size: int = 64, token_budget: int = 1024) -> None:
+    def __init__(self, model: nn.Module, tokenizer: BertTokenizer, name: str = "bert", batch_size: int = BATCH_SIZE, token_budget: int = 1024) -> None:
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.name = name
@@ -130,7 +129,7 @@ class BertPredictor:
         self.int8 = False  # set by load(): dynamic int8 moves scores in the 5th decimal (fazhi.pipeline.results rounds them)
 
     @classmethod
-    def load(cls, directory: str | Path, quantize: bool | None = None, batch_size: int = 64) -> BertPredictor:
+    def load(cls, directory: str | Path, quantize: bool | None = None, batch_size: int = BATCH_SIZE) -> BertPredictor:
         """Load a model directory; quantize=None follows the directory's own fazhi_int8 setting."""
         from transformers.utils import logging as hf_logging
 

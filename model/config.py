@@ -24,7 +24,7 @@ from typing import Any
 
 from fazhi.errors import ModelLoadError, WriteError
 
-__all__ = ["CONFIG_FILE", "KIND", "NAME", "CONTEXT", "INT8", "MAX_LENGTH", "TRAINING", "KINDS", "COMPOSITE_KINDS",
+__all__ = ["CONFIG_FILE", "KIND", "NAME", "CONTEXT", "INT8", "MAX_LENGTH", "TRAINING", "KINDS", "COMPOSITE_KINDS", "DEFAULT_MAX_LENGTH",
            "read_config", "write_config", "model_kind", "write_json", "write_text"]
 
 CONFIG_FILE = "config.json"
@@ -33,6 +33,7 @@ NAME = "fazhi_name"
 CONTEXT = "fazhi_context"
 INT8 = "fazhi_int8"
 MAX_LENGTH = "fazhi_max_length"
+DEFAULT_MAX_LENGTH = 128  # tokens a BERT reads, [CLS] and [SEP] included, when its config names none; the training default
 TRAINING = "fazhi_training"
 COMPOSITE_KINDS = ("cascade", "hybrid", "ensemble")
 KINDS = ("baseline", "bert", *COMPOSITE_KINDS)

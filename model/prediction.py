@@ -8,6 +8,8 @@ from typing import Protocol
 
 import numpy as np
 
+BATCH_SIZE = 64  # sentences per model call: a BERT predictor's, `fazhi classify`'s and the server's micro-batches
+
 
 @dataclass(frozen=True)
 class Scores:

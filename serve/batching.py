@@ -36,6 +36,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from fazhi.model.prediction import BATCH_SIZE
+
 __all__ = ["BatchStats", "MicroBatcher", "ModelUnavailable", "fair_shares"]
 
 # How long a batch waits for an overdue call to end before failing at once (the
@@ -125,7 +127,7 @@ class MicroBatcher:
     is above 1 (a pool of model worker processes is; a model object is not).
     """
 
-    def __init__(self, predict: Callable[[list], list], max_batch: int = 64, wait_ms: float = 2.0,
+    def __init__(self, predict: Callable[[list], list], max_batch: int = BATCH_SIZE, wait_ms: float = 2.0,
                  timeout_s: float | None = None, concurrency: int = 1) -> None:
         if max_batch < 1:
             raise ValueError(f"expected a maximum batch of at least 1 sentence, found {max_batch}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from fazhi.model.prediction import BATCH_SIZE
+
 
 @dataclass
 class ServeSettings:
@@ -18,7 +20,7 @@ class ServeSettings:
     # A long real report has about 1,500 units; 5,000 is a few minutes of model time at worst on 2 cores.
     max_units: int = field(default=5000, metadata={"help": "most sentence units in one report of /v1/analyze (each of /v1/compare); "
                                                           "more gets 422"})
-    max_batch: int = field(default=64, metadata={"help": "most sentences gathered from concurrent requests into one model call"})
+    max_batch: int = field(default=BATCH_SIZE, metadata={"help": "most sentences gathered from concurrent requests into one model call"})
     batch_wait_ms: float = field(default=2.0, metadata={"help": "how long a request waits for others to share its model call"})
     # One call is at most --max-batch sentences: about 0.1-0.5 s on 2 cores, so 10 s means the model is stuck.
     model_timeout_s: float = field(default=10.0, metadata={"help": "longest wait for one model call; past it the requests in the "

@@ -9,8 +9,6 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
-
 from fazhi.cli import main
 from fazhi.paths import DEFAULT_BASELINE_DIR
 
@@ -85,7 +83,6 @@ def test_update_model_card_never_renames_over_a_link(tmp_path, capsys):
     assert (model / "README.md").is_symlink() and elsewhere.read_text(encoding="utf-8") == "someone else's file\n"
 
 
-def test_output_and_update_model_card_are_one_or_the_other(tmp_path):
-    with pytest.raises(SystemExit) as exc:
-        main(["evaluate", "baseline", "--output", str(tmp_path), "--update-model-card"])
-    assert exc.value.code == 2
+def test_output_and_update_model_card_are_one_or_the_other(tmp_path, capsys):
+    assert main(["evaluate", "baseline", "--output", str(tmp_path), "--update-model-card"]) == 2
+    assert "expected --output DIR or --update-model-card, found both" in capsys.readouterr().err

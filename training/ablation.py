@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from fazhi.evaluation.real_text import BOOTSTRAP_SAMPLES
 from fazhi.paths import BUILD_DIR, LABELS_DIR, REPO_DIR
 from fazhi.training.configs import BertTrainConfig, preset
 
@@ -338,7 +339,7 @@ def write_markdown(results: list[dict], path: Path) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def run(names: list[str], data: Path, real: Path, out: Path, log=print, reuse: bool = False, samples: int = 1000,
+def run(names: list[str], data: Path, real: Path, out: Path, log=print, reuse: bool = False, samples: int = BOOTSTRAP_SAMPLES,
         encoders: Path = ENCODERS, labels_before: Path | None = None) -> list[dict]:
     previous = {r["variant"]: r for r in json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))} if out.with_suffix(".json").is_file() else {}
     for name in names:
@@ -380,7 +381,7 @@ def main() -> int:
     parser.add_argument("--reuse", action="store_true", help="reuse variants already trained in build/ablation")
     parser.add_argument("--encoders", default=str(ENCODERS), help="folder of pretrained encoders the variants name (default: %(default)s)")
     parser.add_argument("--labels-before", default=None, help="data/labels before the rule-13 relabel, for the variants trained on it")
-    parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap samples for the intervals (default: %(default)s)")
+    parser.add_argument("--bootstrap", type=int, default=BOOTSTRAP_SAMPLES, help="bootstrap samples for the intervals (default: %(default)s)")
     parser.add_argument("--merge", nargs="+", metavar="JSON", default=None,
                         help="train nothing: combine the result files of runs made side by side (each with its own --out) into OUT")
     args = parser.parse_args()

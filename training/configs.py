@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from fazhi.errors import UsageError
+from fazhi.model.config import DEFAULT_MAX_LENGTH
 
 
 @dataclass
@@ -19,7 +20,7 @@ class BertTrainConfig:
     layers: int = field(default=2, metadata={"help": "encoder layers (from scratch only)"})
     hidden: int = field(default=256, metadata={"help": "hidden size (from scratch only)"})
     heads: int = field(default=4, metadata={"help": "attention heads (from scratch only)"})
-    max_length: int = field(default=128, metadata={"help": "tokens per sentence including [CLS] and [SEP]; longer text is truncated"})
+    max_length: int = field(default=DEFAULT_MAX_LENGTH, metadata={"help": "tokens per sentence including [CLS] and [SEP]; longer text is truncated"})
     epochs: int = field(default=12, metadata={"help": "maximum epochs"})
     patience: int = field(default=3, metadata={"help": "stop after this many epochs without a better dev score"})
     batch_size: int = field(default=32, metadata={"help": "sentences per training step"})
@@ -69,7 +70,7 @@ class PretrainConfig:
     layers: int = field(default=2, metadata={"help": "encoder layers"})
     hidden: int = field(default=256, metadata={"help": "hidden size"})
     heads: int = field(default=4, metadata={"help": "attention heads"})
-    max_length: int = field(default=128, metadata={"help": "tokens per sequence including [CLS] and [SEP]"})
+    max_length: int = field(default=DEFAULT_MAX_LENGTH, metadata={"help": "tokens per sequence including [CLS] and [SEP]"})
     epochs: int = field(default=20, metadata={"help": "passes over the corpus"})
     batch_size: int = field(default=32, metadata={"help": "sequences per step"})
     lr: float = field(default=5e-4, metadata={"help": "peak learning rate (AdamW, warm-up then linear decay)"})

@@ -36,6 +36,7 @@ from pathlib import Path
 import torch
 
 from fazhi.errors import UsageError
+from fazhi.model.config import DEFAULT_MAX_LENGTH
 
 # Title keywords of each area, tried in this order; a statute that matches none is `other`.
 AREA_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -60,7 +61,7 @@ class IntermediateConfig:
     """Settings of the laws' area task; saved into the output directory as intermediate_config.json."""
 
     laws: tuple[str, ...] = field(default=("laws-db",), metadata={"help": "law sources: laws-db, laws-db:PATH, lawref:FOLDER"})
-    max_length: int = field(default=128, metadata={"help": "tokens per article including [CLS] and [SEP]; longer ones are cut"})
+    max_length: int = field(default=DEFAULT_MAX_LENGTH, metadata={"help": "tokens per article including [CLS] and [SEP]; longer ones are cut"})
     per_class: int = field(default=1500, metadata={"help": "at most this many articles of each class (other included), sampled"})
     dev_share: float = field(default=0.1, metadata={"help": "share of statutes (by a hash of the title) kept for the dev score"})
     batch_size: int = field(default=32, metadata={"help": "articles per step"})

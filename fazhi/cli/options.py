@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
-from dataclasses import MISSING, fields, replace
+from dataclasses import MISSING, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,25 +24,48 @@ def add_config_options(parser, cls, skip: tuple[str, ...] = ()) -> None:
 
     Options default to None, so that a config built from the arguments keeps
     the dataclass's own default (or a preset's) for every option not given.
+
+    A field's metadata says how it is spelt: "help"; "choices"; "type" (when the default does not tell);
+    "boolean" (an on/off switch --x/--no-x whose default is None); "switch" (a flag that only turns a False default
+    on, spelt as the field's name: --no-units, --resume); "flags" (more spellings, e.g. ("-o",)); "metavar";
+    "positional" (an argument without a flag: its nargs, e.g. "?" or "+"); "group" (the title of an argument group,
+    described by the class's OPTION_GROUPS).
     """
+    groups: dict[str, Any] = {}
     for f in fields(cls):
         if f.name in skip:
             continue
-        flag = "--" + f.name.replace("_", "-")
+        meta = f.metadata
+        target = parser
+        if "group" in meta:
+            title = meta["group"]
+            if title not in groups:
+                groups[title] = parser.add_argument_group(title, getattr(cls, "OPTION_GROUPS", {}).get(title))
+            target = groups[title]
         default = f.default if f.default is not MISSING else None
-        help_text = f.metadata.get("help", "")
-        if "(default" not in help_text:  # a help string that names its default says it once
-            help_text += f" (default: {default})"
-        kwargs: dict = {"dest": f.name, "default": None, "help": help_text}
-        if "choices" in f.metadata:
-            kwargs["choices"] = f.metadata["choices"]
-        if isinstance(default, bool) or f.metadata.get("boolean"):  # "boolean": an on/off switch whose default is None
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, **kwargs)
+        help_text = meta.get("help", "")
+        if "(default" not in help_text and not meta.get("switch") and default is not None:
+            help_text += f" (default: {default})"  # a help string that names its default says it once; None says nothing
+        kwargs: dict = {"default": None, "help": help_text}
+        for key in ("choices", "metavar"):
+            if key in meta:
+                kwargs[key] = meta[key]
+        if "positional" in meta:
+            nargs = meta["positional"]
+            kind = meta.get("type") or (type(default) if default is not None and not isinstance(default, tuple) else str)
+            target.add_argument(f.name, nargs=nargs, type=kind, **{"metavar": f.name.upper(), **kwargs})
+            continue
+        flags = ["--" + f.name.replace("_", "-"), *meta.get("flags", ())]
+        kwargs["dest"] = f.name
+        if meta.get("switch"):
+            target.add_argument(*flags, action="store_true", **kwargs)
+        elif isinstance(default, bool) or meta.get("boolean"):
+            target.add_argument(*flags, action=argparse.BooleanOptionalAction, **kwargs)
         elif isinstance(default, tuple):
-            parser.add_argument(flag, nargs="+", type=type(default[0]), metavar=f.name.upper(), **kwargs)
+            target.add_argument(*flags, nargs="+", type=type(default[0]), **{"metavar": f.name.upper(), **kwargs})
         else:
-            kind = f.metadata.get("type") or (type(default) if default is not None else str)
-            parser.add_argument(flag, type=kind, **kwargs)
+            kind = meta.get("type") or (type(default) if default is not None else str)
+            target.add_argument(*flags, type=kind, **kwargs)
 
 
 def config_from_args(cls, args: argparse.Namespace, base=None) -> Any:
@@ -86,8 +109,7 @@ def default_threads() -> int:
 
 
 def set_threads(n: int | None) -> None:
-    if n is not None and n < 1:
-        raise UsageError(f"expected --threads of at least 1, found {n}")
+    check_threads(n)
     if importlib.util.find_spec("torch") is None:
         return
     import torch
@@ -95,7 +117,20 @@ def set_threads(n: int | None) -> None:
     torch.set_num_threads(n or default_threads())
 
 
-def add_threads_option(parser) -> None:
-    parser.add_argument("--threads", type=int, default=None, metavar="N",
-                        help="threads for the model's arithmetic (default: OMP_NUM_THREADS if set, else 1, which stays fast "
-                        "when other work shares the machine; raise it on an idle machine with a BERT model)")
+THREADS_HELP = ("threads for the model's arithmetic (default: OMP_NUM_THREADS if set, else 1, which stays fast when other "
+                "work shares the machine; raise it on an idle machine with a BERT model)")
+
+
+def threads_field() -> Any:
+    """The --threads option of a command's options dataclass."""
+    return field(default=None, metadata={"help": THREADS_HELP, "type": int, "metavar": "N"})
+
+
+def model_field(help_text: str = MODEL_HELP) -> Any:
+    """The --model option of a command's options dataclass."""
+    return field(default=None, metadata={"help": help_text, "type": str})
+
+
+def check_threads(n: int | None) -> None:
+    if n is not None and n < 1:
+        raise UsageError(f"expected --threads of at least 1, found {n}")

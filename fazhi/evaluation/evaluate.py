@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fazhi.evaluation.metrics import metrics_by_part
-from fazhi.evaluation.real_text import predict_by_document, predict_by_unit, read_real_set, real_markdown, score_real
+from fazhi.evaluation.real_text import BOOTSTRAP_SAMPLES, predict_by_document, predict_by_unit, read_real_set, real_markdown, score_real
 from fazhi.labels import Row, load_splits, read_documents
 from fazhi.model import load_model
 from fazhi.model.config import write_json, write_text
@@ -64,7 +64,7 @@ def evaluate_rows(model, rows: Sequence[Row], title: str, genres: dict[str, str]
     return EvalResult(result, to_markdown(result, title))
 
 
-def evaluate_real(model, folder: Path, title: str, samples: int = 1000) -> EvalResult:
+def evaluate_real(model, folder: Path, title: str, samples: int = BOOTSTRAP_SAMPLES) -> EvalResult:
     """Metrics of a model on a real-text folder, by unit and by document, with bootstrap intervals."""
 
     real = read_real_set(folder)
@@ -98,7 +98,7 @@ def write_evaluation(directory: Path, test: dict | None, real: dict | None, real
 
 
 def evaluate_model(model_dir: Path, data: Path | None, split: str = "test", out_dir: Path | None = None,
-                   real: Path | None = None, samples: int = 1000) -> tuple[EvalResult | None, EvalResult | None]:
+                   real: Path | None = None, samples: int = BOOTSTRAP_SAMPLES) -> tuple[EvalResult | None, EvalResult | None]:
     """Evaluate a saved model on a split of a label set and/or a real-text folder; write the figures to out_dir when
     one is given (nothing is written otherwise)."""
 

@@ -16,6 +16,7 @@ from typing import IO
 
 from fazhi.errors import UsageError
 from fazhi.model import Predictor, load_model
+from fazhi.model.prediction import BATCH_SIZE
 from fazhi.pipeline.results import classify
 
 __all__ = ["classify_lines", "parse_line"]
@@ -55,7 +56,7 @@ def _batches(lines: Iterable[str], size: int, name: str) -> Iterator[list[tuple[
         yield batch
 
 
-def classify_lines(src: IO[str], out: IO[str], model_path: Path | None = None, batch_size: int = 64,
+def classify_lines(src: IO[str], out: IO[str], model_path: Path | None = None, batch_size: int = BATCH_SIZE,
                    model: Predictor | None = None, name: str = "<stdin>") -> int:
     """Classify each non-blank line of src, writing JSON Lines to out in input order; returns the count."""
     if batch_size < 1:

@@ -32,7 +32,9 @@ from fazhi.errors import UsageError
 from fazhi.model import Predictor
 from fazhi.pipeline.tag import Engine, Failure, Source, TaggedReport, read_source, tag_text
 
-__all__ = ["ray_engine"]
+__all__ = ["ray_engine", "RAY_WORKERS"]
+
+RAY_WORKERS = 2  # Ray actors, one CPU and one model copy each, when --workers is not given
 
 
 
@@ -70,7 +72,7 @@ class _TagReports:
         return out
 
 
-def ray_engine(model_dir: Path, workers: int = 2, address: str | None = None) -> Engine:
+def ray_engine(model_dir: Path, workers: int = RAY_WORKERS, address: str | None = None) -> Engine:
     """An engine that tags on Ray: `workers` actors (one CPU each), on this machine or the cluster at address."""
     if workers < 1:
         raise UsageError(f"expected --workers of at least 1, found {workers}")
