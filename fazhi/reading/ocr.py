@@ -83,6 +83,9 @@ def normalize_ocr_text(s: str) -> str:
     return s
 
 
+_END_PUNCT = "，。、；：？！）》」』”’,.;:?!)%％“‘《（(「『\"' "
+
+
 # --- the engine --------------------------------------------------------------------
 def ocr_lines(image: bytes, dpi: int, name: str, page: int) -> list[tuple[str, float, float, float, float]]:
     """The lines Tesseract reads on one page image (PNG/JPEG/TIFF bytes): (text, left, top, right, height) in pixels,
@@ -142,21 +145,20 @@ def _tsv_lines(tsv: str) -> list[tuple[str, float, float, float, float]]:
 def ocr_page(image: bytes, dpi: int, name: str, page: int) -> list[Line]:
     """The lines of one page image as layout Lines (y grows up the page, as in a PDF).
 
-    A line's character size is its width over its characters, so that sizes compare like a PDF's font sizes;
-    a line of one to three characters has too few for that and takes the page's body size unless its glyphs
-    stand a quarter taller or shorter than the body's.
+    A line's character size is its inked width over its characters (punctuation at its ends, whose ink stops
+    short, left out), so that sizes compare like a PDF's font sizes. A line of fewer than six characters has
+    too few for that, and Tesseract's boxes of such lines are often much too tall: it takes the page's body size.
     """
     found = ocr_lines(image, dpi, name, page)
-    sizes = [((r - l) / visual_width(t), h) for t, l, _, r, h in found if visual_width(t) >= 4]
-    body_size = sorted(s for s, _ in sizes)[len(sizes) // 2] if sizes else None
-    body_height = sorted(h for _, h in sizes)[len(sizes) // 2] if sizes else None
+
+    def cells(text: str) -> float:
+        return visual_width(text.strip(_END_PUNCT))
+
+    sizes = sorted((r - l) / cells(t) for t, l, _, r, _ in found if cells(t) >= 6)
+    body_size = sizes[len(sizes) // 2] if sizes else None
     out = []
     for text, left, top, right, height in found:
-        cells = visual_width(text)
-        if cells >= 4 or not body_size or not body_height:
-            size = (right - left) / cells if cells else height
-        else:
-            ratio = height / body_height
-            size = body_size if abs(ratio - 1) < 0.25 else body_size * ratio
+        n = cells(text)
+        size = (right - left) / n if n >= 6 or (body_size is None and n) else (body_size or height)
         out.append(Line(text, left, -top, size, page, w=right - left))
     return out
