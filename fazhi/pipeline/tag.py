@@ -9,8 +9,11 @@ a background thread while the model classifies the current one.
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import os
+import re
+import stat
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -27,6 +30,7 @@ from fazhi.pipeline.context import unit_contexts
 from fazhi.pipeline.results import classify, unit_results
 from fazhi.pipeline.segment import segment
 from fazhi.reading import SUPPORTED_SUFFIXES, UnreadableFile, read_report, read_report_bytes
+from fazhi.reading.limits import DEFAULT_MAX_FILE_MB, mb_to_bytes, too_large
 from fazhi.schema import SentenceRow, UnitRow
 
 __all__ = [
@@ -56,6 +60,8 @@ class Source:
 
     doc: str
     path: Path | None  # None: standard input
+    # The largest report read, in bytes (--max-file-mb); it travels with the source to whatever engine reads it.
+    max_bytes: int = mb_to_bytes(DEFAULT_MAX_FILE_MB)
 
 
 @dataclass(frozen=True)
@@ -108,9 +114,26 @@ def _has_magic(s: str) -> bool:
     return any(c in s for c in "*?[")
 
 
+def _special_kind(path: Path) -> str | None:
+    """None for a regular file (or a link to one); else what it is, for the reason it is skipped."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "a link to nothing" if path.is_symlink() else "gone"
+    except OSError as exc:
+        return f"not readable ({exc.strerror or exc})"
+    if stat.S_ISREG(mode):
+        return None
+    what = ("a FIFO" if stat.S_ISFIFO(mode) else "a character device" if stat.S_ISCHR(mode)
+            else "a block device" if stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+    return f"a link to {what[2:] if what.startswith('a ') else what}" if path.is_symlink() else what
+
+
 def _walk(directory: Path) -> tuple[list[Path], list[Failure]]:
     """Report files under directory, recursively, in sorted order (hidden files and Word lock files
-    skipped), and the folders that could not be listed, each with its reason."""
+    skipped), and what was left out with its reason: folders that could not be listed, and special files
+    (a FIFO named x.txt once hung a run forever, a link to /dev/zero read until memory ran out). Only
+    regular files are read from a folder; a FIFO or device named on the command line is still read."""
     found: list[Path] = []
     unlisted: list[Failure] = []
 
@@ -125,7 +148,14 @@ def _walk(directory: Path) -> tuple[list[Path], list[Failure]]:
             if name.startswith((".", "~$")):
                 continue
             if Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
-                found.append(Path(root) / name)
+                path = Path(root) / name
+                special = _special_kind(path)
+                if special is None:
+                    found.append(path)
+                else:
+                    where = os.path.normpath(str(path))
+                    unlisted.append(Failure(where, f"{where}: {special}, not a regular file; only regular files are "
+                                                   "read from a folder (name it on the command line to read it)"))
     return found, unlisted
 
 
@@ -149,6 +179,10 @@ def expand_inputs(items: Sequence[str]) -> tuple[list[Source], list[Failure]]:
                 failures.append(Failure(given, f"{given}: no report files ({kinds}) in this folder"))
             for f in files:
                 add(f, os.path.normpath(str(f)))
+        elif from_glob and (special := _special_kind(p)) is not None:  # a pattern is read like a folder
+            where = os.path.normpath(str(p))
+            failures.append(Failure(where, f"{where}: {special}, not a regular file; only regular files are read "
+                                           "from a pattern (name it on the command line to read it)"))
         else:
             add(p, os.path.normpath(str(p)))
 
@@ -188,6 +222,19 @@ def printable_name(name: str) -> str:
 
 
 # --- tagging --------------------------------------------------------------------
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def empty_reason(text: str) -> str:
+    """Why a report whose text was read gave no sentence units: the likely cause, for the skipped list (a run
+    once said "tagged 1 report, 0 sentences" and nothing more)."""
+    chars = len(text.strip())
+    cjk = len(_CJK.findall(text))
+    if cjk == 0:
+        return (f"no sentences: its {chars} characters of text hold no Chinese (a page whose declared charset is "
+                "wrong, a PDF whose fonts map to no Unicode, or not a Chinese report?)")
+    return (f"no sentences: its text ({chars} characters, {cjk} Chinese) is only headings, page furniture or "
+            "fragments the segmenter does not keep")
 def tag_text(doc: str, text: str, model: Predictor) -> TaggedReport:
     """Segment one report, classify every unit in its context, and summarise."""
     units = segment(text)
@@ -203,8 +250,11 @@ def _read(source: Source, stdin: BinaryIO | None) -> str:
     if source.path is None:
         if stdin is None:
             raise UnreadableFile(f"{STDIN_DOC}: standard input is not available")
-        return read_report_bytes(stdin.read(), STDIN_DOC, suffix="")
-    return read_report(source.path)
+        raw = stdin.read(source.max_bytes + 1)
+        if len(raw) > source.max_bytes:
+            raise too_large(STDIN_DOC, "standard input holds more", source.max_bytes)
+        return read_report_bytes(raw, STDIN_DOC, suffix="", max_bytes=source.max_bytes)
+    return read_report(source.path, max_bytes=source.max_bytes)
 
 
 def read_source(source: Source, stdin: BinaryIO | None = None) -> str | Failure:
@@ -239,7 +289,11 @@ def local_reports(sources: Sequence[Source], model: Predictor, stdin: BinaryIO |
             source, future = pending.pop(0)
             schedule(i + lookahead)
             text = future.result()
-            yield source, text if isinstance(text, Failure) else tag_text(source.doc, text, model)
+            if isinstance(text, Failure):
+                yield source, text
+                continue
+            report = tag_text(source.doc, text, model)
+            yield source, report if report.units else Failure(source.doc, f"{source.doc}: {empty_reason(text)}")
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 
@@ -282,6 +336,7 @@ def run_tag(
     engine: Engine | None = None,
     on_report: Callable[[TaggedReport], None] | None = None,
     before_commit: Callable[[TaggedReport], None] | None = None,
+    max_file_mb: float = DEFAULT_MAX_FILE_MB,
 ) -> TagResult:
     """Tag every report named by inputs; write units and summaries; return the counts.
 
@@ -292,8 +347,11 @@ def run_tag(
     Raises TagInterrupted on Ctrl-C (what is committed stays for --resume).
     engine: what reads and tags the reports (default local_reports, in this
     process); on_report: called with each report once it is committed; before_commit: called
-    with each report before it is written (it may add to the summary).
+    with each report before it is written (it may add to the summary). max_file_mb: the largest report
+    read (and what a .docx may expand to); a larger one is skipped with a reason naming --max-file-mb.
+    A report that gives no sentence units is skipped too, with its likely reason.
     """
+    max_bytes = mb_to_bytes(max_file_mb)
     log = log if log is not None else sys.stderr
     if (write_units and units_output and summary_output and units_output != "-"
             and os.path.abspath(units_output) == os.path.abspath(summary_output)):
@@ -307,6 +365,7 @@ def run_tag(
     outputs = TagOutputs(units_target, summary_target, resume=resume)
 
     sources, failures = expand_inputs(inputs)
+    sources = [dataclasses.replace(s, max_bytes=max_bytes) for s in sources]
     result = TagResult(failures=list(failures))
     sizes = {s.doc: _source_bytes(s) for s in sources} if progress else {}
     total_bytes = sum(sizes.values())

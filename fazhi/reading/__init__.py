@@ -35,6 +35,7 @@ from fazhi.reading.doc import doc_to_text
 from fazhi.reading.docx import docx_to_text
 from fazhi.reading.html import html_to_text
 from fazhi.reading.image import image_to_text
+from fazhi.reading.limits import DEFAULT_MAX_FILE_MB, mb_to_bytes, read_limited, too_large
 from fazhi.reading.ocr import OCR_MODES, OcrMode, OcrUnavailable, Progress
 from fazhi.reading.pdf import pdf_to_text
 from fazhi.reading.text import decode_text
@@ -123,12 +124,15 @@ def _is_docx(raw: bytes) -> bool:
 
 
 def read_report_bytes(raw: bytes, name: str = "<bytes>", suffix: str | None = None, ocr: OcrMode = "auto",
-                      progress: Progress | None = None) -> str:
+                      progress: Progress | None = None, max_bytes: int = mb_to_bytes(DEFAULT_MAX_FILE_MB)) -> str:
     """The text of a report given as bytes; suffix (e.g. '.pdf') picks the format, else the content does.
 
     ocr: "auto" reads pages without a text layer by OCR, "never" refuses them, "always" reads every page by OCR.
     progress(pages done, pages): called after each page of a PDF or image.
+    max_bytes: the largest report read (and what a .docx may expand to); a larger one is refused unparsed.
     """
+    if len(raw) > max_bytes:
+        raise too_large(name, f"the input is {len(raw) / (1024 * 1024):.1f} MB", max_bytes)
     if ocr not in OCR_MODES:
         raise ValueError(f"ocr: expected one of {', '.join(OCR_MODES)}, found {ocr!r}")
     if suffix is None:
@@ -142,7 +146,7 @@ def read_report_bytes(raw: bytes, name: str = "<bytes>", suffix: str | None = No
     if fmt == "html":
         text = html_to_text(raw, name)
     elif fmt == "docx":
-        text = docx_to_text(raw, name)
+        text = docx_to_text(raw, name, max_bytes=max_bytes)
     elif fmt == "doc":
         text = doc_to_text(raw, name, kind=".wps" if suffix.lower() == ".wps" else ".doc")
     elif fmt == "pdf":
@@ -156,17 +160,21 @@ def read_report_bytes(raw: bytes, name: str = "<bytes>", suffix: str | None = No
     return text
 
 
-def read_report(path: Path, ocr: OcrMode = "auto", progress: Progress | None = None) -> str:
-    """The text of a report file in any supported format (ocr and progress: see read_report_bytes)."""
+def read_report(path: Path, ocr: OcrMode = "auto", progress: Progress | None = None,
+                max_bytes: int = mb_to_bytes(DEFAULT_MAX_FILE_MB)) -> str:
+    """The text of a report file in any supported format (ocr, progress, max_bytes: see read_report_bytes).
+
+    A file over max_bytes is refused on its size, and a FIFO or device is read without blocking (see
+    fazhi.reading.limits.read_limited)."""
     path = Path(path)
     if path.is_dir():
         raise UnreadableFile(f"{path}: is a directory")
     try:
-        raw = path.read_bytes()
+        raw = read_limited(path, max_bytes)
     except FileNotFoundError:
         raise UnreadableFile(f"{path}: no such file") from None
     except PermissionError:
         raise UnreadableFile(f"{path}: permission denied") from None
     except OSError as exc:
         raise UnreadableFile(f"{path}: cannot read ({exc.strerror or exc})") from None
-    return read_report_bytes(raw, str(path), path.suffix, ocr=ocr, progress=progress)
+    return read_report_bytes(raw, str(path), path.suffix, ocr=ocr, progress=progress, max_bytes=max_bytes)

@@ -6,10 +6,13 @@ import io
 import zipfile
 
 from fazhi.errors import UnreadableFile
+from fazhi.reading.limits import DEFAULT_MAX_FILE_MB, check_zip_expansion, mb_to_bytes
 
 
-def docx_to_text(raw: bytes, name: str = "<docx>") -> str:
-    """Paragraphs and table rows of a .docx body, in document order, one per line."""
+def docx_to_text(raw: bytes, name: str = "<docx>", max_bytes: int = mb_to_bytes(DEFAULT_MAX_FILE_MB)) -> str:
+    """Paragraphs and table rows of a .docx body, in document order, one per line; a package whose parts
+    expand past max_bytes is refused before any part is decompressed."""
+    check_zip_expansion(raw, name, max_bytes)
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 

@@ -56,13 +56,31 @@ def _decode_html(raw: bytes) -> str:
         enc = declared.group(1).decode("ascii").lower()
         if enc in ("gb2312", "gbk", "gb_2312-80", "x-gbk", "cp936", "gb18030"):
             enc = "gb18030"
-        candidates.append(enc)
+        # A declaration can lie: bytes that are valid UTF-8 are UTF-8 (GBK text almost never is), unless a
+        # UTF-16/32 page without a BOM says so and has the NUL bytes to show it; a page declared in a
+        # single-byte charset (latin-1, windows-1252…) that gives no Chinese is tried as GB18030 (a lying
+        # declaration once gave mojibake, or no sentences at all).
+        if enc.startswith(("utf-16", "utf-32", "utf16", "utf32")) and b"\x00" in raw[:8192]:
+            candidates.append(enc)
+        elif enc not in ("utf-8", "utf8", "gb18030", "big5", "big5-hkscs"):
+            candidates += ["utf-8", f"?{enc}"]
+        else:
+            candidates.append(enc)
     candidates += ["utf-8", "gb18030"]
     for enc in candidates:
+        guarded = enc.startswith("?")
         try:
-            return raw.decode(enc)
+            text = raw.decode(enc.lstrip("?"))
         except (UnicodeDecodeError, LookupError):
             continue
+        if guarded and not _CJK_CHAR.search(text):
+            try:
+                gb = raw.decode("gb18030")
+                if _CJK_CHAR.search(gb):
+                    return gb
+            except UnicodeDecodeError:
+                pass
+        return text
     return raw.decode("utf-8", errors="replace")
 
 
