@@ -201,3 +201,14 @@ def test_an_html_page_whose_charset_lies_is_read_in_its_real_encoding(declared, 
     raw = f'<html><head><meta charset="{declared}"></head><body>{body}</body></html>'.encode(encoding)
     assert read_report_bytes(raw, "page.html").splitlines() == ["一、主要工作", "全面推行行政执法公示制度。"]
 
+
+
+def test_the_command_line_takes_max_file_mb_and_refuses_a_limit_of_nothing(tmp_path, capsys):
+    from fazhi.cli import main
+
+    out = tmp_path / "u.jsonl"
+    assert main(["tag", str(SEEDLIKE), "--max-file-mb", "0.001", "-o", str(out)]) == 2  # no usable input
+    assert f"{SEEDLIKE}: the file is {SEEDLIKE.stat().st_size} bytes, over the 1048 bytes limit" in capsys.readouterr().err
+    assert main(["tag", str(SEEDLIKE), "--max-file-mb", "1", "-o", str(out)]) == 0
+    assert main(["tag", str(SEEDLIKE), "--max-file-mb", "0", "-o", str(out)]) == 2
+    assert "expected --max-file-mb above 0, found 0" in capsys.readouterr().err

@@ -16,6 +16,7 @@ from fazhi.model import default_model_dir, load_model
 from fazhi.output.writers import SUMMARY_FORMATS, UNIT_FORMATS, write_output
 from fazhi.pipeline.engines import RAY_WORKERS, ray_engine
 from fazhi.pipeline.tag import TagInterrupted, run_tag
+from fazhi.reading.limits import DEFAULT_MAX_FILE_MB
 from fazhi.review.corpus_view import CorpusView, read_unit_rows
 from fazhi.review.report import ReviewRun
 from fazhi.review.shared import SharedIndex
@@ -68,6 +69,9 @@ class TagOptions:
     resume: bool = field(default=False, metadata={
         "switch": True,
         "help": "skip reports already finished in the output files (after an interruption, or to add reports to a finished run)"})
+    max_file_mb: float = field(default=DEFAULT_MAX_FILE_MB, metadata={
+        "metavar": "MB", "help": "the largest report file read, and what a .docx may expand to; a larger one is "
+        "skipped with its reason"})
     progress: bool | None = field(default=None, metadata={
         "boolean": True, "help": "show the progress bar, or never (default: only when stderr is a terminal)"})
     engine: str = field(default="local", metadata={
@@ -152,6 +156,7 @@ def tag(options: TagOptions) -> int:
             on_report=review.chain(view.add if view is not None and not options.resume else None),
             before_commit=review.before_commit,
             engine=engine,
+            max_file_mb=options.max_file_mb,
         )
     except TagInterrupted as exc:
         print(f"fazhi tag: interrupted; {exc.result.summary_line()}. "

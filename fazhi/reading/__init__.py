@@ -132,7 +132,7 @@ def read_report_bytes(raw: bytes, name: str = "<bytes>", suffix: str | None = No
     max_bytes: the largest report read (and what a .docx may expand to); a larger one is refused unparsed.
     """
     if len(raw) > max_bytes:
-        raise too_large(name, f"the input is {len(raw) / (1024 * 1024):.1f} MB", max_bytes)
+        raise too_large(name, f"the input is {len(raw)} bytes", max_bytes)
     if ocr not in OCR_MODES:
         raise ValueError(f"ocr: expected one of {', '.join(OCR_MODES)}, found {ocr!r}")
     if suffix is None:

@@ -36,6 +36,8 @@ def mb_to_bytes(mb: float) -> int:
 
 
 def _mb(n: int) -> str:
+    if n < 100 * 1024:
+        return f"{n} bytes" if n < 10 * 1024 else f"{n / 1024:.0f} KB"
     return f"{n / (1024 * 1024):.1f} MB" if n < 10 * 1024 * 1024 else f"{n / (1024 * 1024):.0f} MB"
 
 
