@@ -72,7 +72,8 @@ def is_furniture(line: str) -> bool:
         return True
     if _FURNITURE_START.match(s) and len(s) <= 80:
         return True
-    if _PIPE_NAV.search(s) and not has_stop:
+    # A table row read with its headers ("规章 | 本年制发件数 | 0") ends in a figure; a menu bar does not.
+    if _PIPE_NAV.search(s) and not has_stop and not re.search(r"[|｜]\s*[-+]?\d[\d,，.]*\s*\S{0,2}$", s):
         return True
     # A lone site name ("宜宾市司法局门户网站") or a bulleted link title under 相关链接.
     if len(s) <= 30 and re.search(r"(?:门户网站|政府网|网站)$", s) and not re.search(r"[，,。；;：:]", s):

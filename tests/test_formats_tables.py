@@ -1,0 +1,42 @@
+"""Tables of figures are read one row per unit, each figure after its column header (issue 18, item 4)."""
+
+import docx
+
+from fazhi.pipeline.segment import segment
+from fazhi.reading import read_report
+from fazhi.reading.docx import table_lines
+
+# A disclosure table in the form of data/reports/written/written_g01.txt, "主动公开" merged down its rows.
+HEADER = ["类别", "信息内容", "本年制发件数", "本年废止件数", "现行有效件数"]
+ROWS = [["主动公开", "规章", "0", "0", "0"], ["主动公开", "行政规范性文件", "11", "4", "63"]]
+
+
+def _docx_with_table(path):
+    document = docx.Document()
+    document.add_paragraph("二、主动公开政府信息情况")
+    table = document.add_table(rows=1 + len(ROWS), cols=len(HEADER))
+    for j, h in enumerate(HEADER):
+        table.cell(0, j).text = h
+    for i, row in enumerate(ROWS, start=1):
+        for j, value in enumerate(row):
+            if j == 0 and i > 1:
+                continue
+            table.cell(i, j).text = value
+    table.cell(1, 0).merge(table.cell(len(ROWS), 0))  # 主动公开 spans both rows
+    document.add_paragraph("三、收到和处理政府信息公开申请情况")
+    document.save(str(path))
+    return path
+
+
+def test_a_docx_table_row_keeps_its_headers_and_is_one_unit(tmp_path):
+    text = read_report(_docx_with_table(tmp_path / "disclosure.docx"))
+    lines = text.splitlines()
+    assert "主动公开 | 规章 | 本年制发件数 | 0 | 本年废止件数 | 0 | 现行有效件数 | 0" in lines
+    row = "主动公开 | 行政规范性文件 | 本年制发件数 | 11 | 本年废止件数 | 4 | 现行有效件数 | 63"
+    assert row in lines
+    assert row in [u.text for u in segment(text)]
+    assert lines[-1] == "三、收到和处理政府信息公开申请情况"  # the text after the table stays in order
+
+
+def test_a_table_of_prose_is_read_cell_by_cell_without_headers():
+    assert table_lines([["单位", "职责"], ["司法局", "负责备案审查"]]) == ["单位 职责", "司法局 负责备案审查"]
