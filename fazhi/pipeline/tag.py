@@ -24,12 +24,13 @@ from typing import IO, BinaryIO
 
 from fazhi.errors import UsageError
 from fazhi.model import Predictor
+from fazhi.names import printable_name
 from fazhi.output.writers import TagOutputs, Target, csv_header, format_summary, format_units
 from fazhi.pipeline.aggregate import summarize
 from fazhi.pipeline.context import unit_contexts
 from fazhi.pipeline.results import classify, unit_results
 from fazhi.pipeline.segment import segment
-from fazhi.reading import SUPPORTED_SUFFIXES, UnreadableFile, read_report, read_report_bytes
+from fazhi.reading import SUPPORTED_SUFFIXES, UNSUPPORTED_SUFFIXES, UnreadableFile, read_report, read_report_bytes
 from fazhi.reading.limits import DEFAULT_MAX_FILE_MB, mb_to_bytes, too_large
 from fazhi.schema import SentenceRow, UnitRow
 
@@ -156,6 +157,9 @@ def _walk(directory: Path) -> tuple[list[Path], list[Failure]]:
                     where = os.path.normpath(str(path))
                     unlisted.append(Failure(where, f"{where}: {special}, not a regular file; only regular files are "
                                                    "read from a folder (name it on the command line to read it)"))
+            elif Path(name).suffix.lower() in UNSUPPORTED_SUFFIXES:  # listed, never skipped silently
+                where = os.path.normpath(str(Path(root) / name))
+                unlisted.append(Failure(where, f"{where}: skipped, {UNSUPPORTED_SUFFIXES[Path(name).suffix.lower()]}"))
     return found, unlisted
 
 
@@ -206,19 +210,6 @@ def expand_inputs(items: Sequence[str]) -> tuple[list[Source], list[Failure]]:
     # escaped (\xff), so that every output can be written and --resume finds the report by the same name.
     return ([Source(printable_name(s.doc), s.path) for s in sources],
             [Failure(printable_name(f.doc), printable_name(f.reason)) for f in failures])
-
-
-def printable_name(name: str) -> str:
-    """name with the bytes of a non-UTF-8 file name (lone surrogates) written as \\xNN, so it encodes as UTF-8."""
-    try:
-        name.encode("utf-8")
-        return name
-    except UnicodeEncodeError:
-        pass
-    try:
-        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    except UnicodeEncodeError:  # a surrogate no file name decodes to
-        return name.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 # --- tagging --------------------------------------------------------------------

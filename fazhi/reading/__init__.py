@@ -47,6 +47,7 @@ __all__ = [
     "OcrMode",
     "Progress",
     "SUPPORTED_SUFFIXES",
+    "UNSUPPORTED_SUFFIXES",
     "decode_text",
     "detect_format",
     "read_report",
@@ -76,7 +77,8 @@ SUPPORTED_SUFFIXES: dict[str, str] = {
     ".tif": "image",
     ".tiff": "image",
 }
-_UNSUPPORTED = {
+# Suffix → why it is not read; a directory walk lists such files as skipped with this reason.
+UNSUPPORTED_SUFFIXES: dict[str, str] = {
     ".rtf": "an RTF file; save it as .docx or .txt",
     ".xls": "a spreadsheet, not a report",
     ".xlsx": "a spreadsheet, not a report",
@@ -84,6 +86,7 @@ _UNSUPPORTED = {
     ".zip": "an archive; unpack it first",
     ".rar": "an archive; unpack it first",
 }
+_UNSUPPORTED = UNSUPPORTED_SUFFIXES
 
 
 # --- format detection ---------------------------------------------------------
