@@ -10,6 +10,7 @@ from server_process import running_server
 
 from fazhi.pipeline.problems import opens_problem_section, states_problem
 from fazhi.pipeline.tag import tag_text
+from fazhi.review.report import review_summary
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -302,7 +303,7 @@ def test_dropped_docx_report_is_tagged_in_chinese_with_its_summary(browser, serv
     got = browser.execute_script("return Array.from(document.querySelectorAll('#result .unit')).map(s => [s.textContent, s.dataset.category]);")
     assert got == [[u["text"], u["category"]] for u in expected.units]
     # In Chinese: the summary, its table by area name, and the three problem statements under their section.
-    summary = expected.summary
+    summary = review_summary(expected.doc, expected.units)  # as /v1/analyze gives it, with the review's outline
     assert len(summary["problems"]) == 3 and len(summary["problem_sections"]) == 2  # 二、存在的问题 and 但也存在一些不足：
     assert browser.find_element(By.ID, "summary-counts").text == f"共 {summary['sentences']} 个句子单元，3 条问题陈述。"
     assert browser.find_element(By.CSS_SELECTOR, "#summary h2").text == "摘要"

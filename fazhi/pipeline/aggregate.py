@@ -8,7 +8,6 @@ from collections.abc import Mapping, Sequence
 
 from fazhi.labels import AREAS, CATEGORIES
 from fazhi.pipeline.problems import opens_problem_section, states_problem
-from fazhi.review.report import review_fields, review_markdown
 
 __all__ = ["AREA_NAMES", "summarize", "summary_markdown", "count", "md_text", "md_name"]
 
@@ -59,8 +58,6 @@ def summarize(doc: str, results: Sequence[Mapping]) -> dict:
         ],
         "areas_not_mentioned": [a for a in AREAS if counts.get(a, 0) == 0],
     }
-    # issue 20: report_type, outline, figures, shared (fazhi.review.report)
-    summary.update(review_fields(results))
     return summary
 
 
@@ -124,5 +121,4 @@ def summary_markdown(summary: dict, short: bool = False) -> str:
             lines.append(f"- **{p['category']}**: {_md_cell(p['text'])}{where}")
     else:
         lines.append("(none found)")
-    lines += review_markdown(summary)
     return "\n".join(lines) + "\n"

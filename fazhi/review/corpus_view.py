@@ -12,7 +12,7 @@ drawn by a few lines of inlined script, no chart library) showing
 The same per-report figures go to CSV (`--report-csv`), and the heatmap to a
 PNG for papers (`--report-png`, with matplotlib: pip install 'fazhi[figures]').
 
-The figures come from each report's summary (fazhi.pipeline.aggregate.summarize), so
+The figures come from each report's summary (fazhi.review.report.review_summary), so
 they agree with `fazhi tag --summary`. The sentences behind the clicks travel
 gzip-compressed inside the page (the browser's DecompressionStream opens
 them), which keeps a few hundred reports to a page of a few megabytes.
@@ -30,12 +30,12 @@ from pathlib import Path
 
 from fazhi.errors import ResumeError
 from fazhi.labels import AREAS, CATEGORIES
-from fazhi.pipeline.aggregate import AREA_NAMES, summarize
+from fazhi.pipeline.aggregate import AREA_NAMES
 from fazhi.pipeline.context import document_title
 from fazhi.pipeline.problems import states_problem
 from fazhi.pipeline.segment import Unit
 from fazhi.review.figures import INDICATORS
-from fazhi.review.report import REVIEW_COLUMNS, review_csv_cells, review_view
+from fazhi.review.report import REVIEW_COLUMNS, review_csv_cells, review_fields, review_summary, review_view
 from fazhi.schema import BOOL_FIELDS
 
 __all__ = ["CorpusView", "report_csv", "report_html", "heatmap_png", "read_unit_rows"]
@@ -59,7 +59,10 @@ class CorpusView:
 
     def add_rows(self, doc: str, rows: Sequence[dict], summary: dict | None = None) -> None:
         """Add one report's unit rows (as fazhi.pipeline.results builds them, or as read back from a units file)."""
-        summary = summary if summary is not None else summarize(doc, list(rows))
+        if summary is None:
+            summary = review_summary(doc, list(rows))
+        elif "report_type" not in summary:  # tagged by run_tag alone, below the review: add the review's fields
+            summary = {**summary, **review_fields(rows)}
         n = summary["sentences"]
         # Reviewers know reports by their titles; the file name stays on hover.
         title = document_title([Unit(r.get("index", i), r.get("start", 0), r.get("end", 0), r["text"], r.get("heading", ""),

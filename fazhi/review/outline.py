@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from fazhi.output.review_markdown import outline_markdown  # rendered where the writers can reach it; re-exported
 from fazhi.pipeline.segment import heading_level
 
 __all__ = ["REPORT_TYPES", "PARTS", "PART_TITLES", "REQUIRED", "report_title", "report_type", "check_outline", "missing_parts",
@@ -356,27 +357,6 @@ def check_outline(units: Sequence[Mapping], rtype: str | None = None) -> list[di
 def missing_parts(outline: Sequence[Mapping]) -> list[str]:
     """The required parts an outline lacks."""
     return [str(e["part"]) for e in outline if e.get("required") and not e.get("present")]
-
-
-def outline_markdown(rtype: str, outline: Sequence[Mapping]) -> list[str]:
-    """Lines for the per-report Markdown summary: the type, each part, and "缺少：…" for what a reviewer misses."""
-    names = {"rule_of_law_annual": "法治政府建设年度报告", "disclosure_annual": "政府信息公开工作年度报告",
-             "area_report": "专项工作报告", "unknown": "未识别"}
-    lines = [f"**Report type:** {rtype} ({names.get(rtype, rtype)})", ""]
-    if not outline:
-        return lines
-    for e in outline:
-        mark = "✓" if e["present"] else "✗"
-        extra = ""
-        if e["part"] == "shortcomings" and e["present"]:
-            extra = "，已说明原因" if e.get("causes_given") else "，未说明原因"
-        if "table" in e and e["present"]:
-            extra += "，附统计表" if e["table"] else "，无统计表"
-        optional = "" if e.get("required") else "（可选）"
-        lines.append(f"- {mark} {e['title']}{optional}{extra}")
-    missing = [PART_TITLES[p] for p in missing_parts(outline)]
-    lines += ["", "缺少：" + "、".join(missing) if missing else "缺少：无（所需各部分齐全）"]
-    return lines
 
 
 def without_section(text: str, units: Sequence[Mapping], heading_index: int) -> str:

@@ -1,19 +1,23 @@
 """What the review adds to a report's summary: its type, outline check, key figures and shared text.
 
-`review_fields` is what fazhi.pipeline.aggregate.summarize merges into every summary (``fazhi tag``,
-``/v1/analyze``, ``/v1/compare``); ``shared`` is filled by a corpus run (``fazhi tag`` over many reports,
-fazhi.review.shared) and stays [] for a report read alone. `review_markdown` is its part of the Markdown
-summary.
+`review_fields` computes them from a report's unit rows; `review_summary` is fazhi.pipeline.aggregate.summarize with
+them merged in, for every summary a reviewer reads (``fazhi tag`` through `ReviewRun.before_commit`, ``/v1/analyze``,
+the corpus view; ``/v1/compare`` merges them into each side). ``shared`` is filled by a corpus run (``fazhi tag``
+over many reports, fazhi.review.shared) and stays [] for a report read alone. The pipeline below knows nothing of
+the review; the writers render it from the summary (fazhi.output.review_markdown).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from fazhi.review.figures import INDICATORS, extract_figures
-from fazhi.review.outline import check_outline, outline_markdown, report_type
+from fazhi.output.review_markdown import review_markdown
+from fazhi.pipeline.aggregate import summarize
+from fazhi.review.figures import extract_figures
+from fazhi.review.outline import check_outline, report_type
 
-__all__ = ["review_fields", "review_markdown", "ReviewRun", "REVIEW_COLUMNS", "review_view", "review_csv_cells"]
+__all__ = ["review_fields", "review_summary", "review_markdown", "ReviewRun", "REVIEW_COLUMNS", "review_view",
+           "review_csv_cells"]
 
 
 def review_fields(results: Sequence[Mapping]) -> dict:
@@ -28,37 +32,18 @@ def review_fields(results: Sequence[Mapping]) -> dict:
     return {"report_type": rtype, "outline": outline, "figures": figures, "shared": []}
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def review_markdown(summary: Mapping) -> list[str]:
-    """Markdown lines: the outline check with its "缺少：…" line, the key figures, the shared units."""
-    if "report_type" not in summary:
-        return []
-    lines = ["", "## Outline", ""] + outline_markdown(str(summary["report_type"]), summary.get("outline", []))
-    figures = [f for f in summary.get("figures", []) if f.get("indicator")]
-    lines += ["", f"## Key figures ({len(figures)})", ""]
-    if figures:
-        lines += ["| indicator | value | unit | unit index |", "|---|---:|---|---:|"]
-        order = {name: i for i, name in enumerate(INDICATORS)}
-        for f in sorted(figures, key=lambda f: (order.get(f["indicator"], 99), f["index"])):
-            lines.append(f"| {f['indicator']} | {f['value']} | {_cell(str(f['unit']))} | {f['index']} |")
-    else:
-        lines.append("(none found)")
-    shared = summary.get("shared", [])
-    if shared:
-        lines += ["", f"## Shared with other reports ({len({s['index'] for s in shared})} units)", ""]
-        for s in shared:
-            lines.append(f"- unit {s['index']} ≈ {_cell(str(s['doc']))} unit {s['other_index']} (similarity {s['similarity']})")
-    return lines
+def review_summary(doc: str, results: Sequence[Mapping]) -> dict:
+    """summarize(doc, results) with the review's fields."""
+    summary = summarize(doc, results)
+    summary.update(review_fields(results))
+    return summary
 
 
 class ReviewRun:
     """What `fazhi tag` collects across a run for the review: shared text and the figures CSV.
 
-    Pass `before_commit` to run_tag (it fills each summary's ``shared`` with the units shared with the
-    reports tagged before it) and `on_report` (it keeps the figure rows); `shared()` gives both sides of
+    Pass `before_commit` to run_tag (it adds the review's fields to each summary before it is written, ``shared``
+    being the units shared with the reports tagged before it) and `on_report` (it keeps the figure rows); `shared()` gives both sides of
     every pair at the end, for the corpus view.
     """
 
@@ -70,6 +55,7 @@ class ReviewRun:
         self.figure_rows: list[dict] = []
 
     def before_commit(self, report) -> None:
+        report.summary.update(review_fields(report.units))
         report.summary["shared"] = self.index.add(report.doc, report.units)
 
     def on_report(self, report) -> None:

@@ -13,8 +13,8 @@ import asyncio
 
 from fastapi import APIRouter, Request
 
-from fazhi.pipeline.aggregate import summarize
 from fazhi.reading import UnreadableFile, read_report_bytes
+from fazhi.review.report import review_summary
 from fazhi.serve.body import JSON, MULTIPART, decode_json, parse_upload, require_media_type, validate
 from fazhi.serve.deps import BatcherDep, ServiceDep
 from fazhi.serve.errors import ApiError, ErrorType
@@ -50,6 +50,6 @@ async def read_analyze_request(request: Request) -> tuple[str, str, bool]:
 async def analyze(request: Request, service: ServiceDep, batcher: BatcherDep) -> AnalyzeResponse:
     doc, text, uploaded = await unless_client_leaves(request, read_analyze_request(request))
     (rows,) = await unless_client_leaves(request, tag_reports(batcher, [(doc, text)], service.settings.max_units))
-    summary = summarize(doc, rows)
+    summary = review_summary(doc, rows)  # with issue 20's report type, outline and figures
     return AnalyzeResponse.model_validate({"model": service.info["name"], "doc": doc, "text": text if uploaded else None,
                                            "units": rows, "summary": summary})
