@@ -35,12 +35,13 @@ import shutil
 import stat
 import sys
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 from fazhi.errors import ResumeError, WriteError
-from fazhi.output.review_markdown import review_markdown
+from fazhi.names import printable_name
 from fazhi.pipeline.aggregate import md_name, md_text, summary_markdown
 from fazhi.schema import BOOL_FIELDS, UNIT_FIELDS
 
@@ -105,8 +106,7 @@ def format_summary(summary: dict, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(summary, ensure_ascii=False) + "\n"
     if fmt in ("md", "short"):
-        review = [] if fmt == "short" else review_markdown(summary)  # issue 20's outline, figures, shared text
-        return summary_markdown(summary, short=fmt == "short") + ("\n".join(review) + "\n" if review else "") + "\n"
+        return summary_markdown(summary, short=fmt == "short") + "\n"
     raise ValueError(f"expected a summary format among {', '.join(SUMMARY_FORMATS)}, found {fmt!r}")
 
 
@@ -141,7 +141,7 @@ def _docs_in(path: Path, kind: str, fmt: str) -> list[str]:
             if header is None:
                 return []
             if not header or header[0] != "doc":
-                raise ResumeError(f"{path}: expected a CSV file of fazhi tag units (first column 'doc'), found {header[:3]}")
+                raise ResumeError(f"{printable_name(str(path))}: expected a CSV file of fazhi tag units (first column 'doc'), found {header[:3]}")
             for row in reader:
                 if row:
                     seen.setdefault(row[0], None)
@@ -155,7 +155,7 @@ def _docs_in(path: Path, kind: str, fmt: str) -> list[str]:
                         continue
                     seen.setdefault(entry["doc"], None)
                 except (json.JSONDecodeError, KeyError, TypeError):
-                    raise ResumeError(f"{path}:{n}: expected a JSON object with 'doc' per line (is the file in another format?)") from None
+                    raise ResumeError(f"{printable_name(str(path))}:{n}: expected a JSON object with 'doc' per line (is the file in another format?)") from None
         else:  # Markdown summaries: each report's section starts with "# doc"; the skipped inputs come last
             for line in f:
                 if line.rstrip("\n") == SKIPPED_HEADING:
@@ -205,6 +205,13 @@ def write_output(dest: str, data: str | bytes) -> None:
     PATH, so PATH is never half-written and an existing file survives a failure.
     """
     raw = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        _write_whole(dest, raw)
+    except OSError as exc:  # a full disk, a read-only folder, a device that refuses: one line naming the file
+        raise WriteError(f"cannot write {printable_name(dest)}: {exc.strerror or exc}") from None
+
+
+def _write_whole(dest: str, raw: bytes) -> None:
     if dest == "-":
         sys.stdout.flush()
         sys.stdout.buffer.write(raw)
@@ -233,7 +240,7 @@ def write_output(dest: str, data: str | bytes) -> None:
 
 # --- output targets -----------------------------------------------------------
 # How long a FIFO given as an output waits for a reader before the run gives up.
-FIFO_WAIT_S = 30.0
+FIFO_WAIT_S = 10.0
 
 
 def _open_through(p: Path, kind: str) -> IO[str]:
@@ -324,10 +331,10 @@ class Target:
 
     @property
     def name(self) -> str:
-        """The destination as the user named it, for messages."""
+        """The destination as the user named it, for messages (a non-UTF-8 name with its bytes as \\xNN)."""
         if self.path is not None:
-            return str(self.path)
-        return str(getattr(self.stream, "name", "standard output"))
+            return printable_name(str(self.path))
+        return printable_name(str(getattr(self.stream, "name", "standard output")))
 
     def _failed(self, exc: OSError) -> WriteError:
         return WriteError(f"cannot write {self.kind} to {self.name}: {exc.strerror or exc}")
@@ -372,6 +379,28 @@ class TagOutputs:
         self._progress: IO[str] | None = None
         if resume and not self.files:
             raise ResumeError("--resume needs an output file (--output FILE or --summary-output FILE) to continue")
+        with self._naming_failures():
+            self._open(resume)
+
+    @contextmanager
+    def _naming_failures(self):
+        """An OSError from opening, writing, syncing or renaming a file output becomes one line naming the output
+        (not its .partial or .progress file), for exit 2; a broken pipe stays what it is."""
+        try:
+            yield
+        except (BrokenPipeError, WriteError):
+            raise
+        except OSError as exc:
+            where = str(exc.filename) if exc.filename else None
+            target = next((t for t in self.files if where in (str(t.path), str(t.partial))), None)
+            if target is None and where is not None and where.endswith(PROGRESS_SUFFIX):
+                target = self.files[0] if self.files else None
+            if target is not None:
+                raise WriteError(f"cannot write {target.kind} to {target.name}: {exc.strerror or exc}") from None
+            named = f" {printable_name(where)}" if where else ""
+            raise WriteError(f"cannot write{named}: {exc.strerror or exc}") from None
+
+    def _open(self, resume: bool) -> None:
         for t in self.targets:
             if t.stream is not None and t.header:
                 t.stream.write(t.header)
@@ -389,7 +418,7 @@ class TagOutputs:
 
     # -- starting ----------------------------------------------------------
     def _layout(self) -> dict:
-        return {t.kind: {"path": str(t.path), "format": t.fmt} for t in self.files}
+        return {t.kind: {"path": t.name, "format": t.fmt} for t in self.files}
 
     def _open_progress(self, mode: str) -> None:
         assert self.progress_path is not None
@@ -423,7 +452,7 @@ class TagOutputs:
                 except json.JSONDecodeError:
                     break  # a torn last line: the report it names was not committed
         if not entries or entries[0].get("fazhi_tag_progress") != _PROGRESS_VERSION:
-            raise ResumeError(f"{self.progress_path}: not a fazhi tag progress file; remove it to start over")
+            raise ResumeError(f"{printable_name(str(self.progress_path))}: not a fazhi tag progress file; remove it to start over")
         layout = entries[0].get("outputs", {})
         if layout != self._layout():
             raise ResumeError(
@@ -435,7 +464,7 @@ class TagOutputs:
             if not t.partial.exists() and t.path.exists():  # type: ignore[union-attr]
                 os.replace(t.path, t.partial)  # type: ignore[arg-type]  # the run stopped between its final renames
             if not t.partial.exists():
-                raise ResumeError(f"{t.partial}: missing, cannot resume; run without --resume to start over")
+                raise ResumeError(f"{printable_name(str(t.partial))}: missing, cannot resume; run without --resume to start over")
             with open(t.partial, "r+b") as f:
                 f.truncate(sizes[t.kind])
             t._file = open(t.partial, "a", encoding="utf-8", newline="")
@@ -478,15 +507,19 @@ class TagOutputs:
         if t.kind == "units":
             found = "jsonl" if head.lstrip().startswith("{") else "csv"
             if found == "csv" and t.header and head.splitlines()[0] != t.header.rstrip("\n"):
-                raise ResumeError(f"{t.path}: its CSV columns differ from this run's ({t.header.strip()[:60]}…); cannot resume")
+                raise ResumeError(f"{t.name}: its CSV columns differ from this run's ({t.header.strip()[:60]}…); cannot resume")
         else:
             found = "json" if head.lstrip().startswith("{") else "md"
         if found != ("md" if t.fmt == "short" else t.fmt):
-            raise ResumeError(f"{t.path}: holds {found} {t.kind}, but this run writes {t.fmt}; resume with the same format")
+            raise ResumeError(f"{t.name}: holds {found} {t.kind}, but this run writes {t.fmt}; resume with the same format")
 
     # -- running -----------------------------------------------------------
     def commit(self, doc: str, units_text: str | None, summary_text: str | None) -> None:
         """Write one finished report to every output and record it as done."""
+        with self._naming_failures():
+            self._commit(doc, units_text, summary_text)
+
+    def _commit(self, doc: str, units_text: str | None, summary_text: str | None) -> None:
         for t in self.targets:
             text = units_text if t.kind == "units" else summary_text
             if text:
@@ -499,6 +532,10 @@ class TagOutputs:
     def finish(self, skipped: Sequence[tuple[str, str]] = ()) -> None:
         """Close the summary output with the inputs that were skipped, as (name, reason), if any; move the
         finished files into place (atomic renames) and drop the progress file."""
+        with self._naming_failures():
+            self._finish(skipped)
+
+    def _finish(self, skipped: Sequence[tuple[str, str]]) -> None:
         for t in self.targets:
             if t.kind == "summary" and skipped:
                 t.write(format_skipped(skipped, t.fmt))
