@@ -42,6 +42,7 @@ from typing import IO
 
 from fazhi.errors import ResumeError, WriteError
 from fazhi.names import printable_name
+from fazhi.output.review_markdown import review_markdown
 from fazhi.pipeline.aggregate import md_name, md_text, summary_markdown
 from fazhi.schema import BOOL_FIELDS, UNIT_FIELDS
 
@@ -106,7 +107,8 @@ def format_summary(summary: dict, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(summary, ensure_ascii=False) + "\n"
     if fmt in ("md", "short"):
-        return summary_markdown(summary, short=fmt == "short") + "\n"
+        review = [] if fmt == "short" else review_markdown(summary)  # issue 20's outline, figures, shared text
+        return summary_markdown(summary, short=fmt == "short") + ("\n".join(review) + "\n" if review else "") + "\n"
     raise ValueError(f"expected a summary format among {', '.join(SUMMARY_FORMATS)}, found {fmt!r}")
 
 

@@ -30,7 +30,7 @@ from fazhi.pipeline.aggregate import summarize
 from fazhi.pipeline.context import unit_contexts
 from fazhi.pipeline.results import classify, unit_results
 from fazhi.pipeline.segment import segment
-from fazhi.reading import SUPPORTED_SUFFIXES, UnreadableFile, read_report, read_report_bytes
+from fazhi.reading import SUPPORTED_SUFFIXES, UNSUPPORTED_SUFFIXES, UnreadableFile, read_report, read_report_bytes
 from fazhi.reading.limits import DEFAULT_MAX_FILE_MB, mb_to_bytes, too_large
 from fazhi.schema import SentenceRow, UnitRow
 
@@ -157,6 +157,9 @@ def _walk(directory: Path) -> tuple[list[Path], list[Failure]]:
                     where = os.path.normpath(str(path))
                     unlisted.append(Failure(where, f"{where}: {special}, not a regular file; only regular files are "
                                                    "read from a folder (name it on the command line to read it)"))
+            elif Path(name).suffix.lower() in UNSUPPORTED_SUFFIXES:  # listed, never skipped silently
+                where = os.path.normpath(str(Path(root) / name))
+                unlisted.append(Failure(where, f"{where}: skipped, {UNSUPPORTED_SUFFIXES[Path(name).suffix.lower()]}"))
     return found, unlisted
 
 
