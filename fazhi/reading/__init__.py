@@ -13,6 +13,7 @@ segmenter expects:
   have none; lines wrapped by the page layout are joined back into paragraphs,
   headings kept, page numbers and running headers dropped.
 - ``.png`` / ``.jpg`` / ``.tif``: images of report pages, read by OCR.
+- ``.ofd`` (GB/T 33190): the text objects of each page, through the PDF layout rules.
 
 ``ocr`` is "auto" (OCR where a page has no text layer), "never" or "always";
 ``progress(done, total)`` is called after each page of a PDF or image.
@@ -37,6 +38,7 @@ from fazhi.reading.html import html_to_text
 from fazhi.reading.image import image_to_text
 from fazhi.reading.limits import DEFAULT_MAX_FILE_MB, mb_to_bytes, read_limited, too_large
 from fazhi.reading.ocr import OCR_MODES, OcrMode, OcrUnavailable, Progress
+from fazhi.reading.ofd import ofd_to_text
 from fazhi.reading.pdf import pdf_to_text
 from fazhi.reading.text import decode_text
 
@@ -57,6 +59,7 @@ __all__ = [
     "doc_to_text",
     "pdf_to_text",
     "image_to_text",
+    "ofd_to_text",
 ]
 
 # Suffix → format; a directory walk picks up exactly these.
@@ -71,6 +74,7 @@ SUPPORTED_SUFFIXES: dict[str, str] = {
     ".doc": "doc",
     ".wps": "doc",
     ".pdf": "pdf",
+    ".ofd": "ofd",
     ".png": "image",
     ".jpg": "image",
     ".jpeg": "image",
@@ -91,7 +95,7 @@ _UNSUPPORTED = UNSUPPORTED_SUFFIXES
 
 # --- format detection ---------------------------------------------------------
 def detect_format(raw: bytes, suffix: str = "") -> str:
-    """'text', 'html', 'docx', 'doc', 'pdf' or 'image': from the suffix when known, else from the content.
+    """'text', 'html', 'docx', 'doc', 'pdf', 'ofd' or 'image': from the suffix when known, else from the content.
 
     Raises UnreadableFile for formats that are recognised but not supported.
     """
@@ -108,7 +112,9 @@ def detect_format(raw: bytes, suffix: str = "") -> str:
     if head.startswith(b"PK\x03\x04"):
         if _is_docx(raw):
             return "docx"
-        raise UnreadableFile("unsupported format: a ZIP archive that is not a .docx document")
+        if _zip_holds(raw, "OFD.xml"):
+            return "ofd"
+        raise UnreadableFile("unsupported format: a ZIP archive that is not a .docx or .ofd document")
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "doc"
     probe = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
@@ -116,6 +122,14 @@ def detect_format(raw: bytes, suffix: str = "") -> str:
         return "html"
     # An unknown suffix (.md, .csv, none…): treated as text if it decodes as text.
     return "text"
+
+
+def _zip_holds(raw: bytes, member: str) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            return member in z.namelist()
+    except zipfile.BadZipFile:
+        return False
 
 
 def _is_docx(raw: bytes) -> bool:
@@ -156,6 +170,8 @@ def read_report_bytes(raw: bytes, name: str = "<bytes>", suffix: str | None = No
         text = pdf_to_text(raw, name, ocr=ocr, progress=progress)
     elif fmt == "image":
         text = image_to_text(raw, name, ocr=ocr, progress=progress)
+    elif fmt == "ofd":
+        text = ofd_to_text(raw, name, max_bytes=max_bytes)
     else:
         text = decode_text(raw, name)
     if not text.strip():
