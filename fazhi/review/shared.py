@@ -15,8 +15,8 @@ Method (it must scale to thousands of reports, so no all-pairs comparison):
 Boilerplate that every report must carry is not copying, and is left out in two ways:
 
 - stock lines: the title and addressee, headings, the statutory section titles of the disclosure format, and the format's
-  stock sentences (本报告所列数据的统计期限…, 本报告电子版…, 现将…报告如下, 专此报告), table rows,
-  and units of fewer than 16 characters once normalised;
+  stock sentences (本报告所列数据的统计期限…, 本报告电子版…, 现将…报告如下, 专此报告), table rows, short lead-ins
+  to a list (ending in ：, under 30 characters once normalised) and units of fewer than 16 characters once normalised;
 - frequency: a unit matched in ``boilerplate_docs`` or more other reports (default: 5, or 2% of the
   reports when that is more) is a stock line of the genre, not one body copying another.
 
@@ -62,11 +62,15 @@ def is_boilerplate(unit: Mapping) -> bool:
         return True
     if _STOCK.search(text):
         return True
+    # A short lead-in to a list ("结合存在的问题，2024年将从以下方面改进：", "主要表现在：") says nothing of its own.
+    if re.search(r"[:：]\s*$", text) and len(normalize(text)) < _LEAD_IN_CHARS:
+        return True
     return len(normalize(text)) < _MIN_CHARS
 
 
 # Shorter units ("2020年，我局将重点做好以下工作：") are stock phrasing whatever their wording.
 _MIN_CHARS = 16
+_LEAD_IN_CHARS = 30
 _TITLE_BODY = re.compile(r"^(.{2,40}?)(?:关于|(?:19|20)\d\d年|[〇○零一二]{4}年)")
 
 
