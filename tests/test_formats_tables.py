@@ -40,3 +40,34 @@ def test_a_docx_table_row_keeps_its_headers_and_is_one_unit(tmp_path):
 
 def test_a_table_of_prose_is_read_cell_by_cell_without_headers():
     assert table_lines([["单位", "职责"], ["司法局", "负责备案审查"]]) == ["单位 职责", "司法局 负责备案审查"]
+
+
+def _pdf_with_table(path):
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table
+
+    if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    body = ParagraphStyle("b", fontName="STSong-Light", fontSize=12, leading=20, wordWrap="CJK")
+    table = Table([HEADER[1:]] + [row[1:] for row in ROWS] + [["行政许可", "8364", "0", "0"]])
+    table.setStyle([("FONTNAME", (0, 0), (-1, -1), "STSong-Light"), ("FONTSIZE", (0, 0), (-1, -1), 10)])
+    story = [Paragraph("二、主动公开政府信息情况", body), Paragraph("全年主动公开政府信息2890条，其中规范性文件11件。", body),
+             table, Paragraph("三、收到和处理政府信息公开申请情况", body)]
+    SimpleDocTemplate(str(path), pagesize=A4, invariant=1).build(story)
+    return path
+
+
+def test_a_pdf_table_row_is_one_line_with_its_headers_between_the_paragraphs_around_it(tmp_path):
+    lines = read_report(_pdf_with_table(tmp_path / "disclosure.pdf")).splitlines()
+    assert lines == [
+        "二、主动公开政府信息情况",
+        "全年主动公开政府信息2890条，其中规范性文件11件。",
+        "信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数",
+        "规章 | 本年制发件数 | 0 | 本年废止件数 | 0 | 现行有效件数 | 0",
+        "行政规范性文件 | 本年制发件数 | 11 | 本年废止件数 | 4 | 现行有效件数 | 63",
+        "行政许可 | 本年制发件数 | 8364 | 本年废止件数 | 0 | 现行有效件数 | 0",
+        "三、收到和处理政府信息公开申请情况",
+    ]

@@ -8,11 +8,11 @@ says what its numbers count. Other tables (layout boxes of prose) give their cel
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 
 from fazhi.errors import UnreadableFile
 from fazhi.reading.limits import DEFAULT_MAX_FILE_MB, check_zip_expansion, mb_to_bytes
+from fazhi.reading.tables import table_lines
 
 
 def docx_to_text(raw: bytes, name: str = "<docx>", max_bytes: int = mb_to_bytes(DEFAULT_MAX_FILE_MB)) -> str:
@@ -41,40 +41,3 @@ def docx_to_text(raw: bytes, name: str = "<docx>", max_bytes: int = mb_to_bytes(
     if not text.strip():
         raise UnreadableFile(f"{name}: the .docx document has no text")
     return text + "\n"
-
-
-_FIGURE = re.compile(r"[-+]?\d[\d,，.]*\s*(?:%|％|件|万元|亿元|元|个|人次|人|次|项|条|份|天|日)?")
-
-
-def _distinct(cells: list[str]) -> list[str]:
-    """The cells of a row without the copies a merged cell repeats in each column it spans, nor empty ones."""
-    out: list[str] = []
-    for c in cells:
-        if c and (not out or out[-1] != c):
-            out.append(c)
-    return out
-
-
-def table_lines(rows: list[list[str]]) -> list[str]:
-    """Table rows (cell texts by column, merged cells repeated) as lines: figures after their column headers
-    where the first row heads columns of figures, else the distinct cells of each row."""
-    rows = [r for r in rows if any(r)]
-    figures = len(rows) >= 2 and any(_FIGURE.fullmatch(c) for r in rows[1:] for c in r)
-    if not figures or any(_FIGURE.fullmatch(c) for c in rows[0]):
-        return [" ".join(_distinct(r)) for r in rows if _distinct(r)]
-    header = rows[0]
-    lines = [" | ".join(_distinct(header))]
-    for row in rows[1:]:
-        labels: list[str] = []
-        pairs: list[str] = []
-        for j, cell in enumerate(row):
-            if not cell or (j > 0 and row[j - 1] == cell and not _FIGURE.fullmatch(cell)):
-                continue  # empty, or a merged label spanning columns
-            head = header[j] if j < len(header) else ""
-            if _FIGURE.fullmatch(cell) and head and head not in labels:
-                pairs += [head, cell]
-            else:
-                labels.append(cell)
-        if labels or pairs:
-            lines.append(" | ".join(labels + pairs))
-    return lines

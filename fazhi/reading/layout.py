@@ -8,7 +8,8 @@ above it and the words it opens with, so that a layout without first-line indent
   wider gap than the line spacing, or a heading marker (一、 （一） 1. 第X条…) after a finished line;
 - a line continues into the next when the next line's first word would not have fitted at its end (the
   printer wrapped it), and ends its paragraph when it stops short with room to spare;
-- page numbers and running headers and footers (the same line at the top or bottom of most pages) go.
+- page numbers and running headers and footers (the same line at the top or bottom of most pages) go;
+- consecutive lines split into cells (a PDF table) are read as table rows (fazhi.reading.tables).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+
+from fazhi.reading.tables import table_lines
 
 __all__ = ["Line", "join_wrapped", "drop_page_furniture", "visual_width"]
 
@@ -53,6 +56,7 @@ class Line:
     page: int
     bold: bool = False
     w: float | None = None
+    cells: list[str] | None = None  # a table row: the text of each cell, left to right
 
     @property
     def width(self) -> float:
@@ -139,13 +143,37 @@ def join_wrapped(lines: list[Line]) -> list[str]:
     def centred(l: Line) -> bool:
         return l.x - left > 2 * l.size and abs(l.x + l.width / 2 - middle) < 1.5 * l.size
 
+    # Two or more lines in a row split into cells are a table: read by rows, figures after their headers.
+    table_at: dict[int, list[str]] = {}
+    in_table: set[int] = set()
+    k = 0
+    while k < len(lines):
+        if lines[k].cells:
+            end = k
+            while end + 1 < len(lines) and lines[end + 1].cells:
+                end += 1
+            if end > k:
+                table_at[k] = table_lines([list(l.cells or []) for l in lines[k : end + 1]])
+                in_table.update(range(k, end + 1))
+            k = end + 1
+        else:
+            k += 1
+
     paragraphs: list[str] = []
     current = ""
     for i, line in enumerate(lines):
+        if i in in_table:
+            if current:
+                paragraphs.append(current)
+                current = ""
+            paragraphs.extend(table_at.get(i, []))
+            continue
         current += line.text
         nxt = lines[i + 1] if i + 1 < len(lines) else None
         joins = False
-        if nxt is not None and _same_size(nxt, line):
+        if nxt is not None and i + 1 in in_table:
+            joins = False
+        elif nxt is not None and _same_size(nxt, line):
             ends_sentence = line.text.rstrip(_CLOSERS)[-1:] in _SENTENCE_END
             next_heading = _starts_heading(nxt.text)
             wide_gap = nxt.page == line.page and line.y - nxt.y > 1.4 * leading

@@ -16,6 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from fazhi.errors import UnreadableFile
 from fazhi.reading.layout import Line, drop_page_furniture, join_wrapped
 from fazhi.reading.ocr import OCR_MODES, OcrMode, Progress, check_ocr, ocr_page
+from fazhi.reading.tables import is_figure
 
 # 150 dpi: the resolution of most scans published online; Tesseract read a 150 dpi page as well as the same
 # page drawn at 300 dpi, in 1.6 s instead of 2.1 s.
@@ -45,6 +46,23 @@ def _origin_x(pdfium_c, textpage, k: int) -> float:
     return x.value
 
 
+# A gap this many characters wide between two inked characters of a line separates table cells (a default
+# reportlab table leaves 1.2); words of prose, "首页 > 政务公开" menus and justified lines stay under one.
+_CELL_GAP = 1.0
+
+
+def _cells(inked: list[tuple[str, float, float, float, float, int]], size: float) -> list[str] | None:
+    """The cells of a line printed as a table row, or None: three or more cells, or two with a figure."""
+    cells = [inked[0][0]]
+    for prev, ch in zip(inked, inked[1:], strict=False):
+        if ch[1] - prev[3] > _CELL_GAP * size:
+            cells.append("")
+        cells[-1] += ch[0]
+    if len(cells) >= 3 or (len(cells) == 2 and any(is_figure(c) for c in cells)):
+        return cells
+    return None
+
+
 def _page_lines(document, page_no: int) -> list[Line]:
     """The text lines of one page, top to bottom, with the box, font size and weight pdfium gives their characters.
 
@@ -62,9 +80,10 @@ def _page_lines(document, page_no: int) -> list[Line]:
         if inked:
             text = "".join(c[0] for c in chars).strip()
             sizes = sorted(c[4] for c in inked)
+            size = sizes[len(sizes) // 2] or 1.0
             bold = sum(c[5] >= 600 for c in inked) * 2 > len(inked)
             left, right = chars[0][1], max(c[3] for c in inked)  # a line the printer starts with a space starts there
-            lines.append(Line(text, left, inked[0][2], sizes[len(sizes) // 2] or 1.0, page_no, bold=bold, w=right - left))
+            lines.append(Line(text, left, inked[0][2], size, page_no, bold=bold, w=right - left, cells=_cells(inked, size)))
         chars.clear()
 
     for k in range(textpage.count_chars()):

@@ -1,0 +1,49 @@
+"""Table rows as lines of text: each figure after its column header, so that a row is one unit that still says
+what its numbers count (``主动公开 | 规章 | 本年制发件数 | 3 | 本年废止件数 | 0``). Used by the .docx and PDF readers."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["table_lines", "is_figure"]
+
+_FIGURE = re.compile(r"[-+]?\d[\d,，.]*\s*(?:%|％|件|万元|亿元|元|个|人次|人|次|项|条|份|天|日)?")
+
+
+def _distinct(cells: list[str]) -> list[str]:
+    """The cells of a row without the copies a merged cell repeats in each column it spans, nor empty ones."""
+    out: list[str] = []
+    for c in cells:
+        if c and (not out or out[-1] != c):
+            out.append(c)
+    return out
+
+
+def table_lines(rows: list[list[str]]) -> list[str]:
+    """Table rows (cell texts by column, merged cells repeated) as lines: figures after their column headers
+    where the first row heads columns of figures, else the distinct cells of each row."""
+    rows = [r for r in rows if any(r)]
+    figures = len(rows) >= 2 and any(_FIGURE.fullmatch(c) for r in rows[1:] for c in r)
+    if not figures or any(_FIGURE.fullmatch(c) for c in rows[0]):
+        return [" ".join(_distinct(r)) for r in rows if _distinct(r)]
+    header = rows[0]
+    lines = [" | ".join(_distinct(header))]
+    for row in rows[1:]:
+        labels: list[str] = []
+        pairs: list[str] = []
+        for j, cell in enumerate(row):
+            if not cell or (j > 0 and row[j - 1] == cell and not _FIGURE.fullmatch(cell)):
+                continue  # empty, or a merged label spanning columns
+            head = header[j] if j < len(header) else ""
+            if _FIGURE.fullmatch(cell) and head and head not in labels:
+                pairs += [head, cell]
+            else:
+                labels.append(cell)
+        if labels or pairs:
+            lines.append(" | ".join(labels + pairs))
+    return lines
+
+
+def is_figure(cell: str) -> bool:
+    """A cell that holds a count or amount ('3', '1,260件', '93.5%')."""
+    return bool(_FIGURE.fullmatch(cell))
