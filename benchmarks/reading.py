@@ -1,63 +1,70 @@
-"""Reading reports printed the harder ways: text PDF with and without indents, and scans read by OCR.
+"""Reading reports printed the harder ways: text PDF with and without indents, and scans read by OCR (issue 18).
 
 For each report (the seeds where they are beside the clone, and the written reports named), prints the share
-of the .txt units found again (character similarity >= 0.9, half/full-width forms alike), of its headings,
-the units read against the units of the .txt, and for scans the character error rate and seconds per page.
-Then, over all reports, each category's unit count as the default model tags each format against the .txt.
+of the .txt units found again (character similarity >= 0.9, half/full-width forms alike), of its headings, the
+units read against the units of the .txt, and for scans the character error rate and seconds per page. Then,
+over all reports, each category's unit count as the model tags each format against the .txt, and on the seeds
+(labelled in data/labels/seed_*.jsonl) the macro-F1 of the categories by gold unit, each gold unit scored by
+the read unit aligned to it (a unit not found again counts as wrong).
 
-    .venv/bin/python benchmarks/reading.py [--written written_c02.txt ...] [--no-seeds] [--dpi 150] [--scan-pages N]
+    .venv/bin/python benchmarks/reading.py [--written all | written_c02.txt ...] [--no-seeds]
+        [--formats pdf-indented pdf-no-indent scan] [--dpi 150] [--scan-pages N] [--model DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))  # the printers live with the tests
+FORMATS = ("pdf-indented", "pdf-no-indent", "scan")
+CATEGORIES = ("decision", "enforcement", "dispute", "disclosure", "supervision", "other")
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--written", nargs="*", default=["written_a03.txt", "written_b03.txt", "written_c02.txt"],
-                    help="written reports (data/reports/written/) to print (default: %(default)s)")
+                    help="written reports (data/reports/written/) to print, or 'all' (default: %(default)s)")
     ap.add_argument("--no-seeds", action="store_true", help="leave the seed reports out")
+    ap.add_argument("--formats", nargs="*", default=list(FORMATS), choices=FORMATS, help="printed forms (default: all)")
     ap.add_argument("--dpi", type=int, default=150, help="resolution of the scans (default: %(default)s)")
     ap.add_argument("--scan-pages", type=int, default=None, help="scan at most this many pages of each report")
-    ap.add_argument("--model", default=None, help="model that tags the units for the category counts (default: the shipped model)")
+    ap.add_argument("--model", default=None, help="model that tags the units (default: the shipped model)")
     args = ap.parse_args(argv)
-    from collections import Counter
+
+    from render_formats import align_texts, char_error_rate, match_units, save_flat_pdf, save_scanned_pdf
+    from sample_formats import save_report_as
+    from sklearn.metrics import f1_score
 
     from fazhi.model import load_model
+    from fazhi.paths import LABELS_DIR, SEEDS_DIR, WRITTEN_REPORTS_DIR
     from fazhi.pipeline.tag import tag_text
-
-    model = load_model(args.model)
-
-    def categories(name: str, text: str) -> Counter:
-        return Counter(row["category"] for row in tag_text(name, text, model).units)
-
-    from render_formats import char_error_rate, match_units, save_flat_pdf, save_scanned_pdf
-    from sample_formats import save_report_as
-
-    from fazhi.paths import SEEDS_DIR, WRITTEN_REPORTS_DIR
     from fazhi.reading import read_report
 
-    files = [WRITTEN_REPORTS_DIR / w for w in args.written]
-    if not args.no_seeds and SEEDS_DIR.is_dir():
-        files += sorted(SEEDS_DIR.glob("*.txt"))
+    model = load_model(args.model)
+    written = sorted(WRITTEN_REPORTS_DIR.glob("*.txt")) if args.written == ["all"] else [WRITTEN_REPORTS_DIR / w for w in args.written]
+    seeds = sorted(SEEDS_DIR.glob("*.txt")) if not args.no_seeds and SEEDS_DIR.is_dir() else []
     print("| report | format | units .txt | units read | units found | headings found | CER | s/page |")
     print("|---|---|---|---|---|---|---|---|")
-    totals: dict[str, list[float]] = {}
-    counts: dict[str, Counter] = {"txt": Counter()}
+    totals = {fmt: Counter() for fmt in args.formats}
+    counts = {fmt: (Counter(), Counter()) for fmt in args.formats}  # (as read, the .txt of what was printed)
+    gold: list[str] = []
+    pred: dict[str, list[str]] = {fmt: [] for fmt in ["txt", *args.formats]}
     with tempfile.TemporaryDirectory() as tmp:
-        for f in files:
+        for f in written + seeds:
             text = f.read_text(encoding="utf-8")
-            printed_txt = {}
-            for fmt in ("pdf-indented", "pdf-no-indent", "scan"):
+            labels = _seed_labels(LABELS_DIR, f.name) if f in seeds else None
+            if labels:
+                gold += [r["category"] for r in labels]
+                pred["txt"] += _predicted(labels, tag_text(f.name, text, model).units, align_texts)
+            for fmt in args.formats:
                 path = Path(tmp) / f"{f.stem}-{fmt}.pdf"
                 printed = text
                 if fmt == "pdf-indented":
@@ -68,50 +75,63 @@ def main(argv: list[str] | None = None) -> int:
                     if args.scan_pages:
                         printed = _first_pages(text, args.dpi, args.scan_pages)
                     save_scanned_pdf(printed, path, dpi=args.dpi)
-                pages = []
+                pages: list[int] = []
                 t0 = time.perf_counter()
                 got = read_report(path, progress=lambda d, _total, pages=pages: pages.append(d))
                 secs = time.perf_counter() - t0
                 m = match_units(printed, got)
-                if printed not in printed_txt:  # the .txt of what was printed (a scan may hold its first pages)
-                    printed_txt[printed] = categories(f.name, printed)
-                    counts["txt"] += printed_txt[printed]
-                counts.setdefault(fmt, Counter()).update(categories(f.name, got))
-                counts.setdefault(f"txt-for-{fmt}", Counter()).update(printed_txt[printed])
+                rows = tag_text(f.name, got, model).units
+                counts[fmt][0].update(r["category"] for r in rows)
+                counts[fmt][1].update(r["category"] for r in tag_text(f.name, printed, model).units)
+                if labels:
+                    if printed == text:
+                        pred[fmt] += _predicted(labels, rows, align_texts)
+                    else:
+                        pred.pop(fmt, None)  # a part of the report was printed: no score for it
                 cer = char_error_rate(printed, got) if fmt == "scan" else None
-                per_page = secs / max(1, len(pages))
-                t = totals.setdefault(fmt, [0, 0, 0, 0, 0.0, 0.0, 0])
-                t[0] += m.units
-                t[1] += m.found
-                t[2] += m.headings
-                t[3] += m.headings_found
-                if fmt == "scan":
-                    t[4] += (cer or 0) * len("".join(printed.split()))
-                    t[5] += secs
-                    t[6] += len(pages)
-                print(f"| {f.name} | {fmt} | {m.units} | {m.got} | {m.found} ({m.unit_share:.1%}) | "
-                      f"{m.headings_found}/{m.headings} | {'' if cer is None else f'{cer:.2%}'} | "
-                      f"{per_page:.2f} |", flush=True)
+                t = totals[fmt]
+                t.update(units=m.units, found=m.found, headings=m.headings, headings_found=m.headings_found, pages=len(pages))
+                if cer is not None:
+                    chars = len("".join(printed.split()))
+                    t.update(errors=round(cer * chars), chars=chars)
+                    t["secs"] += secs  # type: ignore[assignment]
+                print(f"| {f.name} | {fmt} | {m.units} | {m.got} | {m.found} ({m.unit_share:.1%}) | {m.headings_found}/{m.headings} | "
+                      f"{'' if cer is None else f'{cer:.2%}'} | {secs / max(1, len(pages)):.2f} |", flush=True)
+    print()
     for fmt, t in totals.items():
-        line = f"{fmt}: units found {t[1]}/{t[0]} ({t[1] / max(1, t[0]):.1%}), headings {t[3]}/{t[2]} ({t[3] / max(1, t[2]):.1%})"
-        if fmt == "scan":
-            line += (f"; character error rate {t[4] / max(1, sum(len(''.join(_read(f).split())) for f in files)):.2%}" if not args.scan_pages else "")
-            line += f"; {t[6]} pages at {args.dpi} dpi, {t[5] / max(1, t[6]):.2f} s/page on {os.cpu_count()} cores"
+        line = (f"{fmt}: units found {t['found']}/{t['units']} ({t['found'] / max(1, t['units']):.1%}), "
+                f"headings {t['headings_found']}/{t['headings']} ({t['headings_found'] / max(1, t['headings']):.1%})")
+        if t["chars"]:
+            line += (f"; character error rate {t['errors'] / t['chars']:.2%}; {t['pages']} pages at {args.dpi} dpi, "
+                     f"{t['secs'] / max(1, t['pages']):.2f} s/page on {os.cpu_count()} cores")
         print(line)
     print()
-    print("| category | " + " | ".join(f"{fmt} (.txt)" for fmt in totals) + " |")
-    print("|---|" + "---|" * len(totals))
-    for cat in sorted(counts["txt"]):
-        cells = []
-        for fmt in totals:
-            want, got_n = counts[f"txt-for-{fmt}"][cat], counts[fmt][cat]
-            cells.append(f"{got_n} ({want}, {(got_n - want) / max(1, want):+.0%})")
+    print("| category | " + " | ".join(f"{fmt} (.txt)" for fmt in args.formats) + " |")
+    print("|---|" + "---|" * len(args.formats))
+    for cat in CATEGORIES:
+        cells = [f"{counts[fmt][0][cat]} ({counts[fmt][1][cat]}, {(counts[fmt][0][cat] - counts[fmt][1][cat]) / max(1, counts[fmt][1][cat]):+.0%})"
+                 for fmt in args.formats]
         print(f"| {cat} | " + " | ".join(cells) + " |")
+    if gold:
+        print()
+        for fmt, p in pred.items():
+            score = f1_score(gold, p, labels=list(CATEGORIES), average="macro", zero_division=0)
+            print(f"seeds, macro-F1 by gold unit ({len(gold)} units), {fmt}: {score:.3f}")
     return 0
 
 
-def _read(path: Path) -> str:
-    return path.read_text(encoding="utf-8")
+def _seed_labels(labels_dir: Path, doc: str) -> list[dict]:
+    path = labels_dir / f"seed_{doc[:3]}.jsonl"
+    if not path.is_file():
+        return []
+    rows = [json.loads(l) for l in path.read_text(encoding="utf-8").splitlines() if l.strip()]
+    return [r for r in rows if r.get("doc") == doc]
+
+
+def _predicted(labels: list[dict], rows, align) -> list[str]:
+    """The category of the read unit aligned to each gold unit; 'missing' where none is."""
+    pairs = align([r["text"] for r in labels], [r["text"] for r in rows])
+    return [rows[j]["category"] if j is not None else "missing" for j in pairs]
 
 
 def _first_pages(text: str, dpi: int, pages: int) -> str:

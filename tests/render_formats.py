@@ -169,28 +169,34 @@ class Match:
         return self.headings_found / self.headings if self.headings else 1.0
 
 
+def align_texts(want: list[str], got: list[str], threshold: float = 0.9) -> list[int | None]:
+    """For each text of want, the index of a text of got near its place that reads alike (the same, or
+    difflib ratio >= threshold, half- and full-width forms alike), else None."""
+    want_n = [unicodedata.normalize("NFKC", t) for t in want]
+    got_n = [unicodedata.normalize("NFKC", t) for t in got]
+    out: list[int | None] = []
+    for k, u in enumerate(want_n):
+        centre = round(k * len(got_n) / max(1, len(want_n)))
+        best = None
+        for j in range(max(0, centre - 25), min(len(got_n), centre + 25)):
+            g = got_n[j]
+            if g == u or difflib.SequenceMatcher(None, u, g, autojunk=False).ratio() >= threshold:
+                best = j
+                break
+        out.append(best)
+    return out
+
+
 def match_units(expected_text: str, got_text: str, threshold: float = 0.9) -> Match:
-    """Each unit of expected_text is found when a unit of got_text near its place reads alike (ratio >= threshold);
+    """Each unit of expected_text is found when a unit of got_text near its place reads alike (align_texts);
     a heading only when it is found as a heading. Half- and full-width forms count alike (see char_error_rate)."""
     from fazhi.pipeline.segment import segment
 
     want = segment(unicodedata.normalize("NFKC", expected_text))
     got = segment(unicodedata.normalize("NFKC", got_text))
-    found = headings_found = 0
-    for k, u in enumerate(want):
-        centre = round(k * len(got) / max(1, len(want)))
-        best = None
-        for g in got[max(0, centre - 25) : centre + 25]:
-            if g.text == u.text:
-                best = g
-                break
-            if difflib.SequenceMatcher(None, u.text, g.text, autojunk=False).ratio() >= threshold:
-                best = g
-                break
-        if best is not None:
-            found += 1
-            if u.is_heading and best.is_heading:
-                headings_found += 1
+    pairs = align_texts([u.text for u in want], [g.text for g in got], threshold)
+    found = sum(j is not None for j in pairs)
+    headings_found = sum(1 for u, j in zip(want, pairs, strict=True) if j is not None and u.is_heading and got[j].is_heading)
     return Match(len(want), found, sum(u.is_heading for u in want), headings_found, len(got))
 
 
