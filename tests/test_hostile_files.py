@@ -8,6 +8,7 @@ import os
 import threading
 import time
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -52,10 +53,11 @@ def test_a_zip_bomb_docx_is_refused_on_its_declared_sizes_naming_the_limit_and_t
         read_report_bytes(bomb, "bomb.docx")
     message = str(refused.value)
     assert message.startswith("bomb.docx: its 3 parts expand to 60 MB, over the 50 MB limit") and "--max-file-mb" in message
-    # The same file is read when the limit is raised.
-    assert read_report_bytes(docx_expanding_to(2 * MB), "two.docx", max_bytes=3 * MB).count("\n") > 1000
-    with pytest.raises(UnreadableFile, match="expand to 2.0 MB, over the 1.0 MB limit"):
-        read_report_bytes(docx_expanding_to(2 * MB), "two.docx", max_bytes=MB)
+    # A file is read under a limit above what it expands to, and refused under one below.
+    small = docx_expanding_to(150_000)
+    assert read_report_bytes(small, "small.docx", max_bytes=4 * MB).count("\n") > 2000
+    with pytest.raises(UnreadableFile, match=r"small.docx: its 3 parts expand to 0.1 MB, over the 98 KB limit"):
+        read_report_bytes(small, "small.docx", max_bytes=100_000)
 
 
 def test_a_docx_whose_directory_understates_a_part_fails_as_damaged_not_out_of_memory():
@@ -212,3 +214,48 @@ def test_the_command_line_takes_max_file_mb_and_refuses_a_limit_of_nothing(tmp_p
     assert main(["tag", str(SEEDLIKE), "--max-file-mb", "1", "-o", str(out)]) == 0
     assert main(["tag", str(SEEDLIKE), "--max-file-mb", "0", "-o", str(out)]) == 2
     assert "expected --max-file-mb above 0, found 0" in capsys.readouterr().err
+
+
+# --- item 10: what a report may hold for its limit ------------------------------------------
+def pdf_inflating_to(n_bytes: int) -> bytes:
+    """A one-page PDF whose content stream is small on disk and inflates to about n_bytes of drawing operators."""
+    op = b"BT /F1 12 Tf 72 720 Td (x) Tj ET\n"
+    data = zlib.compress(op * (n_bytes // len(op)), 1)
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream"]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objs, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % i + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets))
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref))
+    return out.getvalue()
+
+
+def test_a_pdf_whose_page_inflates_past_the_limit_is_refused_before_it_is_drawn():
+    bomb = pdf_inflating_to(3 * MB)
+    assert len(bomb) < 100_000
+    with pytest.raises(UnreadableFile, match="bomb.pdf: its page content inflates to more than 1.0 MB, over the 1.0 MB limit"):
+        read_report_bytes(bomb, "bomb.pdf", max_bytes=MB)
+
+
+def test_more_sentences_than_the_limit_allows_are_refused_before_segmenting():
+    # 1 MB allows 1,024 sentence units.
+    assert read_report_bytes("依法行政。".encode() * 1000, "ok.txt", max_bytes=MB).count("。") == 1000
+    with pytest.raises(UnreadableFile, match=r"many.txt: about 2,000 sentences, over the 1,024 that the 1.0 MB limit"):
+        read_report_bytes("依法行政。".encode() * 2000, "many.txt", max_bytes=MB)
+
+
+def test_a_page_with_more_tags_than_the_limit_allows_is_refused_before_parsing():
+    with pytest.raises(UnreadableFile, match=r"tags.html: about 6,00\d tags, over the 5,120 that the 1.0 MB limit"):
+        read_report_bytes(b"<html><body>" + b"<span>x</span>" * 3000 + b"</body></html>", "tags.html", max_bytes=MB)
+
+
+def test_a_docx_with_more_paragraphs_than_the_limit_allows_is_refused_before_parsing():
+    many = docx_expanding_to(300_000)  # about 6,000 paragraphs in 0.3 MB
+    with pytest.raises(UnreadableFile, match=r"many.docx: more than 1,024 paragraphs, over what the 1.0 MB limit"):
+        read_report_bytes(many, "many.docx", max_bytes=MB)

@@ -70,8 +70,8 @@ class TagOptions:
         "switch": True,
         "help": "skip reports already finished in the output files (after an interruption, or to add reports to a finished run)"})
     max_file_mb: float = field(default=DEFAULT_MAX_FILE_MB, metadata={
-        "metavar": "MB", "help": "the largest report file read, and what a .docx may expand to; a larger one is "
-        "skipped with its reason"})
+        "metavar": "MB", "help": "the largest report file read, what a .docx or a PDF page may expand to, and (1,024 "
+        "sentences and 5,120 HTML tags per MB) what one report may hold; a larger one is skipped with its reason"})
     progress: bool | None = field(default=None, metadata={
         "boolean": True, "help": "show the progress bar, or never (default: only when stderr is a terminal)"})
     engine: str = field(default="local", metadata={

@@ -36,7 +36,7 @@ from fazhi.reading.doc import doc_to_text
 from fazhi.reading.docx import docx_to_text
 from fazhi.reading.html import html_to_text
 from fazhi.reading.image import image_to_text
-from fazhi.reading.limits import DEFAULT_MAX_FILE_MB, mb_to_bytes, read_limited, too_large
+from fazhi.reading.limits import DEFAULT_MAX_FILE_MB, check_html_tags, check_pdf_expansion, check_sentences, mb_to_bytes, read_limited, too_large
 from fazhi.reading.ocr import OCR_MODES, OcrMode, OcrUnavailable, Progress
 from fazhi.reading.ofd import ofd_to_text
 from fazhi.reading.pdf import pdf_to_text
@@ -161,12 +161,14 @@ def read_report_bytes(raw: bytes, name: str = "<bytes>", suffix: str | None = No
     if not raw.strip():
         raise UnreadableFile(f"{name}: file is empty")
     if fmt == "html":
+        check_html_tags(raw, name, max_bytes)
         text = html_to_text(raw, name)
     elif fmt == "docx":
         text = docx_to_text(raw, name, max_bytes=max_bytes)
     elif fmt == "doc":
         text = doc_to_text(raw, name, kind=".wps" if suffix.lower() == ".wps" else ".doc")
     elif fmt == "pdf":
+        check_pdf_expansion(raw, name, max_bytes)
         text = pdf_to_text(raw, name, ocr=ocr, progress=progress)
     elif fmt == "image":
         text = image_to_text(raw, name, ocr=ocr, progress=progress)
@@ -176,6 +178,7 @@ def read_report_bytes(raw: bytes, name: str = "<bytes>", suffix: str | None = No
         text = decode_text(raw, name)
     if not text.strip():
         raise UnreadableFile(f"{name}: no text found")
+    check_sentences(text, name, max_bytes)
     return text
 
 
