@@ -117,3 +117,17 @@ def test_an_unknown_ocr_mode_is_refused():
 def test_ocr_lines_lose_tesseracts_spaces_and_get_full_width_punctuation():
     assert normalize_ocr_text("发挥 职能 作用 , 统筹 推进 (2021 - 2025年) : ") == "发挥职能作用，统筹推进（2021 - 2025年）："
     assert normalize_ocr_text("covered 95 % of cases") == "covered 95 % of cases"
+
+
+def test_ocr_always_reads_even_a_page_with_a_text_layer_by_ocr(monkeypatch, tmp_path):
+    text_pdf = save_flat_pdf("一、主要工作\n全面推行行政执法公示制度。\n", tmp_path / "text.pdf", furniture=False)
+    monkeypatch.setattr(ocr_module, "TESSERACT", "fazhi-no-such-tesseract")
+    assert read_report(text_pdf, ocr="auto").splitlines()[0] == "一、主要工作"  # the text layer needs no engine
+    with pytest.raises(OcrUnavailable, match="--ocr always reads every page by OCR, but Tesseract is not installed"):
+        read_report(text_pdf, ocr="always")
+
+
+def test_an_image_with_ocr_never_is_refused_with_the_reason(tmp_path):
+    (tmp_path / "page.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    with pytest.raises(UnreadableFile, match="image of a page has no text without OCR"):
+        read_report(tmp_path / "page.png", ocr="never")

@@ -18,7 +18,7 @@ def image_to_text(raw: bytes, name: str = "<image>", ocr: OcrMode = "auto", prog
         raise ValueError(f"ocr: expected one of {', '.join(OCR_MODES)}, found {ocr!r}")
     if ocr == "never":
         raise UnreadableFile(f"{name}: an image of a page has no text without OCR (drop --ocr never)")
-    check_ocr(name, "is an image of a page")
+    check_ocr(name, "an image of a page needs OCR")
     from PIL import Image, ImageSequence, UnidentifiedImageError
 
     try:

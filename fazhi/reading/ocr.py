@@ -57,10 +57,10 @@ def check_ocr(name: str, why: str) -> None:
     """Raise OcrUnavailable (one line: what needs OCR, what to install) unless Tesseract reads Chinese here."""
     langs = _languages(TESSERACT)
     if langs is None:
-        raise OcrUnavailable(f"{name}: {why} and needs OCR, but Tesseract is not installed ({INSTALL_HINT}); "
+        raise OcrUnavailable(f"{name}: {why}, but Tesseract is not installed ({INSTALL_HINT}); "
                              "or give the report as text")
     if LANGUAGE not in langs:
-        raise OcrUnavailable(f"{name}: {why} and needs OCR, but Tesseract has no {LANGUAGE} (Chinese) data "
+        raise OcrUnavailable(f"{name}: {why}, but Tesseract has no {LANGUAGE} (Chinese) data "
                              f"(found: {', '.join(sorted(langs)) or 'none'}; {INSTALL_HINT})")
 
 
@@ -90,7 +90,7 @@ _END_PUNCT = "，。、；：？！）》」』”’,.;:?!)%％“‘《（(「
 def ocr_lines(image: bytes, dpi: int, name: str, page: int) -> list[tuple[str, float, float, float, float]]:
     """The lines Tesseract reads on one page image (PNG/JPEG/TIFF bytes): (text, left, top, right, height) in pixels,
     in reading order. Raises OcrUnavailable when the engine is missing, UnreadableFile when it fails."""
-    check_ocr(name, f"page {page + 1} has no text layer")
+    check_ocr(name, f"page {page + 1} needs OCR")
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
     cmd = [TESSERACT, "stdin", "stdout", "-l", LANGUAGE, "--dpi", str(dpi), "--psm", "3", "tsv"]
     try:

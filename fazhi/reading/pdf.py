@@ -158,7 +158,8 @@ def pdf_to_text(raw: bytes, name: str = "<pdf>", ocr: OcrMode = "auto", progress
                 slots.append(None)
                 if not lines and ocr != "never":
                     if not checked:
-                        check_ocr(name, f"page {i + 1} has no text layer")
+                        check_ocr(name, "--ocr always reads every page by OCR" if ocr == "always"
+                                  else f"page {i + 1} has no text layer and needs OCR")
                         checked = True
                     pending[i] = pool.submit(ocr_page, _page_image(document, i), OCR_DPI, name, i)
                 else:
