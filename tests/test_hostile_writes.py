@@ -79,3 +79,13 @@ def test_a_report_page_in_a_folder_that_refuses_it_is_one_line(tmp_path, capsys)
     assert main(["tag", str(SEEDLIKE), "-o", str(tmp_path / "u.jsonl"), "--report", "/proc/fazhi-view.html"]) == 2
     line = last_error_line(capsys)
     assert line.startswith("error: cannot write /proc/fazhi-view.html: ")
+
+
+@pytest.mark.parametrize("how", ["symlink", "hardlink"])
+def test_a_summary_output_that_reaches_the_units_file_through_a_link_is_refused(tmp_path, capsys, how):
+    units = tmp_path / "u.jsonl"
+    units.write_text("", encoding="utf-8")
+    summary = tmp_path / "s.jsonl"
+    (os.symlink if how == "symlink" else os.link)(units, summary)
+    assert main(["tag", str(SEEDLIKE), "-o", str(units), "--summary-output", str(summary)]) == 2
+    assert "--output and --summary-output name the same file" in last_error_line(capsys)

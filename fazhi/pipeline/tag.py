@@ -289,6 +289,17 @@ def local_reports(sources: Sequence[Source], model: Predictor, stdin: BinaryIO |
         pool.shutdown(wait=False, cancel_futures=True)
 
 
+def _same_path(a: str, b: str) -> bool:
+    """Two output paths that reach one file: the same path, through a link, or a hard link (two handles on one
+    file would overwrite each other)."""
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist yet
+        return False
+
+
 def _source_bytes(source: Source) -> int:
     try:
         return source.path.stat().st_size if source.path is not None else 0
@@ -344,8 +355,7 @@ def run_tag(
     """
     max_bytes = mb_to_bytes(max_file_mb)
     log = log if log is not None else sys.stderr
-    if (write_units and units_output and summary_output and units_output != "-"
-            and os.path.abspath(units_output) == os.path.abspath(summary_output)):
+    if write_units and units_output and summary_output and units_output != "-" and _same_path(units_output, summary_output):
         raise UsageError(f"--output and --summary-output name the same file ({units_output}); give them different files")
     labels = list(model.labels)
     header = ",".join(csv_header(labels)) + "\n" if units_format == "csv" else ""
