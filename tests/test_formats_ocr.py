@@ -131,3 +131,9 @@ def test_an_image_with_ocr_never_is_refused_with_the_reason(tmp_path):
     (tmp_path / "page.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
     with pytest.raises(UnreadableFile, match="image of a page has no text without OCR"):
         read_report(tmp_path / "page.png", ocr="never")
+
+
+def test_quotation_marks_read_as_ascii_come_back_chinese_across_a_wrapped_line():
+    quotes = ocr_module._Quotes()
+    assert quotes('开展"双随机、一公开"抽查，推行\'首违不罚"清单，建设"法治') == "开展“双随机、一公开”抽查，推行“首违不罚”清单，建设“法治"
+    assert quotes('政府"示范创建。') == "政府”示范创建。"
