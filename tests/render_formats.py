@@ -138,9 +138,27 @@ def render_pages(text: str, dpi: int = 150, max_pages: int | None = None, indent
     return pages
 
 
-def save_scanned_pdf(text: str, path: Path, dpi: int = 150, max_pages: int | None = None) -> Path:
-    """An image-only PDF of the rendered pages (no text layer), as a scanner writes."""
+def degrade(page, seed: int = 0):
+    """A page as a cheap office scanner gives it: turned 0.6°, softened, speckled and saved as JPEG at quality 50."""
+    import random
+
+    from PIL import Image, ImageFilter
+
+    rng = random.Random(seed)
+    page = page.rotate(0.6, resample=Image.BICUBIC, fillcolor=255).filter(ImageFilter.GaussianBlur(0.6))
+    pixels = page.load()
+    for _ in range(page.width * page.height // 400):  # 0.25% of the pixels flipped to a random grey
+        pixels[rng.randrange(page.width), rng.randrange(page.height)] = rng.randrange(256)
+    buf = io.BytesIO()
+    page.save(buf, "JPEG", quality=50)
+    return Image.open(io.BytesIO(buf.getvalue())).convert("L")
+
+
+def save_scanned_pdf(text: str, path: Path, dpi: int = 150, max_pages: int | None = None, degraded: bool = False) -> Path:
+    """An image-only PDF of the rendered pages (no text layer), as a scanner writes; degraded: see degrade()."""
     pages = render_pages(text, dpi, max_pages)
+    if degraded:
+        pages = [degrade(p, seed=k) for k, p in enumerate(pages)]
     pages[0].save(str(path), "PDF", resolution=float(dpi), save_all=True, append_images=pages[1:])
     return Path(path)
 
