@@ -38,6 +38,9 @@ class Case:
     name: str
     build: Callable[[Path], list[str]]  # → the arguments after `fazhi tag`
     env: dict[str, str] | None = None
+    # A case that waits for the other end of a FIFO by design (announced at once, then given up): its target
+    # is this wait plus TARGET_S.
+    waits_s: float = 0.0
 
 
 def _html(path: Path, inner: str) -> list[str]:
@@ -216,7 +219,14 @@ def onto_input(d: Path) -> list[str]:
     return [str(path), "-o", str(path)]
 
 
+def one_sentence(d: Path) -> list[str]:
+    path = d / "one.txt"
+    path.write_text(SENTENCE + "\n", encoding="utf-8")
+    return [str(path), "-o", str(d / "out.jsonl")]
+
+
 CASES = [
+    Case("one-sentence report (the cost of starting fazhi and loading the model)", one_sentence),
     Case("100,000 nested <div>", nested("div", 100_000)),
     Case("100,000 nested <b>", nested("b", 100_000)),
     Case("100,000 unclosed <div>", nested("div", 100_000, close=False)),
@@ -233,12 +243,12 @@ CASES = [
     Case("folder with a FIFO named x.txt", folder_with("fifo")),
     Case("folder with x.txt → /dev/zero", folder_with("zero")),
     Case("x.txt → /dev/zero named", explicit("zero")),
-    Case("FIFO named, no writer", explicit("fifo")),
+    Case("FIFO named, no writer", explicit("fifo"), waits_s=10.0),
     Case("HTML whose charset lies", lying_charset),
     Case("report with no extractable text", no_text_pdf),
     Case("-o /dev/full", output_to("/dev/full")),
     Case("-o in a folder that refuses files (/proc)", output_to("/proc/fazhi-hostile.jsonl")),
-    Case("-o FIFO with no reader", output_fifo),
+    Case("-o FIFO with no reader", output_fifo, waits_s=10.0),
     Case("non-UTF-8 input and output names", non_utf8_name),
     Case("newline in a file name, Markdown summary", newline_name),
     Case("-o equal to the input", onto_input),
@@ -299,11 +309,14 @@ def main() -> int:
     missed = 0
     for case in cases:
         seconds, peak, outcome, hung = run_case(case, args.limit)
-        ok = not hung and seconds <= TARGET_S and peak <= TARGET_MB and "TRACEBACK" not in outcome
+        ok = not hung and seconds <= TARGET_S + case.waits_s and peak <= TARGET_MB and "TRACEBACK" not in outcome
+        if case.waits_s:
+            outcome += f" (after the {case.waits_s:g} s wait for the other end, announced at once)"
         missed += not ok
         print(f"| {case.name} | {seconds:.1f} s | {peak:.0f} MB | {outcome}{'' if ok else ' **(misses the target)**'} |",
               flush=True)
-    print(f"\n{len(cases) - missed} of {len(cases)} within {TARGET_S:g} s and {TARGET_MB} MB with no hang or traceback")
+    print(f"\n{len(cases) - missed} of {len(cases)} within {TARGET_S:g} s (beyond a designed wait) and {TARGET_MB} MB "
+          "with no hang or traceback; times include starting Python and loading the model (the first row)")
     return 1 if missed else 0
 
 

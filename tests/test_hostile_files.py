@@ -132,14 +132,15 @@ def test_a_folder_walk_reads_only_regular_files_and_names_the_others(tmp_path):
     assert len(sources) == 2 and len(skipped) == 3
 
 
-def test_a_fifo_named_on_the_command_line_with_no_writer_is_given_up(tmp_path, monkeypatch):
+def test_a_fifo_named_on_the_command_line_with_no_writer_is_announced_and_given_up(tmp_path, monkeypatch, capsys):
     fifo = tmp_path / "r.txt"
     os.mkfifo(fifo)
-    monkeypatch.setattr(limits, "PIPE_WAIT_S", 0.3)
+    monkeypatch.setattr(limits, "PIPE_WAIT_S", 1.5)
     start = time.monotonic()
-    with pytest.raises(UnreadableFile, match="nothing was written to it for 0.3 s"):
+    with pytest.raises(UnreadableFile, match="nothing was written to it for 1.5 s"):
         read_report(fifo)
     assert time.monotonic() - start < 10
+    assert capsys.readouterr().err == f"fazhi: waiting up to 1.5 s for something to be written to {fifo}\n"
 
 
 def test_a_fifo_named_on_the_command_line_is_read_when_a_writer_comes(tmp_path):

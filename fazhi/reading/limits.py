@@ -12,6 +12,7 @@ import io
 import os
 import select
 import stat
+import sys
 import time
 import zipfile
 import zlib
@@ -77,8 +78,13 @@ def _read_stream(path: Path, limit: int, wait: float) -> bytes:
         poller = select.poll()
         poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
         last = time.monotonic()
+        told = False
         while size <= limit:
-            left = wait - (time.monotonic() - last)
+            if not told and not parts and time.monotonic() - last >= 1.0:
+                # The output side says so too (fazhi.output.writers): a wait is announced, never silent.
+                print(f"fazhi: waiting up to {wait:g} s for something to be written to {path}", file=sys.stderr, flush=True)
+                told = True
+            left = min(wait - (time.monotonic() - last), 1.0 if not told else wait)
             if left <= 0:
                 raise UnreadableFile(f"{path}: nothing was written to it for {wait:g} s (a FIFO or pipe with no "
                                      "writer?); start the writer first")
