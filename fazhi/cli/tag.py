@@ -17,6 +17,7 @@ from fazhi.output.writers import SUMMARY_FORMATS, UNIT_FORMATS, write_output
 from fazhi.pipeline.engines import RAY_WORKERS, ray_engine
 from fazhi.pipeline.tag import TagInterrupted, run_tag
 from fazhi.reading.limits import DEFAULT_MAX_FILE_MB
+from fazhi.reading.ocr import OCR_MODES, OcrMode
 from fazhi.review.corpus_view import CorpusView, read_unit_rows
 from fazhi.review.report import ReviewRun
 from fazhi.review.shared import SharedIndex
@@ -72,6 +73,10 @@ class TagOptions:
     max_file_mb: float = field(default=DEFAULT_MAX_FILE_MB, metadata={
         "metavar": "MB", "help": "the largest report file read, what a .docx or a PDF page may expand to, and (1,024 "
         "sentences and 5,120 HTML tags per MB) what one report may hold; a larger one is skipped with its reason"})
+    ocr: OcrMode = field(default="auto", metadata={
+        "choices": list(OCR_MODES),
+        "help": "auto: read PDF pages without a text layer and page images by OCR (Tesseract with chi_sim: apt-get install "
+        "tesseract-ocr tesseract-ocr-chi-sim); never: skip such reports with the reason; always: OCR every page"})
     progress: bool | None = field(default=None, metadata={
         "boolean": True, "help": "show the progress bar, or never (default: only when stderr is a terminal)"})
     engine: str = field(default="local", metadata={
@@ -157,6 +162,7 @@ def tag(options: TagOptions) -> int:
             before_commit=review.before_commit,
             engine=engine,
             max_file_mb=options.max_file_mb,
+            ocr=options.ocr,
         )
     except TagInterrupted as exc:
         print(f"fazhi tag: interrupted; {exc.result.summary_line()}. "

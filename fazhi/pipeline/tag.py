@@ -32,6 +32,7 @@ from fazhi.pipeline.results import classify, unit_results
 from fazhi.pipeline.segment import segment
 from fazhi.reading import SUPPORTED_SUFFIXES, UNSUPPORTED_SUFFIXES, UnreadableFile, read_report, read_report_bytes
 from fazhi.reading.limits import DEFAULT_MAX_FILE_MB, mb_to_bytes, too_large
+from fazhi.reading.ocr import OcrMode
 from fazhi.schema import SentenceRow, UnitRow
 
 __all__ = [
@@ -63,6 +64,7 @@ class Source:
     path: Path | None  # None: standard input
     # The largest report read, in bytes (--max-file-mb); it travels with the source to whatever engine reads it.
     max_bytes: int = mb_to_bytes(DEFAULT_MAX_FILE_MB)
+    ocr: OcrMode = "auto"  # --ocr: pages without a text layer read by OCR (auto), refused (never), or every page (always)
 
 
 @dataclass(frozen=True)
@@ -244,8 +246,8 @@ def _read(source: Source, stdin: BinaryIO | None) -> str:
         raw = stdin.read(source.max_bytes + 1)
         if len(raw) > source.max_bytes:
             raise too_large(STDIN_DOC, "standard input holds more", source.max_bytes)
-        return read_report_bytes(raw, STDIN_DOC, suffix="", max_bytes=source.max_bytes)
-    return read_report(source.path, max_bytes=source.max_bytes)
+        return read_report_bytes(raw, STDIN_DOC, suffix="", max_bytes=source.max_bytes, ocr=source.ocr)
+    return read_report(source.path, max_bytes=source.max_bytes, ocr=source.ocr)
 
 
 def read_source(source: Source, stdin: BinaryIO | None = None) -> str | Failure:
@@ -339,6 +341,7 @@ def run_tag(
     on_report: Callable[[TaggedReport], None] | None = None,
     before_commit: Callable[[TaggedReport], None] | None = None,
     max_file_mb: float = DEFAULT_MAX_FILE_MB,
+    ocr: OcrMode = "auto",
 ) -> TagResult:
     """Tag every report named by inputs; write units and summaries; return the counts.
 
@@ -351,7 +354,7 @@ def run_tag(
     process); on_report: called with each report once it is committed; before_commit: called
     with each report before it is written (it may add to the summary). max_file_mb: the largest report
     read (and what a .docx may expand to); a larger one is skipped with a reason naming --max-file-mb.
-    A report that gives no sentence units is skipped too, with its likely reason.
+    A report that gives no sentence units is skipped too, with its likely reason. ocr: see fazhi.reading.read_report.
     """
     max_bytes = mb_to_bytes(max_file_mb)
     log = log if log is not None else sys.stderr
@@ -366,7 +369,7 @@ def run_tag(
     outputs = TagOutputs(units_target, summary_target, resume=resume)
 
     sources, failures = expand_inputs(inputs)
-    sources = [dataclasses.replace(s, max_bytes=max_bytes) for s in sources]
+    sources = [dataclasses.replace(s, max_bytes=max_bytes, ocr=ocr) for s in sources]
     result = TagResult(failures=list(failures))
     sizes = {s.doc: _source_bytes(s) for s in sources} if progress else {}
     total_bytes = sum(sizes.values())
