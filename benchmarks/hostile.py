@@ -150,6 +150,21 @@ def pdf_bomb(expand_mb: int) -> Callable[[Path], list[str]]:
     return build
 
 
+def many_pages(n: int) -> Callable[[Path], list[str]]:
+    """A PDF of n pages with one short line each (drawn in Helvetica: ASCII, so nothing needs a CJK font)."""
+    def build(d: Path) -> list[str]:
+        from reportlab.pdfgen import canvas
+
+        path = d / f"pages_{n}.pdf"
+        c = canvas.Canvas(str(path))
+        for k in range(n):
+            c.drawString(72, 720, f"Page {k}: the rule of law.")
+            c.showPage()
+        c.save()
+        return [str(path), "-o", str(d / "out.jsonl")]
+    return build
+
+
 def folder_with(kind: str) -> Callable[[Path], list[str]]:
     def build(d: Path) -> list[str]:
         folder = d / "in"
@@ -235,6 +250,7 @@ CASES = [
     Case(".docx expanding to 300 MB, less compressible", docx_bomb(300, varied=True)),
     Case(".docx expanding to 45 MB (under the limit)", docx_bomb(45)),
     Case("PDF whose page stream inflates to 500 MB", pdf_bomb(500)),
+    Case("PDF of 20,000 pages", many_pages(20_000)),
     Case("200 MB .txt", big_text(200)),
     Case("49 MB .txt", big_text(49)),
     Case("49 MB HTML", big_html(49)),

@@ -260,3 +260,16 @@ def test_a_docx_with_more_paragraphs_than_the_limit_allows_is_refused_before_par
     many = docx_expanding_to(300_000)  # about 6,000 paragraphs in 0.3 MB
     with pytest.raises(UnreadableFile, match=r"many.docx: more than 1,024 paragraphs, over what the 1.0 MB limit"):
         read_report_bytes(many, "many.docx", max_bytes=MB)
+
+
+def test_a_pdf_with_more_pages_than_the_limit_allows_is_refused_before_its_pages_are_read():
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    c = canvas.Canvas(out)
+    for k in range(120):  # 1 MB allows 102 pages
+        c.drawString(72, 720, f"Line {k}")
+        c.showPage()
+    c.save()
+    with pytest.raises(UnreadableFile, match=r"pages.pdf: 120 pages, over the 102 that the 1.0 MB limit"):
+        read_report_bytes(out.getvalue(), "pages.pdf", max_bytes=MB)

@@ -139,6 +139,10 @@ def check_pdf_expansion(raw: bytes, name: str, limit: int) -> None:
         reader = PdfReader(io.BytesIO(raw))
         if reader.is_encrypted:
             return  # the reader refuses it or decrypts it; its streams cannot be measured here
+        pages = len(reader.pages)
+        if pages > unit_budget(limit) // PAGES_PER_UNIT:
+            raise UnreadableFile(f"{name}: {pages:,} pages, over the {unit_budget(limit) // PAGES_PER_UNIT:,} that the "
+                                 f"{_mb(limit)} limit on one report allows (raise it with {MAX_FILE_FLAG} if the file is a real report)")
         total = 0
         for page in reader.pages:
             contents = page.get("/Contents")
@@ -182,6 +186,8 @@ def _inflated_size(stream, budget: int) -> int:
 # unit (a real page has some thousands of tags; parsing costs memory per tag).
 UNITS_PER_MB = 1024
 TAGS_PER_UNIT = 5
+# ... and a PDF one page per ten units (a real report has tens of pages; 20,000 one-line pages took 19 s).
+PAGES_PER_UNIT = 10
 _SENTENCE_ENDS = ("。", "！", "？", "!", "?", "\n")
 
 
