@@ -3,7 +3,7 @@
 import docx
 
 from fazhi.pipeline.segment import segment
-from fazhi.reading import read_report
+from fazhi.reading import read_report, read_report_bytes
 from fazhi.reading.docx import table_lines
 
 # A disclosure table in the form of data/reports/written/written_g01.txt, "主动公开" merged down its rows.
@@ -71,3 +71,23 @@ def test_a_pdf_table_row_is_one_line_with_its_headers_between_the_paragraphs_aro
         "行政许可 | 本年制发件数 | 8364 | 本年废止件数 | 0 | 现行有效件数 | 0",
         "三、收到和处理政府信息公开申请情况",
     ]
+
+
+def test_an_html_table_of_figures_keeps_headers_over_rowspan_and_colspan():
+    page = ("<html><body><p>二、主动公开政府信息情况</p><table>"
+            "<tr><th colspan='2'>信息内容</th><th>本年制发件数</th><th>现行有效件数</th></tr>"
+            "<tr><td rowspan='2'>主动公开</td><td>规章</td><td>3</td><td>12</td></tr>"
+            "<tr><td>行政规范性文件</td><td>11</td><td>63</td></tr>"
+            "</table><p>三、收到和处理政府信息公开申请情况</p></body></html>")
+    assert read_report_bytes(page.encode("utf-8"), "page.html").splitlines() == [
+        "二、主动公开政府信息情况",
+        "信息内容 | 本年制发件数 | 现行有效件数",
+        "主动公开 | 规章 | 本年制发件数 | 3 | 现行有效件数 | 12",
+        "主动公开 | 行政规范性文件 | 本年制发件数 | 11 | 现行有效件数 | 63",
+        "三、收到和处理政府信息公开申请情况",
+    ]
+
+
+def test_an_html_layout_table_holding_paragraphs_is_read_as_before():
+    page = "<html><body><table><tr><td><p>一、主要工作</p><p>全年办理复议案件35件。</p></td></tr></table></body></html>"
+    assert read_report_bytes(page.encode("utf-8"), "page.html").splitlines() == ["一、主要工作", "全年办理复议案件35件。"]

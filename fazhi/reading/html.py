@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from fazhi.errors import UnreadableFile
+from fazhi.reading.tables import figure_table_rows
 
 # Elements that never hold report text.
 _DROP_TAGS = (
@@ -268,6 +269,9 @@ class _Page:
                 buf.append(self.deep[id(child)])
                 if block:
                     _flush(out, buf)
+            elif tag == "table" and (rows := figure_table_rows(child)) is not None:
+                _flush(out, buf)  # a table of figures: one row per line, each figure after its header
+                out.extend(rows)
             elif tag in _CELL_TAGS:
                 buf.append(" ")
                 self.collect(child, out, buf)

@@ -47,3 +47,44 @@ def table_lines(rows: list[list[str]]) -> list[str]:
 def is_figure(cell: str) -> bool:
     """A cell that holds a count or amount ('3', '1,260件', '93.5%')."""
     return bool(_FIGURE.fullmatch(cell))
+
+
+def figure_table_rows(table) -> list[str] | None:
+    """The lines of an HTML <table> (a BeautifulSoup element) that is a table of figures, by table_lines; None
+    for any other table (a layout table holding paragraphs, nested tables, or one without figures), which the
+    HTML reader reads as before. colspan and rowspan repeat a cell over the columns and rows it spans."""
+    if table.find(["table", "p", "div", "br", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"]) is not None:
+        return None
+    grid: list[list[str]] = []
+    carry: dict[int, tuple[str, int]] = {}  # column → (text, rows still to fill) from a rowspan above
+    for tr in table.find_all("tr"):
+        row: list[str] = []
+        cells = tr.find_all(["td", "th"], recursive=False)
+        while cells or len(row) in carry:
+            col = len(row)
+            if col in carry:
+                text, left = carry[col]
+                row.append(text)
+                carry[col] = (text, left - 1)
+                if left <= 1:
+                    del carry[col]
+                continue
+            cell = cells.pop(0)
+            text = " ".join(cell.get_text(" ").split())
+            span = _span(cell.get("colspan"))
+            down = _span(cell.get("rowspan"))
+            for _ in range(span):
+                if down > 1:
+                    carry[len(row)] = (text, down - 1)
+                row.append(text)
+        grid.append(row)
+    if len(grid) < 2 or not any(is_figure(c) for r in grid[1:] for c in r) or any(is_figure(c) for c in grid[0]):
+        return None
+    return table_lines(grid)
+
+
+def _span(value) -> int:
+    try:
+        return max(1, min(50, int(str(value)))) if value else 1
+    except ValueError:
+        return 1
