@@ -38,3 +38,22 @@ def test_common_share_tells_a_report_from_mojibake():
     assert common_share(TEXT) > 0.6
     assert common_share(TEXT.encode("gbk").decode("big5", errors="ignore")) < 0.2
     assert common_share(TRADITIONAL.encode("big5").decode("gb18030")) < 0.2
+
+
+def test_traditional_text_is_tagged_as_its_simplified_form_and_keeps_its_own_characters(shipped_model):
+    from fazhi.pipeline.tag import tag_text
+    from fazhi.reading.text import to_simplified
+
+    simplified = to_simplified(TRADITIONAL)
+    assert simplified != TRADITIONAL and "执法人员业务能力不强" in simplified
+    trad = tag_text("t.txt", TRADITIONAL, shipped_model).units
+    simp = tag_text("s.txt", simplified, shipped_model).units
+    assert [r["text"] for r in trad] == [TRADITIONAL[r["start"] : r["end"]] for r in trad]  # the output keeps 執法…
+    assert "部分執法人員業務能力不強，法治意識有待提高。" in [r["text"] for r in trad]
+    assert [(r["category"], r["scores"], r["problem"]) for r in trad] == [(r["category"], r["scores"], r["problem"]) for r in simp]
+
+
+def test_simplified_text_is_given_to_the_model_unchanged():
+    from fazhi.reading.text import to_simplified
+
+    assert to_simplified(TEXT) is TEXT

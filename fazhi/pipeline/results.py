@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from fazhi.model.prediction import Predictor, Scores
 from fazhi.pipeline.segment import Unit
+from fazhi.reading.text import to_simplified
 from fazhi.schema import SENTENCE_FIELDS, UNIT_FIELDS, SentenceRow, UnitRow
 
 __all__ = ["SENTENCE_FIELDS", "UNIT_FIELDS", "SCORE_DECIMALS", "INT8_SCORE_DECIMALS", "score_decimals", "classify",
@@ -73,7 +74,8 @@ def classify(model: Predictor, texts: Sequence[str], contexts: Sequence[str] | N
             results[i] = _blank(t, contexts[i], model.labels)
     if todo:
         cut = None if model.max_chars is None else model.max_chars * _PRECUT_FACTOR
-        scores = model.predict([texts[i][:cut] for i in todo], [contexts[i] for i in todo])
+        # The model reads simplified characters (a Big5 report's traditional ones converted); the rows keep the text.
+        scores = model.predict([to_simplified(texts[i][:cut]) for i in todo], [to_simplified(contexts[i]) for i in todo])
         done = sentence_results([texts[i] for i in todo], [contexts[i] for i in todo], scores, model.max_chars, score_decimals(model))
         for i, res in zip(todo, done, strict=True):
             results[i] = res
