@@ -254,6 +254,8 @@ CASES = [
     Case("200 MB .txt", big_text(200)),
     Case("49 MB .txt", big_text(49)),
     Case("49 MB HTML", big_html(49)),
+    Case("HTML of 250,000 tags (within the budget of 50 MB)",
+         lambda d: _html(d / "tags.html", "<p>" + f"<span>{SENTENCE[:4]}</span>" * 125_000 + "</p>")),
     Case("6 MB of 1 M sentences on one line", many_sentences(1_000_000)),
     Case("50,000 sentences (within the budget of 50 MB)", many_sentences(50_000)),
     Case("folder with a FIFO named x.txt", folder_with("fifo")),
