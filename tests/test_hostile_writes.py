@@ -89,3 +89,22 @@ def test_a_summary_output_that_reaches_the_units_file_through_a_link_is_refused(
     (os.symlink if how == "symlink" else os.link)(units, summary)
     assert main(["tag", str(SEEDLIKE), "-o", str(units), "--summary-output", str(summary)]) == 2
     assert "--output and --summary-output name the same file" in last_error_line(capsys)
+
+
+@pytest.mark.parametrize("how", ["in-the-folder", "hardlink"])
+def test_an_output_that_is_an_input_found_in_a_folder_or_through_a_hard_link_is_refused(tmp_path, capsys, how):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    report = folder / "r.txt"
+    report.write_text(SEEDLIKE.read_text(encoding="utf-8"), encoding="utf-8")
+    if how == "hardlink":
+        out = tmp_path / "out.txt"
+        os.link(report, out)
+        args = ["tag", str(report), "-o", str(out)]
+    else:
+        out = report
+        args = ["tag", str(folder), "--no-units", "--summary-output", str(out)]
+    assert main(args) == 2
+    assert f"is the input report {report}; writing it would overwrite the report being read" in last_error_line(capsys)
+    assert report.read_text(encoding="utf-8") == SEEDLIKE.read_text(encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == sorted(["in", "r.txt"] + (["out.txt"] if how == "hardlink" else []))

@@ -360,6 +360,12 @@ def run_tag(
     log = log if log is not None else sys.stderr
     if write_units and units_output and summary_output and units_output != "-" and _same_path(units_output, summary_output):
         raise UsageError(f"--output and --summary-output name the same file ({units_output}); give them different files")
+    sources, failures = expand_inputs(inputs)
+    for flag, out in (("--output", units_output if write_units else None), ("--summary-output", summary_output)):
+        onto = next((s for s in sources if out and out != "-" and s.path is not None and _same_path(out, str(s.path))), None)
+        if onto is not None:  # found in a folder, by a pattern, or through a link: writing it would overwrite it
+            raise UsageError(f"{flag} {printable_name(str(out))} is the input report {onto.doc}; writing it would "
+                             "overwrite the report being read: choose another output file")
     labels = list(model.labels)
     header = ",".join(csv_header(labels)) + "\n" if units_format == "csv" else ""
     units_target = (
@@ -368,7 +374,6 @@ def run_tag(
     summary_target = Target.open("summary", summary_format, summary_output, default_summary_stream)
     outputs = TagOutputs(units_target, summary_target, resume=resume)
 
-    sources, failures = expand_inputs(inputs)
     sources = [dataclasses.replace(s, max_bytes=max_bytes, ocr=ocr) for s in sources]
     result = TagResult(failures=list(failures))
     sizes = {s.doc: _source_bytes(s) for s in sources} if progress else {}
