@@ -1,4 +1,9 @@
-"""Where the project's files live, in one place."""
+"""Where the project's files live, in one place.
+
+Shipped with the package (found through the import system, so a non-editable install has them): the models
+(fazhi.model: baseline, bert, encoder), the labels (fazhi.labels_data), the page and templates. Only in a checkout:
+the written reports, build/, and the seed reports beside it.
+"""
 
 import importlib.util
 import os
@@ -6,7 +11,18 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
-LABELS_DIR = REPO_DIR / "data" / "labels"
+
+def _package_dir(name: str) -> Path | None:
+    """Where an installed subpackage's files are (a checkout's folder in an editable install), without importing it."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0]).resolve()
+
+
+# The project's labels (data/labels in a checkout) are installed with the package as fazhi.labels_data, so the
+# defaults of `fazhi train`, `data check` and `suggest` work from a plain `pip install .` too.
+LABELS_DIR = _package_dir("fazhi.labels_data") or REPO_DIR / "data" / "labels"
 BUILD_DIR = REPO_DIR / "build"
 # The project's own written reports (data/reports/written): labelled, shipped with every clone.
 WRITTEN_REPORTS_DIR = REPO_DIR / "data" / "reports" / "written"
@@ -16,10 +32,10 @@ SEEDS_DIR = Path(os.environ.get("FAZHI_SEEDS_DIR") or REPO_DIR.parent / "shared"
 SEED_REPORT_COUNT = 5
 # The installed fazhi.model package (model/ in a checkout) holds the shipped
 # model directories; found without importing it, so the CLI stays light.
-_spec = importlib.util.find_spec("fazhi.model")
-if _spec is None or not _spec.submodule_search_locations:
+_model_dir = _package_dir("fazhi.model")
+if _model_dir is None:
     raise ImportError("fazhi is not installed: expected the package fazhi.model (run `make venv`)")
-MODEL_DIR = Path(list(_spec.submodule_search_locations)[0]).resolve()
+MODEL_DIR = _model_dir
 DEFAULT_BASELINE_DIR = MODEL_DIR / "baseline"
 DEFAULT_BERT_DIR = MODEL_DIR / "bert"
 # The model fazhi uses when no --model is given: the variant that scores best on
