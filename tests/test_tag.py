@@ -340,6 +340,7 @@ class InterruptAfter:
     def __init__(self, model, n):
         self.model, self.n, self.seen = model, n, 0
         self.name, self.labels, self.threshold, self.max_chars = model.name, model.labels, model.threshold, model.max_chars
+        self.int8, self.reads_context = model.int8, model.reads_context
 
     def predict(self, texts, contexts=None):
         self.seen += len(texts)
