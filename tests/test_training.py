@@ -152,3 +152,19 @@ def test_a_written_model_directory_gets_the_permissions_of_a_plain_mkdir(tmp_pat
     finally:
         os.umask(umask)
     assert (tmp_path / "model").stat().st_mode & 0o777 == 0o755
+
+
+def test_learning_rate_warms_up_linearly_then_decays_to_zero_as_transformers_schedules_it():
+    import torch
+
+    from fazhi.training.common import warmup_then_linear_decay
+
+    optim = torch.optim.AdamW(torch.nn.Linear(2, 2).parameters(), lr=1.0)
+    sched = warmup_then_linear_decay(optim, total_steps=100, warmup_share=0.1)
+    rates = []
+    for _ in range(101):
+        rates.append(optim.param_groups[0]["lr"])
+        optim.step()
+        sched.step()
+    assert rates[0] == 0.0 and rates[5] == pytest.approx(0.5) and rates[10] == pytest.approx(1.0)
+    assert all(a >= b for a, b in zip(rates[10:], rates[11:], strict=False)) and rates[100] == 0.0

@@ -48,13 +48,10 @@ def atomic_directory(output: Path) -> Iterator[Path]:
 
 
 def warmup_then_linear_decay(optim, total_steps: int, warmup_share: float):
-    """Learning-rate schedule: linear warm-up over warmup_share of the steps, then linear decay to 0."""
-    import torch
+    """Learning-rate schedule: linear warm-up over warmup_share of the steps, then linear decay to 0 (transformers')."""
+    from transformers import get_linear_schedule_with_warmup
 
-    warm = max(1, int(warmup_share * total_steps))
-    return torch.optim.lr_scheduler.LambdaLR(
-        optim, lambda s: min((s + 1) / warm, max(0.0, (total_steps - s) / max(1, total_steps - warm)))
-    )
+    return get_linear_schedule_with_warmup(optim, max(1, int(warmup_share * total_steps)), total_steps)
 
 
 def optimizer_step(model, loss, optim, sched, max_grad_norm: float = 1.0) -> float:
