@@ -137,3 +137,12 @@ def test_quotation_marks_read_as_ascii_come_back_chinese_across_a_wrapped_line()
     quotes = ocr_module._Quotes()
     assert quotes('开展"双随机、一公开"抽查，推行\'首违不罚"清单，建设"法治') == "开展“双随机、一公开”抽查，推行“首违不罚”清单，建设“法治"
     assert quotes('政府"示范创建。') == "政府”示范创建。"
+
+
+def test_heading_markers_misread_on_a_poor_scan_are_repaired_in_sequence():
+    from fazhi.reading.ocr import repair_markers
+
+    got = repair_markers(["一,2021年工作情况", "（一）坚持党的领导", "全)持续优化法治营商环境", "伍)依法依规科学决策",
+                          "二、存在的问题", "伍)执法能力不强", "全年办结案件35件。"])
+    assert got == ["一、2021年工作情况", "（一）坚持党的领导", "（二）持续优化法治营商环境", "（三）依法依规科学决策",
+                   "二、存在的问题", "（一）执法能力不强", "全年办结案件35件。"]

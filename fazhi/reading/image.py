@@ -6,7 +6,7 @@ import io
 
 from fazhi.errors import UnreadableFile
 from fazhi.reading.layout import Line, drop_page_furniture, join_wrapped
-from fazhi.reading.ocr import OCR_MODES, OcrMode, Progress, check_ocr, ocr_page
+from fazhi.reading.ocr import OCR_MODES, OcrMode, Progress, check_ocr, ocr_page, repair_markers
 
 # The resolution assumed for an image that does not say its own.
 DEFAULT_DPI = 150
@@ -39,4 +39,4 @@ def image_to_text(raw: bytes, name: str = "<image>", ocr: OcrMode = "auto", prog
     lines = [l for page in drop_page_furniture(pages) for l in page]
     if not lines:
         raise UnreadableFile(f"{name}: OCR found no text in the image ({len(frames)} page{'s' if len(frames) != 1 else ''})")
-    return "\n".join(join_wrapped(lines)) + "\n"
+    return "\n".join(repair_markers(join_wrapped(lines))) + "\n"

@@ -22,7 +22,7 @@ from typing import Literal
 from fazhi.errors import UnreadableFile
 from fazhi.reading.layout import Line, visual_width
 
-__all__ = ["OCR_MODES", "OcrMode", "OcrUnavailable", "INSTALL_HINT", "Progress", "check_ocr", "ocr_lines", "ocr_page", "normalize_ocr_text"]
+__all__ = ["OCR_MODES", "OcrMode", "OcrUnavailable", "INSTALL_HINT", "Progress", "check_ocr", "ocr_lines", "ocr_page", "repair_markers", "normalize_ocr_text"]
 
 OcrMode = Literal["auto", "never", "always"]
 OCR_MODES: tuple[str, ...] = ("auto", "never", "always")
@@ -109,6 +109,33 @@ class _Quotes:
             else:
                 out.append(ch)
         return "".join(out)
+
+
+_NUMERALS = "一二三四五六七八九十"
+_LEVEL1_MISREAD = re.compile(rf"^([{_NUMERALS}]{{1,2}})[,，.．](?=\S)")
+_LEVEL1 = re.compile(rf"^[{_NUMERALS}]{{1,2}}、")
+_LEVEL2 = re.compile(rf"^[（(]([{_NUMERALS}]{{1,2}})[)）]")
+# "（三）" read as one character and a bracket ("伍)", "全)"): one character, not a numeral, then ) at the start.
+_LEVEL2_MISREAD = re.compile(rf"^[^\s（(\d{_NUMERALS}\W][)）]")
+
+
+def repair_markers(paragraphs: list[str]) -> list[str]:
+    """Heading markers back from what OCR of a poor scan makes of them: "一," or "一." at the start of a
+    paragraph is "一、", and "伍)" (the three strokes of "（三）" read as one character) is the level-2 marker
+    that follows the one before it under the same level-1 heading. Only ever applied to OCR text."""
+    out = []
+    last = 0  # the number of the last （N） under the current level-1 heading
+    for p in paragraphs:
+        p = _LEVEL1_MISREAD.sub(r"\1、", p)
+        if _LEVEL1.match(p):
+            last = 0
+        elif m := _LEVEL2.match(p):
+            last = _NUMERALS.find(m.group(1)[-1]) + 1 if len(m.group(1)) == 1 else last + 1
+        elif _LEVEL2_MISREAD.match(p) and last < 9:
+            last += 1
+            p = f"（{_NUMERALS[last - 1]}）" + p[2:]
+        out.append(p)
+    return out
 
 
 # --- the engine --------------------------------------------------------------------

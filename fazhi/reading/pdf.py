@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from fazhi.errors import UnreadableFile
 from fazhi.reading.layout import Line, drop_page_furniture, join_wrapped
-from fazhi.reading.ocr import OCR_MODES, OcrMode, Progress, check_ocr, ocr_page
+from fazhi.reading.ocr import OCR_MODES, OcrMode, Progress, check_ocr, ocr_page, repair_markers
 from fazhi.reading.tables import is_figure
 
 # 150 dpi: the resolution of most scans published online; Tesseract read a 150 dpi page as well as the same
@@ -136,6 +136,7 @@ def pdf_to_text(raw: bytes, name: str = "<pdf>", ocr: OcrMode = "auto", progress
 
         document = pypdfium2.PdfDocument(raw, password="" if reader.is_encrypted else None)
         checked = False
+        pending_ocr = False  # any page read by OCR
         done = 0
         # Tesseract runs on OCR_WORKERS pages at once (one process each, one thread per process); pdfium draws
         # the pages here, in this thread, since it is not thread-safe.
@@ -162,6 +163,7 @@ def pdf_to_text(raw: bytes, name: str = "<pdf>", ocr: OcrMode = "auto", progress
                                   else f"page {i + 1} has no text layer and needs OCR")
                         checked = True
                     pending[i] = pool.submit(ocr_page, _page_image(document, i), OCR_DPI, name, i)
+                    pending_ocr = True
                 else:
                     finished(i, lines)
                 for j in [j for j, f in pending.items() if f.done()]:
@@ -183,4 +185,5 @@ def pdf_to_text(raw: bytes, name: str = "<pdf>", ocr: OcrMode = "auto", progress
         if ocr == "never":
             raise UnreadableFile(f"{name}: the PDF has no text layer ({n} page{s}; a scanned document needs OCR: drop --ocr never)")
         raise UnreadableFile(f"{name}: the PDF has no text layer and OCR found no text on its {n} page{s}")
-    return "\n".join(join_wrapped(lines)) + "\n"
+    paragraphs = join_wrapped(lines)
+    return "\n".join(repair_markers(paragraphs) if pending_ocr else paragraphs) + "\n"
