@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fazhi.labels import AREAS, CATEGORIES, DOCUMENTS_FILE, SOURCES, SPLITS, Issue, Row, load_rows, read_documents
+from fazhi.labels import AREAS, CATEGORIES, DOCUMENTS_FILE, SOURCES, SPLITS, USER_SOURCE, Issue, Row, load_rows, read_documents
 
 NEAR_DUPLICATE_JACCARD = 0.8
 # Template lines this short (table labels such as 不予公开 5件, 已全部办结) recur
@@ -198,6 +198,8 @@ def format_counts(rows: Iterable[Row]) -> str:
         docs[(r.source, r.split)].add(r.doc)
     lines.append(f"{'source':<12} {'':<8}" + "".join(f"{s:>8}" for s in SPLITS) + f"{'total':>8}")
     for so in SOURCES:
+        if so == USER_SOURCE and not any(k[0] == so for k in src):
+            continue  # the project's own labels have none: no row of zeros
         counts = [src[(so, s)] for s in SPLITS]
         lines.append(f"{so + ' units':<21}" + "".join(f"{x:>8}" for x in counts) + f"{sum(counts):>8}")
         dcounts = [len(docs[(so, s)]) for s in SPLITS]

@@ -2,10 +2,13 @@
 
 Accepted inputs (a file, or a folder of such files):
 
-- ``*.jsonl`` in fazhi's schema: one object per line with
-  ``id, doc, source, split, text, category, problem`` and optionally
-  ``context_only``.
-- ``*.csv`` with a header row naming the same seven columns; ``problem`` is
+- ``*.jsonl`` in fazhi's schema: one object per line with ``text, category, problem``
+  and optionally ``id, doc, split, source, context_only``. A missing ``id`` is
+  FILE-LINE, a missing ``doc`` the row's id, a missing ``split`` one from a
+  hash of the doc, a missing ``source`` ``user`` (the project's own rows say
+  ``seed`` or ``written``).
+- ``*.csv`` with a header row naming at least ``text, category, problem`` (an
+  empty optional cell counts as missing); ``problem`` is
   ``true``/``false`` (also ``1``/``0``, ``yes``/``no``).
 - Label Studio JSON export (``*.json``, a list of tasks): the text in
   ``data.text``; in the first annotation not skipped (``was_cancelled``), a
@@ -39,10 +42,14 @@ from fazhi.errors import LabelDataError
 CATEGORIES: tuple[str, ...] = ("decision", "enforcement", "dispute", "disclosure", "supervision", "other")
 AREAS: tuple[str, ...] = CATEGORIES[:5]
 SPLITS: tuple[str, ...] = ("train", "dev", "test")
-SOURCES: tuple[str, ...] = ("seed", "written")
+USER_SOURCE = "user"  # a row of the user's own labels, which need not say where it came from
+SOURCES: tuple[str, ...] = ("seed", "written", USER_SOURCE)
 # The table of labelled documents and their genres (doc,genre), kept beside the label files.
 DOCUMENTS_FILE = "documents.csv"
-REQUIRED_KEYS: tuple[str, ...] = ("id", "doc", "source", "split", "text", "category", "problem")
+REQUIRED_KEYS: tuple[str, ...] = ("text", "category", "problem")
+OPTIONAL_KEYS: tuple[str, ...] = ("id", "doc", "split", "source")  # filled in by with_defaults when missing
+# Bad rows shown by `fazhi train`, `evaluate` and `data check` before "... and N more".
+ISSUES_SHOWN = 50
 
 @dataclass(frozen=True)
 class Row:
@@ -129,7 +136,30 @@ def _decode(path: Path) -> tuple[str | None, list[Issue]]:
         return None, [Issue(str(path), raw[: exc.start].count(b"\n") + 1, f"expected UTF-8 text; byte {exc.start} is not valid UTF-8 (save the file as UTF-8)")]
 
 
+def with_defaults(obj: object, path: Path, line: int) -> object:
+    """A row with its optional keys filled in where missing (or, in a CSV, empty): id FILE-LINE, doc the id, split
+    from a hash of the doc, source 'user'."""
+    if not isinstance(obj, dict):
+        return obj
+    filled = {k: v for k, v in obj.items() if not (k in OPTIONAL_KEYS and v in (None, ""))}
+    filled.setdefault("id", f"{path.stem}-{line}")
+    filled.setdefault("doc", filled["id"])
+    if isinstance(filled["doc"], str):
+        filled.setdefault("split", hashed_split(filled["doc"]))
+    filled.setdefault("source", USER_SOURCE)
+    return filled
+
+
+def shown_issues(issues: list[Issue], limit: int = ISSUES_SHOWN) -> list[str]:
+    """The first limit issues, one line each, then '... and N more' for the rest."""
+    lines = [str(i) for i in issues[:limit]]
+    if len(issues) > limit:
+        lines.append(f"... and {len(issues) - limit} more")
+    return lines
+
+
 def _row(obj: dict, path: Path, line: int, issues: list[Issue], rows: list[Row]) -> None:
+    obj = with_defaults(obj, path, line)  # type: ignore[assignment]  # a dict stays a dict
     reasons = validate_record(obj)
     if reasons:
         issues.extend(Issue(str(path), line, r) for r in reasons)
@@ -280,9 +310,8 @@ def load_splits(data: Path, need: tuple[str, ...] = ("train", "dev")) -> dict[st
     """Rows grouped by split; raises LabelDataError naming every bad row before anything uses them."""
     rows, errors = load_rows(data)
     if errors:
-        shown = "\n".join(str(e) for e in errors[:50])
-        more = f"\n... and {len(errors) - 50} more" if len(errors) > 50 else ""
-        raise LabelDataError(f"{len(errors)} bad row(s) in {data}; nothing was done with them:\n{shown}{more}")
+        shown = "\n".join(shown_issues(errors))
+        raise LabelDataError(f"{len(errors)} bad row(s) in {data}; nothing was done with them:\n{shown}")
     splits = {s: [r for r in rows if r.split == s] for s in SPLITS}
     for needed in need:
         if not splits[needed]:

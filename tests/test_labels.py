@@ -109,3 +109,27 @@ def test_data_check_command_exits_nonzero_on_bad_file(tmp_path):
     assert proc.returncode == 1
     assert f"{path}:1: error: 'category' must be one of {', '.join(CATEGORIES)}" in proc.stderr
     assert "data check FAILED" in proc.stdout
+
+
+def test_data_check_lists_fifty_bad_rows_then_a_count_as_train_does(tmp_path):
+    path = _write(tmp_path, [{**GOOD, "id": f"x{i}", "category": "nonsense"} for i in range(60)])
+    proc = subprocess.run([sys.executable, "-m", "fazhi", "data", "check", str(path), "--no-minimums"], capture_output=True, text=True)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 51 and lines[-1] == "... and 10 more"
+    assert "60 errors" in proc.stdout
+
+
+def test_a_users_labels_need_only_text_category_and_problem(tmp_path):
+    from fazhi.labels import USER_SOURCE, hashed_split, load_rows
+
+    _write(tmp_path, [{"text": "全年受理行政复议案件45件。", "category": "dispute", "problem": False},
+                             {"text": "执法人员业务能力有待提高。", "category": "enforcement", "problem": True, "doc": "县局2023"}])
+    (tmp_path / "more.csv").write_text("text,category,problem,split\n政务公开平台建设仍有短板。,disclosure,true,\n", encoding="utf-8")
+    rows, issues = load_rows(tmp_path)
+    assert issues == []
+    by_text = {r.text: r for r in rows}
+    first = by_text["全年受理行政复议案件45件。"]
+    assert (first.id, first.doc, first.source) == ("labels-1", "labels-1", USER_SOURCE)
+    assert first.split == hashed_split("labels-1")
+    assert by_text["执法人员业务能力有待提高。"].doc == "县局2023"
+    assert by_text["政务公开平台建设仍有短板。"].problem is True  # an empty split cell counts as missing

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fazhi import paths
 from fazhi.label_check import check_path, format_counts
+from fazhi.labels import shown_issues
 
 
 def add_parser(sub) -> None:
@@ -29,9 +30,9 @@ def add_parser(sub) -> None:
 
 def run_check(args: argparse.Namespace) -> int:
     report = check_path(Path(args.path), minimums=not args.no_minimums)
-    for issue in report.issues:
-        if issue.severity == "error" or args.warnings:
-            print(issue, file=sys.stderr)
+    listed = [i for i in report.issues if i.severity == "error" or args.warnings]
+    for line in shown_issues(listed):  # the same 50 and "... and N more" as train and evaluate print
+        print(line, file=sys.stderr)
     warnings = len(report.issues) - len(report.errors)
     print(format_counts(report.rows))
     print()
