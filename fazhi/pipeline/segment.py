@@ -11,6 +11,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from fazhi.reading.patterns import CN_NUM as _CN_NUM
+from fazhi.reading.patterns import heading_level
+
 __all__ = ["Unit", "segment", "iter_units", "is_furniture", "heading_level"]
 
 
@@ -93,27 +96,10 @@ def is_furniture(line: str) -> bool:
 
 
 # --- headings ---------------------------------------------------------------
-_CN_NUM = "一二三四五六七八九十"
-_HEADING_PATTERNS: list[tuple[int, re.Pattern[str]]] = [
-    (1, re.compile(rf"^第[{_CN_NUM}]+[部分章节]")),
-    (1, re.compile(rf"^[{_CN_NUM}]{{1,3}}\s*[、.．]")),
-    (2, re.compile(rf"^[（(]\s*[{_CN_NUM}]{{1,3}}\s*[)）]")),
-    (3, re.compile(r"^\d{1,2}\s*[、．](?!\d)|^\d{1,2}\.(?!\d)")),
-    (4, re.compile(r"^[（(]\s*\d{1,2}\s*[)）]")),
-    (5, re.compile(r"^[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳]")),
-]
 _MAX_HEADING_CHARS = 40
 # A numbered line that ends in a figure is a table row saved as text
 # ("（三）不予公开 5", "（一）新收案件 428件"), not a section heading.
 _ENDS_IN_COUNT = re.compile(r"\d[\d.,，]*\s*(?:件|条|次|个|人次|人|家|项|卷|份|起|户|宗|万元|亿元|元|%|％)?$")
-
-
-def heading_level(text: str) -> int | None:
-    """Outline level of a heading marker at the start of text (1 = 一、), else None."""
-    for level, pattern in _HEADING_PATTERNS:
-        if pattern.match(text):
-            return level
-    return None
 
 
 # --- splitting --------------------------------------------------------------

@@ -18,6 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from fazhi.reading.patterns import starts_heading
 from fazhi.reading.tables import table_lines
 
 __all__ = ["Line", "join_wrapped", "drop_page_furniture", "visual_width"]
@@ -65,12 +66,6 @@ class Line:
     @property
     def right(self) -> float:
         return self.x + self.width
-
-
-def _starts_heading(text: str) -> bool:
-    from fazhi.pipeline.segment import heading_level
-
-    return heading_level(text.strip()) is not None or bool(re.match(r"^第[一二三四五六七八九十百零〇\d]+条", text.strip()))
 
 
 def _first_word_width(text: str, size: float) -> float:
@@ -175,7 +170,7 @@ def join_wrapped(lines: list[Line]) -> list[str]:
             joins = False
         elif nxt is not None and _same_size(nxt, line):
             ends_sentence = line.text.rstrip(_CLOSERS)[-1:] in _SENTENCE_END
-            next_heading = _starts_heading(nxt.text)
+            next_heading = starts_heading(nxt.text)
             wide_gap = nxt.page == line.page and line.y - nxt.y > 1.4 * leading
             reaches_right = line.right >= right - 2 * line.size
             # The printer wrapped this line: the next one's first word would not have fitted after it.
