@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from fazhi.evaluation.real_text import BOOTSTRAP_SAMPLES
+from fazhi.model.config import read_config
 from fazhi.paths import BUILD_DIR, LABELS_DIR, REPO_DIR
 from fazhi.training.configs import BertTrainConfig, preset
 
@@ -212,7 +213,8 @@ def score(name: str, predictor, data: Path, real: Path, minutes: float, samples:
 
     test = evaluate_rows(predictor, load_splits(data, need=("test",))["test"], name, read_documents(data)).metrics
     real_metrics = evaluate_real(predictor, real, name, samples).metrics
-    result = {"variant": name, "note": VARIANTS[name].note, "minutes": round(minutes, 1), "real": real_metrics, "test": test}
+    result: dict[str, Any] = {"variant": name, "note": VARIANTS[name].note, "minutes": round(minutes, 1), "real": real_metrics, "test": test,
+              "labels": label_set(data)}
     shares = routed_shares(predictor, real)
     if shares is not None:
         result["routed"] = shares
@@ -220,7 +222,45 @@ def score(name: str, predictor, data: Path, real: Path, minutes: float, samples:
     summary_file = encoders / encoder / "pretrain_config.json" if encoder else None
     if summary_file is not None and summary_file.is_file():
         result["encoder"] = {"name": encoder, **json.loads(summary_file.read_text(encoding="utf-8"))}
+        # The size the encoder has, not pretrain's own size options (unused when it starts from another encoder).
+        shape = read_config(summary_file.parent)
+        result["encoder"].update(layers=shape.get("num_hidden_layers"), hidden=shape.get("hidden_size"))
     return result
+
+
+def label_set(data: Path) -> str:
+    """The label set a variant was trained on, by its size and a digest of its rows (a relabel keeps the size): rows
+    trained on different label sets do not compare."""
+    import hashlib
+
+    from fazhi.labels import load_rows
+
+    rows = load_rows(data)[0]
+    digest = hashlib.sha256("\n".join(sorted(f"{r.id}\t{r.split}\t{r.category}\t{r.problem}\t{r.text}" for r in rows)).encode())
+    return f"{len(rows):,} rows ({digest.hexdigest()[:6]})"
+
+
+def _result_key(r: dict) -> str:
+    """A result's place in a table: its variant and, when it says one, its label set (one variant may be run on several)."""
+    return f"{r['variant']} | {r['labels']}" if r.get("labels") else r["variant"]
+
+
+def _named(r: dict) -> str:
+    """The first two cells of a table row: the variant and its label set."""
+    return f"{r['variant']} | {r.get('labels', '')}"
+
+
+def _order(results: dict[str, dict]) -> list[dict]:
+    """Results in the order of VARIANTS, each variant's older label sets first."""
+    index = {n: i for i, n in enumerate(VARIANTS)}
+    return sorted(results.values(), key=lambda r: (index.get(r["variant"], len(index)), _rows(r)))
+
+
+def _rows(r: dict) -> int:
+    import re
+
+    m = re.match(r"([\d,]+) rows", str(r.get("labels", "")))
+    return int(m.group(1).replace(",", "")) if m else 0
 
 
 def _fig(m: dict, key: str, ci: bool = True) -> str:
@@ -230,7 +270,7 @@ def _fig(m: dict, key: str, ci: bool = True) -> str:
 
 
 def _pretraining_lines(results: list[dict]) -> list[str]:
-    """What each encoder the variants start from was pretrained on, for how long, and its loss by epoch."""
+    """What each encoder the variants start from was pretrained on, for how long, and its held-out loss."""
     rows = []
     seen = set()
     for r in results:
@@ -245,19 +285,31 @@ def _pretraining_lines(results: list[dict]) -> list[str]:
             if not summary_file.is_file():
                 continue
             p = json.loads(summary_file.read_text(encoding="utf-8"))
-        losses = ", ".join(f"{h['mlm_loss']:.2f}" for h in p.get("history", []) if "mlm_loss" in h)
-        corpus = p.get("corpus", [])
-        corpus_text = ", ".join(corpus) if isinstance(corpus, list) else str(corpus)
-        chars = p.get("characters")
-        start = p.get("init_from") or p.get("init_embeddings", "")
-        rows.append(f"| {name} | {p.get('objective', 'mlm')} | {p.get('layers', '?')}x{p.get('hidden', '?')} | {start} | "
-                    f"{corpus_text} | {f'{chars:,}' if isinstance(chars, int) else ''} | {p.get('epochs', '')} | {p.get('minutes', '')} | {losses} |")
+        rows.append(_pretraining_row(name, p))
     if not rows:
         return []
     return ["", "## Pretraining of the encoders", "",
-            "Minutes are wall-clock on the 2-core CPU machine with one torch thread while other jobs shared it.", "",
-            "| encoder | objective | size | starts from | corpus | characters | epochs | minutes | MLM loss by epoch |",
+            "Minutes are wall-clock on the 2-core CPU machine with one torch thread while other jobs shared it (no GPU was "
+            "lent). Held-out loss is on whole documents of each source kept out of pretraining (for ELECTRA, its "
+            "generator's MLM loss, not comparable with an MLM encoder's). The -laws encoders add the intermediate area "
+            "task on law articles to the encoder named as their start.", "",
+            "| encoder | objective | size | starts from | corpus | characters | steps | minutes | held-out loss, start → end |",
             "|---|---|---|---|---|---:|---:|---:|---|", *rows]
+
+
+def _pretraining_row(name: str, p: dict) -> str:
+    """One encoder's row: paths are shown by their last part, so the table names no machine's folders."""
+    corpus = p.get("corpus", [])
+    corpus_text = (", ".join(f"{c.split(':', 1)[0]}:{Path(c.split(':', 1)[1]).name}" if ":" in c else c for c in corpus)
+                   if isinstance(corpus, list) else str(corpus))
+    chars = p.get("characters")
+    start = Path(str(p.get("init_from") or p.get("init_embeddings") or "")).name
+    held = p.get("heldout") or {}
+    key = "generator_mlm_loss" if p.get("objective") == "electra" else "mlm_loss"
+    begin, end = held.get("start") or {}, held.get("end") or {}
+    losses = "; ".join(f"{src} {begin[src][key]:.2f} → {end[src][key]:.2f}" for src in end if key in end[src] and key in begin.get(src, {}))
+    return (f"| {name} | {p.get('objective', 'mlm')} | {p.get('layers', '?')}x{p.get('hidden', '?')} | {start} | "
+            f"{corpus_text} | {f'{chars:,}' if isinstance(chars, int) else ''} | {p.get('steps', '')} | {p.get('minutes', '')} | {losses} |")
 
 
 def _routed(r: dict) -> str:
@@ -274,7 +326,7 @@ def _seed_lines(results: list[dict]) -> list[str]:
 
     groups: dict[str, list[dict]] = {}
     for r in results:
-        groups.setdefault(re.sub(r", seed \d+$", "", r["variant"]), []).append(r)
+        groups.setdefault(_named({**r, "variant": re.sub(r", seed \d+$", "", r["variant"])}), []).append(r)
     lines = []
     for base, rs in groups.items():
         if len(rs) < 2:
@@ -290,8 +342,9 @@ def _seed_lines(results: list[dict]) -> list[str]:
     if not lines:
         return []
     return ["", "## Seeds: mean (min–max) over the seeds run", "",
-            "| variant | seeds | by document macro-F1 | by document problem F1 | by unit macro-F1 | by unit problem F1 | by document, per part macro-F1 |",
-            "|---|---:|---:|---:|---:|---:|---|", *lines]
+            "| variant | labels | seeds | by document macro-F1 | by document problem F1 | by unit macro-F1 | by unit problem F1 | "
+            "by document, per part macro-F1 |",
+            "|---|---|---:|---:|---:|---:|---:|---|", *lines]
 
 
 def write_markdown(results: list[dict], path: Path) -> None:
@@ -303,22 +356,25 @@ def write_markdown(results: list[dict], path: Path) -> None:
         "95% bootstrap intervals over documents in brackets. *Written* is the project's own test split (written by "
         "the same hands as the training data, so it flatters every model). *Train min* is wall-clock fine-tuning on the 2-core "
         "CPU machine with one torch thread while other jobs shared it. Generated by `python -m fazhi.training.ablation`. "
-        "The rows of issue 16 (bert *encoder*, cascade(…), hybrid(…)) were trained on data/labels just before the rule-13 relabel "
-        "(there was no CPU time left to fine-tune again after it), so they compare with *baseline+context, before rule-13 relabel*; "
-        "*baseline+context* is trained after the relabel. The 2x256 and 4x256 rows were measured earlier, on the labels of their "
-        "day (4x256 lac-pretrained+context is the shipped model/bert). A cascade or hybrid fits its margins or head on the dev split.",
+        "*Labels* names the label set a row was trained on, by its size and a digest of its rows: rows on different "
+        "sets do not compare. On this page: *before issue 16* (the 2x256 and 4x256 rows, measured on the labels of their "
+        "day; 4x256 lac-pretrained+context was the shipped model/bert); 8,104 rows (bf5b9c), data/labels just before the "
+        "rule-13 relabel; 8,104 rows (6026fd), just after it; 8,719 rows (e19f4d), with part of issue 16's new written "
+        "reports; 8,904 rows (755337), with all of them (today's data/labels). A cascade or hybrid fits its margins or "
+        "head on the dev split.",
         "",
         "## Headline: real text, by document",
         "",
         "*Routed* is a cascade's share of units sent to its second part: on dev / on realdev units read alone / on every unit "
         "`fazhi tag` makes of the realdev documents.",
         "",
-        "| variant | category macro-F1 | problem F1 | by unit: macro-F1 | by unit: problem F1 | written macro-F1 | written problem F1 | train min | routed |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| variant | labels | category macro-F1 | problem F1 | by unit: macro-F1 | by unit: problem F1 | written macro-F1 | "
+        "written problem F1 | train min | routed |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         doc, unit, written = r["real"]["by document"]["all"], r["real"]["by unit"]["all"], r["test"].get("written", r["test"]["all"])
-        lines.append(f"| {r['variant']} | {_fig(doc, 'macro_f1')} | {_fig(doc, 'problem')} | {_fig(unit, 'macro_f1')} | "
+        lines.append(f"| {_named(r)} | {_fig(doc, 'macro_f1')} | {_fig(doc, 'problem')} | {_fig(unit, 'macro_f1')} | "
                      f"{_fig(unit, 'problem')} | {_fig(written, 'macro_f1', False)} | {_fig(written, 'problem', False)} | {r['minutes'] or ''} | "
                      f"{_routed(r)} |")
     lines += _seed_lines(results)
@@ -329,11 +385,12 @@ def write_markdown(results: list[dict], path: Path) -> None:
         parts = [p for p in results[0]["real"][mode] if p != "all"]
         first = results[0]["real"][mode]
         heads = [f"{p} ({first[p]['n']} units; problem units: {first[p]['problem'].get('support', '?')})" for p in parts]
-        lines += ["| variant | " + " | ".join(heads) + " |", "|---" * (len(parts) + 1) + "|"]
+        lines += ["| variant | labels | " + " | ".join(heads) + " |", "|---" * (len(parts) + 2) + "|"]
         for r in results:
             cells = [f"{_fig(r['real'][mode][p], 'macro_f1', False)} / {_fig(r['real'][mode][p], 'problem', False)}" for p in parts]
-            lines.append(f"| {r['variant']} | " + " | ".join(cells) + " |")
-    lines += ["", "## Variants", ""] + [f"- **{r['variant']}**: {VARIANTS[r['variant']].note if r['variant'] in VARIANTS else r['note']}" for r in results]
+            lines.append(f"| {_named(r)} | " + " | ".join(cells) + " |")
+    notes = {r["variant"]: VARIANTS[r["variant"]].note if r["variant"] in VARIANTS else r["note"] for r in results}
+    lines += ["", "## Variants", ""] + [f"- **{name}**: {note}" for name, note in notes.items()]
     lines += _pretraining_lines(results)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -341,34 +398,50 @@ def write_markdown(results: list[dict], path: Path) -> None:
 
 def run(names: list[str], data: Path, real: Path, out: Path, log=print, reuse: bool = False, samples: int = BOOTSTRAP_SAMPLES,
         encoders: Path = ENCODERS, labels_before: Path | None = None) -> list[dict]:
-    previous = {r["variant"]: r for r in json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))} if out.with_suffix(".json").is_file() else {}
+    previous = {_result_key(r): r for r in json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))} if out.with_suffix(".json").is_file() else {}
     for name in names:
         if name not in VARIANTS:
             raise ValueError(f"expected variants among {', '.join(VARIANTS)}, found {name!r}")
         predictor, minutes = build(name, data, log, reuse, encoders, labels_before)
-        result = score(name, predictor, data, real, minutes or previous.get(name, {}).get("minutes", 0.0), samples, encoders)
-        previous[name] = result
+        earlier = previous.get(_result_key({"variant": name, "labels": label_set(data)}), {})
+        result = score(name, predictor, data, real, minutes or earlier.get("minutes", 0.0), samples, encoders)
+        previous[_result_key(result)] = result
         d = result["real"]["by document"]["all"]
         log(f"{name}: real text by document macro-F1 {d['macro_f1']:.3f}, problem F1 {d['problem']['f1']:.3f}")
         _write(previous, out)  # after every variant, so a stopped run keeps what it measured
-    return [previous[n] for n in VARIANTS if n in previous]
+    return _order(previous)
 
 
 def _write(results: dict[str, dict], out: Path) -> list[dict]:
-    """OUT.json and OUT.md from results by variant name, in the order of VARIANTS."""
-    ordered = [results[n] for n in VARIANTS if n in results]
+    """OUT.json and OUT.md from results by variant and label set, in the order of VARIANTS."""
+    ordered = [_portable(r) for r in _order(results)]
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps(ordered, indent=1), encoding="utf-8")
     write_markdown(ordered, out.with_suffix(".md"))
     return ordered
 
 
+def _portable(value: Any) -> Any:
+    """A result with every absolute path cut to its last part (also after a 'source:' prefix), so that a committed
+    table names no machine's folders."""
+    if isinstance(value, dict):
+        return {k: _portable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_portable(v) for v in value]
+    if isinstance(value, str):
+        prefix, _, rest = value.rpartition(":") if ":/" in value else ("", "", value)
+        if rest.startswith("/"):
+            return f"{prefix}:{Path(rest).name}" if prefix else Path(rest).name
+    return value
+
+
 def merge(files: list[Path], out: Path) -> list[dict]:
-    """Results of several runs in one table, in the order of VARIANTS; a variant in more than one file keeps its last."""
+    """Results of several runs in one table, in the order of VARIANTS; a variant on one label set in more than one file
+    keeps its last."""
     results: dict[str, dict] = {}
     for f in files:
         for r in json.loads(f.read_text(encoding="utf-8")):
-            results[r["variant"]] = r
+            results[_result_key(r)] = r
     return _write(results, out)
 
 
