@@ -108,7 +108,8 @@ def write_model_card(directory: Path) -> Path:
         lines.append("(no test split was given)")
     lines += [
         "",
-        "Per-class figures: `evaluation.md`.",
+        "Per-class figures: `evaluation.md`. How fazhi chose its default among this and the BERT, cascade and hybrid "
+        "models: `docs/ablation.md` in the repository (realdev by document, three seeds for the finalists).",
         "",
         "## Known limits",
         "",
