@@ -169,3 +169,19 @@ def test_suggest_export_train_evaluate_loop(tmp_path, label_rows, monkeypatch):
     assert main(["evaluate", "model", "--data", str(data), "--output", "eval"]) == 0
     figures = json.loads(Path("eval/evaluation.json").read_text(encoding="utf-8"))
     assert figures["test"]["all"]["n"] == sum(r.split == "test" for r in load_rows(data)[0])
+
+
+def test_the_label_studio_config_carries_the_rules_and_names_no_file_the_annotator_lacks():
+    """An annotator has the config and the tasks, not this repository: the definitions are in the screen itself."""
+    from fazhi.pipeline.aggregate import AREA_NAMES
+
+    config = label_config()
+    assert ".md" not in config and "data/labels" not in config
+    view = ET.fromstring(config)
+    hints = {c.get("value"): c.get("hint") for c in next(c for c in view.iter("Choices") if c.get("name") == "category").iter("Choice")}
+    assert hints["enforcement"].startswith(AREA_NAMES["enforcement"]) and "执法三项制度" in hints["enforcement"]
+    assert "行政复议" in hints["dispute"] and "审计" in hints["supervision"] and "合法性审查" in hints["decision"]
+    shown = " ".join(h.get("value") for h in view.iter("Header"))
+    # The problem rule itself: when to tick (a shortcoming, or what introduces one) and when not (results, plans, measures).
+    for words in ("不足", "存在的问题", "计划", "未发生", "针对问题的措施", "最近的"):
+        assert words in shown, words

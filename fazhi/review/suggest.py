@@ -158,27 +158,49 @@ def label_studio_tasks(picks: Sequence[Mapping], model_name: str) -> list[dict]:
     return tasks
 
 
+# What an annotator needs to label a unit as data/labels/ is labelled, inside the labelling screen itself: they have
+# the config and the tasks, not this repository (TAXONOMY.md, label 1 and label 2, in brief).
+CATEGORY_HINTS = {
+    "decision": "依法决策、政府立法、规范性文件的制定审查备案清理、重大行政决策程序（公众参与、专家论证、风险评估、合法性审查、"
+                "集体讨论）、法律顾问参与决策 | rule-making and decision procedures",
+    "enforcement": "行政执法：执法体制改革、执法三项制度、裁量基准、执法人员资格培训、检查处罚、针对执法的监督（案卷评查） | "
+                   "enforcement and oversight specific to it",
+    "dispute": "矛盾纠纷化解：行政复议、行政应诉（负责人出庭）、人民调解和行政调解、仲裁、行政裁决、信访 | "
+               "reconsideration, litigation, mediation, petitions",
+    "disclosure": "政务公开：主动公开及其数量、依申请公开、政策解读、回应关切、政府网站和新媒体 | disclosure of information",
+    "supervision": "行政权力制约和监督：人大建议政协提案办理、审计、监察、层级监督、投诉举报和12345热线、问责纠错 | "
+                   "oversight of administrative power in general, accountability",
+    "other": "其余：法治建设的领导和考核、学法普法、放管服和政务服务、公共法律服务、社会治理；不属于任何领域的标题、报告自身的说明"
+             "（编制依据、结构、统计期限、联系方式）、落款日期 | everything else",
+}
+CATEGORY_RULE = ("按句子的主要内容标注，不按顺带提到的词；一句涉及两个领域时取篇幅多的一个，相同则取先提到的。"
+                 "自身不指明领域的条目、统计行、简短结果（二是强化队伍建设、不予公开5件、已全部办结）取上方最近的、"
+                 "指明领域的标题的领域。 | Label what the unit is mainly about; an item that names no area takes the area "
+                 "of the nearest heading above that names one.")
+PROBLEM_RULE = ("勾选“问题”：句子的主要断言是报告单位自身工作的不足、差距、困难（存在…问题/不足/短板、有待提高、不到位、不够、"
+                "不健全、不规范、滞后、力量薄弱、仍需、还需），或是引出这类陈述的句子与标题（二、存在的问题；但也存在一些不足：）。"
+                "不勾选：成绩和“未发生…”之类的结果；计划和要求（进一步加强…、将…、要…）；针对问题的措施（切实解决…突出问题）；"
+                "原则口号（坚持问题导向）。问题句仍要选类别：不足所在的领域。 | Tick problem when the unit's main assertion is a "
+                "shortcoming of the body's own work, or it introduces such statements; not for results, plans, measures "
+                "that target a problem, or slogans.")
+
+
 def label_config() -> str:
-    """The Label Studio labelling config that matches the tasks and the export fazhi.labels reads."""
-    hints = {
-        "decision": "依法决策、立法、规范性文件、合法性审查",
-        "enforcement": "行政执法、执法监督、执法队伍",
-        "dispute": "行政复议、应诉、调解、信访",
-        "disclosure": "政务公开、政府信息公开、政策解读",
-        "supervision": "人大政协监督、审计、督察、问责等对行政权力的制约和监督",
-        "other": "领导、学法、普法、法律服务等",
-    }
-    choices = "\n".join(f"    <Choice value={quoteattr(c)} hint={quoteattr(f'{AREA_NAMES[c]}：{hints[c]}')}/>" for c in CATEGORIES)
+    """The Label Studio labelling config that matches the tasks and the export fazhi.labels reads, with the rules."""
+    choices = "\n".join(f"    <Choice value={quoteattr(c)} hint={quoteattr(f'{AREA_NAMES[c]}：{CATEGORY_HINTS[c]}')}/>"
+                        for c in CATEGORIES)
     return f"""<View>
   <Header value="$context" size="6"/>
   <Text name="{TEXT_OBJECT}" value="$text"/>
   <Header value="category 类别" size="5"/>
+  <Header value={quoteattr(CATEGORY_RULE)} size="6"/>
   <Choices name="{CATEGORY_CONTROL}" toName="{TEXT_OBJECT}" choice="single-radio" showInline="true" required="true">
 {choices}
   </Choices>
-  <Header value="problem statement 问题表述（报告承认的不足、差距、困难）" size="5"/>
+  <Header value="problem statement 问题表述" size="5"/>
+  <Header value={quoteattr(PROBLEM_RULE)} size="6"/>
   <Choices name="{PROBLEM_CONTROL}" toName="{TEXT_OBJECT}" choice="multiple" showInline="true">
-    <Choice value="problem" hint="the unit states (or introduces) a shortcoming of the reporting body's own work; see data/labels/GUIDELINES.md"/>
+    <Choice value="problem" hint={quoteattr(PROBLEM_RULE)}/>
   </Choices>
   <Text name="doc" value="$doc"/>
 </View>
