@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 from fazhi.paths import REPO_DIR
 from fazhi.pipeline.segment import segment
-from fazhi.review.shared import SharedConfig, SharedIndex, find_shared, issuing_body
+from fazhi.review.shared import SharedConfig, SharedIndex, find_shared, issuing_body, normalize, one_edit_similarity
 
 WRITTEN = REPO_DIR / "data" / "reports" / "written"
 
@@ -67,3 +67,45 @@ def test_a_short_lead_in_to_a_list_is_not_shared_but_a_copied_sentence_is():
     out = find_shared({"a": a, "b": b})
     texts = {a[r["index"]]["text"] for r in out["a"]}
     assert texts == {copied}
+
+
+
+def _jaccard(a: str, b: str) -> float:
+    sa, sb = ({t[i:i + 3] for i in range(len(t) - 2)} for t in (normalize(a), normalize(b)))
+    return len(sa & sb) / len(sa | sb)
+
+
+def test_a_stock_frame_of_many_reports_is_not_shared_though_two_of_them_word_it_alike():
+    # "受理政府信息公开申请N件，均在法定期限内答复" is written a little differently in a dozen written reports;
+    # a03 and e01 happen to word it alike, far above the threshold, but neither copied the other.
+    corpus = {p.name: units_of(p.read_text(encoding="utf-8")) for p in sorted(WRITTEN.glob("*.txt"))}
+    stock_a = next(u for u in corpus["written_a03.txt"] if u["text"] == "受理政府信息公开申请11件，均在法定期限内答复。")
+    stock_e = next(u for u in corpus["written_e01.txt"] if u["text"] == "全年受理政府信息公开申请59件，均在法定期限内答复。")
+    assert _jaccard(stock_a["text"], stock_e["text"]) >= SharedConfig().threshold
+    # ...while a sentence one body copied from another, in the same corpus, is still found
+    copied = next(u for u in corpus["written_a01.txt"] if u["index"] == 47)
+    corpus["written_f03.txt"] = units_of((WRITTEN / "written_f03.txt").read_text(encoding="utf-8") + "\n"
+                                         + copied["text"].replace("省", "区"))
+    out = find_shared(corpus, {d: d for d in corpus})
+    assert stock_a["index"] not in {r["index"] for r in out["written_a03.txt"]}
+    assert stock_e["index"] not in {r["index"] for r in out["written_e01.txt"]}
+    assert ("written_a01.txt", 47) in {(r["doc"], r["other_index"]) for r in out["written_f03.txt"]}
+
+
+def test_a_short_unit_copied_with_one_word_changed_is_shared():
+    # 19 characters once normalised: the changed word costs five of 17 shingles, Jaccard 0.56, under 0.7
+    source = "一是建立承诺事项跟踪台账，逐件跟踪落实。"
+    copy = "一是建立承诺事有关踪台账，逐件跟踪落实。"
+    assert _jaccard(source, copy) < SharedConfig().threshold
+    a = units_of(f"甲县人民政府2024年工作报告\n一、主要工作\n{source}")
+    b = units_of(f"乙区司法局2024年工作总结\n一、工作情况\n{copy}")
+    out = find_shared({"a": a, "b": b})
+    assert [(b[r["index"]]["text"], r["doc"]) for r in out["b"]] == [(copy, "a")]
+
+
+def test_one_edit_similarity_keeps_only_the_common_start_and_end():
+    assert one_edit_similarity("abcdefghij", "abcdXYghij") == 0.8  # one span changed: 8 of 10 kept on each side
+    assert one_edit_similarity("abcdefghij", "abcdghij") == 2 * 8 / 18  # one span dropped
+    # two changed places: only the start before the first and the end after the last count
+    assert one_edit_similarity("abcdefghij", "aXcdefghYj") == 2 * 2 / 20
+    assert one_edit_similarity("", "abc") == 0.0

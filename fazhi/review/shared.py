@@ -11,14 +11,20 @@ Method (it must scale to thousands of reports, so no all-pairs comparison):
 4. Each candidate pair is verified with the exact Jaccard similarity of the shingle sets; pairs at or
    above ``threshold`` (default 0.7: a 50-character sentence copied with another body's name and a word
    changed stays above it; sentences of one frame with other facts, 0.5-0.65, stay below) are reported, each pair once per side.
+5. Short units: one changed word costs a 20-character unit up to five of its eighteen shingles, so a copy of it
+   falls below 0.7. A pair that differs in one contiguous span only (same start, same end once normalised) with
+   ``edit_similarity`` (0.85) of its characters in common is reported too, at ``threshold``.
 
 Boilerplate that every report must carry is not copying, and is left out in two ways:
 
 - stock lines: the title and addressee, headings, the statutory section titles of the disclosure format, and the format's
   stock sentences (本报告所列数据的统计期限…, 本报告电子版…, 现将…报告如下, 专此报告), table rows, short lead-ins
   to a list (ending in ：, under 30 characters once normalised) and units of fewer than 16 characters once normalised;
-- frequency: a unit matched in ``boilerplate_docs`` or more other reports (default: 5, or 2% of the
-  reports when that is more) is a stock line of the genre, not one body copying another.
+- frequency: a unit whose sentence frame is in ``boilerplate_docs`` or more other reports (default: 5, or 2%
+  of the reports when that is more) is a stock line of the genre, not one body copying another. Its frame is
+  every unit of another report at ``frame_threshold`` (0.4) or more: "受理政府信息公开申请N件，均在法定期限内答复"
+  is written a little differently in a dozen reports, each time with the body's own figures, and two of them
+  word it alike by chance; a sentence one body copied from another has no such family.
 
 Reports of one body (last year's own report) are not sharing: the body is read from the title (the
 name before 关于 or the year), or given by the caller.
@@ -35,7 +41,8 @@ from dataclasses import dataclass, field
 
 from fazhi.review.outline import table_row
 
-__all__ = ["SharedConfig", "SharedIndex", "find_shared", "issuing_body", "normalize", "is_boilerplate"]
+__all__ = ["SharedConfig", "SharedIndex", "find_shared", "issuing_body", "normalize", "is_boilerplate",
+           "one_edit_similarity"]
 
 _ENUMERATOR = re.compile(r"^\s*(?:[一二三四五六七八九十]+是|[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+[、.．]|\d+[.．、])")
 _DIGITS = re.compile(r"\d+(?:[.．]\d+)?")
@@ -74,6 +81,22 @@ _LEAD_IN_CHARS = 30
 _TITLE_BODY = re.compile(r"^(.{2,40}?)(?:关于|(?:19|20)\d\d年|[〇○零一二]{4}年)")
 
 
+def one_edit_similarity(a: str, b: str) -> float:
+    """Share of characters two texts have in common when they differ in one contiguous span only: their common
+    start and common end (not overlapping), twice over their total length. Texts that differ in two places or
+    more score only what their start and end keep."""
+    if not a or not b:
+        return 0.0
+    limit = min(len(a), len(b))
+    head = 0
+    while head < limit and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    return 2 * (head + tail) / (len(a) + len(b))
+
+
 def issuing_body(units: Sequence[Mapping], doc: str) -> str:
     """The body that issued a report: the title's name before 关于 or the year; else the document name."""
     for u in units[:3]:
@@ -92,12 +115,19 @@ class SharedConfig:
     min_common: int = field(default=2, metadata={"help": "sketch values two units must share to be compared"})
     max_posting: int = field(default=400, metadata={"help": "a sketch value carried by more units than this is a "
                                                             "stock phrase and not indexed"})
-    boilerplate_docs: int = field(default=5, metadata={"help": "a unit matched in this many other reports (or 2%% of "
-                                                               "them, if more) is genre boilerplate"})
+    boilerplate_docs: int = field(default=5, metadata={"help": "a unit whose frame is in this many other reports (or "
+                                                               "2%% of them, if more) is genre boilerplate"})
+    frame_threshold: float = field(default=0.4, metadata={"help": "similarity at which units of other reports count as "
+                                                                  "the same sentence frame, for boilerplate_docs (0-1)"})
+    edit_similarity: float = field(default=0.85, metadata={"help": "a pair that differs in one contiguous span only, with "
+                                                                   "this share of its characters in common, counts as "
+                                                                   "shared whatever its Jaccard (0-1; above 1: never)"})
 
     def validate(self) -> None:
         if not 0.0 < self.threshold <= 1.0:
             raise ValueError(f"expected a shared-text threshold in (0, 1], found {self.threshold}")
+        if not 0.0 < self.frame_threshold <= self.threshold:
+            raise ValueError(f"expected a frame threshold in (0, threshold={self.threshold}], found {self.frame_threshold}")
         if self.shingle < 1 or self.sketch < 1 or self.min_common < 1:
             raise ValueError(f"expected positive shingle, sketch and min_common, found {self.shingle}, "
                              f"{self.sketch}, {self.min_common}")
@@ -115,11 +145,12 @@ class SharedIndex:
         self._shingles: list[frozenset[int]] = []
         self._postings: dict[int, list[int]] = defaultdict(list)
         self._pairs: dict[tuple[int, int], float] = {}  # (unit id, unit id) lower first -> similarity
-        self._partners: dict[int, set[int]] = defaultdict(set)  # unit id -> the other reports it matches
+        self._frames: dict[int, set[int]] = defaultdict(set)  # unit id -> other reports with a unit of its frame
+        self._texts: list[str] = []  # unit id -> normalised text
 
-    def _sketch(self, text: str) -> tuple[frozenset[int], list[int]]:
+    def _sketch(self, t: str) -> tuple[frozenset[int], list[int]]:
+        """Shingle hashes and bottom-k sketch of a normalised text."""
         n = self.config.shingle
-        t = normalize(text)
         grams = {zlib.crc32(t[i:i + n].encode("utf-8")) for i in range(max(1, len(t) - n + 1))}
         return frozenset(grams), sorted(grams)[: self.config.sketch]
 
@@ -135,10 +166,12 @@ class SharedIndex:
         for k, u in enumerate(units):
             if is_boilerplate(u) or (k < 4 and not re.search(r"[。，,；;]", str(u["text"]))):  # title, addressee
                 continue
-            shingles, sketch = self._sketch(str(u["text"]))
+            text = normalize(str(u["text"]))
+            shingles, sketch = self._sketch(text)
             uid = len(self._units)
             self._units.append((doc_id, int(u["index"])))
             self._shingles.append(shingles)
+            self._texts.append(text)
             common: Counter[int] = Counter()
             for h in sketch:
                 posting = self._postings[h]
@@ -154,20 +187,24 @@ class SharedIndex:
                 if other_doc == doc_id or self.bodies[other_doc] == body:
                     continue
                 b = self._shingles[other]
-                if min(n, len(b)) < cfg.threshold * max(n, len(b)):  # sizes too far apart to reach the threshold
+                if min(n, len(b)) < cfg.frame_threshold * max(n, len(b)):  # sizes too far apart to be one frame
                     continue
                 inter = len(shingles & b)
                 sim = inter / (n + len(b) - inter)
+                if sim < cfg.frame_threshold:
+                    continue
+                self._frames[other].add(doc_id)
+                self._frames[uid].add(other_doc)
+                if sim < cfg.threshold and one_edit_similarity(text, self._texts[other]) >= cfg.edit_similarity:
+                    sim = cfg.threshold
                 if sim >= cfg.threshold:
                     self._pairs[(other, uid)] = sim
                     new_pairs.append(((other, uid), sim))
-                    self._partners[other].add(doc_id)
-                    self._partners[uid].add(other_doc)
         return self._rows_for(doc_id, new_pairs)
 
     def _common(self, unit: int) -> bool:
-        """A unit matched in so many reports that it is genre boilerplate, not copying."""
-        return len(self._partners.get(unit, ())) >= max(self.config.boilerplate_docs, int(0.02 * len(self.docs)))
+        """A unit whose frame is in so many reports that it is genre boilerplate, not copying."""
+        return len(self._frames.get(unit, ())) >= max(self.config.boilerplate_docs, int(0.02 * len(self.docs)))
 
     def _rows_for(self, doc_id: int, pairs: list[tuple[tuple[int, int], float]]) -> list[dict]:
         rows: list[dict] = []
