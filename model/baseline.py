@@ -24,6 +24,8 @@ from fazhi.model.prediction import Scores
 WEIGHTS_FILE = "weights.npz"
 VOCAB_FILE = "vocab.json"
 CONTEXT_VOCAB_FILE = "context_vocab.json"
+_CONFIG_KEYS = ("id2label", "problem_threshold", "problem_intercept")
+_ARRAYS = ("idf", "cat_coef", "cat_intercept", "prob_coef")
 
 
 def normalize(text: str) -> str:
@@ -122,6 +124,12 @@ class BaselineModel:
         context_vocab = json.loads(context_file.read_text(encoding="utf-8")) if context_file.is_file() else {}
         with np.load(directory / WEIGHTS_FILE, allow_pickle=False) as w:
             arrays = {k: w[k].astype(np.float64) for k in w.files}
+        # A KeyError would say only the key ("'problem_threshold'"): name the file and what it should hold.
+        for source, held, needed in (("config.json", config, _CONFIG_KEYS), (WEIGHTS_FILE, arrays, _ARRAYS)):
+            missing = [k for k in needed if k not in held]
+            if missing:
+                raise ValueError(f"{source} lacks {', '.join(repr(k) for k in missing)}: expected {', '.join(needed)} as "
+                                 f"`fazhi train` writes them, found {', '.join(sorted(held)) or 'nothing'}")
         labels = tuple(config["id2label"][str(i)] for i in range(len(config["id2label"])))
         bc = config.get("baseline_config", {})
         bc["c_grid"] = tuple(bc.get("c_grid", BaselineConfig.c_grid))

@@ -6,8 +6,9 @@ not fit each other fails only when a sentence is scored. ``prove`` refuses
 both at load (ModelLoadError: exit 3, and `fazhi serve` does not start):
 
 - every weight is a finite number;
-- a baseline's arrays fit each other (vocabulary indices within the IDF
-  weights, coefficient shapes matching the features and the labels);
+- a baseline's arrays fit each other (integer vocabulary indices within the
+  IDF weights, coefficient shapes matching the features and the labels);
+- the problem threshold is a number from 0 to 1;
 - a known sentence gets finite scores in [0, 1] whose category scores sum
   to 1.
 
@@ -25,7 +26,7 @@ import numpy as np
 
 from fazhi.model.prediction import Predictor, Scores
 
-__all__ = ["ModelOutputError", "KNOWN_SENTENCES", "check_scores", "prove", "check_weights", "check_baseline_shapes"]
+__all__ = ["ModelOutputError", "KNOWN_SENTENCES", "check_scores", "prove", "check_weights", "check_baseline_shapes", "check_threshold"]
 
 # Real-looking sentences of two kinds, with a context, scored at every load.
 KNOWN_SENTENCES = ("全面推进依法行政，建设法治政府。", "行政执法人员力量不足，执法水平有待提高。")
@@ -89,6 +90,9 @@ def check_baseline_shapes(model: Any) -> None:
     for vocab_name, vocab, idf in (("vocab.json", model.vocab, model.idf),
                                    ("context_vocab.json", getattr(model, "context_vocab", {}), getattr(model, "context_idf", np.zeros(0)))):
         if vocab:
+            odd = next((k for k, v in vocab.items() if type(v) is not int), None)
+            if odd is not None:
+                raise ValueError(f"{vocab_name} maps {odd[:20]!r} to {vocab[odd]!r}, expected an integer index for every n-gram")
             top = max(vocab.values())
             low = min(vocab.values())
             if low < 0 or top >= len(idf):
@@ -105,8 +109,17 @@ def check_baseline_shapes(model: Any) -> None:
                              f"({k} labels, {width} features)")
 
 
+def check_threshold(model: Predictor) -> None:
+    """ValueError unless the problem threshold is a probability (7 or NaN would never flag a sentence)."""
+    found = model.threshold
+    if isinstance(found, bool) or not isinstance(found, (int, float)) or not 0 <= found <= 1:
+        raise ValueError(f"the problem threshold (problem_threshold in config.json) is {found!r}, expected a number from 0 to 1")
+
+
 def prove(model: Predictor) -> None:
-    """ValueError unless model's weights are finite, its arrays fit, and a known sentence gets probabilities."""
+    """ValueError unless model's weights are finite, its arrays fit, its threshold is a probability, and a known
+    sentence gets probabilities."""
+    check_threshold(model)
     check_weights(model)
     check_baseline_shapes(model)
     try:

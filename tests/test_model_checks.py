@@ -82,3 +82,50 @@ def test_scores_that_are_not_probabilities_are_refused(cat, prob, words):
     with pytest.raises(ModelOutputError, match=words):
         check_scores(Scores(("a", "b"), np.array(cat, dtype=float), np.array(prob, dtype=float), 0.5), 1)
     check_scores(Scores(("a", "b"), np.array([[0.25, 0.75]]), np.array([0.2]), 0.5), 1)
+
+
+def _rewrite_config(directory, change):
+    config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
+    change(config)
+    (directory / "config.json").write_text(json.dumps(config, ensure_ascii=False), encoding="utf-8")
+
+
+@pytest.mark.parametrize("key", ["problem_threshold", "problem_intercept", "id2label"])
+def test_a_baseline_config_without_a_key_names_the_key_and_the_file(baseline_copy, key):
+    _rewrite_config(baseline_copy, lambda c: c.pop(key))
+    with pytest.raises(ModelLoadError, match=f"config.json.*lacks '{key}'"):
+        load_model(baseline_copy)
+
+
+def test_a_baseline_without_one_of_its_arrays_names_the_array_and_the_file(baseline_copy):
+    _rewrite_weights(baseline_copy, lambda a: a.pop("cat_intercept"))
+    with pytest.raises(ModelLoadError, match="weights.npz lacks 'cat_intercept'.*found"):
+        load_model(baseline_copy)
+
+
+def test_a_baseline_vocabulary_index_that_is_not_a_number_is_one_load_error(baseline_copy):
+    vocab = json.loads((baseline_copy / "vocab.json").read_text(encoding="utf-8"))
+    vocab[next(iter(vocab))] = "7"
+    (baseline_copy / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(ModelLoadError, match="vocab.json.*integer"):
+        load_model(baseline_copy)
+
+
+@pytest.mark.parametrize("threshold", [7, -0.1, float("nan")])
+def test_a_problem_threshold_that_is_not_a_probability_is_refused_at_load(baseline_copy, threshold):
+    _rewrite_config(baseline_copy, lambda c: c.__setitem__("problem_threshold", threshold))
+    with pytest.raises(ModelLoadError, match="threshold"):
+        load_model(baseline_copy)
+
+
+def test_random_bytes_in_the_middle_of_a_bert_safetensors_are_refused_at_load(tiny_bert, tmp_path):
+    model, tokenizer = tiny_bert
+    model.save_pretrained(tmp_path / "m")
+    tokenizer.save_pretrained(tmp_path / "m")
+    weights = tmp_path / "m" / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 4096] = np.random.default_rng(17).integers(0, 256, 4096, dtype=np.uint8).tobytes()
+    weights.write_bytes(bytes(data))
+    with pytest.raises(ModelLoadError, match="not finite|known sentence"):
+        load_model(tmp_path / "m")
