@@ -96,3 +96,12 @@ def test_a_count_qualified_by_its_cause_and_a_count_of_places_are_not_the_indica
     figs = pairs(figures_of("岚川市行政复议工作报告\n全年因程序违法被撤销或确认违法的案件有9件。在14个社区设立物业纠纷调解室，全年调处纠纷410件。"))
     assert ("reconsideration_corrected", 9) not in figs
     assert ("disputes_resolved", 14) not in figs and ("disputes_resolved", 410) in figs
+
+
+def test_a_count_of_information_published_under_a_proactive_disclosure_heading_is_proactive_disclosures():
+    # "（一）主动公开。" then "全年在县政府网发布各类政府信息6238条": the clause leaves 主动公开 to its heading
+    got = pairs(figures_of((WRITTEN / "written_g03.txt").read_text(encoding="utf-8")))
+    assert ("proactive_disclosures", 6238) in got
+    # the same words under another heading are no proactive disclosure
+    other = figures_of("某县2023年政府信息公开工作年度报告\n（四）平台建设\n全年在县政府网发布各类政府信息6238条。")
+    assert ("proactive_disclosures", 6238) not in pairs(other)

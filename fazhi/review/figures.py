@@ -37,6 +37,8 @@ class _Indicator:
     units: frozenset[str]
     exclude: re.Pattern[str] | None = None  # in the clause: the number is something else
     sentence: re.Pattern[str] | None = None  # needed somewhere in the sentence
+    # (in the heading context, in the clause): a subject the clause may leave to its heading
+    under: tuple[re.Pattern[str], re.Pattern[str]] | None = None
 
 
 _COUNT = frozenset({"件", "起", "宗", "件次"})
@@ -54,8 +56,9 @@ INDICATOR_LIST: tuple[_Indicator, ...] = (
     _Indicator("lawsuit_losses", re.compile(r"败诉"), _COUNT, re.compile(r"率")),
     _Indicator("lawsuits", re.compile(r"行政诉讼|行政应诉|应诉案件|被告|起诉|一审.{0,4}案件|诉讼案件"), _COUNT,
                re.compile(r"败诉|胜诉|出庭|维持|驳回|审结|撤诉|调解|委托|率|结转|纠正")),
+    # Under "（一）主动公开" a clause says only "发布各类政府信息6238条": the heading gives it its subject.
     _Indicator("proactive_disclosures", re.compile(r"主动公开[^，；。]{0,6}信息|公开[^，；。]{0,4}政府信息"), frozenset({"条", "件"}),
-               re.compile(r"申请|率")),
+               re.compile(r"申请|率"), under=(re.compile(r"主动公开"), re.compile(r"(?:发布|公开)[^，；。]{0,6}信息"))),
     _Indicator("disclosure_requests", re.compile(r"依申请公开|公开申请|信息公开申请|新收.{0,8}申请|收到.{0,6}申请"),
                frozenset({"件", "份", "个"}), re.compile(r"予以公开|部分公开|不予|结转|率|复议|诉讼|无法提供|不予处理"),
                re.compile(r"公开")),  # "收到申请数：428件" of a reconsideration report is no disclosure request
@@ -154,7 +157,9 @@ _REVIEWED_NEXT = re.compile(r"^[，,；;]\s*(?:全部|均|一律|都)?(?:经过?
 _TARGET = re.compile(r"力争|确保|争取|目标|以上$")
 
 
-def _indicator_for(clause: str, sentence: str, unit: str, part_of: bool, after: str = "") -> str | None:
+def _indicator_for(clause: str, sentence: str, unit: str, part_of: bool, after: str = "", context: str = "") -> str | None:
+    """The indicator of a figure from its clause; sentence: its sentence with its heading context before it;
+    context: the title and headings alone."""
     if _TARGET.search(clause):
         return None
     for ind in INDICATOR_LIST:
@@ -163,7 +168,10 @@ def _indicator_for(clause: str, sentence: str, unit: str, part_of: bool, after: 
                 continue
         if part_of and ind.name not in _PARTS_BY_NATURE:
             continue
-        if unit not in ind.units or not ind.subject.search(clause):
+        if unit not in ind.units:
+            continue
+        if not ind.subject.search(clause) and not (
+                ind.under is not None and ind.under[0].search(context) and ind.under[1].search(clause)):
             continue
         if ind.exclude is not None and ind.exclude.search(clause) and not (
                 ind.name == "normative_documents_reviewed" and _REVIEWED.search(clause)
@@ -203,7 +211,7 @@ def _prose_figures(index: int, text: str, context: str = "") -> list[Figure]:
         where = clause[max(at, 0):] if names_after else clause
         rest = text[m.end():]
         cut = re.search(r"[，,；;。]", rest)
-        indicator = _indicator_for(where, context + text, unit, part_of, rest[cut.start():] if cut else "")
+        indicator = _indicator_for(where, context + text, unit, part_of, rest[cut.start():] if cut else "", context)
         if indicator == "reconsideration_corrected" and _LAWSUIT_NEAR.search(text[:m.start()].rsplit("复议", 1)[-1]):
             indicator = "lawsuit_losses"  # "经复议后起诉的5件，其中…结果纠正1件": the lawsuit's outcome
         if indicator is None and previous == "reconsideration_cases" and not part_of and _CARRY_ON.match(clause) \
