@@ -30,6 +30,15 @@ def test_tag_with_no_usable_input_exits_2(tmp_path, given):
     assert main(["tag", str(tmp_path / given)]) == 2
 
 
+def test_tag_with_no_usable_input_and_a_corpus_view_exits_2_and_writes_no_view(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    (tmp_path / "EMPTY").mkdir()
+    out = [tmp_path / "r.html", tmp_path / "r.png"]
+    assert main(["tag", str(tmp_path / "EMPTY"), "--report", str(out[0]), "--report-png", str(out[1])]) == 2
+    assert "no corpus view was written" in capsys.readouterr().err  # was a ValueError's traceback from the heatmap
+    assert not any(p.exists() for p in out)
+
+
 def test_tag_with_one_bad_input_among_good_ones_exits_1(tmp_path):
     assert main(["tag", str(SEEDLIKE), str(tmp_path / "missing.txt"), "-o", str(tmp_path / "u.jsonl")]) == 1
 
@@ -165,7 +174,7 @@ def test_report_without_output_does_not_pour_units_onto_the_terminal(tmp_path, c
 
 def test_progress_counts_bytes_sentences_and_reports():
     from fazhi.model import load_model
-    from fazhi.pipeline.tag import run_tag
+    from fazhi.output.run import run_tag
 
     log = io.StringIO()
     run_tag([str(SEEDLIKE)], load_model(REPO_DIR / "model" / "baseline"), write_units=False, progress=True, log=log)

@@ -13,9 +13,9 @@ from typing import ClassVar
 from fazhi.cli.options import add_config_options, check_threads, config_from_args, model_dir, model_field, set_threads, threads_field
 from fazhi.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError, WriteError
 from fazhi.model import default_model_dir, load_model
+from fazhi.output.run import TagInterrupted, run_tag
 from fazhi.output.writers import SUMMARY_FORMATS, UNIT_FORMATS, write_output
 from fazhi.pipeline.engines import RAY_WORKERS, ray_engine
-from fazhi.pipeline.tag import TagInterrupted, run_tag
 from fazhi.reading.limits import DEFAULT_MAX_FILE_MB
 from fazhi.reading.ocr import OCR_MODES, OcrMode
 from fazhi.review.corpus_view import CorpusView, read_unit_rows
@@ -82,7 +82,7 @@ class TagOptions:
     engine: str = field(default="local", metadata={
         "group": ENGINE, "choices": ["local", "ray"],
         "help": "local: in this process; ray: Ray Data over a pool of workers on this machine or a cluster "
-        "(pip install 'fazhi[scale]'; see fazhi/pipeline/engines.py for a cluster)"})
+        "(the scale extra: .venv/bin/pip install -e '.[scale]' in a checkout; see fazhi/pipeline/engines.py for a cluster)"})
     workers: int = field(default=RAY_WORKERS, metadata={"group": ENGINE, "help": "Ray workers, one CPU and one model copy each"})
     ray_address: str | None = field(default=None, metadata={
         "group": ENGINE, "metavar": "HOST:PORT",
@@ -96,7 +96,7 @@ class TagOptions:
         "group": VIEW, "metavar": "FILE.csv",
         "help": "the same figures as CSV, one row per report: sentences, problems, and per category its sentences, share and problems"})
     report_png: str | None = field(default=None, metadata={
-        "group": VIEW, "metavar": "FILE.png", "help": "the heatmap as a PNG for papers (needs matplotlib: pip install 'fazhi[figures]')"})
+        "group": VIEW, "metavar": "FILE.png", "help": "the heatmap as a PNG for papers (needs matplotlib: .venv/bin/pip install -e '.[figures]')"})
     figures: str | None = field(default=None, metadata={
         "group": VIEW, "metavar": "FILE.csv",
         "help": "the key figures of every report as CSV, one row per figure: doc, indicator (reconsideration_cases, "
@@ -190,6 +190,9 @@ def _write_view(options: TagOptions, view: CorpusView, review: ReviewRun, model_
         view.set_shared(index.matches())
     else:
         view.set_shared(review.shared())
+    if not view.figures:  # nothing was tagged: a page, CSV or heatmap of no reports would only mislead
+        print("fazhi tag: no report was tagged, so no corpus view was written", file=sys.stderr)
+        return
     for path in view.write(options.report, options.report_csv, options.report_png, model_name=model_name):
         print(f"fazhi tag: wrote {path} ({len(view.figures)} report{'s' if len(view.figures) != 1 else ''})", file=sys.stderr)
 
@@ -221,5 +224,6 @@ def _corpus_view_for(options: TagOptions, write_units: bool, units_format: str) 
         if path and path != "-" and not path.lower().endswith(suffix):
             print(f"fazhi tag: note: {flag} {path} is written as {suffix[1:].upper()} whatever its name", file=sys.stderr)
     if options.report_png and importlib.util.find_spec("matplotlib") is None:
-        raise UsageError("--report-png needs matplotlib, which is not installed: pip install 'fazhi[figures]'")
+        raise UsageError("--report-png needs matplotlib, which is not installed: .venv/bin/pip install -e '.[figures]' "
+                         "in a checkout, or pip install matplotlib")
     return CorpusView()

@@ -10,7 +10,7 @@ drawn by a few lines of inlined script, no chart library) showing
 - a click from any cell to its sentences.
 
 The same per-report figures go to CSV (`--report-csv`), and the heatmap to a
-PNG for papers (`--report-png`, with matplotlib: pip install 'fazhi[figures]').
+PNG for papers (`--report-png`, with matplotlib: the figures extra, `.venv/bin/pip install -e '.[figures]'`).
 
 The figures come from each report's summary (fazhi.review.report.review_summary), so
 they agree with `fazhi tag --summary`. The sentences behind the clicks travel
@@ -28,7 +28,7 @@ import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from fazhi.errors import ResumeError
+from fazhi.errors import ResumeError, UsageError
 from fazhi.labels import AREAS, CATEGORIES
 from fazhi.pipeline.aggregate import AREA_NAMES
 from fazhi.pipeline.context import document_title
@@ -180,7 +180,7 @@ def heatmap_png(figures: Sequence[dict], dpi: int = 200) -> bytes:
         import matplotlib.pyplot as plt
         from matplotlib import font_manager
     except ImportError:
-        raise ValueError("the PNG heatmap needs matplotlib, which is not installed: pip install 'fazhi[figures]' "
+        raise UsageError("the PNG heatmap needs matplotlib, which is not installed: .venv/bin/pip install -e '.[figures]' "
                          "(or matplotlib)") from None
     import logging
 
@@ -189,7 +189,7 @@ def heatmap_png(figures: Sequence[dict], dpi: int = 200) -> bytes:
     # A CJK family found by name may lack a "normal" weight entry; matplotlib then warns once per text, harmlessly.
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     if not figures:
-        raise ValueError("expected at least one tagged report for the heatmap, found none")
+        raise UsageError("expected at least one tagged report for the heatmap, found none")
     installed = {f.name for f in font_manager.fontManager.ttflist}
     cjk = [name for name in _CJK_FONTS if name in installed]
     rows = len(figures)
