@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from fazhi.errors import EXIT_MODEL, FazhiError
 from fazhi.model.prediction import Predictor, Scores
 
 __all__ = ["ModelOutputError", "KNOWN_SENTENCES", "check_scores", "prove", "check_weights", "check_baseline_shapes", "check_threshold"]
@@ -34,8 +35,11 @@ KNOWN_CONTEXT = "某区2023年法治政府建设年度报告 › 二、存在的
 _SUM_TOLERANCE = 1e-3  # float16 weights and int8 layers move the sum by far less
 
 
-class ModelOutputError(RuntimeError):
-    """The model gave scores that are not probabilities (NaN, infinite, out of [0, 1], or not summing to 1)."""
+class ModelOutputError(FazhiError, RuntimeError):
+    """The model gave scores that are not probabilities (NaN, infinite, out of [0, 1], or not summing to 1): one line
+    and exit 3 on the command line, 500 model_error from the service."""
+
+    exit_code = EXIT_MODEL
 
 
 def check_scores(scores: Scores, n: int) -> Scores:

@@ -7,10 +7,13 @@ import numpy as np
 import pytest
 import torch
 
+from fazhi.cli import main
+from fazhi.errors import EXIT_MODEL, FazhiError
 from fazhi.model import ModelLoadError, default_model_dir, load_model
 from fazhi.model.checks import ModelOutputError, check_scores
 from fazhi.model.prediction import Scores
 from fazhi.paths import DEFAULT_BERT_DIR
+from fazhi.pipeline.results import classify
 
 BASELINE = default_model_dir().parent / "baseline"
 
@@ -129,3 +132,36 @@ def test_random_bytes_in_the_middle_of_a_bert_safetensors_are_refused_at_load(ti
     weights.write_bytes(bytes(data))
     with pytest.raises(ModelLoadError, match="not finite|known sentence"):
         load_model(tmp_path / "m")
+
+
+class _NanOn:
+    """The shipped baseline, except that a sentence holding 鑫 gets NaN scores: a model gone wrong after its load check."""
+
+    def __init__(self, model):
+        self.model = model
+        self.name, self.labels, self.threshold, self.max_chars = model.name, model.labels, model.threshold, model.max_chars
+        self.int8, self.reads_context = model.int8, model.reads_context
+
+    def predict(self, texts, contexts=None):
+        scores = self.model.predict(texts, contexts)
+        cat = scores.category_probs.copy()
+        cat[["鑫" in t for t in texts]] = np.nan
+        return Scores(scores.labels, cat, scores.problem_probs, scores.threshold)
+
+
+def test_nan_scores_at_run_time_are_a_model_error_never_a_label():
+    model = _NanOn(load_model(BASELINE))
+    assert classify(model, ["全面推行行政执法公示制度。"])[0]["category"] == "enforcement"
+    with pytest.raises(ModelOutputError, match="not finite"):
+        classify(model, ["全面推行行政执法公示制度。", "鑫源公司完成整改。"])
+    assert isinstance(ModelOutputError("x"), FazhiError) and ModelOutputError.exit_code == EXIT_MODEL
+
+
+def test_fazhi_classify_with_a_model_that_gives_nan_writes_no_nan_and_exits_3_in_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("fazhi.cli.classify.load_model", lambda *_args, **_kwargs: _NanOn(load_model(BASELINE)))
+    sentences = tmp_path / "s.txt"
+    sentences.write_text("鑫源公司完成整改。\n", encoding="utf-8")
+    assert main(["classify", str(sentences)]) == EXIT_MODEL
+    out, err = capsys.readouterr()
+    assert "NaN" not in out and "nan" not in out.lower()
+    assert len(err.strip().splitlines()) == 1 and "not finite" in err and "Traceback" not in err

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from fazhi.model.checks import check_scores
 from fazhi.model.prediction import Predictor, Scores
 from fazhi.pipeline.segment import Unit
 from fazhi.reading.text import to_simplified
@@ -76,6 +77,7 @@ def classify(model: Predictor, texts: Sequence[str], contexts: Sequence[str] | N
         cut = None if model.max_chars is None else model.max_chars * _PRECUT_FACTOR
         # The model reads simplified characters (a Big5 report's traditional ones converted); the rows keep the text.
         scores = model.predict([to_simplified(texts[i][:cut]) for i in todo], [to_simplified(contexts[i]) for i in todo])
+        check_scores(scores, len(todo))  # NaN is never a label, and never reaches JSON (issue 17 item 7)
         done = sentence_results([texts[i] for i in todo], [contexts[i] for i in todo], scores, model.max_chars, score_decimals(model))
         for i, res in zip(todo, done, strict=True):
             results[i] = res
