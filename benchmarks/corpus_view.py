@@ -28,8 +28,8 @@ import time
 from pathlib import Path
 
 from fazhi.model import load_model
+from fazhi.output.run import run_tag
 from fazhi.paths import REPO_DIR
-from fazhi.pipeline.tag import run_tag
 from fazhi.review.corpus_view import CorpusView
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"

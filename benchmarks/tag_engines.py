@@ -23,8 +23,9 @@ import time
 from pathlib import Path
 
 from fazhi.model import default_model_dir, load_model
+from fazhi.output.run import run_tag
 from fazhi.paths import REPO_DIR
-from fazhi.pipeline.tag import TaggedReport, local_reports, run_tag
+from fazhi.pipeline.tag import TaggedReport, local_reports
 
 
 def timed(engine, marks: list[tuple[float, int]]):

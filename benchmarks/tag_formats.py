@@ -2,7 +2,7 @@
 
 Saves the seeds as .txt (UTF-8, UTF-8 with BOM, GB18030), .html (UTF-8 and
 GBK pages with menus and footers), .docx and .pdf in a temporary folder, then
-for each format runs the same code as `fazhi tag` (fazhi.pipeline.tag.run_tag, output
+for each format runs the same code as `fazhi tag` (fazhi.output.run.run_tag, output
 to a JSON Lines file and JSON summaries) with one loaded model, and prints
 sentences per second end to end and the time spent reading alone. The median
 of --repeat runs is reported.
@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     from sample_formats import FORMATS, save_report_as
 
     from fazhi.model import load_model
-    from fazhi.pipeline.tag import run_tag
+    from fazhi.output.run import run_tag
     from fazhi.reading import read_report
 
     seeds = sorted(SEEDS.glob("*.txt"))

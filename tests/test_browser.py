@@ -220,8 +220,8 @@ def test_corpus_view_opens_from_disk_with_heatmap_table_and_sentences_behind_eac
     from selenium.webdriver.support.ui import WebDriverWait
 
     from fazhi.model import load_model
+    from fazhi.output.run import run_tag
     from fazhi.paths import REPO_DIR
-    from fazhi.pipeline.tag import run_tag
     from fazhi.review.corpus_view import CorpusView
 
     written = REPO_DIR / "data" / "reports" / "written"

@@ -16,9 +16,9 @@ import pytest
 from fazhi.cli import main
 from fazhi.labels import AREAS, CATEGORIES
 from fazhi.model import load_model
+from fazhi.output.run import run_tag
 from fazhi.paths import REPO_DIR
 from fazhi.pipeline.problems import states_problem
-from fazhi.pipeline.tag import run_tag
 from fazhi.review.corpus_view import CorpusView, csv_columns, heatmap_png, report_csv, report_html
 
 WRITTEN = REPO_DIR / "data" / "reports" / "written"

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 import fazhi.reading.limits as limits
-from fazhi.pipeline.tag import expand_inputs, run_tag
+from fazhi.output.run import run_tag
+from fazhi.pipeline.tag import expand_inputs
 from fazhi.reading import UnreadableFile, read_report, read_report_bytes
 
 SEEDLIKE = Path(__file__).parent / "data" / "seedlike_report.txt"

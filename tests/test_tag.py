@@ -14,13 +14,14 @@ import pytest
 from sample_formats import FORMATS, save_report_as
 
 from fazhi.labels import AREAS, CATEGORIES
+from fazhi.output.run import TagInterrupted, run_tag
 from fazhi.pipeline.aggregate import summarize
 from fazhi.pipeline.classify import classify_lines
 from fazhi.pipeline.context import unit_contexts
 from fazhi.pipeline.problems import opens_problem_section, states_problem
 from fazhi.pipeline.results import UNIT_FIELDS
 from fazhi.pipeline.segment import segment
-from fazhi.pipeline.tag import TagInterrupted, expand_inputs, run_tag, tag_text
+from fazhi.pipeline.tag import expand_inputs, tag_text
 
 SEED = "004_4aea94131e29c9d0.txt"
 UNIT_KEYS = list(UNIT_FIELDS)

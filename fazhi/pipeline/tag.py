@@ -1,31 +1,26 @@
-"""`fazhi tag`: report files in, per-sentence results and per-report summaries out.
+"""Tagging reports: report files in, each report's per-sentence results and summary out.
 
 The flow is one way: inputs are expanded to report sources, each is read
 (fazhi.reading), segmented (fazhi.pipeline.segment), given its context (fazhi.pipeline.context),
-classified (fazhi.pipeline.results over the model), summarised (fazhi.pipeline.aggregate) and
-written (fazhi.output.writers). Reading the next report runs in
-a background thread while the model classifies the current one.
+classified (fazhi.pipeline.results over the model) and summarised (fazhi.pipeline.aggregate).
+Reading the next report runs in a background thread while the model classifies the current one.
+Writing the results is the layer above: fazhi.output.run.run_tag.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import glob
 import os
 import re
 import stat
-import sys
-import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import BinaryIO
 
-from fazhi.errors import UsageError
 from fazhi.model import Predictor
 from fazhi.names import printable_name
-from fazhi.output.writers import TagOutputs, Target, csv_header, format_summary, format_units
 from fazhi.pipeline.aggregate import summarize
 from fazhi.pipeline.context import unit_contexts
 from fazhi.pipeline.results import classify, unit_results
@@ -40,14 +35,11 @@ __all__ = [
     "Source",
     "Failure",
     "TaggedReport",
-    "TagResult",
-    "TagInterrupted",
     "expand_inputs",
     "tag_text",
     "Engine",
     "read_source",
     "local_reports",
-    "run_tag",
     "printable_name",
 ]
 
@@ -81,35 +73,6 @@ class TaggedReport:
     doc: str
     units: list[UnitRow]
     summary: dict
-
-
-@dataclass
-class TagResult:
-    reports: int = 0  # tagged in this run
-    sentences: int = 0
-    skipped: int = 0  # finished by an earlier run (--resume)
-    failures: list[Failure] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def sentences_per_second(self) -> float:
-        return self.sentences / self.seconds if self.seconds > 0 else 0.0
-
-    def summary_line(self) -> str:
-        parts = [f"tagged {self.reports} report{'s' if self.reports != 1 else ''}, {self.sentences} sentence{'s' if self.sentences != 1 else ''} "
-                 f"in {self.seconds:.1f} s ({self.sentences_per_second:.0f} sentences/s)"]
-        if self.skipped:
-            parts.append(f"{self.skipped} already done (resumed)")
-        parts.append(f"{len(self.failures)} failed")
-        return "; ".join(parts)
-
-
-class TagInterrupted(Exception):
-    """The run was interrupted; committed reports are kept for --resume."""
-
-    def __init__(self, result: TagResult) -> None:
-        super().__init__("interrupted")
-        self.result = result
 
 
 # --- inputs -------------------------------------------------------------------
@@ -228,6 +191,8 @@ def empty_reason(text: str) -> str:
                 "wrong, a PDF whose fonts map to no Unicode, or not a Chinese report?)")
     return (f"no sentences: its text ({chars} characters, {cjk} Chinese) is only headings, page furniture or "
             "fragments the segmenter does not keep")
+
+
 def tag_text(doc: str, text: str, model: Predictor) -> TaggedReport:
     """Segment one report, classify every unit in its context, and summarise."""
     units = segment(text)
@@ -289,158 +254,3 @@ def local_reports(sources: Sequence[Source], model: Predictor, stdin: BinaryIO |
             yield source, report if report.units else Failure(source.doc, f"{source.doc}: {empty_reason(text)}")
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _same_path(a: str, b: str) -> bool:
-    """Two output paths that reach one file: the same path, through a link, or a hard link (two handles on one
-    file would overwrite each other)."""
-    if os.path.realpath(a) == os.path.realpath(b):
-        return True
-    try:
-        return os.path.samefile(a, b)
-    except OSError:  # one of them does not exist yet
-        return False
-
-
-def _source_bytes(source: Source) -> int:
-    try:
-        return source.path.stat().st_size if source.path is not None else 0
-    except OSError:
-        return 0
-
-
-def _progress_bar(total_bytes: int, enabled: bool, stream: IO[str]):
-    """A bar over the bytes of the report files (one large report moves it as far as its size), or over
-    reports when their sizes are unknown (stdin); reports and sentences are counted beside it."""
-    if not enabled:
-        return None
-    from tqdm import tqdm
-
-    if total_bytes > 0:
-        return tqdm(total=total_bytes, unit="B", unit_scale=True, unit_divisor=1024, file=stream, dynamic_ncols=True,
-                    leave=True, smoothing=0.1)
-    return tqdm(unit="report", file=stream, dynamic_ncols=True, leave=True, smoothing=0.1)
-
-
-def run_tag(
-    inputs: Sequence[str],
-    model: Predictor,
-    *,
-    units_output: str | None = None,
-    units_format: str = "jsonl",
-    summary_output: str | None = None,
-    summary_format: str = "json",
-    write_units: bool = True,
-    default_units_stream: IO[str] | None = None,
-    default_summary_stream: IO[str] | None = None,
-    resume: bool = False,
-    progress: bool = False,
-    stdin: BinaryIO | None = None,
-    log: IO[str] | None = None,
-    engine: Engine | None = None,
-    on_report: Callable[[TaggedReport], None] | None = None,
-    before_commit: Callable[[TaggedReport], None] | None = None,
-    max_file_mb: float = DEFAULT_MAX_FILE_MB,
-    ocr: OcrMode = "auto",
-) -> TagResult:
-    """Tag every report named by inputs; write units and summaries; return the counts.
-
-    units_output / summary_output: a file path ('-' is stdout), written
-    atomically and resumable; None writes to default_units_stream /
-    default_summary_stream (None there: no such output). An unreadable report
-    is recorded in the result's failures and reported on log; the run goes on.
-    Raises TagInterrupted on Ctrl-C (what is committed stays for --resume).
-    engine: what reads and tags the reports (default local_reports, in this
-    process); on_report: called with each report once it is committed; before_commit: called
-    with each report before it is written (it may add to the summary). max_file_mb: the largest report
-    read (and what a .docx may expand to); a larger one is skipped with a reason naming --max-file-mb.
-    A report that gives no sentence units is skipped too, with its likely reason. ocr: see fazhi.reading.read_report.
-    """
-    max_bytes = mb_to_bytes(max_file_mb)
-    log = log if log is not None else sys.stderr
-    if write_units and units_output and summary_output and units_output != "-" and _same_path(units_output, summary_output):
-        raise UsageError(f"--output and --summary-output name the same file ({units_output}); give them different files")
-    sources, failures = expand_inputs(inputs)
-    for flag, out in (("--output", units_output if write_units else None), ("--summary-output", summary_output)):
-        onto = next((s for s in sources if out and out != "-" and s.path is not None and _same_path(out, str(s.path))), None)
-        if onto is not None:  # found in a folder, by a pattern, or through a link: writing it would overwrite it
-            raise UsageError(f"{flag} {printable_name(str(out))} is the input report {onto.doc}; writing it would "
-                             "overwrite the report being read: choose another output file")
-    labels = list(model.labels)
-    header = ",".join(csv_header(labels)) + "\n" if units_format == "csv" else ""
-    units_target = (
-        Target.open("units", units_format, units_output, default_units_stream, header=header) if write_units else None
-    )
-    summary_target = Target.open("summary", summary_format, summary_output, default_summary_stream)
-    outputs = TagOutputs(units_target, summary_target, resume=resume)
-
-    sources = [dataclasses.replace(s, max_bytes=max_bytes, ocr=ocr) for s in sources]
-    result = TagResult(failures=list(failures))
-    sizes = {s.doc: _source_bytes(s) for s in sources} if progress else {}
-    total_bytes = sum(sizes.values())
-    bar = _progress_bar(total_bytes, progress, log)
-
-    def advance(doc: str) -> None:
-        if bar is not None:
-            bar.update(sizes.get(doc, 0) if total_bytes else 1)
-
-    def say(message: str) -> None:
-        if bar is not None:
-            bar.write(message, file=log)
-        else:
-            print(message, file=log, flush=True)
-
-    for f in failures:
-        say(f"fazhi tag: skipped {f}")
-    todo = []
-    for s in sources:
-        if s.doc in outputs.done:
-            result.skipped += 1
-        else:
-            todo.append(s)
-    if bar is not None:
-        for s in sources:
-            if s.doc in outputs.done:
-                advance(s.doc)
-
-    start = time.perf_counter()
-    reports = (engine or local_reports)(todo, model, stdin)
-    try:
-        for source, report in reports:
-            if isinstance(report, Failure):
-                result.failures.append(report)
-                say(f"fazhi tag: skipped {report.reason}")
-                advance(source.doc)
-                continue
-            if before_commit is not None:  # e.g. fills summary["shared"] from the reports before it
-                before_commit(report)
-            outputs.commit(
-                source.doc,
-                format_units(report.units, units_format, labels) if units_target is not None else None,
-                format_summary(report.summary, summary_format) if summary_target is not None else None,
-            )
-            if on_report is not None:
-                on_report(report)
-            result.reports += 1
-            result.sentences += len(report.units)
-            if bar is not None:
-                elapsed = time.perf_counter() - start
-                bar.set_postfix_str(f"{result.reports + result.skipped}/{len(sources)} reports, {result.sentences} sentences, "
-                                    f"{result.sentences / elapsed if elapsed else 0:.0f} sentences/s", refresh=False)
-                advance(source.doc)
-        outputs.finish(skipped=[(f.doc, f.reason) for f in result.failures])
-    except KeyboardInterrupt:
-        outputs.close()
-        result.seconds = time.perf_counter() - start
-        raise TagInterrupted(result) from None
-    except BaseException:
-        outputs.close()
-        raise
-    finally:
-        close = getattr(reports, "close", None)  # stops a generator engine now, not at garbage collection
-        if close is not None:
-            close()
-        if bar is not None:
-            bar.close()
-    result.seconds = time.perf_counter() - start
-    return result
