@@ -151,11 +151,30 @@ def with_defaults(obj: object, path: Path, line: int) -> object:
 
 
 def shown_issues(issues: list[Issue], limit: int = ISSUES_SHOWN) -> list[str]:
-    """The first limit issues, one line each, then '... and N more' for the rest."""
-    lines = [str(i) for i in issues[:limit]]
-    if len(issues) > limit:
-        lines.append(f"... and {len(issues) - limit} more")
+    """One line per distinct reason in a file, its rows folded ('labels.csv:1-60 (60 rows): error: …'), in the order
+    found; the first limit of them, then '... and N more' for the rest."""
+    groups: dict[tuple[str, str, str], list[int]] = {}
+    for i in issues:
+        groups.setdefault((i.file, i.severity, i.reason), []).append(i.line)
+    lines = []
+    for (file, severity, reason), at in groups.items():
+        where = str(at[0]) if len(at) == 1 else f"{_line_ranges(at)} ({len(at)} rows)"
+        lines.append(f"{file}:{where}: {severity}: {reason}")
+    if len(lines) > limit:
+        lines = lines[:limit] + [f"... and {len(lines) - limit} more"]
     return lines
+
+
+def _line_ranges(lines: list[int], shown: int = 8) -> str:
+    """1,2,3,7,9,10 -> '1-3,7,9-10'; past `shown` ranges, ',…'."""
+    ranges: list[list[int]] = []
+    for n in sorted(set(lines)):
+        if ranges and n == ranges[-1][1] + 1:
+            ranges[-1][1] = n
+        else:
+            ranges.append([n, n])
+    text = ",".join(f"{a}-{b}" if b > a else str(a) for a, b in ranges[:shown])
+    return text + (",…" if len(ranges) > shown else "")
 
 
 def _row(obj: dict, path: Path, line: int, issues: list[Issue], rows: list[Row]) -> None:

@@ -4,8 +4,9 @@ import sys
 
 import pytest
 
+from fazhi.errors import LabelDataError
 from fazhi.label_check import check_path, near_duplicate_pairs
-from fazhi.labels import CATEGORIES
+from fazhi.labels import CATEGORIES, load_splits
 from fazhi.paths import LABELS_DIR
 
 GOOD = {"id": "x1", "doc": "d1", "source": "written", "split": "train", "text": "全年受理行政复议案件45件。", "category": "dispute", "problem": False}
@@ -111,12 +112,24 @@ def test_data_check_command_exits_nonzero_on_bad_file(tmp_path):
     assert "data check FAILED" in proc.stdout
 
 
-def test_data_check_lists_fifty_bad_rows_then_a_count_as_train_does(tmp_path):
-    path = _write(tmp_path, [{**GOOD, "id": f"x{i}", "category": "nonsense"} for i in range(60)])
+def test_data_check_folds_a_repeated_error_into_one_line_as_train_does(tmp_path):
+    rows = [{**GOOD, "id": f"x{i}", "category": "nonsense"} for i in range(60)]
+    rows[30] = {**GOOD, "id": "x30"}  # a good row between the bad ones
+    path = _write(tmp_path, rows)
     proc = subprocess.run([sys.executable, "-m", "fazhi", "data", "check", str(path), "--no-minimums"], capture_output=True, text=True)
     lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 51 and lines[-1] == "... and 10 more"
-    assert "60 errors" in proc.stdout
+    assert lines == [f"{path}:1-30,32-60 (59 rows): error: 'category' must be one of {', '.join(CATEGORIES)}; found 'nonsense'"]
+    assert "59 errors" in proc.stdout
+    with pytest.raises(LabelDataError) as raised:
+        load_splits(tmp_path)
+    assert str(raised.value).splitlines()[1:] == lines  # train and evaluate say it the same way
+
+
+def test_data_check_lists_fifty_distinct_errors_then_a_count(tmp_path):
+    path = _write(tmp_path, [{**GOOD, "id": f"x{i}", "category": f"nonsense{i}"} for i in range(60)])
+    proc = subprocess.run([sys.executable, "-m", "fazhi", "data", "check", str(path), "--no-minimums"], capture_output=True, text=True)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 51 and lines[-1] == "... and 10 more" and lines[0].startswith(f"{path}:1: error:")
 
 
 def test_a_users_labels_need_only_text_category_and_problem(tmp_path):

@@ -31,7 +31,7 @@ def add_parser(sub) -> None:
 def run_check(args: argparse.Namespace) -> int:
     report = check_path(Path(args.path), minimums=not args.no_minimums)
     listed = [i for i in report.issues if i.severity == "error" or args.warnings]
-    for line in shown_issues(listed):  # the same 50 and "... and N more" as train and evaluate print
+    for line in shown_issues(listed):  # repeats folded, 50 lines then "... and N more", as train and evaluate print
         print(line, file=sys.stderr)
     warnings = len(report.issues) - len(report.errors)
     print(format_counts(report.rows))
