@@ -54,6 +54,9 @@ class UnitPlace(TypedDict):
     """the nearest heading above the unit ('' for none)."""
     is_heading: bool
     """true when the unit is itself a heading."""
+    table: bool
+    """true when the unit is a row of a table of figures, each figure after its column header
+    ('主动公开 | 规章 | 本年制发件数 | 3')."""
 
 
 class ReportUnit(UnitPlace, SentenceRow):

@@ -91,3 +91,21 @@ def test_an_html_table_of_figures_keeps_headers_over_rowspan_and_colspan():
 def test_an_html_layout_table_holding_paragraphs_is_read_as_before():
     page = "<html><body><table><tr><td><p>一、主要工作</p><p>全年办理复议案件35件。</p></td></tr></table></body></html>"
     assert read_report_bytes(page.encode("utf-8"), "page.html").splitlines() == ["一、主要工作", "全年办理复议案件35件。"]
+
+
+def test_table_rows_are_tagged_with_table_true_one_unit_each_and_prose_is_not(tmp_path, shipped_model):
+    from fazhi.pipeline.tag import tag_text
+
+    text = read_report(_docx_with_table(tmp_path / "disclosure.docx"))
+    # A row whose label cell ends a sentence or opens like a heading still reads as one unit.
+    text += "（一）予以公开 | 本年度办理结果。 | 件数 | 12\n"
+    rows = tag_text("disclosure.docx", text, shipped_model).units
+    table = [r for r in rows if r["table"]]
+    assert [r["text"] for r in table] == [
+        "主动公开 | 规章 | 本年制发件数 | 0 | 本年废止件数 | 0 | 现行有效件数 | 0",
+        "主动公开 | 行政规范性文件 | 本年制发件数 | 11 | 本年废止件数 | 4 | 现行有效件数 | 63",
+        "（一）予以公开 | 本年度办理结果。 | 件数 | 12",
+    ]
+    assert all(text[r["start"] : r["end"]] == r["text"] and not r["is_heading"] for r in table)
+    assert [r["text"] for r in rows if not r["table"]] == ["二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况"]
+    assert table[0]["heading"] == "二、主动公开政府信息情况"

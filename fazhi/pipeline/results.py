@@ -87,6 +87,7 @@ def classify(model: Predictor, texts: Sequence[str], contexts: Sequence[str] | N
 def unit_results(doc: str, units: Sequence[Unit], results: Sequence[SentenceRow]) -> list[UnitRow]:
     """Per-unit rows: the unit's place in the report joined with its sentence result."""
     return [
-        {"doc": doc, "index": u.index, "start": u.start, "end": u.end, "heading": u.heading, "is_heading": u.is_heading, **res}
+        {"doc": doc, "index": u.index, "start": u.start, "end": u.end, "heading": u.heading, "is_heading": u.is_heading,
+         "table": u.table, **res}
         for u, res in zip(units, results, strict=True)
     ]

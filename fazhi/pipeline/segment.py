@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from fazhi.reading.patterns import CN_NUM as _CN_NUM
 from fazhi.reading.patterns import heading_level
+from fazhi.reading.tables import is_table_row
 
 __all__ = ["Unit", "segment", "iter_units", "is_furniture", "heading_level"]
 
@@ -28,6 +29,7 @@ class Unit:
     heading: str  # nearest enclosing section heading above the unit ("" if none)
     is_heading: bool = False
     path: tuple[str, ...] = ()  # every open heading above the unit, outermost first (heading == path[-1])
+    table: bool = False  # a row of a table of figures, read whole ('主动公开 | 规章 | 本年制发件数 | 3')
 
 
 # --- page furniture ---------------------------------------------------------
@@ -171,6 +173,13 @@ def iter_units(text: str) -> Iterator[Unit]:
     for line_match in _LINE.finditer(text):
         line = line_match.group()
         if not _strip(line, left=True) or is_furniture(line):
+            continue
+        if is_table_row(line):  # one unit per table row, however many cells end in 。 or open with （一）
+            s = line_match.start() + len(line) - len(_strip(line, left=True))
+            e = line_match.end() - (len(line) - len(_strip(line, left=False)))
+            path = tuple(h for _, h in stack)
+            yield Unit(count, s, e, text[s:e], path[-1] if path else "", False, path, table=True)
+            count += 1
             continue
         for i, (s, e) in enumerate(_pieces(line, line_match.start())):
             piece = text[s:e]

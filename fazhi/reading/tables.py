@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["table_lines", "is_figure"]
+__all__ = ["CELL_SEPARATOR", "table_lines", "is_figure", "is_table_row"]
+
+# Between the cells of a table row read as one line; the segmenter knows a row by it (is_table_row).
+CELL_SEPARATOR = " | "
 
 _FIGURE = re.compile(r"[-+]?\d[\d,，.]*\s*(?:%|％|件|万元|亿元|元|个|人次|人|次|项|条|份|天|日)?")
 
@@ -27,7 +30,7 @@ def table_lines(rows: list[list[str]]) -> list[str]:
     if not figures or any(_FIGURE.fullmatch(c) for c in rows[0]):
         return [" ".join(_distinct(r)) for r in rows if _distinct(r)]
     header = rows[0]
-    lines = [" | ".join(_distinct(header))]
+    lines = [CELL_SEPARATOR.join(_distinct(header))]
     for row in rows[1:]:
         labels: list[str] = []
         pairs: list[str] = []
@@ -40,8 +43,15 @@ def table_lines(rows: list[list[str]]) -> list[str]:
             else:
                 labels.append(cell)
         if labels or pairs:
-            lines.append(" | ".join(labels + pairs))
+            lines.append(CELL_SEPARATOR.join(labels + pairs))
     return lines
+
+
+def is_table_row(line: str) -> bool:
+    """A line the readers made of a row of a table of figures: cells joined by CELL_SEPARATOR, the last a figure
+    ('主动公开 | 规章 | 本年制发件数 | 3'). A menu bar of links ('首页 | 政务公开 | …') ends in no figure."""
+    cells = line.strip().split(CELL_SEPARATOR)
+    return len(cells) >= 2 and all(c.strip() for c in cells) and is_figure(cells[-1].strip())
 
 
 def is_figure(cell: str) -> bool:
