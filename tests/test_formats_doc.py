@@ -28,6 +28,14 @@ def test_a_doc_reads_into_the_units_of_its_docx():
 
 
 @needs_antiword
+def test_a_doc_table_of_figures_reads_row_by_row_like_its_docx_merged_cells_included():
+    text = read_report(DATA / "disclosure_table.doc")
+    assert text == read_report(DATA / "disclosure_table.docx")
+    row = "主动公开 | 行政规范性文件 | 本年制发件数 | 11 | 本年废止件数 | 4 | 现行有效件数 | 63"
+    assert [u.text for u in segment(text) if u.table][-1] == row
+
+
+@needs_antiword
 def test_a_wps_in_word_97_format_reads_like_the_doc_and_content_alone_says_doc(tmp_path):
     wps = tmp_path / "report.wps"
     wps.write_bytes(DOC.read_bytes())

@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 
 from fazhi.errors import UnreadableFile
+from fazhi.reading.tables import is_figure, table_lines
 
 INSTALL_HINT = "apt-get install antiword (or catdoc), or save it as .docx"
 TIMEOUT_S = 120
@@ -62,15 +63,43 @@ def doc_to_text(raw: bytes, name: str = "<doc>", kind: str = ".doc") -> str:
 _CELL_BAR = re.compile(r"^\|(.*)\|$")
 
 
+def _fill_merged(rows: list[list[str]]) -> list[list[str]]:
+    """antiword leaves a cell merged down its rows empty below its first row; the .docx reader repeats it. An
+    empty label cell (left of every figure in its row) takes the label above it, as the .docx gives it."""
+    out: list[list[str]] = []
+    for row in rows:
+        row = list(row)
+        if out:
+            above = out[-1]
+            for j, cell in enumerate(row):
+                if any(is_figure(c) for c in row[:j]):
+                    break
+                if not cell and j < len(above) and above[j] and not is_figure(above[j]):
+                    row[j] = above[j]
+        out.append(row)
+    return out
+
+
 def _paragraphs(text: str) -> str:
-    lines = []
+    """One paragraph a line; a run of antiword's table rows (|cell|cell|) read as the .docx reader reads a table:
+    figures after their column headers (fazhi.reading.tables)."""
+    lines: list[str] = []
+    rows: list[list[str]] = []
+
+    def end_table() -> None:
+        if rows:
+            lines.extend(table_lines(_fill_merged(rows)))
+            rows.clear()
+
     for line in text.replace("\r", "\n").replace("\f", "\n").splitlines():
         line = line.strip()
         if not line:
-            continue
+            continue  # antiword prints a blank line inside a table too; a table ends at the next paragraph
         m = _CELL_BAR.match(line)
-        if m:  # antiword's table row: |cell|cell|, read as the .docx reader reads rows
-            cells = [c.strip() for c in m.group(1).split("|") if c.strip()]
-            line = " ".join(cells)
+        if m:
+            rows.append([c.strip() for c in m.group(1).split("|")])
+            continue
+        end_table()
         lines.append(line)
+    end_table()
     return "\n".join(lines) + "\n"
