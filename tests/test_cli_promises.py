@@ -256,11 +256,11 @@ def test_output_onto_an_input_is_refused_and_the_input_kept(tmp_path, capsys):
 
 
 def test_a_fifo_with_no_reader_gets_a_message_and_a_timeout(tmp_path, monkeypatch, capsys):
-    import fazhi.output.writers as writers
+    import fazhi.output.atomic as atomic
 
     fifo = tmp_path / "out.fifo"
     os.mkfifo(fifo)
-    monkeypatch.setattr(writers, "FIFO_WAIT_S", 0.5)
+    monkeypatch.setattr(atomic, "FIFO_WAIT_S", 0.5)
     assert main(["tag", str(SEEDLIKE), "-o", str(fifo)]) == 2
     err = capsys.readouterr().err
     assert f"waiting up to 0.5 s for a reader on the FIFO {fifo}" in err and "a FIFO with no reader for 0.5 s" in err

@@ -33,12 +33,12 @@ def test_output_files_whose_names_are_not_utf8_are_written_and_resumed(tmp_path,
 
 
 def test_an_interrupted_run_into_a_non_utf8_name_resumes(tmp_path, capsys, monkeypatch):
-    import fazhi.output.writers as writers
+    import fazhi.output.targets as targets
 
     other = tmp_path / "b.txt"
     other.write_text(SEEDLIKE.read_text(encoding="utf-8"), encoding="utf-8")
     units = os.fsdecode(bytes(tmp_path) + b"/u\xff.jsonl")
-    commit = writers.TagOutputs.commit
+    commit = targets.TagOutputs.commit
     calls = []
 
     def interrupt_second(self, *a, **kw):
@@ -47,9 +47,9 @@ def test_an_interrupted_run_into_a_non_utf8_name_resumes(tmp_path, capsys, monke
             raise KeyboardInterrupt
         return commit(self, *a, **kw)
 
-    monkeypatch.setattr(writers.TagOutputs, "commit", interrupt_second)
+    monkeypatch.setattr(targets.TagOutputs, "commit", interrupt_second)
     assert main(["tag", str(SEEDLIKE), str(other), "-o", units]) == 130
-    monkeypatch.setattr(writers.TagOutputs, "commit", commit)
+    monkeypatch.setattr(targets.TagOutputs, "commit", commit)
     assert main(["tag", str(SEEDLIKE), str(other), "-o", units, "--resume"]) == 0
     assert "1 already done" in capsys.readouterr().err
     docs = [json.loads(line)["doc"] for line in Path(units).read_text(encoding="utf-8").splitlines()]

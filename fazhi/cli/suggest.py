@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fazhi.cli.options import MODEL_HELP, add_config_options, config_from_args, model_dir
 from fazhi.model import load_model
-from fazhi.output.writers import write_output
+from fazhi.output.atomic import write_output
 from fazhi.review.suggest import SuggestConfig, label_config, spread, suggest_files, tasks_json
 
 

@@ -13,8 +13,9 @@ from typing import ClassVar
 from fazhi.cli.options import add_config_options, check_threads, config_from_args, model_dir, model_field, set_threads, threads_field
 from fazhi.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError, WriteError
 from fazhi.model import default_model_dir, load_model
+from fazhi.output.atomic import write_output
+from fazhi.output.formats import SUMMARY_FORMATS, UNIT_FORMATS
 from fazhi.output.run import TagInterrupted, run_tag
-from fazhi.output.writers import SUMMARY_FORMATS, UNIT_FORMATS, write_output
 from fazhi.pipeline.engines import RAY_WORKERS, ray_engine
 from fazhi.reading.limits import DEFAULT_MAX_FILE_MB
 from fazhi.reading.ocr import OCR_MODES, OcrMode

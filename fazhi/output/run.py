@@ -1,7 +1,7 @@
 """A `fazhi tag` run: report files through the pipeline into the output files, with progress and resume.
 
 The pipeline (fazhi.pipeline.tag) reads and tags each report; this module, one layer above it, checks the
-destinations, opens them (fazhi.output.writers), commits each tagged report, and counts what was done.
+destinations, opens them (fazhi.output.targets), commits each tagged report, and counts what was done.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from typing import IO, Any, BinaryIO
 from fazhi.errors import UsageError
 from fazhi.model import Predictor
 from fazhi.names import printable_name
-from fazhi.output.writers import TagOutputs, Target, csv_header, format_summary, format_units
+from fazhi.output.formats import csv_header, format_summary, format_units
+from fazhi.output.targets import TagOutputs, Target
 from fazhi.pipeline.tag import Engine, Failure, Source, TaggedReport, expand_inputs, local_reports
 from fazhi.reading.limits import DEFAULT_MAX_FILE_MB, mb_to_bytes
 from fazhi.reading.ocr import OcrMode

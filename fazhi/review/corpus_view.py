@@ -103,7 +103,7 @@ class CorpusView:
 
     def write(self, html: str | None = None, csv_path: str | None = None, png: str | None = None, model_name: str = "") -> list[str]:
         """Write the outputs asked for (atomically); return what was written."""
-        from fazhi.output.writers import write_output
+        from fazhi.output.atomic import write_output
 
         written = []
         if png:  # first: the one that can fail for want of matplotlib, before anything is written
