@@ -45,6 +45,24 @@ def test_statements_of_a_shortcoming_are_counted(text):
     assert states_problem(row(text))
 
 
+@pytest.mark.parametrize("text", ["三、执法案卷质量与评查标准相比还存在较大差距；", "二是基层司法所与工作任务要求差距明显。",
+                                  "（二）重大决策社会稳定风险评估与规定要求还相距甚远。", "四是乡镇综合执法队伍建设仍有薄弱之处；"])
+def test_an_item_of_a_numbered_problem_list_is_counted_though_its_words_are_new_to_the_rule(text):
+    assert not is_lead_in(text) and states_problem(row(text))
+
+
+@pytest.mark.parametrize("text", ["（一）存在的主要问题。", "二、主要存在问题", "三、存在的问题和不足"])
+def test_a_numbered_line_of_only_the_generic_words_still_opens_the_section(text):
+    assert opens_problem_section(row(text))  # outside a heading too, as run-on web text gives it
+
+
+@pytest.mark.parametrize("text", ["3个乡镇将上级专项补助资金用于弥补办公经费86万元。", "全年有9件行政复议决定超过法定期限作出。",
+                                  "有的单位仍依据已经废止的文件实施行政许可。", "县水利局将应缴财政的罚没收入42万元滞留在单位账户。",
+                                  "部分企业反映同一事项一年内被重复检查3次。", "已整改的问题中有4个出现反弹。"])
+def test_an_audit_or_inspection_finding_is_counted_though_it_names_no_general_shortcoming(text):
+    assert names_shortcoming(text) and states_problem(row(text))
+
+
 def test_units_the_model_does_not_flag_are_never_counted():
     assert not states_problem(row("行政执法监督力量不足。", problem=False))
     assert not opens_problem_section(row("二、存在的问题", problem=False, is_heading=True))

@@ -61,6 +61,9 @@ _SHORTCOMING = re.compile(
     r"|时有发生|反复出现|屡[审查]屡犯|败诉|撤销|纠错|退回|未果|仅有?|只有|尚[未不]|还[不没]|较为传统|任务重|问题较多|疲于|应付|敷衍"
     r"|超负荷|超(?:预算|标准|范围|期限|时限|编制)|高位运行|占用|违规|违反|违法|闲置|多[付计支]|骗取|谋取|私利|雷同|拖延|沉淀"
     r"|存在[^，。；：:]{2,24}?(?:的)?(?:情况|现象|问题|倾向)"
+    # what audits and inspections find: late, over the limit, diverted, kept back, relapsed, still applying what is void
+    r"|超[过出][^，。；]{0,10}(?:期限|时限|规定|标准|范围)|逾期|滞留|截留|挪用|挤占|套取|用于弥补|用于非|代替整改|以[^，。；]{1,6}代替"
+    r"|反弹|扣分|重复检查|多头检查|已(?:经)?(?:废止|失效|明令取消)|沿用|未经|擅自"
 )
 _LEAD_IN_END = re.compile(r"(?:[：:]|如下[：:。．.]?)\s*$")
 
@@ -70,11 +73,21 @@ def names_shortcoming(text: str) -> bool:
     return bool(_SHORTCOMING.search(_GENERIC.sub("", text)))
 
 
+_ITEM = re.compile(r"^(?:[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[，,、]?)")
+
+
 def is_lead_in(text: str) -> bool:
-    """True for a unit that only leads into problem statements: short and ending in ：/: or 如下, or naming none."""
+    """True for a unit that only leads into problem statements: short and ending in ：/: or 如下, or naming none.
+
+    An item of a numbered list ("六是…仍有薄弱之处；", or "三、工作质量和效果与要求还存在较大差距；" holding none of the
+    generic words) is one of the statements a lead-in opens, not a lead-in, even where its wording names no
+    shortcoming we know.
+    """
     stripped = text.strip()
     if len(stripped) <= LEAD_IN_MAX_CHARS and _LEAD_IN_END.search(stripped):
         return True
+    if _ITEM.match(stripped) or (heading_level(stripped) is not None and not _GENERIC.search(stripped)):
+        return False  # 二是… items are never a section's title; 三、… is, when it holds only the generic words
     return not names_shortcoming(stripped)
 
 
