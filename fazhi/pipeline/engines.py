@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from fazhi.errors import UsageError
-from fazhi.model import Predictor
+from fazhi.model import Predictor, load_model
 from fazhi.pipeline.tag import Engine, Failure, Source, TaggedReport, read_source, tag_text
 
 __all__ = ["ray_engine", "RAY_WORKERS"]
@@ -43,8 +43,6 @@ class _TagReports:
 
     def __init__(self, model_dir: str, threads: int) -> None:
         import torch
-
-        from fazhi.model import load_model
 
         # One thread per worker, as Ray gives each one CPU. The scores do not depend on the thread count here
         # (1 and 2 threads gave byte-identical output over 30 written reports); tests/test_engines.py holds
@@ -84,45 +82,56 @@ def ray_engine(model_dir: Path, workers: int = RAY_WORKERS, address: str | None 
                          "(or 'ray[data]')") from None
 
     def reports(sources: Sequence[Source], _model: Predictor, stdin: BinaryIO | None = None) -> Iterator[tuple[Source, TaggedReport | Failure]]:
-        import ray
-        from ray.data import DataContext
-
-        if not sources:
-            return
-        items = []
-        for i, s in enumerate(sources):
-            text = None
-            if s.path is None:
-                got = read_source(s, stdin)
-                if isinstance(got, Failure):
-                    yield s, got
-                    continue
-                text = got
-            items.append({"i": i, "path": str(s.path) if s.path is not None else "", "doc": s.doc, "text": text})
-        if not items:
-            return
-        started = not ray.is_initialized()
-        where = address or os.environ.get("RAY_ADDRESS")  # a cluster's own CPUs count there, not --workers
-        if started:
-            ray.init(address=where, num_cpus=None if where else workers, include_dashboard=False,
-                     log_to_driver=False, logging_level=logging.WARNING)
-        logging.getLogger("ray.data").setLevel(logging.WARNING)  # its per-run INFO lines would drown fazhi's own
-        try:
-            context = DataContext.get_current()
-            context.execution_options.preserve_order = True
-            context.enable_progress_bars = False
-            ds = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
-                _TagReports, fn_constructor_kwargs={"model_dir": str(model_dir), "threads": 1},
-                batch_size=1, compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=1, batch_format="numpy")
-            for row in ds.iter_rows():
-                source = sources[int(row["i"])]
-                if row["failure"]:
-                    yield source, Failure(source.doc, str(row["failure"]))
-                else:
-                    data = json.loads(row["report"])
-                    yield source, TaggedReport(source.doc, data["units"], data["summary"])
-        finally:
-            if started:
-                ray.shutdown()
+        items, unread = _ray_items(sources, stdin)
+        yield from unread
+        if items:
+            yield from _run_on_ray(items, sources, model_dir, workers, address)
 
     return reports
+
+
+def _ray_items(sources: Sequence[Source], stdin: BinaryIO | None) -> tuple[list[dict], list[tuple[Source, Failure]]]:
+    """The rows Ray distributes, one per report, and the failures of reading standard input (read here, by the
+    driver: it travels as text)."""
+    items: list[dict] = []
+    unread: list[tuple[Source, Failure]] = []
+    for i, s in enumerate(sources):
+        text = None
+        if s.path is None:
+            got = read_source(s, stdin)
+            if isinstance(got, Failure):
+                unread.append((s, got))
+                continue
+            text = got
+        items.append({"i": i, "path": str(s.path) if s.path is not None else "", "doc": s.doc, "text": text})
+    return items, unread
+
+
+def _run_on_ray(items: list[dict], sources: Sequence[Source], model_dir: Path, workers: int,
+                address: str | None) -> Iterator[tuple[Source, TaggedReport | Failure]]:
+    import ray
+    from ray.data import DataContext
+
+    started = not ray.is_initialized()
+    where = address or os.environ.get("RAY_ADDRESS")  # a cluster's own CPUs count there, not --workers
+    if started:
+        ray.init(address=where, num_cpus=None if where else workers, include_dashboard=False,
+                 log_to_driver=False, logging_level=logging.WARNING)
+    logging.getLogger("ray.data").setLevel(logging.WARNING)  # its per-run INFO lines would drown fazhi's own
+    try:
+        context = DataContext.get_current()
+        context.execution_options.preserve_order = True
+        context.enable_progress_bars = False
+        ds = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
+            _TagReports, fn_constructor_kwargs={"model_dir": str(model_dir), "threads": 1},
+            batch_size=1, compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=1, batch_format="numpy")
+        for row in ds.iter_rows():
+            source = sources[int(row["i"])]
+            if row["failure"]:
+                yield source, Failure(source.doc, str(row["failure"]))
+            else:
+                data = json.loads(row["report"])
+                yield source, TaggedReport(source.doc, data["units"], data["summary"])
+    finally:
+        if started:
+            ray.shutdown()
