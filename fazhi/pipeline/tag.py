@@ -128,53 +128,60 @@ def _walk(directory: Path) -> tuple[list[Path], list[Failure]]:
     return found, unlisted
 
 
-def expand_inputs(items: Sequence[str]) -> tuple[list[Source], list[Failure]]:
-    """Files, directories (recursively), globs and '-' (stdin) → report sources, plus inputs that name nothing."""
-    sources: list[Source] = []
-    failures: list[Failure] = []
-    seen: set[str] = set()
+class _Inputs:
+    """The report sources found so far, each once, and the inputs that name nothing."""
 
-    def add(path: Path | None, doc: str) -> None:
-        if doc not in seen:
-            seen.add(doc)
-            sources.append(Source(doc, path))
+    def __init__(self) -> None:
+        self.sources: list[Source] = []
+        self.failures: list[Failure] = []
+        self.seen: set[str] = set()
 
-    def add_path(p: Path, given: str, from_glob: bool = False) -> None:
+    def add(self, path: Path | None, doc: str) -> None:
+        if doc not in self.seen:
+            self.seen.add(doc)
+            self.sources.append(Source(doc, path))
+
+    def add_path(self, p: Path, given: str, from_glob: bool = False) -> None:
         if p.is_dir():
             files, unlisted = _walk(p)
-            failures.extend(unlisted)  # "permission denied", not "no report files"
+            self.failures.extend(unlisted)  # "permission denied", not "no report files"
             if not files and not unlisted and not from_glob:
                 kinds = ", ".join(sorted(set(SUPPORTED_SUFFIXES)))
-                failures.append(Failure(given, f"{given}: no report files ({kinds}) in this folder"))
+                self.failures.append(Failure(given, f"{given}: no report files ({kinds}) in this folder"))
             for f in files:
-                add(f, os.path.normpath(str(f)))
+                self.add(f, os.path.normpath(str(f)))
         elif from_glob and (special := _special_kind(p)) is not None:  # a pattern is read like a folder
             where = os.path.normpath(str(p))
-            failures.append(Failure(where, f"{where}: {special}, not a regular file; only regular files are read "
-                                           "from a pattern (name it on the command line to read it)"))
+            self.failures.append(Failure(where, f"{where}: {special}, not a regular file; only regular files are read "
+                                                "from a pattern (name it on the command line to read it)"))
         else:
-            add(p, os.path.normpath(str(p)))
+            self.add(p, os.path.normpath(str(p)))
 
+    def add_pattern(self, item: str) -> None:
+        matches = sorted(glob.glob(item, recursive=True))
+        if not matches:
+            self.failures.append(Failure(item, f"{item}: no files match this pattern"))
+        for m in matches:
+            # A file the pattern names is read whatever its suffix (an unsupported one is reported with its reason).
+            self.add_path(Path(m), m, from_glob=True)
+
+
+def expand_inputs(items: Sequence[str]) -> tuple[list[Source], list[Failure]]:
+    """Files, directories (recursively), globs and '-' (stdin) → report sources, plus inputs that name nothing."""
+    found = _Inputs()
     for item in items:
         if item == "-":
-            add(None, STDIN_DOC)
+            found.add(None, STDIN_DOC)
         elif Path(item).exists():
-            add_path(Path(item), item)
+            found.add_path(Path(item), item)
         elif _has_magic(item):
-            matches = sorted(glob.glob(item, recursive=True))
-            if not matches:
-                failures.append(Failure(item, f"{item}: no files match this pattern"))
-            for m in matches:
-                mp = Path(m)
-                # A file the pattern names is read whatever its suffix (an
-                # unsupported one is reported with its reason).
-                add_path(mp, m, from_glob=True)
+            found.add_pattern(item)
         else:
-            failures.append(Failure(item, f"{item}: no such file or directory"))
+            found.failures.append(Failure(item, f"{item}: no such file or directory"))
     # A file name that is not valid UTF-8 (surrogate-escaped by the OS layer) is named with its bad bytes
     # escaped (\xff), so that every output can be written and --resume finds the report by the same name.
-    return ([Source(printable_name(s.doc), s.path) for s in sources],
-            [Failure(printable_name(f.doc), printable_name(f.reason)) for f in failures])
+    return ([Source(printable_name(s.doc), s.path) for s in found.sources],
+            [Failure(printable_name(f.doc), printable_name(f.reason)) for f in found.failures])
 
 
 # --- tagging --------------------------------------------------------------------
