@@ -22,7 +22,7 @@ def add_parser(sub) -> None:
         "directory or Hugging Face name such as bert-base-chinese; set FAZHI_ALLOW_HUB=1 to let it download) or, "
         "without one, a compact BERT from scratch. --model baseline trains the TF-IDF baseline. Data: a folder or "
         "file of JSONL/CSV in fazhi's schema, a Label Studio JSON export or a doccano JSONL export "
-        "(see training/data.py).",
+        "(see fazhi/labels.py).",
     )
     train.add_argument("--model", default="bert", choices=["bert", "baseline"], help="which model to train (default: %(default)s)")
     train.add_argument("--data", default=str(paths.LABELS_DIR), help="label folder or file (default: %(default)s)")
