@@ -75,7 +75,6 @@ def ray_engine(model_dir: Path, workers: int = RAY_WORKERS, address: str | None 
     if workers < 1:
         raise UsageError(f"expected --workers of at least 1, found {workers}")
     try:
-        import ray  # noqa: F401
         import ray.data  # noqa: F401
     except ImportError:
         raise UsageError("--engine ray needs Ray Data, which is not installed: pip install 'fazhi[scale]' "
