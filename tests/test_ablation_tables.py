@@ -44,3 +44,20 @@ def test_committed_tables_name_no_machines_folders(tmp_path):
     written = (tmp_path / "ablation.json").read_text(encoding="utf-8")
     assert "/home/someone" not in written and "/data/" not in written
     assert '"lawref:LawRefBook-Laws"' in written and '"encoder-v1"' in written
+
+
+def test_the_default_rule_needs_both_margins_and_no_part_much_worse(tmp_path):
+    base = _result("baseline+context", 0.90, "8,904 rows")
+    better = _result("cascade(mlm)", 0.93, "8,904 rows")
+    better["real"]["by document"]["all"]["problem"]["f1"] = 0.52
+    part_worse = _result("hybrid(mlm)", 0.93, "8,904 rows")
+    part_worse["real"]["by document"]["all"]["problem"]["f1"] = 0.52
+    part_worse["real"]["by document"]["problem_pages"]["macro_f1"] = 0.80
+    older = _result("bert mlm", 0.99, "8,104 rows")  # another label set: not judged against this base
+    runs = tmp_path / "runs.json"
+    runs.write_text(json.dumps([base, better, part_worse, older]))
+    merge([runs], tmp_path / "ablation")
+    md = (tmp_path / "ablation.md").read_text(encoding="utf-8")
+    assert "| cascade(mlm) | 1 | +0.030 | +0.020 | +0.030 | yes |" in md
+    assert "| hybrid(mlm) | 1 | +0.030 | +0.020 | -0.100 | no |" in md
+    assert "| bert mlm | 1 |" not in md

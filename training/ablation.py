@@ -320,6 +320,40 @@ def _routed(r: dict) -> str:
     return f"{dev} / {s['real_units']:.0%} / {s['real_documents']:.0%}"
 
 
+def _decision_lines(results: list[dict], base: str = "baseline+context") -> list[str]:
+    """Issue 16's rule for the default, computed from the table: on the newest label set, a model with the BERT in it
+    wins only if its mean over seeds beats base by 0.02 category macro-F1 and 0.01 problem F1 (by document) and no part
+    is worse by more than 0.01."""
+    import re
+
+    newest = max((_rows(r) for r in results if r.get("labels")), default=0)
+    rows = [r for r in results if _rows(r) == newest]
+    reference = next((r for r in rows if r["variant"] == base), None)
+    if reference is None:
+        return []
+    groups: dict[str, list[dict]] = {}
+    for r in rows:
+        if r["variant"] != base and VARIANTS.get(r["variant"], Variant("baseline", "")).kind != "baseline":
+            groups.setdefault(re.sub(r", seed \d+$", "", r["variant"]), []).append(r)
+
+    def mean(rs: list[dict], part: str, key: str) -> float:
+        values = [x["real"]["by document"][part]["macro_f1"] if key == "macro" else x["real"]["by document"][part]["problem"]["f1"] for x in rs]
+        return sum(values) / len(values)
+
+    parts = [p for p in reference["real"]["by document"] if p != "all"]
+    lines = ["", f"## The default, by issue 16's rule ({reference['labels']})", "",
+             f"Against {base}: by document, mean over the seeds run; a winner needs +0.02 category macro-F1, +0.01 problem "
+             "F1 and no part worse by more than 0.01.", "",
+             "| variant | seeds | Δ macro-F1 | Δ problem F1 | worst part Δ macro-F1 | wins |", "|---|---:|---:|---:|---:|---|"]
+    for name, rs in groups.items():
+        d_macro = mean(rs, "all", "macro") - mean([reference], "all", "macro")
+        d_problem = mean(rs, "all", "problem") - mean([reference], "all", "problem")
+        worst = min((mean(rs, p, "macro") - mean([reference], p, "macro") for p in parts), default=0.0)
+        wins = d_macro >= 0.02 and d_problem >= 0.01 and worst >= -0.01
+        lines.append(f"| {name} | {len(rs)} | {d_macro:+.3f} | {d_problem:+.3f} | {worst:+.3f} | {'yes' if wins else 'no'} |")
+    return lines
+
+
 def _seed_lines(results: list[dict]) -> list[str]:
     """Mean and spread over the seeds of each variant run with more than one seed (by document, all parts)."""
     import re
@@ -377,6 +411,7 @@ def write_markdown(results: list[dict], path: Path) -> None:
         lines.append(f"| {_named(r)} | {_fig(doc, 'macro_f1')} | {_fig(doc, 'problem')} | {_fig(unit, 'macro_f1')} | "
                      f"{_fig(unit, 'problem')} | {_fig(written, 'macro_f1', False)} | {_fig(written, 'problem', False)} | {r['minutes'] or ''} | "
                      f"{_routed(r)} |")
+    lines += _decision_lines(results)
     lines += _seed_lines(results)
     for mode in ("by document", "by unit"):
         lines += ["", f"## Real text {mode}, per part (category macro-F1 / problem F1)", "",
