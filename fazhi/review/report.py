@@ -9,12 +9,15 @@ the review; the writers render it from the summary (fazhi.output.review_markdown
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Mapping, Sequence
 
 from fazhi.output.review_markdown import review_markdown
 from fazhi.pipeline.aggregate import summarize
-from fazhi.review.figures import extract_figures
-from fazhi.review.outline import check_outline, report_type
+from fazhi.review.figures import FIGURE_COLUMNS, extract_figures, figure_rows
+from fazhi.review.outline import PART_TITLES, check_outline, missing_parts, report_type
+from fazhi.review.shared import SharedIndex
 
 __all__ = ["review_fields", "review_summary", "review_markdown", "ReviewRun", "REVIEW_COLUMNS", "review_view",
            "review_csv_cells"]
@@ -48,8 +51,6 @@ class ReviewRun:
     """
 
     def __init__(self, figures: bool = False) -> None:
-        from fazhi.review.shared import SharedIndex
-
         self.index = SharedIndex()
         self.keep_figures = figures
         self.figure_rows: list[dict] = []
@@ -60,8 +61,6 @@ class ReviewRun:
 
     def on_report(self, report) -> None:
         if self.keep_figures:
-            from fazhi.review.figures import figure_rows
-
             categories = {int(u["index"]): u.get("category", "") for u in report.units if u.get("index") is not None}
             self.figure_rows += figure_rows(report.doc, report.summary.get("figures", []), categories)
 
@@ -77,11 +76,6 @@ class ReviewRun:
         return self.index.matches()
 
     def figures_csv(self) -> str:
-        import csv
-        import io
-
-        from fazhi.review.figures import FIGURE_COLUMNS
-
         buf = io.StringIO()
         w = csv.DictWriter(buf, fieldnames=list(FIGURE_COLUMNS), lineterminator="\n", extrasaction="ignore")
         w.writeheader()
@@ -96,8 +90,6 @@ REVIEW_COLUMNS = ["report_type", "outline_complete", "missing_parts", "figures",
 def review_view(summary: Mapping) -> dict:
     """What the corpus view shows of one summary: type, required parts present, missing part titles, the first
     value of each indicator, shared units (filled for the whole run by CorpusView.set_shared)."""
-    from fazhi.review.outline import PART_TITLES, missing_parts
-
     outline = list(summary.get("outline", []))
     required = [e for e in outline if e.get("required")]
     figures: dict[str, float] = {}
