@@ -9,6 +9,12 @@ the read unit aligned to it (a unit not found again counts as wrong).
 
     .venv/bin/python benchmarks/reading.py [--written all | written_c02.txt ...] [--no-seeds]
         [--formats pdf-indented pdf-no-indent scan] [--dpi 150] [--scan-pages N] [--model DIR]
+    .venv/bin/python benchmarks/reading.py --tables
+
+--tables: the written disclosure reports (title or opening naming 政府信息公开…年度报告) with the rows of their
+statistics, printed there as text ("行政许可 本年处理决定 2738件"), made into real tables (tests/render_formats.py
+tables_in), saved as .docx, .html, text-layer .pdf and (with LibreOffice) .doc: the share of table rows read back
+as one unit marked "table": true with every figure after its column header.
 """
 
 from __future__ import annotations
@@ -38,7 +44,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dpi", type=int, default=150, help="resolution of the scans (default: %(default)s)")
     ap.add_argument("--scan-pages", type=int, default=None, help="scan at most this many pages of each report")
     ap.add_argument("--model", default=None, help="model that tags the units (default: the shipped model)")
+    ap.add_argument("--tables", action="store_true", help="measure table rows instead (see above)")
     args = ap.parse_args(argv)
+    if args.tables:
+        return _tables()
 
     from render_formats import align_texts, char_error_rate, match_units, save_flat_pdf, save_scanned_pdf
     from sample_formats import save_report_as
@@ -118,6 +127,54 @@ def main(argv: list[str] | None = None) -> int:
         for fmt, p in pred.items():
             score = f1_score(gold, p, labels=list(CATEGORIES), average="macro", zero_division=0)
             print(f"seeds, macro-F1 by gold unit ({len(gold)} units), {fmt}: {score:.3f}")
+    return 0
+
+
+def _tables() -> int:
+    import shutil
+    import subprocess
+
+    from render_formats import Table, save_with_tables, tables_in
+
+    from fazhi.paths import WRITTEN_REPORTS_DIR
+    from fazhi.pipeline.segment import segment
+    from fazhi.reading import read_report
+
+    soffice = shutil.which("soffice")
+    fmts = ["docx", "html", "pdf"] + (["doc"] if soffice else [])
+    print("| report | tables | rows | " + " | ".join(f"{f} rows read as one unit" for f in fmts) + " |")
+    print("|---|---|---|" + "---|" * len(fmts))
+    total: Counter = Counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        for f in sorted(WRITTEN_REPORTS_DIR.glob("*.txt")):
+            text = f.read_text(encoding="utf-8")
+            if "政府信息公开" not in text[:300] or "年度报告" not in text[:300]:
+                continue
+            blocks = tables_in(text)
+            tables = [b for b in blocks if isinstance(b, Table)]
+            want = [line for t in tables for line in t.expected_lines()]
+            if not want:
+                print(f"| {f.name} | 0 | 0 |" + " |" * len(fmts))
+                continue
+            cells = []
+            for fmt in fmts:
+                path = Path(tmp) / f"{f.stem}.{fmt}"
+                if fmt == "doc":
+                    save_with_tables(blocks, path.with_suffix(".docx"), "docx")
+                    subprocess.run([str(soffice), "--headless", "--convert-to", "doc", "--outdir", tmp, str(path.with_suffix(".docx"))],
+                                   capture_output=True, timeout=300, check=True)
+                else:
+                    save_with_tables(blocks, path, fmt)
+                rows = {u.text for u in segment(read_report(path)) if u.table}
+                found = sum(w in rows for w in want)
+                total[fmt] += found
+                cells.append(f"{found}/{len(want)}")
+            total["rows"] += len(want)
+            print(f"| {f.name} | {len(tables)} | {len(want)} | " + " | ".join(cells) + " |", flush=True)
+    print()
+    for fmt in fmts:
+        print(f"{fmt}: {total[fmt]}/{total['rows']} table rows read as one unit with their headers "
+              f"({total[fmt] / max(1, total['rows']):.1%})")
     return 0
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import io
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -229,3 +230,142 @@ def char_error_rate(expected: str, got: str) -> float:
         if op != "equal":
             edits += max(i2 - i1, j2 - j1)
     return edits / max(1, len(a))
+
+
+# --- tables of figures -----------------------------------------------------------------
+_VALUE = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?\s*(?:件次|万元|亿元|人次|件|条|个|人|次|项|份|天|日|家|元|%|％)?")
+_LABEL_VALUE = re.compile(r"(?P<label>\D.*?)(?P<value>" + _VALUE.pattern + r")")
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: list[list[str]]
+    names: int  # leading label columns
+
+    def expected_lines(self) -> list[str]:
+        """Each row as the readers should give it: its labels, then every figure after its column header."""
+        out = []
+        for row in self.rows:
+            pairs = [x for h, v in zip(self.header[self.names :], row[self.names :], strict=True) for x in (h, v)]
+            out.append(" | ".join(row[: self.names] + pairs))
+        return out
+
+
+def _table_row(line: str) -> tuple[list[str], list[tuple[str, str]]] | None:
+    """A printed row of a disclosure table written as text ("行政许可 本年处理决定 2738件", "规章 0 0 0",
+    "予以公开　5件"): its label cells and its (column label or '', figure) pairs; None for prose."""
+    s = line.strip()
+    if not s or len(s) > 80 or re.search(r"[。，,；;：:|]", s):
+        return None
+    names: list[str] = []
+    values: list[tuple[str, str]] = []
+    label = ""
+    for tok in s.split():
+        if _VALUE.fullmatch(tok):
+            values.append((label, tok))
+            label = ""
+        elif (m := _LABEL_VALUE.fullmatch(tok)) and names:
+            values.append((m["label"], m["value"]))
+        elif names and not values and not label:
+            label = tok  # a column label before its figure ("本年制发 0件"), or a second label cell
+        elif not values:
+            names.append(tok)
+        else:
+            return None
+    if label and not values:
+        names.append(label)
+    elif label:
+        return None
+    if not names or not values:
+        return None
+    return names, values
+
+
+def tables_in(text: str) -> list[str | Table]:
+    """The report as paragraphs and tables: each run of two or more printed table rows of the same shape
+    (label cells, column labels) becomes a Table; unlabelled figure columns are headed 数量, 数量2…"""
+    blocks: list[str | Table] = []
+    run: list[tuple[list[str], list[tuple[str, str]]]] = []
+
+    def shape(r) -> tuple:
+        return len(r[0]), tuple(lab for lab, _ in r[1])
+
+    def flush() -> None:
+        if len(run) >= 2:
+            names, values = run[0]
+            heads = [lab or ("数量" if k == 0 else f"数量{k + 1}") for k, (lab, _) in enumerate(values)]
+            blocks.append(Table(["项目"] * len(names) + heads, [n + [v for _, v in vals] for n, vals in run], len(names)))
+        else:
+            blocks.extend(" ".join(n + [f"{lab} {v}".strip() for lab, v in vals]) for n, vals in run)
+        run.clear()
+
+    for line in _paragraphs(text):
+        row = _table_row(line)
+        if row is not None and (not run or shape(row) == shape(run[0])):
+            run.append(row)
+            continue
+        flush()
+        if row is not None:
+            run.append(row)
+        else:
+            blocks.append(line)
+    flush()
+    return blocks
+
+
+def save_with_tables(blocks: list[str | Table], path: Path, fmt: str) -> Path:
+    """The paragraphs and tables saved as a .docx (Word tables), .html (<table>) or text-layer .pdf (ruled
+    reportlab tables): the published forms whose tables the readers read row by row."""
+    path = Path(path)
+    if fmt == "docx":
+        import docx
+
+        document = docx.Document()
+        for b in blocks:
+            if isinstance(b, Table):
+                t = document.add_table(rows=1 + len(b.rows), cols=len(b.header))
+                for i, row in enumerate([b.header, *b.rows]):
+                    for j, cell in enumerate(row):
+                        t.cell(i, j).text = cell
+            else:
+                document.add_paragraph(b)
+        document.save(str(path))
+    elif fmt == "html":
+        import html
+
+        body = []
+        for b in blocks:
+            if isinstance(b, Table):
+                trs = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in [b.header, *b.rows])
+                body.append(f"<table border='1'>{trs}</table>")
+            else:
+                body.append(f"<p>{html.escape(b)}</p>")
+        path.write_text("<html><head><meta charset='utf-8'></head><body>" + "\n".join(body) + "</body></html>", encoding="utf-8")
+    elif fmt == "pdf":
+        from xml.sax.saxutils import escape
+
+        from reportlab.lib.pagesizes import A4
+        from reportlab.lib.styles import ParagraphStyle
+        from reportlab.lib.units import mm
+        from reportlab.pdfbase import pdfmetrics
+        from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+        from reportlab.platypus import Paragraph, SimpleDocTemplate
+        from reportlab.platypus import Table as PdfTable
+
+        if _PDF_FONT not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(UnicodeCIDFont(_PDF_FONT))
+        body_style = ParagraphStyle("b", fontName=_PDF_FONT, fontSize=12, leading=20, firstLineIndent=24, wordWrap="CJK")
+        story = []
+        for b in blocks:
+            if isinstance(b, Table):
+                t = PdfTable([b.header, *b.rows])
+                t.setStyle([("FONTNAME", (0, 0), (-1, -1), _PDF_FONT), ("FONTSIZE", (0, 0), (-1, -1), 9),
+                            ("GRID", (0, 0), (-1, -1), 0.5, (0, 0, 0))])
+                story.append(t)
+            else:
+                story.append(Paragraph(escape(b), body_style))
+        SimpleDocTemplate(str(path), pagesize=A4, leftMargin=25 * mm, rightMargin=25 * mm, invariant=1).build(story)
+    else:
+        raise ValueError(f"expected docx, html or pdf, found {fmt!r}")
+    return path

@@ -109,3 +109,24 @@ def test_table_rows_are_tagged_with_table_true_one_unit_each_and_prose_is_not(tm
     assert all(text[r["start"] : r["end"]] == r["text"] and not r["is_heading"] for r in table)
     assert [r["text"] for r in rows if not r["table"]] == ["二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况"]
     assert table[0]["heading"] == "二、主动公开政府信息情况"
+
+
+def test_a_two_column_pdf_table_broken_over_a_page_keeps_its_header_row(tmp_path):
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
+
+    if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    body = ParagraphStyle("b", fontName="STSong-Light", fontSize=12, leading=20, wordWrap="CJK")
+    # Two cells and no figure: the header row alone does not look like a table row.
+    table = Table([["项目", "本年处理决定数量"], ["行政许可", "462件"], ["行政处罚", "138件"]])
+    table.setStyle([("FONTNAME", (0, 0), (-1, -1), "STSong-Light"), ("FONTSIZE", (0, 0), (-1, -1), 10)])
+    path = tmp_path / "broken.pdf"
+    story = [Paragraph("二、主动公开政府信息情况", body), Spacer(1, 640), table]  # the page breaks after the header
+    SimpleDocTemplate(str(path), pagesize=A4, invariant=1).build(story)
+    lines = read_report(path).splitlines()
+    assert lines[-2:] == ["行政许可 | 本年处理决定数量 | 462件", "行政处罚 | 本年处理决定数量 | 138件"]
+    assert [u.text for u in segment("\n".join(lines)) if u.table] == lines[-2:]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from fazhi.reading.patterns import starts_heading
 from fazhi.reading.tables import table_lines
@@ -58,6 +58,7 @@ class Line:
     bold: bool = False
     w: float | None = None
     cells: list[str] | None = None  # a table row: the text of each cell, left to right
+    split: list[str] | None = None  # the text split at gaps wide enough to part cells, where the source knows them
 
     @property
     def width(self) -> float:
@@ -139,11 +140,18 @@ def join_wrapped(lines: list[Line]) -> list[str]:
         return l.x - left > 2 * l.size and abs(l.x + l.width / 2 - middle) < 1.5 * l.size
 
     # Two or more lines in a row split into cells are a table: read by rows, figures after their headers.
+    lines = list(lines)  # a header row found below is marked in this copy, not in the caller's lines
     table_at: dict[int, list[str]] = {}
     in_table: set[int] = set()
     k = 0
     while k < len(lines):
         if lines[k].cells:
+            # A two-column table's header row ("项目 | 本年处理决定数量") holds no figure, so it is no row by itself;
+            # a line above split into as many cells is its header, on the page before too when the table broke.
+            above = lines[k - 1] if k > 0 and k - 1 not in in_table else None
+            if above is not None and not above.cells and len(above.split or []) == len(lines[k].cells or []) >= 2:
+                k -= 1
+                lines[k] = replace(above, cells=above.split)
             end = k
             while end + 1 < len(lines) and lines[end + 1].cells:
                 end += 1

@@ -51,13 +51,18 @@ def _origin_x(pdfium_c, textpage, k: int) -> float:
 _CELL_GAP = 1.0
 
 
-def _cells(inked: list[tuple[str, float, float, float, float, int]], size: float) -> list[str] | None:
-    """The cells of a line printed as a table row, or None: three or more cells, or two with a figure."""
+def _split_cells(inked: list[tuple[str, float, float, float, float, int]], size: float) -> list[str]:
+    """A line's text split at the gaps wide enough to part table cells (one piece for prose)."""
     cells = [inked[0][0]]
     for prev, ch in zip(inked, inked[1:], strict=False):
         if ch[1] - prev[3] > _CELL_GAP * size:
             cells.append("")
         cells[-1] += ch[0]
+    return cells
+
+
+def _cells(cells: list[str]) -> list[str] | None:
+    """The cells of a line printed as a table row, or None: three or more cells, or two with a figure."""
     if len(cells) >= 3 or (len(cells) == 2 and any(is_figure(c) for c in cells)):
         return cells
     return None
@@ -83,7 +88,9 @@ def _page_lines(document, page_no: int) -> list[Line]:
             size = sizes[len(sizes) // 2] or 1.0
             bold = sum(c[5] >= 600 for c in inked) * 2 > len(inked)
             left, right = chars[0][1], max(c[3] for c in inked)  # a line the printer starts with a space starts there
-            lines.append(Line(text, left, inked[0][2], size, page_no, bold=bold, w=right - left, cells=_cells(inked, size)))
+            cells = _split_cells(inked, size)
+            lines.append(Line(text, left, inked[0][2], size, page_no, bold=bold, w=right - left, cells=_cells(cells),
+                              split=cells))
         chars.clear()
 
     for k in range(textpage.count_chars()):
