@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from fazhi.labels import CATEGORIES
-from fazhi.model.config import CONTEXT, DEFAULT_MAX_LENGTH, KIND, MAX_LENGTH, NAME, TRAINING, read_config, write_text
+from fazhi.model.config import CONTEXT, DEFAULT_MAX_LENGTH, INT8, KIND, MAX_LENGTH, NAME, TRAINING, read_config, write_text
 
 
 def format_figure(m: dict, key: str, ci: bool = True, sep: str = "–", undefined: str = "– (no problem units)") -> str:
@@ -61,7 +61,7 @@ def _model_lines(config: dict) -> list[str]:
         f"- starting point: {c.get('base_model') or 'compact BERT trained from scratch'}",
         f"- reads: {context}, at most {config.get(MAX_LENGTH, DEFAULT_MAX_LENGTH) - 2} characters in all",
         f"- problem threshold: {config.get('problem_threshold', 0.5):.2f} (chosen on the project's dev split)",
-        f"- prediction: {'dynamic int8 Linear layers (quantised at load); the figures below are of this form' if config.get('fazhi_int8') else 'float32'}",
+        f"- prediction: {'dynamic int8 Linear layers (quantised at load); the figures below are of this form' if config.get(INT8) else 'float32'}",
         f"- training: train {t.get('train_rows')} units, dev {t.get('dev_rows')}; best epoch {t.get('best_epoch')} of at most "
         f"{c.get('epochs')}, lr {c.get('lr')}, seed {c.get('seed')}; {t.get('minutes')} minutes",
     ]
