@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from fazhi.output.review_markdown import outline_markdown  # rendered where the writers can reach it; re-exported
 from fazhi.pipeline.segment import heading_level
@@ -230,6 +231,131 @@ def _unit_rows(units: Sequence[Mapping]) -> list[Mapping]:
     return rows
 
 
+@dataclass
+class _Walk:
+    """The heading walk of check_outline: which parts each unit of the report's body belongs to.
+
+    Each heading is matched against the parts' wording; every unit belongs to the innermost open heading that
+    names a part. A top-level section that names none continues the measures (before any shortcomings or plans)
+    or the part before it; in a disclosure report, after the problems, it is one of the other matters.
+    """
+
+    rtype: str
+    top: int  # the level of the report's top headings
+    assigned: dict[int, list[str]] = field(default_factory=dict)  # position in units -> parts
+    heading_of: dict[str, str] = field(default_factory=dict)
+    naming: set[int] = field(default_factory=set)  # headings that name a part: they alone never make it present
+    stack: list[tuple[int, list[str]]] = field(default_factory=list)  # open headings: (level, parts they name)
+    top_parts: list[str] = field(default_factory=list)  # parts of the current top-level section
+    seen_later: bool = False  # a shortcomings/plans/other section has started
+    started: bool = False  # the first heading has been passed (before it: title and preamble)
+    problems_seen: bool = False
+
+    def unit(self, k: int, u: Mapping) -> None:
+        text = str(u["text"])
+        # A top-level marker glued to its first sentence ("六、存在的问题一是…") opens a section too.
+        glued = not u.get("is_heading") and self.started and heading_level(text) == self.top and self.top <= 2
+        if u.get("is_heading") or glued:
+            self._heading(k, text[:16] if glued else text, glued)
+        if self.started:
+            default = ["measures"] if self.rtype != "disclosure_annual" else []
+            self.assigned[k] = list(self.stack[-1][1] if self.stack else default)
+
+    def _heading(self, k: int, text: str, glued: bool) -> None:
+        level = heading_level(text) or 9
+        while self.stack and self.stack[-1][0] >= level:
+            self.stack.pop()
+        if not self.stack or level <= self.top:
+            self._top_heading(level, text)
+        else:
+            self._sub_heading(level, text)
+        named = self.stack[-1][1]
+        if not glued and named and (len(self.stack) == 1 or named != self.stack[-2][1]):
+            self.naming.add(k)
+        for p in named:
+            self.heading_of.setdefault(p, text)
+
+    def _top_heading(self, level: int, text: str) -> None:
+        named = _heading_parts(text, self.rtype)
+        if not named:
+            if self.rtype == "disclosure_annual":
+                named = (["other_matters"] if self.problems_seen else self.top_parts) if self.started else []
+            else:
+                named = ["measures"] if not self.seen_later else self.top_parts
+        self.top_parts = named
+        self.problems_seen = self.problems_seen or "problems" in named
+        self.stack = [(level, named)]
+        self.started = True
+        if self.rtype != "disclosure_annual" and any(p in ("shortcomings", "plans", "other_matters") for p in named):
+            self.seen_later = True
+
+    def _sub_heading(self, level: int, text: str) -> None:
+        parent = self.stack[-1][1] if self.stack else []
+        named: list[str] = []
+        if self.rtype != "disclosure_annual":
+            sub = _heading_parts(text, self.rtype)
+            if len(self.top_parts) > 1:  # a combined section: its sub-headings split it
+                named = [p for p in sub if p in self.top_parts][:1]
+            elif self.top_parts == ["measures"] and sub and sub[0] == "leaders":
+                named = ["leaders"]
+        self.stack.append((level, named or parent))
+
+
+def _closing_paragraphs(body: Sequence[Mapping], heads: Sequence[tuple[int, int]], top: int,
+                        assigned: dict[int, list[str]]) -> None:
+    """Headingless shortcomings and plans, read from the last section that is measures only (seed 001)."""
+    present_by_heading = {p for ps in assigned.values() for p in ps}
+    if {"shortcomings", "plans"} <= present_by_heading:
+        return
+    if not heads:
+        for k in range(len(body)):
+            assigned[k] = ["measures"]
+        tail = list(range(len(body)))
+    else:
+        tops = [k for k, lvl in heads if lvl <= top] + [len(body)]
+        tail = []
+        for a, b in zip(tops, tops[1:], strict=False):
+            if assigned.get(a) == ["measures"]:
+                tail = [k for k in range(a + 1, b) if assigned.get(k) == ["measures"]]
+    mode = None
+    for k in tail:
+        text = str(body[k]["text"])
+        if body[k].get("is_heading"):
+            continue
+        if (mode != "plans" and "plans" not in present_by_heading and _PLAN_OPEN.search(text)
+                and (mode == "shortcomings" or k >= tail[-1] - 4)):
+            mode = "plans"
+        elif mode is None and "shortcomings" not in present_by_heading and _SHORT_OPEN.search(text):
+            mode = "shortcomings"
+        if mode is not None:
+            assigned[k] = [mode]
+
+
+def _leaders_in_body(body: Sequence[Mapping], assigned: dict[int, list[str]]) -> None:
+    """Leaders without a heading of their own: units of the measures that report the duty carried out."""
+    if "leaders" in {p for ps in assigned.values() for p in ps}:
+        return
+    for k, ps in assigned.items():
+        text = str(body[k]["text"])
+        if ps == ["measures"] and not body[k].get("is_heading") and _LEADERS_BODY.search(text) and _RULE_OF_LAW.search(text):
+            assigned[k] = ["measures", "leaders"]
+
+
+def _entry(part: str, rtype: str, body: Sequence[Mapping], walk: _Walk) -> dict:
+    """One part's outline entry from the units assigned to it."""
+    ks = sorted(k for k, ps in walk.assigned.items() if part in ps)
+    content = [k for k in ks if k not in walk.naming and len(str(body[k]["text"]).strip()) >= 2]
+    entry: dict = {"part": part, "title": PART_TITLES[part], "present": bool(content),
+                   "required": part in REQUIRED[rtype], "units": [body[k]["index"] for k in ks] if content else [],
+                   "heading": walk.heading_of.get(part, "")}
+    if part == "shortcomings":
+        entry["causes_given"] = bool(content) and any(_CAUSES.search(str(body[k]["text"])) for k in content
+                                                      if not body[k].get("is_heading"))
+    if rtype == "disclosure_annual" and part in TABLE_PARTS:
+        entry["table"] = bool(content) and sum(1 for k in ks if table_row(body[k])) >= 2
+    return entry
+
+
 def check_outline(units: Sequence[Mapping], rtype: str | None = None) -> list[dict]:
     """The outline check: one entry per part of the report's type, in the order of PARTS.
 
@@ -242,116 +368,19 @@ def check_outline(units: Sequence[Mapping], rtype: str | None = None) -> list[di
     rtype = rtype or report_type(units)
     if rtype not in PARTS:
         raise ValueError(f"expected a report type among {', '.join(REPORT_TYPES)}, found {rtype!r}")
-    parts = PARTS[rtype]
-    if not parts:
+    if not PARTS[rtype]:
         return []
-    end = _closing_start(units)
-    body = units[:end]
-    assigned: dict[int, list[str]] = {}  # position in units -> parts
-    heading_of: dict[str, str] = {}
-    naming: set[int] = set()  # headings that name a part: they alone never make it present
+    body = units[:_closing_start(units)]
     heads = [(k, heading_level(str(u["text"])) or 9) for k, u in enumerate(body) if u.get("is_heading")]
     top = min((lvl for _, lvl in heads), default=1)
-    stack: list[tuple[int, list[str]]] = []  # open headings: (level, parts they name, [] when none)
-    top_parts: list[str] = []  # parts of the current top-level section
-    seen_later = False  # a shortcomings/plans/other section has started
-    started = False  # the first heading has been passed (before it: title and preamble)
-    problems_seen = False
+    walk = _Walk(rtype, top)
     for k, u in enumerate(body):
-        text = str(u["text"])
-        # A top-level marker glued to its first sentence ("六、存在的问题一是…") opens a section too.
-        glued = not u.get("is_heading") and started and heading_level(text) == top and top <= 2
-        if u.get("is_heading") or glued:
-            if glued:
-                text = text[:16]
-            level = heading_level(text) or 9
-            while stack and stack[-1][0] >= level:
-                stack.pop()
-            if not stack or level <= top:
-                named = _heading_parts(text, rtype)
-                if not named:
-                    if rtype == "disclosure_annual":
-                        # after the problems, a section no part names is one of the other matters
-                        named = (["other_matters"] if problems_seen else top_parts) if started else []
-                    else:
-                        named = ["measures"] if not seen_later else top_parts
-                if rtype == "disclosure_annual" and not named and not started:
-                    named = []
-                top_parts = named
-                problems_seen = problems_seen or "problems" in named
-                stack = [(level, named)]
-                started = True
-                if any(p != "measures" for p in named) and rtype != "disclosure_annual":
-                    seen_later = seen_later or any(p in ("shortcomings", "plans", "other_matters") for p in named)
-            else:
-                parent = stack[-1][1] if stack else []
-                named = []
-                if rtype != "disclosure_annual":
-                    sub = _heading_parts(text, rtype)
-                    if len(top_parts) > 1:  # a combined section: its sub-headings split it
-                        named = [p for p in sub if p in top_parts][:1]
-                    elif top_parts == ["measures"] and sub and sub[0] == "leaders":
-                        named = ["leaders"]
-                stack.append((level, named or parent))
-            if not glued and stack[-1][1] and (len(stack) == 1 or stack[-1][1] != (stack[-2][1] if len(stack) > 1 else None)):
-                naming.add(k)
-            for p in stack[-1][1]:
-                heading_of.setdefault(p, text)
-        if not started:
-            continue
-        current = stack[-1][1] if stack else (["measures"] if rtype != "disclosure_annual" else [])
-        assigned[k] = list(current)
-
-    # Headingless closing paragraphs, read from the last section that is measures only.
-    present_by_heading = {p for ps in assigned.values() for p in ps}
-    if rtype != "disclosure_annual" and not {"shortcomings", "plans"} <= present_by_heading:
-        if not heads:
-            for k in range(len(body)):
-                assigned[k] = ["measures"]
-            tail = list(range(len(body)))
-        else:
-            tops = [k for k, lvl in heads if lvl <= top] + [len(body)]
-            tail = []
-            for a, b in zip(tops, tops[1:], strict=False):
-                if assigned.get(a) == ["measures"]:
-                    tail = [k for k in range(a + 1, b) if assigned.get(k) == ["measures"]]
-        mode = None
-        for k in tail:
-            text = str(body[k]["text"])
-            if body[k].get("is_heading"):
-                continue
-            if (mode != "plans" and "plans" not in present_by_heading and _PLAN_OPEN.search(text)
-                    and (mode == "shortcomings" or k >= tail[-1] - 4)):
-                mode = "plans"
-            elif mode is None and "shortcomings" not in present_by_heading and _SHORT_OPEN.search(text):
-                mode = "shortcomings"
-            if mode is not None:
-                assigned[k] = [mode]
-
-    # Leaders without a heading of their own: units of the measures that report the duty carried out.
-    if rtype == "rule_of_law_annual" and "leaders" not in {p for ps in assigned.values() for p in ps}:
-        for k, ps in assigned.items():
-            text = str(body[k]["text"])
-            if ps == ["measures"] and not body[k].get("is_heading") and _LEADERS_BODY.search(text) and _RULE_OF_LAW.search(text):
-                assigned[k] = ["measures", "leaders"]
-
-    out = []
-    required = REQUIRED[rtype]
-    for part in parts:
-        ks = sorted(k for k, ps in assigned.items() if part in ps)
-        content = [k for k in ks if k not in naming and len(str(body[k]["text"]).strip()) >= 2]
-        entry: dict = {"part": part, "title": PART_TITLES[part], "present": bool(content),
-                       "required": part in required, "units": [body[k]["index"] for k in ks] if content else [],
-                       "heading": heading_of.get(part, "")}
-        if part in ("shortcomings", "problems"):
-            entry["causes_given"] = bool(content) and any(_CAUSES.search(str(body[k]["text"])) for k in content
-                                                          if not body[k].get("is_heading"))
-            if part == "problems":
-                del entry["causes_given"]
-        if rtype == "disclosure_annual" and part in TABLE_PARTS:
-            entry["table"] = bool(content) and sum(1 for k in ks if table_row(body[k])) >= 2
-        out.append(entry)
-    return out
+        walk.unit(k, u)
+    if rtype != "disclosure_annual":
+        _closing_paragraphs(body, heads, top, walk.assigned)
+    if rtype == "rule_of_law_annual":
+        _leaders_in_body(body, walk.assigned)
+    return [_entry(part, rtype, body, walk) for part in PARTS[rtype]]
 
 
 def missing_parts(outline: Sequence[Mapping]) -> list[str]:
