@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+import pytest
+
 from fazhi.paths import REPO_DIR
 from fazhi.pipeline.segment import segment
 from fazhi.review.shared import SharedConfig, SharedIndex, find_shared, issuing_body, normalize, one_edit_similarity
@@ -109,3 +111,8 @@ def test_one_edit_similarity_keeps_only_the_common_start_and_end():
     # two changed places: only the start before the first and the end after the last count
     assert one_edit_similarity("abcdefghij", "aXcdefghYj") == 2 * 2 / 20
     assert one_edit_similarity("", "abc") == 0.0
+
+
+def test_a_frame_threshold_above_the_match_threshold_is_refused_with_both_values():
+    with pytest.raises(ValueError, match=r"frame threshold in \(0, threshold=0.7\], found 0.8"):
+        SharedIndex(SharedConfig(frame_threshold=0.8))

@@ -126,7 +126,7 @@ class SharedConfig:
     def validate(self) -> None:
         if not 0.0 < self.threshold <= 1.0:
             raise ValueError(f"expected a shared-text threshold in (0, 1], found {self.threshold}")
-        if not 0.0 < self.frame_threshold <= self.threshold:
+        if not 0.0 < self.frame_threshold <= self.threshold:  # the frame is looser than a match
             raise ValueError(f"expected a frame threshold in (0, threshold={self.threshold}], found {self.frame_threshold}")
         if self.shingle < 1 or self.sketch < 1 or self.min_common < 1:
             raise ValueError(f"expected positive shingle, sketch and min_common, found {self.shingle}, "
