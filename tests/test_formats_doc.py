@@ -56,3 +56,21 @@ def test_without_antiword_or_catdoc_the_message_says_what_to_install(monkeypatch
     with pytest.raises(UnreadableFile, match="apt-get install antiword") as caught:
         read_report(DOC)
     assert "\n" not in str(caught.value)
+
+
+# antiword's printing of tables, as it gave them for .doc files LibreOffice saved from .docx tables of our text.
+def test_antiword_table_forms_read_as_the_docx_rows_wide_wrapped_and_back_to_back():
+    wide = "项目 |数量 |数量2 |数量3 | |一、本年新收申请数量 |86 |9 |100 | |二、上年结转申请数量 |3 |1 |4 | |三、本年度办理结果\n"
+    assert doc_module._paragraphs(wide).splitlines() == [
+        "项目 | 数量 | 数量2 | 数量3",
+        "一、本年新收申请数量 | 数量 | 86 | 数量2 | 9 | 数量3 | 100",
+        "二、上年结转申请数量 | 数量 | 3 | 数量2 | 1 | 数量3 | 4",
+        "三、本年度办理结果",
+    ]
+    wrapped = ("|项目                  |数量      |\n|（六）其他处理        |7件       |\n"
+               "|1.申请人逾期不补正、行|6件       |\n|政机关不再处理        |          |\n")
+    assert doc_module._paragraphs(wrapped).splitlines()[-1] == "1.申请人逾期不补正、行政机关不再处理 | 数量 | 6件"
+    back_to_back = ("|项目      |本年制发    |\n|规章      |0件         |\n"
+                    "|项目      |本年处理决定|\n|行政许可  |286件       |\n")
+    assert doc_module._paragraphs(back_to_back).splitlines() == [
+        "项目 | 本年制发", "规章 | 本年制发 | 0件", "项目 | 本年处理决定", "行政许可 | 本年处理决定 | 286件"]

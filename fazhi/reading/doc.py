@@ -61,6 +61,9 @@ def doc_to_text(raw: bytes, name: str = "<doc>", kind: str = ".doc") -> str:
 
 
 _CELL_BAR = re.compile(r"^\|(.*)\|$")
+# A table too wide for antiword's line comes as one line: cells ended by " |", rows by " | |", and the paragraph
+# after the table glued on ("项目 |数量 |数量2 | |规章 |0 |0 | |三、本年度办理结果").
+_WIDE_ROW_END = " | |"
 
 
 def _fill_merged(rows: list[list[str]]) -> list[list[str]]:
@@ -80,16 +83,33 @@ def _fill_merged(rows: list[list[str]]) -> list[list[str]]:
     return out
 
 
+def _new_header(row: list[str], above: list[str]) -> bool:
+    """Two tables with no paragraph between them come from antiword as one: a row of labels only, every cell
+    filled, below a row of figures is the next table's header row."""
+    return all(c and not is_figure(c) for c in row) and any(is_figure(c) for c in above)
+
+
+def _continues(cells: list[str], above: list[str]) -> bool:
+    """antiword wraps a cell too long for its column onto a row of its own, the other cells empty: a row whose
+    text stands only under cells of the row above that filled their columns (the padding gone) goes on them."""
+    filled = [bool(a.strip()) and len(a) - len(a.rstrip()) <= 1 for a in above]
+    return len(cells) == len(above) and any(cells) and all(not c or f for c, f in zip(cells, filled, strict=True))
+
+
 def _paragraphs(text: str) -> str:
     """One paragraph a line; a run of antiword's table rows (|cell|cell|) read as the .docx reader reads a table:
     figures after their column headers (fazhi.reading.tables)."""
     lines: list[str] = []
     rows: list[list[str]] = []
+    last_raw: list[str] = []
 
     def end_table() -> None:
-        if rows:
-            lines.extend(table_lines(_fill_merged(rows)))
-            rows.clear()
+        start = 0
+        for k in range(1, len(rows) + 1):
+            if k == len(rows) or _new_header(rows[k], rows[k - 1]):
+                lines.extend(table_lines(_fill_merged(rows[start:k])))
+                start = k
+        rows.clear()
 
     for line in text.replace("\r", "\n").replace("\f", "\n").splitlines():
         line = line.strip()
@@ -97,7 +117,23 @@ def _paragraphs(text: str) -> str:
             continue  # antiword prints a blank line inside a table too; a table ends at the next paragraph
         m = _CELL_BAR.match(line)
         if m:
-            rows.append([c.strip() for c in m.group(1).split("|")])
+            raw = m.group(1).split("|")
+            cells = [c.strip() for c in raw]
+            if rows and _continues(cells, last_raw):
+                rows[-1] = [a + b for a, b in zip(rows[-1], cells, strict=False)] + rows[-1][len(cells) :]
+            else:
+                rows.append(cells)
+            last_raw = raw
+            continue
+        if _WIDE_ROW_END in line:
+            *table, after = line.split(_WIDE_ROW_END)
+            rows.extend([c.strip() for c in row.split("|")] for row in table)
+            if "|" in after:
+                rows.append([c.strip() for c in after.split("|")])
+                continue
+            end_table()
+            if after.strip():
+                lines.append(after.strip())
             continue
         end_table()
         lines.append(line)
