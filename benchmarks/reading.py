@@ -10,11 +10,14 @@ the read unit aligned to it (a unit not found again counts as wrong).
     .venv/bin/python benchmarks/reading.py [--written all | written_c02.txt ...] [--no-seeds]
         [--formats pdf-indented pdf-no-indent scan] [--dpi 150] [--scan-pages N] [--model DIR]
     .venv/bin/python benchmarks/reading.py --tables
+    .venv/bin/python benchmarks/reading.py --doc [--written all]
 
 --tables: the written disclosure reports (title or opening naming 政府信息公开…年度报告) with the rows of their
 statistics, printed there as text ("行政许可 本年处理决定 2738件"), made into real tables (tests/render_formats.py
 tables_in), saved as .docx, .html, text-layer .pdf and (with LibreOffice) .doc: the share of table rows read back
 as one unit marked "table": true with every figure after its column header.
+--doc: the seeds and written reports saved as .docx, then as .doc by LibreOffice (one soffice call): the .doc's
+units against the .docx's (text and heading alike).
 """
 
 from __future__ import annotations
@@ -45,9 +48,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scan-pages", type=int, default=None, help="scan at most this many pages of each report")
     ap.add_argument("--model", default=None, help="model that tags the units (default: the shipped model)")
     ap.add_argument("--tables", action="store_true", help="measure table rows instead (see above)")
+    ap.add_argument("--doc", action="store_true", help="measure .doc against .docx instead (see above)")
     args = ap.parse_args(argv)
     if args.tables:
         return _tables()
+    if args.doc:
+        return _doc(args.written, args.no_seeds)
 
     from render_formats import align_texts, char_error_rate, match_units, save_flat_pdf, save_scanned_pdf
     from sample_formats import save_report_as
@@ -175,6 +181,40 @@ def _tables() -> int:
     for fmt in fmts:
         print(f"{fmt}: {total[fmt]}/{total['rows']} table rows read as one unit with their headers "
               f"({total[fmt] / max(1, total['rows']):.1%})")
+    return 0
+
+
+def _doc(written_names: list[str], no_seeds: bool) -> int:
+    import shutil
+    import subprocess
+
+    from sample_formats import save_report_as
+
+    from fazhi.paths import SEEDS_DIR, WRITTEN_REPORTS_DIR
+    from fazhi.pipeline.segment import segment
+    from fazhi.reading import read_report
+
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        print("--doc needs LibreOffice (soffice) to make the .doc files")
+        return 1
+    written = sorted(WRITTEN_REPORTS_DIR.glob("*.txt")) if written_names == ["all"] else [WRITTEN_REPORTS_DIR / w for w in written_names]
+    seeds = sorted(SEEDS_DIR.glob("*.txt")) if not no_seeds and SEEDS_DIR.is_dir() else []
+    same = units = found = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        docx = [save_report_as(f.read_text(encoding="utf-8"), Path(tmp) / f"{f.stem}.docx", "docx") for f in written + seeds]
+        subprocess.run([soffice, "--headless", "--convert-to", "doc", "--outdir", tmp, *map(str, docx)], capture_output=True,
+                       timeout=1800, check=True)
+        for d in docx:
+            want = [(u.text, u.is_heading) for u in segment(read_report(d))]
+            got = [(u.text, u.is_heading) for u in segment(read_report(d.with_suffix(".doc")))]
+            units += len(want)
+            found += sum((Counter(want) & Counter(got)).values())
+            same += want == got
+            if want != got:
+                print(f"{d.stem}: .docx {len(want)} units, .doc {len(got)}, {sum((Counter(want) & Counter(got)).values())} alike")
+    print(f".doc against .docx: {same}/{len(docx)} reports with the same units; {found}/{units} units alike "
+          f"({found / max(1, units):.1%})")
     return 0
 
 
