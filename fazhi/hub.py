@@ -47,11 +47,24 @@ def check_base_model(name: str | None, timeout_s: float = HUB_TIMEOUT_S) -> None
     # Every hub call below gets the bound, and the reachability check comes first: one try, no retries.
     os.environ["HF_HUB_ETAG_TIMEOUT"] = str(int(timeout_s))
     os.environ["HF_HUB_DOWNLOAD_TIMEOUT"] = str(int(timeout_s))
+    import time
+
+    start = time.monotonic()
     try:
         from huggingface_hub import HfApi
 
         HfApi().model_info(name, timeout=timeout_s)
-    except Exception as exc:  # no network, a timeout, an unknown name: all one answer
-        why = type(exc).__name__
-        raise UsageError(f"--base-model {name}: not a local directory, and the Hugging Face hub did not answer for it "
-                                f"within {timeout_s:g} s ({why}); check the name and the network, or pass a directory") from None
+    except Exception as exc:  # no network, a timeout, an unknown name: one line each, saying which it was
+        raise UsageError(f"--base-model {name}: not a local directory, and {_hub_failure(exc, time.monotonic() - start, timeout_s)}; "
+                         "check the name and the network, or pass a directory") from None
+
+
+def _hub_failure(exc: Exception, waited_s: float, timeout_s: float) -> str:
+    """What went wrong asking the hub: no such model, no answer within the bound, or no connection at all."""
+    why = type(exc).__name__
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    if why in ("RepositoryNotFoundError", "GatedRepoError") or status in (401, 404):
+        return f"the Hugging Face hub has no model of that name that can be read ({why}, HTTP {status})"
+    if "Timeout" in why or waited_s >= timeout_s * 0.9:
+        return f"the Hugging Face hub did not answer for it within {timeout_s:g} s ({why})"
+    return f"the Hugging Face hub could not be reached ({why} after {waited_s:.1f} s)"

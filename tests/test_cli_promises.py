@@ -61,12 +61,36 @@ def test_a_base_model_that_is_no_directory_is_one_line_and_exit_2(base, capsys):
     assert len(err) == 1 and base in err[0] and "Traceback" not in err[0]
 
 
-def test_an_unreachable_hub_name_is_refused_within_the_timeout(monkeypatch, capsys):
-    monkeypatch.setenv("FAZHI_ALLOW_HUB", "1")
-    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens: refused at once, like no network
-    assert main(["train", "--base-model", "hfl/chinese-roberta-wwm-ext", "--hub-timeout", "2"]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "within 2 s" in err[0]
+def _hub_env(endpoint: str) -> dict[str, str]:
+    """A child's environment that may ask the hub at endpoint. HF_HUB_OFFLINE goes: importing fazhi here set it to 1,
+    and the child would inherit it and never try the network at all."""
+    env = {k: v for k, v in os.environ.items() if k != "HF_HUB_OFFLINE"}
+    return {**env, "FAZHI_ALLOW_HUB": "1", "HF_ENDPOINT": endpoint}
+
+
+def test_an_unreachable_hub_is_refused_at_once_saying_so():
+    env = _hub_env("http://127.0.0.1:9")  # nothing listens: refused at once
+    done = run(["train", "--base-model", "hfl/chinese-roberta-wwm-ext", "--hub-timeout", "2"], env=env)
+    assert done.returncode == 2
+    err = done.stderr.strip().splitlines()
+    assert len(err) == 1 and "hub could not be reached" in err[0] and "within" not in err[0]  # it did not wait 2 s
+
+
+def test_a_hub_that_never_answers_is_given_up_after_the_timeout():
+    import time
+
+    with socket.socket() as silent:  # accepts connections (the kernel's backlog) and never says a word
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        # A fresh process: huggingface_hub reads HF_ENDPOINT once, when it is first imported.
+        env = _hub_env(f"http://127.0.0.1:{silent.getsockname()[1]}")
+        start = time.monotonic()
+        done = run(["train", "--base-model", "hfl/chinese-roberta-wwm-ext", "--hub-timeout", "1"], env=env)
+        waited = time.monotonic() - start
+    assert done.returncode == 2
+    err = done.stderr.strip().splitlines()
+    assert len(err) == 1 and "did not answer for it within 1 s" in err[0], err
+    assert waited < 15  # one try within the bound, not the hub client's retries for minutes
 
 
 # --- readers ----------------------------------------------------------------------------
