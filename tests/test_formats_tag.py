@@ -1,6 +1,7 @@
 """`fazhi tag --ocr` reaches the readers (issue 18): never skips a scan with its reason, the rest is read."""
 
 import json
+import re
 
 import pytest
 
@@ -30,3 +31,22 @@ def test_tag_refuses_an_unknown_ocr_mode(capsys):
         main(["tag", "x.txt", "--ocr", "sometimes"])
     assert caught.value.code == 2
     assert "--ocr" in capsys.readouterr().err
+
+
+def test_tag_progress_counts_the_pages_of_a_report_read_page_by_page(tmp_path, shipped_model):
+    import io
+
+    from render_formats import save_flat_pdf
+
+    from fazhi.output.run import run_tag
+    from fazhi.paths import WRITTEN_REPORTS_DIR
+
+    pdf = save_flat_pdf((WRITTEN_REPORTS_DIR / "written_c02.txt").read_text(encoding="utf-8"), tmp_path / "long.pdf")
+    log = io.StringIO()
+    run_tag([str(pdf)], shipped_model, units_output=str(tmp_path / "u.jsonl"), summary_output=str(tmp_path / "s.jsonl"),
+            progress=True, log=log)
+    shown = log.getvalue()
+    totals = set(re.findall(r"long\.pdf: page \d+/(\d+)", shown))
+    assert len(totals) == 1, shown[-500:]
+    n = int(totals.pop())
+    assert n >= 3 and all(f"long.pdf: page {k}/{n}" in shown for k in range(1, n + 1))

@@ -120,6 +120,25 @@ class _Progress:
             self.bar.set_postfix_str(f"{done}/{total} reports, {sentences} sentences, "
                                      f"{sentences / elapsed if elapsed else 0:.0f} sentences/s", refresh=False)
 
+    def counting_pages(self, sources: list[Source], local: bool) -> list[Source]:
+        """The sources with their page callback where they are read in this process (local) and a bar shows."""
+        if not local or self.bar is None:
+            return sources  # a callback does not travel to a Ray worker, and without a bar there is nothing to move
+        return [dataclasses.replace(s, pages=self.pages(s.doc)) for s in sources]
+
+    def pages(self, doc: str) -> Callable[[int, int], None] | None:
+        """What a report read page by page calls after each page: its page count beside the bar, so a 60-page
+        scan under OCR shows movement."""
+        if self.bar is None:
+            return None
+        name = printable_name(doc)
+
+        def show(done: int, total: int) -> None:
+            if total > 1:
+                self.bar.set_postfix_str(f"{name}: page {done}/{total}")
+
+        return show
+
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
@@ -174,6 +193,7 @@ def run_tag(
     sources = [dataclasses.replace(s, max_bytes=max_bytes, ocr=ocr) for s in sources]
     result = TagResult(failures=list(failures))
     shown = _Progress(sources, progress, log if log is not None else sys.stderr)
+    sources = shown.counting_pages(sources, local=engine is None)
     for f in failures:
         shown.say(f"fazhi tag: skipped {f}")
     todo = [s for s in sources if s.doc not in outputs.done]

@@ -15,7 +15,7 @@ import re
 import stat
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -27,7 +27,7 @@ from fazhi.pipeline.results import classify, unit_results
 from fazhi.pipeline.segment import segment
 from fazhi.reading import SUPPORTED_SUFFIXES, UNSUPPORTED_SUFFIXES, UnreadableFile, read_report, read_report_bytes
 from fazhi.reading.limits import DEFAULT_MAX_FILE_MB, mb_to_bytes, too_large
-from fazhi.reading.ocr import OcrMode
+from fazhi.reading.ocr import OcrMode, Progress
 from fazhi.schema import SentenceRow, UnitRow
 
 __all__ = [
@@ -57,6 +57,9 @@ class Source:
     # The largest report read, in bytes (--max-file-mb); it travels with the source to whatever engine reads it.
     max_bytes: int = mb_to_bytes(DEFAULT_MAX_FILE_MB)
     ocr: OcrMode = "auto"  # --ocr: pages without a text layer read by OCR (auto), refused (never), or every page (always)
+    # Called (pages done, pages in all) as a PDF or image is read page by page, so a long scan under OCR shows
+    # movement; only the in-process engine sets it (a callback does not travel to other processes).
+    pages: Progress | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -218,8 +221,8 @@ def _read(source: Source, stdin: BinaryIO | None) -> str:
         raw = stdin.read(source.max_bytes + 1)
         if len(raw) > source.max_bytes:
             raise too_large(STDIN_DOC, "standard input holds more", source.max_bytes)
-        return read_report_bytes(raw, STDIN_DOC, suffix="", max_bytes=source.max_bytes, ocr=source.ocr)
-    return read_report(source.path, max_bytes=source.max_bytes, ocr=source.ocr)
+        return read_report_bytes(raw, STDIN_DOC, suffix="", max_bytes=source.max_bytes, ocr=source.ocr, progress=source.pages)
+    return read_report(source.path, max_bytes=source.max_bytes, ocr=source.ocr, progress=source.pages)
 
 
 def read_source(source: Source, stdin: BinaryIO | None = None) -> str | Failure:
