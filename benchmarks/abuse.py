@@ -141,10 +141,14 @@ def case_idle(base: str, port: int, n: int, header_timeout: float, server_pid: i
     finally:
         for s in socks:
             s.close()
-    return {"case": f"{n} idle connections", "sent": f"{opened} opened in {opened_s:.1f} s",
-            "answer": f"{alive_after} still open after 0.5 s (cap max_connections), all closed {all_closed_s:.1f} s after the last "
-                      f"opened; server RSS {rss_before:.0f} -> {rss_open:.0f} MB",
-            "normal_s": latency, "ok": latency < 1.0 and all_closed_s <= header_timeout + 2}
+    return {
+        "case": f"{n} idle connections",
+        "sent": f"{opened} opened in {opened_s:.1f} s",
+        "answer": f"{alive_after} still open after 0.5 s (cap max_connections), all closed {all_closed_s:.1f} s after the last "
+        f"opened; server RSS {rss_before:.0f} -> {rss_open:.0f} MB",
+        "normal_s": latency,
+        "ok": latency < 1.0 and all_closed_s <= header_timeout + 2,
+    }
 
 
 def case_half_sent(base: str, port: int, header_timeout: float) -> dict:
@@ -157,9 +161,13 @@ def case_half_sent(base: str, port: int, header_timeout: float) -> dict:
     took = time.monotonic() - start
     for s in socks:
         s.close()
-    return {"case": "50 half-sent headers", "sent": "request line + Host, never finished",
-            "answer": f"{statuses.count(408)} x 408 within {took:.1f} s", "normal_s": latency,
-            "ok": statuses.count(408) == 50 and took < header_timeout + 3}
+    return {
+        "case": "50 half-sent headers",
+        "sent": "request line + Host, never finished",
+        "answer": f"{statuses.count(408)} x 408 within {took:.1f} s",
+        "normal_s": latency,
+        "ok": statuses.count(408) == 50 and took < header_timeout + 3,
+    }
 
 
 def case_header(base: str, port: int, label: str, head: bytes, server_pid: int) -> dict:
@@ -176,9 +184,13 @@ def case_header(base: str, port: int, label: str, head: bytes, server_pid: int) 
         took = time.monotonic() - start
     latency = normal_latency(base)
     grew = max(_rss_mb(server_pid, "VmHWM") - peak_before, _rss_mb(server_pid) - rss_before, 0.0)
-    return {"case": label, "sent": f"{len(head) / 1e6:.2f} MB of headers",
-            "answer": f"{status} in {took:.2f} s; server memory +{grew:.1f} MB", "normal_s": latency,
-            "ok": status == 431 and latency < 1.0 and grew < 20}
+    return {
+        "case": label,
+        "sent": f"{len(head) / 1e6:.2f} MB of headers",
+        "answer": f"{status} in {took:.2f} s; server memory +{grew:.1f} MB",
+        "normal_s": latency,
+        "ok": status == 431 and latency < 1.0 and grew < 20,
+    }
 
 
 def case_big_doc(base: str) -> dict:
@@ -186,9 +198,13 @@ def case_big_doc(base: str) -> dict:
     body = {"text": UNIT * 5000, "doc": "名" * 200}  # the longest doc allowed, 5,000 units
     sent = len(json.dumps(body, ensure_ascii=False).encode())
     r = httpx.post(base + "/v1/analyze", json=body, timeout=120)
-    return {"case": "analyze: 100 KB doc; 200-char doc x 5,000 units", "sent": f"300 KB; {sent / 1e3:.0f} KB",
-            "answer": f"{huge.status_code}; {r.status_code}, {len(r.content) / 1e6:.1f} MB ({len(r.content) / sent:.0f}x)",
-            "normal_s": normal_latency(base), "ok": huge.status_code == 422 and r.status_code == 200 and len(r.content) < 20 * sent}
+    return {
+        "case": "analyze: 100 KB doc; 200-char doc x 5,000 units",
+        "sent": f"300 KB; {sent / 1e3:.0f} KB",
+        "answer": f"{huge.status_code}; {r.status_code}, {len(r.content) / 1e6:.1f} MB ({len(r.content) / sent:.0f}x)",
+        "normal_s": normal_latency(base),
+        "ok": huge.status_code == 422 and r.status_code == 200 and len(r.content) < 20 * sent,
+    }
 
 
 def case_compare_hangups(base: str, port: int, pids: list[int], clients: int) -> dict:
@@ -197,8 +213,11 @@ def case_compare_hangups(base: str, port: int, pids: list[int], clients: int) ->
     socks = []
     for _ in range(clients):
         s = socket.create_connection((HOST, port))
-        s.sendall(b"POST /v1/compare HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
-                  % len(payload) + payload)
+        s.sendall(
+            b"POST /v1/compare HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+            % len(payload)
+            + payload
+        )
         socks.append(s)
     time.sleep(1.0)
     for s in socks:
@@ -207,8 +226,13 @@ def case_compare_hangups(base: str, port: int, pids: list[int], clients: int) ->
     before = _cpu_seconds(pids)
     time.sleep(5.0)
     burned = _cpu_seconds(pids) - before
-    return {"case": f"{clients} compare hang-ups", "sent": f"{clients} x {len(payload) / 1e3:.0f} KB, left after 1 s",
-            "answer": f"{burned:.2f} CPU-s in the 5 s after", "normal_s": normal_latency(base), "ok": burned < 1.0}
+    return {
+        "case": f"{clients} compare hang-ups",
+        "sent": f"{clients} x {len(payload) / 1e3:.0f} KB, left after 1 s",
+        "answer": f"{burned:.2f} CPU-s in the 5 s after",
+        "normal_s": normal_latency(base),
+        "ok": burned < 1.0,
+    }
 
 
 def case_types(base: str) -> dict:
@@ -216,16 +240,31 @@ def case_types(base: str) -> dict:
     for ct in ("text/plain", "application/x-www-form-urlencoded", None):
         headers = {"content-type": ct} if ct else {}
         answers.append(httpx.post(base + "/v1/classify", content=json.dumps(SENTENCE), headers=headers).status_code)
-    return {"case": "content types", "sent": "text/plain, form, none", "answer": " ".join(map(str, answers)),
-            "normal_s": normal_latency(base), "ok": answers == [415, 415, 415]}
+    return {
+        "case": "content types",
+        "sent": "text/plain, form, none",
+        "answer": " ".join(map(str, answers)),
+        "normal_s": normal_latency(base),
+        "ok": answers == [415, 415, 415],
+    }
 
 
 def case_host(base: str) -> dict:
     r = httpx.get(base + "/v1/model", headers={"host": "evil.example"})
     slash = httpx.get(base + "/v1/model/", follow_redirects=False)
-    ok = r.status_code == 400 and slash.status_code == 404 and "location" not in slash.headers and "server" not in slash.headers
-    return {"case": "Host and redirects", "sent": "Host: evil.example; /v1/model/", "answer": f"{r.status_code}; {slash.status_code}",
-            "normal_s": normal_latency(base), "ok": ok}
+    ok = (
+        r.status_code == 400
+        and slash.status_code == 404
+        and "location" not in slash.headers
+        and "server" not in slash.headers
+    )
+    return {
+        "case": "Host and redirects",
+        "sent": "Host: evil.example; /v1/model/",
+        "answer": f"{r.status_code}; {slash.status_code}",
+        "normal_s": normal_latency(base),
+        "ok": ok,
+    }
 
 
 def case_nan_model() -> dict:
@@ -237,36 +276,92 @@ def case_nan_model() -> dict:
         arrays["cat_coef"][0, 0] = np.nan
         np.savez_compressed(target / "weights.npz", **arrays)
         start = time.monotonic()
-        proc = subprocess.run([sys.executable, "-m", "fazhi", "serve", "--port", str(free_port()), "--model", str(target), "--workers", "1"],
-                              capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "fazhi",
+                "serve",
+                "--port",
+                str(free_port()),
+                "--model",
+                str(target),
+                "--workers",
+                "1",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     line = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else ""
-    return {"case": "NaN weights", "sent": "serve --model (NaN in cat_coef)", "answer": f"exit {proc.returncode} in {time.monotonic() - start:.1f} s",
-            "normal_s": float("nan"), "ok": proc.returncode == 3 and "not finite" in line}
+    return {
+        "case": "NaN weights",
+        "sent": "serve --model (NaN in cat_coef)",
+        "answer": f"exit {proc.returncode} in {time.monotonic() - start:.1f} s",
+        "normal_s": float("nan"),
+        "ok": proc.returncode == 3 and "not finite" in line,
+    }
 
 
 def case_schemathesis(base: str, examples: int) -> dict:
     """schemathesis --checks all over the OpenAPI document (the dev extra installs it)."""
     exe = Path(sys.executable).with_name("schemathesis")
     if not exe.exists():
-        return {"case": "schemathesis --checks all", "sent": "not installed", "answer": "-", "normal_s": float("nan"), "ok": False}
+        return {
+            "case": "schemathesis --checks all",
+            "sent": "not installed",
+            "answer": "-",
+            "normal_s": float("nan"),
+            "ok": False,
+        }
     config = Path(__file__).with_name("schemathesis.toml")
     start = time.monotonic()
-    proc = subprocess.run([str(exe), "--config-file", str(config), "run", base + "/openapi.json", "--checks", "all",
-                           "--max-examples", str(examples), "--request-timeout", "20"], capture_output=True, text=True, timeout=600)
-    last = [line for line in proc.stdout.splitlines() if "generated" in line or "issues found" in line or "failure" in line]
-    return {"case": "schemathesis --checks all", "sent": f"{examples} examples per operation",
-            "answer": f"exit {proc.returncode} in {time.monotonic() - start:.0f} s: {'; '.join(x.strip(' =') for x in last[-2:])}",
-            "normal_s": normal_latency(base), "ok": proc.returncode == 0 and "warning" not in proc.stdout.lower()}
+    proc = subprocess.run(
+        [
+            str(exe),
+            "--config-file",
+            str(config),
+            "run",
+            base + "/openapi.json",
+            "--checks",
+            "all",
+            "--max-examples",
+            str(examples),
+            "--request-timeout",
+            "20",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    last = [
+        line for line in proc.stdout.splitlines() if "generated" in line or "issues found" in line or "failure" in line
+    ]
+    return {
+        "case": "schemathesis --checks all",
+        "sent": f"{examples} examples per operation",
+        "answer": f"exit {proc.returncode} in {time.monotonic() - start:.0f} s: {'; '.join(x.strip(' =') for x in last[-2:])}",
+        "normal_s": normal_latency(base),
+        "ok": proc.returncode == 0 and "warning" not in proc.stdout.lower(),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--idle", type=int, default=10_000, help="idle connections to open (default: %(default)s)")
     ap.add_argument("--hangups", type=int, default=6, help="compare clients that leave (default: %(default)s)")
-    ap.add_argument("--examples", type=int, default=100, help="schemathesis examples per operation (default: %(default)s)")
-    ap.add_argument("--header-timeout-s", type=float, default=10.0, help="the server's header timeout (default: %(default)s)")
-    ap.add_argument("--skip", default="", help="comma-separated cases to leave out: idle, half-sent, huge-header, many-headers, "
-                                                "big-doc, compare, types, host, schemathesis, nan")
+    ap.add_argument(
+        "--examples", type=int, default=100, help="schemathesis examples per operation (default: %(default)s)"
+    )
+    ap.add_argument(
+        "--header-timeout-s", type=float, default=10.0, help="the server's header timeout (default: %(default)s)"
+    )
+    ap.add_argument(
+        "--skip",
+        default="",
+        help="comma-separated cases to leave out: idle, half-sent, huge-header, many-headers, "
+        "big-doc, compare, types, host, schemathesis, nan",
+    )
     args = ap.parse_args(argv)
     skip = {x.strip() for x in args.skip.split(",") if x.strip()}
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -281,10 +376,22 @@ def main(argv: list[str] | None = None) -> int:
         cases: dict[str, Callable[[], dict]] = {
             "idle": lambda: case_idle(base, port, idle, args.header_timeout_s, server.proc.pid),
             "half-sent": lambda: case_half_sent(base, port, args.header_timeout_s),
-            "huge-header": lambda: case_header(base, port, "120 MB header", b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: "
-                                               + b"a" * 120_000_000 + b"\r\n\r\n", server.proc.pid),
-            "many-headers": lambda: case_header(base, port, "10,000 headers", b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                                + b"".join(b"X-%d: 1\r\n" % i for i in range(10_000)) + b"\r\n", server.proc.pid),
+            "huge-header": lambda: case_header(
+                base,
+                port,
+                "120 MB header",
+                b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 120_000_000 + b"\r\n\r\n",
+                server.proc.pid,
+            ),
+            "many-headers": lambda: case_header(
+                base,
+                port,
+                "10,000 headers",
+                b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + b"".join(b"X-%d: 1\r\n" % i for i in range(10_000))
+                + b"\r\n",
+                server.proc.pid,
+            ),
             "big-doc": lambda: case_big_doc(base),
             "compare": lambda: case_compare_hangups(base, port, pids, args.hangups),
             "types": lambda: case_types(base),

@@ -50,7 +50,11 @@ def encoder_similarity(model, encoder_dir: str | None = None):
     if encoder_dir:
         from transformers import BertModel, BertTokenizer
 
-        encoder, tokenizer, max_length = BertModel.from_pretrained(encoder_dir).eval(), BertTokenizer.from_pretrained(encoder_dir), 128
+        encoder, tokenizer, max_length = (
+            BertModel.from_pretrained(encoder_dir).eval(),
+            BertTokenizer.from_pretrained(encoder_dir),
+            128,
+        )
     else:
         encoder, tokenizer, max_length = model.model.bert, model.tokenizer, model.max_length
     cache: dict[str, np.ndarray] = {}
@@ -96,6 +100,7 @@ def precision(h: int, f: int) -> str:
 def choose_threshold(found: dict, pairs: dict) -> float:
     """On the dev pairs: the threshold with the most hits less false matches; of a run of equally good
     thresholds, the middle one, which stays clear of both the weakest restatement and the strongest look-alike."""
+
     def net(t: float) -> int:
         return sum(score(found[p], pairs[p][2], t)[0] - score(found[p], pairs[p][2], t)[1] for p in DEV)
 
@@ -111,8 +116,16 @@ def choose_threshold(found: dict, pairs: dict) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model", default=str(default_model_dir()), help="model directory that tags the reports (default: the shipped default, %(default)s)")
-    ap.add_argument("--encoder", default=None, help="a BERT directory whose embeddings to measure instead of the model's own encoder")
+    ap.add_argument(
+        "--model",
+        default=str(default_model_dir()),
+        help="model directory that tags the reports (default: the shipped default, %(default)s)",
+    )
+    ap.add_argument(
+        "--encoder",
+        default=None,
+        help="a BERT directory whose embeddings to measure instead of the model's own encoder",
+    )
     ap.add_argument("--json", default=None, help="also write the figures to this JSON file")
     args = ap.parse_args(argv)
     model = load_model(Path(args.model))
@@ -126,8 +139,10 @@ def main(argv: list[str] | None = None) -> int:
         flagged = {r["text"] for r in old + new if r["problem"]}
         both = sum(1 for t in truth if t["new"] in flagged and t["old"] in flagged)
         pairs[d.name] = (old, new, {(t["new"], t["old"]) for t in truth})
-        print(f"{d.name}: {sum(r['problem'] for r in old)} OLD and {sum(r['problem'] for r in new)} NEW units flagged as problems "
-              f"by {model.name}; {both} of the {len(truth)} planted pairs flagged on both sides")
+        print(
+            f"{d.name}: {sum(r['problem'] for r in old)} OLD and {sum(r['problem'] for r in new)} NEW units flagged as problems "
+            f"by {model.name}; {both} of the {len(truth)} planted pairs flagged on both sides"
+        )
 
     methods: dict = {f"{'+'.join(map(str, n))}-gram": n for n in ((1,), (2,), (1, 2), (2, 3))}
     if embedding is not None:
@@ -140,10 +155,11 @@ def main(argv: list[str] | None = None) -> int:
                 similarity = embedding
             else:
                 similarity = Similarity([r["text"] for r in old + new if not r.get("is_heading")], sizes)
-            found[name] = [(r["text"], o["text"] if o else "", s) for r, o, s in closest_old_problems(old, new, similarity)]
+            found[name] = [
+                (r["text"], o["text"] if o else "", s) for r, o, s in closest_old_problems(old, new, similarity)
+            ]
         chosen = choose_threshold(found, pairs)
         planted = {part: sum(len(pairs[p][2]) for p in names) for part, names in PARTS.items()}
-
 
         print(f"\n## {method} (threshold chosen on dev: {chosen:.2f})\n")
         print("| threshold | " + " | ".join(f"{part}: found, false, precision" for part in PARTS) + " |")

@@ -58,8 +58,15 @@ def open_times(page: Path, runs: int, screenshot: str | None) -> tuple[list[floa
     profile = tempfile.mkdtemp(prefix="fazhi-bench-")
     options = Options()
     options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage",
-                 f"--user-data-dir={profile}", "--window-size=1500,1200"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+        "--window-size=1500,1200",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     times: list[float] = []
@@ -72,12 +79,16 @@ def open_times(page: Path, runs: int, screenshot: str | None) -> tuple[list[floa
             t0 = time.perf_counter()
             driver.get(page.as_uri())
             WebDriverWait(driver, 30, poll_frequency=0.01).until(
-                lambda d: d.execute_script("return document.body && document.body.dataset.ready === 'true'"))
+                lambda d: d.execute_script("return document.body && document.body.dataset.ready === 'true'")
+            )
             walls.append(time.perf_counter() - t0)
             times.append(driver.execute_script("return window.fazhiReadyAt") / 1000)
-            clicks.append(driver.execute_async_script(
-                "const done = arguments[arguments.length - 1], t = performance.now();"
-                "showCell(0, 'decision').then(() => done((performance.now() - t) / 1000));"))
+            clicks.append(
+                driver.execute_async_script(
+                    "const done = arguments[arguments.length - 1], t = performance.now();"
+                    "showCell(0, 'decision').then(() => done((performance.now() - t) / 1000));"
+                )
+            )
         if screenshot:
             driver.save_screenshot(screenshot)
     finally:
@@ -108,18 +119,30 @@ def main(argv: list[str] | None = None) -> int:
         write_s = time.perf_counter() - t0
         size = page.stat().st_size
         raw = len(json.dumps(view.sentences, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-        packed = len(gzip.compress(json.dumps(view.sentences, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), mtime=0))
+        packed = len(
+            gzip.compress(
+                json.dumps(view.sentences, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), mtime=0
+            )
+        )
         times, walls, clicks = open_times(page, args.runs, args.screenshot)
         if args.keep:
             shutil.copyfile(page, args.keep)
     sentences = sum(f["sentences"] for f in view.figures)
-    print(f"{len(view.figures)} reports, {sentences} sentence units (tagged in {tag_s:.1f} s, page written in {write_s:.2f} s)")
-    print(f"page: {size / 1e6:.2f} MB (target < 3 MB); its sentences are {raw / 1e6:.2f} MB as JSON, {packed / 1e6:.2f} MB gzipped "
-          f"({packed * 4 / 3 / 1e6:.2f} MB in base64)")
-    print(f"opened in Chromium: median {statistics.median(times):.3f} s, max {max(times):.3f} s over {len(times)} loads "
-          f"(target < 2 s): {', '.join(f'{t:.3f}' for t in times)}")
+    print(
+        f"{len(view.figures)} reports, {sentences} sentence units (tagged in {tag_s:.1f} s, page written in {write_s:.2f} s)"
+    )
+    print(
+        f"page: {size / 1e6:.2f} MB (target < 3 MB); its sentences are {raw / 1e6:.2f} MB as JSON, {packed / 1e6:.2f} MB gzipped "
+        f"({packed * 4 / 3 / 1e6:.2f} MB in base64)"
+    )
+    print(
+        f"opened in Chromium: median {statistics.median(times):.3f} s, max {max(times):.3f} s over {len(times)} loads "
+        f"(target < 2 s): {', '.join(f'{t:.3f}' for t in times)}"
+    )
     print(f"  from the driver's request to drawn: median {statistics.median(walls):.3f} s, max {max(walls):.3f} s")
-    print(f"  first click to its sentences (unpacks them): median {statistics.median(clicks):.3f} s, max {max(clicks):.3f} s")
+    print(
+        f"  first click to its sentences (unpacks them): median {statistics.median(clicks):.3f} s, max {max(clicks):.3f} s"
+    )
     return 0
 
 

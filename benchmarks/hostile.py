@@ -52,24 +52,32 @@ def nested(tag: str, n: int, close: bool = True) -> Callable[[Path], list[str]]:
     def build(d: Path) -> list[str]:
         inner = f"<{tag}>" * n + f"<p>{SENTENCE}</p>" + (f"</{tag}>" * n if close else "")
         return _html(d / f"nested_{tag}.html", inner)
+
     return build
 
 
 def nested_tables(n: int) -> Callable[[Path], list[str]]:
     def build(d: Path) -> list[str]:
         return _html(d / "tables.html", "<table><tr><td>" * n + SENTENCE + "</td></tr></table>" * n)
+
     return build
 
 
 def _write_docx(path: Path, document_xml_chunks) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/'
-                   '2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/'
-                   'document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.'
-                   'main+xml"/></Types>')
-        z.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
-                   '2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
-                   '2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>')
+        z.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/'
+            '2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/'
+            'document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.'
+            'main+xml"/></Types>',
+        )
+        z.writestr(
+            "_rels/.rels",
+            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+            '2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
+            '2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
+        )
         with z.open("word/document.xml", "w", force_zip64=True) as f:
             for chunk in document_xml_chunks:
                 f.write(chunk)
@@ -77,9 +85,12 @@ def _write_docx(path: Path, document_xml_chunks) -> None:
 
 def docx_bomb(expand_mb: int, varied: bool = False) -> Callable[[Path], list[str]]:
     """A .docx whose document.xml expands to expand_mb (valid XML); varied: less compressible (a larger file)."""
+
     def build(d: Path) -> list[str]:
-        head = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document '
-                b'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>')
+        head = (
+            b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document '
+            b'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+        )
 
         def chunks():
             yield head
@@ -88,9 +99,11 @@ def docx_bomb(expand_mb: int, varied: bool = False) -> Callable[[Path], list[str
             for k in range(expand_mb):
                 yield block if not varied else block.replace(b"<w:t>", f"<w:t>{k:07d}".encode(), 200)
             yield b"</w:body></w:document>"
+
         path = d / f"bomb_{expand_mb}mb.docx"
         _write_docx(path, chunks())
         return [str(path), "-o", str(d / "out.jsonl")]
+
     return build
 
 
@@ -103,6 +116,7 @@ def big_text(mb: int, per_line: int = 1) -> Callable[[Path], list[str]]:
             for _ in range(mb):
                 f.write(block)
         return [str(path), "-o", str(d / "out.jsonl")]
+
     return build
 
 
@@ -110,6 +124,7 @@ def big_html(mb: int) -> Callable[[Path], list[str]]:
     def build(d: Path) -> list[str]:
         para = f"<p>{SENTENCE}</p>\n"
         return _html(d / f"big_{mb}mb.html", para * (mb * MB // len(para.encode())))
+
     return build
 
 
@@ -118,21 +133,26 @@ def many_sentences(n: int) -> Callable[[Path], list[str]]:
         path = d / "sentences.txt"
         path.write_text("。".join(["依法行政"] * n) + "。\n", encoding="utf-8")
         return [str(path), "-o", str(d / "out.jsonl")]
+
     return build
 
 
 def pdf_bomb(expand_mb: int) -> Callable[[Path], list[str]]:
     """A one-page PDF whose content stream inflates to expand_mb of text-drawing operators."""
+
     def build(d: Path) -> list[str]:
         import zlib
 
         op = b"BT /F1 12 Tf 72 720 Td (x) Tj ET\n"
         z = zlib.compressobj(1)
         data = b"".join(z.compress(op * (MB // len(op))) for _ in range(expand_mb)) + z.flush()
-        objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-                b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream",
-                b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+        objs = [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ]
         out = io.BytesIO()
         out.write(b"%PDF-1.4\n")
         offsets = []
@@ -147,11 +167,13 @@ def pdf_bomb(expand_mb: int) -> Callable[[Path], list[str]]:
         path = d / f"pdf_bomb_{expand_mb}mb.pdf"
         path.write_bytes(out.getvalue())
         return [str(path), "-o", str(d / "out.jsonl")]
+
     return build
 
 
 def many_pages(n: int) -> Callable[[Path], list[str]]:
     """A PDF of n pages with one short line each (drawn in Helvetica: ASCII, so nothing needs a CJK font)."""
+
     def build(d: Path) -> list[str]:
         from reportlab.pdfgen import canvas
 
@@ -162,6 +184,7 @@ def many_pages(n: int) -> Callable[[Path], list[str]]:
             c.showPage()
         c.save()
         return [str(path), "-o", str(d / "out.jsonl")]
+
     return build
 
 
@@ -175,6 +198,7 @@ def folder_with(kind: str) -> Callable[[Path], list[str]]:
         else:
             os.symlink("/dev/zero", folder / "zero.txt")
         return [str(folder), "-o", str(d / "out.jsonl")]
+
     return build
 
 
@@ -186,12 +210,15 @@ def explicit(kind: str) -> Callable[[Path], list[str]]:
         else:
             os.symlink("/dev/zero", path)
         return [str(path), "-o", str(d / "out.jsonl")]
+
     return build
 
 
 def lying_charset(d: Path) -> list[str]:
     path = d / "lying.html"
-    path.write_bytes(f'<html><head><meta charset="iso-8859-1"></head><body><p>{SENTENCE}</p></body></html>'.encode("gbk"))
+    path.write_bytes(
+        f'<html><head><meta charset="iso-8859-1"></head><body><p>{SENTENCE}</p></body></html>'.encode("gbk")
+    )
     return [str(path), "-o", str(d / "out.jsonl")]
 
 
@@ -254,8 +281,10 @@ CASES = [
     Case("200 MB .txt", big_text(200)),
     Case("49 MB .txt", big_text(49)),
     Case("49 MB HTML", big_html(49)),
-    Case("HTML of 250,000 tags (within the budget of 50 MB)",
-         lambda d: _html(d / "tags.html", "<p>" + f"<span>{SENTENCE[:4]}</span>" * 125_000 + "</p>")),
+    Case(
+        "HTML of 250,000 tags (within the budget of 50 MB)",
+        lambda d: _html(d / "tags.html", "<p>" + f"<span>{SENTENCE[:4]}</span>" * 125_000 + "</p>"),
+    ),
     Case("6 MB of 1 M sentences on one line", many_sentences(1_000_000)),
     Case("50,000 sentences (within the budget of 50 MB)", many_sentences(50_000)),
     Case("folder with a FIFO named x.txt", folder_with("fifo")),
@@ -279,8 +308,14 @@ def run_case(case: Case, limit_s: float) -> tuple[float, float, str, bool]:
         d = Path(tmp)
         args = case.build(d)
         start = time.perf_counter()
-        proc = subprocess.Popen(FAZHI + args, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                env={**os.environ, **(case.env or {})}, start_new_session=True)
+        proc = subprocess.Popen(
+            FAZHI + args,
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env={**os.environ, **(case.env or {})},
+            start_new_session=True,
+        )
         hung = threading.Event()
 
         def kill() -> None:
@@ -319,7 +354,9 @@ def _short(line: str, d: Path) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default=None, help="run only the cases whose name holds this text")
-    parser.add_argument("--limit", type=float, default=LIMIT_S, help="seconds before a run is killed as a hang (default: %(default)s)")
+    parser.add_argument(
+        "--limit", type=float, default=LIMIT_S, help="seconds before a run is killed as a hang (default: %(default)s)"
+    )
     args = parser.parse_args()
     cases = [c for c in CASES if args.only is None or args.only.lower() in c.name.lower()]
     print("| file | time | peak memory | outcome |")
@@ -331,10 +368,14 @@ def main() -> int:
         if case.waits_s:
             outcome += f" (after the {case.waits_s:g} s wait for the other end, announced at once)"
         missed += not ok
-        print(f"| {case.name} | {seconds:.1f} s | {peak:.0f} MB | {outcome}{'' if ok else ' **(misses the target)**'} |",
-              flush=True)
-    print(f"\n{len(cases) - missed} of {len(cases)} within {TARGET_S:g} s (beyond a designed wait) and {TARGET_MB} MB "
-          "with no hang or traceback; times include starting Python and loading the model (the first row)")
+        print(
+            f"| {case.name} | {seconds:.1f} s | {peak:.0f} MB | {outcome}{'' if ok else ' **(misses the target)**'} |",
+            flush=True,
+        )
+    print(
+        f"\n{len(cases) - missed} of {len(cases)} within {TARGET_S:g} s (beyond a designed wait) and {TARGET_MB} MB "
+        "with no hang or traceback; times include starting Python and loading the model (the first row)"
+    )
     return 1 if missed else 0
 
 

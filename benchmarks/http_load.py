@@ -114,8 +114,10 @@ def report_text(units: int) -> str:
 
 def encode(path: str, payload: dict, port: int) -> bytes:
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    head = (f"POST {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\nConnection: keep-alive\r\n\r\n").encode("ascii")
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: keep-alive\r\n\r\n"
+    ).encode("ascii")
     return head + body
 
 
@@ -230,19 +232,32 @@ class Phase:
 
     def line(self) -> str:
         extra = " (stopped at the time limit)" if self.timed_out else ""
-        return (f"{self.name:<18} {self.sent:>6} requests {self.sentences:>7} sentences in {self.seconds:6.1f} s: "
-                f"{self.rps:7.1f} req/s {self.sps:8.1f} sentences/s | "
-                f"latency ms p50 {self.pct(0.50):7.2f} p95 {self.pct(0.95):7.2f} p99 {self.pct(0.99):7.2f} | "
-                f"errors {self.errors}{extra}")
+        return (
+            f"{self.name:<18} {self.sent:>6} requests {self.sentences:>7} sentences in {self.seconds:6.1f} s: "
+            f"{self.rps:7.1f} req/s {self.sps:8.1f} sentences/s | "
+            f"latency ms p50 {self.pct(0.50):7.2f} p95 {self.pct(0.95):7.2f} p99 {self.pct(0.99):7.2f} | "
+            f"errors {self.errors}{extra}"
+        )
 
     def cpu_line(self) -> str:
-        return (f"{'':<18} CPU: server {1000 * self.server_cpu / max(self.sent, 1):6.2f} ms/request, worker "
-                f"{1000 * self.worker_cpu / max(self.sentences, 1):6.2f} ms/sentence (all workers); busy {self.server_cpu / self.seconds:4.0%} "
-                f"and {self.worker_cpu / self.seconds:4.0%} of one core" if self.seconds else "")
+        return (
+            f"{'':<18} CPU: server {1000 * self.server_cpu / max(self.sent, 1):6.2f} ms/request, worker "
+            f"{1000 * self.worker_cpu / max(self.sentences, 1):6.2f} ms/sentence (all workers); busy {self.server_cpu / self.seconds:4.0%} "
+            f"and {self.worker_cpu / self.seconds:4.0%} of one core"
+            if self.seconds
+            else ""
+        )
 
 
-async def _client(port: int, phase: Phase, payloads: list[bytes], counts: list[int], next_index: list[int],
-                  deadline: float, stop: asyncio.Event | None = None) -> None:
+async def _client(
+    port: int,
+    phase: Phase,
+    payloads: list[bytes],
+    counts: list[int],
+    next_index: list[int],
+    deadline: float,
+    stop: asyncio.Event | None = None,
+) -> None:
     """Send payloads[next_index[0]...] one after another on one connection until none is left (or stop is set)."""
     conn = Connection(port)
     try:
@@ -285,13 +300,16 @@ async def run_phase(name: str, port: int, requests: list[list[str]], concurrency
     payloads, counts = classify_payloads(port, requests)
     start = time.perf_counter()
     index = [0]
-    await asyncio.gather(*(_client(port, phase, payloads, counts, index, start + max_seconds) for _ in range(concurrency)))
+    await asyncio.gather(
+        *(_client(port, phase, payloads, counts, index, start + max_seconds) for _ in range(concurrency))
+    )
     phase.seconds = time.perf_counter() - start
     return phase
 
 
-async def run_beside_analyze(port: int, requests: list[list[str]], concurrency: int, units: int,
-                             max_seconds: float) -> tuple[Phase, Phase]:
+async def run_beside_analyze(
+    port: int, requests: list[list[str]], concurrency: int, units: int, max_seconds: float
+) -> tuple[Phase, Phase]:
     """Single-sentence clients while one more client sends big /v1/analyze requests back to back."""
     from fazhi.pipeline.segment import segment
 
@@ -328,17 +346,45 @@ def measured(proc: subprocess.Popen, run) -> list[Phase]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default=None, help="model directory (default: the shipped model)")
-    ap.add_argument("--requests", type=int, default=10_000, help="requests in each concurrent phase (default: %(default)s)")
+    ap.add_argument(
+        "--requests", type=int, default=10_000, help="requests in each concurrent phase (default: %(default)s)"
+    )
     ap.add_argument("--concurrency", type=int, default=32, help="concurrent clients (default: %(default)s)")
-    ap.add_argument("--multi-share", type=float, default=0.3, help="share of mixed requests with 5-20 sentences (default: %(default)s)")
-    ap.add_argument("--unloaded", type=int, default=500, help="single-sentence requests for the unloaded latency (default: %(default)s)")
-    ap.add_argument("--analyze-units", type=int, default=5000,
-                    help="units of the report sent back to back beside the single-sentence clients; 0 skips the phase (default: %(default)s)")
-    ap.add_argument("--sequential", type=int, default=0, help="mixed requests sent one at a time; 0 skips the phase (default: %(default)s)")
+    ap.add_argument(
+        "--multi-share",
+        type=float,
+        default=0.3,
+        help="share of mixed requests with 5-20 sentences (default: %(default)s)",
+    )
+    ap.add_argument(
+        "--unloaded",
+        type=int,
+        default=500,
+        help="single-sentence requests for the unloaded latency (default: %(default)s)",
+    )
+    ap.add_argument(
+        "--analyze-units",
+        type=int,
+        default=5000,
+        help="units of the report sent back to back beside the single-sentence clients; 0 skips the phase (default: %(default)s)",
+    )
+    ap.add_argument(
+        "--sequential",
+        type=int,
+        default=0,
+        help="mixed requests sent one at a time; 0 skips the phase (default: %(default)s)",
+    )
     ap.add_argument("--max-seconds", type=float, default=120.0, help="time limit of each phase (default: %(default)s)")
-    ap.add_argument("--batch-wait-ms", type=float, default=None, help="server batch wait window (default: the server's)")
+    ap.add_argument(
+        "--batch-wait-ms", type=float, default=None, help="server batch wait window (default: the server's)"
+    )
     ap.add_argument("--max-batch", type=int, default=None, help="server maximum batch (default: the server's)")
-    ap.add_argument("--server-arg", action="append", default=[], help="extra `fazhi serve` argument (repeatable), e.g. --server-arg=--model-threads=1")
+    ap.add_argument(
+        "--server-arg",
+        action="append",
+        default=[],
+        help="extra `fazhi serve` argument (repeatable), e.g. --server-arg=--model-threads=1",
+    )
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args(argv)
 
@@ -349,17 +395,27 @@ def main(argv: list[str] | None = None) -> int:
     try:
         info = get_json(port, "/v1/model")
         limits = info.get("limits", {})
-        print(f"server: model {info['name']} (max_chars {info['max_chars']}), limits {limits} {' '.join(args.server_arg)}; "
-              f"client: {args.concurrency} concurrent; cores: {os.cpu_count()}")
-        print(f"mixed requests: {len(mixed)} ({sum(len(r) > 1 for r in mixed)} of 5-20 sentences, {sum(map(len, mixed))} sentences)")
+        print(
+            f"server: model {info['name']} (max_chars {info['max_chars']}), limits {limits} {' '.join(args.server_arg)}; "
+            f"client: {args.concurrency} concurrent; cores: {os.cpu_count()}"
+        )
+        print(
+            f"mixed requests: {len(mixed)} ({sum(len(r) > 1 for r in mixed)} of 5-20 sentences, {sum(map(len, mixed))} sentences)"
+        )
         asyncio.run(run_phase("warm-up", port, mixed[:300], 8, 30))
         phases += measured(proc, run_phase("unloaded-1", port, singles[: args.unloaded], 1, args.max_seconds))
-        phases += measured(proc, run_phase(f"single-{args.concurrency}", port, singles, args.concurrency, args.max_seconds))
+        phases += measured(
+            proc, run_phase(f"single-{args.concurrency}", port, singles, args.concurrency, args.max_seconds)
+        )
         before = get_json(port, "/healthz")["batching"]
-        phases += measured(proc, run_phase(f"mixed-{args.concurrency}", port, mixed, args.concurrency, args.max_seconds))
+        phases += measured(
+            proc, run_phase(f"mixed-{args.concurrency}", port, mixed, args.concurrency, args.max_seconds)
+        )
         after = get_json(port, "/healthz")["batching"]
         if args.analyze_units:
-            phases += measured(proc, run_beside_analyze(port, singles[:2000], args.concurrency, args.analyze_units, args.max_seconds))
+            phases += measured(
+                proc, run_beside_analyze(port, singles[:2000], args.concurrency, args.analyze_units, args.max_seconds)
+            )
         if args.sequential:
             phases += measured(proc, run_phase("sequential", port, mixed[: args.sequential], 1, args.max_seconds))
         answered = sum(p.sent for p in phases) + 300
@@ -381,14 +437,20 @@ def main(argv: list[str] | None = None) -> int:
     batches = after["batches"] - before["batches"]
     sentences = after["sentences"] - before["sentences"]
     jobs = after["jobs"] - before["jobs"]
-    print(f"mixed batching: {jobs} requests in {batches} model calls, mean {sentences / batches if batches else 0:.1f} "
-          f"sentences per call (largest so far {after['largest_batch']})")
+    print(
+        f"mixed batching: {jobs} requests in {batches} model calls, mean {sentences / batches if batches else 0:.1f} "
+        f"sentences per call (largest so far {after['largest_batch']})"
+    )
     by_name = {p.name: p for p in phases}
     unloaded, single, mix = phases[0], phases[1], phases[2]
     errors = sum(p.errors for p in phases)
     print(f"unloaded single-sentence p50: {unloaded.pct(0.5):.2f} ms (target <= 10 ms)")
-    print(f"single-sentence, {args.concurrency} clients: p50 {single.pct(0.5):.1f} ms (target <= 30), p99 {single.pct(0.99):.1f} ms (target <= 100)")
-    print(f"mixed, {args.concurrency} clients: {mix.sps:.0f} sentences/s (target >= 700), p99 {mix.pct(0.99):.1f} ms (target <= 400)")
+    print(
+        f"single-sentence, {args.concurrency} clients: p50 {single.pct(0.5):.1f} ms (target <= 30), p99 {single.pct(0.99):.1f} ms (target <= 100)"
+    )
+    print(
+        f"mixed, {args.concurrency} clients: {mix.sps:.0f} sentences/s (target >= 700), p99 {mix.pct(0.99):.1f} ms (target <= 400)"
+    )
     if "sequential" in by_name and by_name["sequential"].rps:
         print(f"throughput mixed concurrent / sequential: {mix.rps / by_name['sequential'].rps:.2f}x")
     shown = ", ".join(f"{r:.0f} MiB" for r in worker_rss) or "none (the model runs in the server process)"

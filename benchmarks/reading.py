@@ -39,11 +39,20 @@ CATEGORIES = ("decision", "enforcement", "dispute", "disclosure", "supervision",
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--written", nargs="*", default=["written_a03.txt", "written_b03.txt", "written_c02.txt"],
-                    help="written reports (data/reports/written/) to print, or 'all' (default: %(default)s)")
+    ap.add_argument(
+        "--written",
+        nargs="*",
+        default=["written_a03.txt", "written_b03.txt", "written_c02.txt"],
+        help="written reports (data/reports/written/) to print, or 'all' (default: %(default)s)",
+    )
     ap.add_argument("--no-seeds", action="store_true", help="leave the seed reports out")
-    ap.add_argument("--formats", nargs="*", default=list(FORMATS[:3]), choices=FORMATS,
-                    help="printed forms; scan-degraded: turned 0.6°, blurred, speckled, JPEG 50 (default: %(default)s)")
+    ap.add_argument(
+        "--formats",
+        nargs="*",
+        default=list(FORMATS[:3]),
+        choices=FORMATS,
+        help="printed forms; scan-degraded: turned 0.6°, blurred, speckled, JPEG 50 (default: %(default)s)",
+    )
     ap.add_argument("--dpi", type=int, default=150, help="resolution of the scans (default: %(default)s)")
     ap.add_argument("--scan-pages", type=int, default=None, help="scan at most this many pages of each report")
     ap.add_argument("--model", default=None, help="model that tags the units (default: the shipped model)")
@@ -65,7 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     from fazhi.reading import read_report
 
     model = load_model(args.model)
-    written = sorted(WRITTEN_REPORTS_DIR.glob("*.txt")) if args.written == ["all"] else [WRITTEN_REPORTS_DIR / w for w in args.written]
+    written = (
+        sorted(WRITTEN_REPORTS_DIR.glob("*.txt"))
+        if args.written == ["all"]
+        else [WRITTEN_REPORTS_DIR / w for w in args.written]
+    )
     seeds = sorted(SEEDS_DIR.glob("*.txt")) if not args.no_seeds and SEEDS_DIR.is_dir() else []
     print("| report | format | units .txt | units read | units found | headings found | CER | s/page |")
     print("|---|---|---|---|---|---|---|---|")
@@ -106,27 +119,38 @@ def main(argv: list[str] | None = None) -> int:
                         pred.pop(fmt, None)  # a part of the report was printed: no score for it
                 cer = char_error_rate(printed, got) if fmt.startswith("scan") else None
                 t = totals[fmt]
-                t.update(units=m.units, found=m.found, headings=m.headings, headings_found=m.headings_found, pages=len(pages))
+                t.update(
+                    units=m.units, found=m.found, headings=m.headings, headings_found=m.headings_found, pages=len(pages)
+                )
                 if cer is not None:
                     chars = len("".join(printed.split()))
                     t.update(errors=round(cer * chars), chars=chars)
                     t["secs"] += secs  # type: ignore[assignment]
-                print(f"| {f.name} | {fmt} | {m.units} | {m.got} | {m.found} ({m.unit_share:.1%}) | {m.headings_found}/{m.headings} | "
-                      f"{'' if cer is None else f'{cer:.2%}'} | {secs / max(1, len(pages)):.2f} |", flush=True)
+                print(
+                    f"| {f.name} | {fmt} | {m.units} | {m.got} | {m.found} ({m.unit_share:.1%}) | {m.headings_found}/{m.headings} | "
+                    f"{'' if cer is None else f'{cer:.2%}'} | {secs / max(1, len(pages)):.2f} |",
+                    flush=True,
+                )
     print()
     for fmt, t in totals.items():
-        line = (f"{fmt}: units found {t['found']}/{t['units']} ({t['found'] / max(1, t['units']):.1%}), "
-                f"headings {t['headings_found']}/{t['headings']} ({t['headings_found'] / max(1, t['headings']):.1%})")
+        line = (
+            f"{fmt}: units found {t['found']}/{t['units']} ({t['found'] / max(1, t['units']):.1%}), "
+            f"headings {t['headings_found']}/{t['headings']} ({t['headings_found'] / max(1, t['headings']):.1%})"
+        )
         if t["chars"]:
-            line += (f"; character error rate {t['errors'] / t['chars']:.2%}; {t['pages']} pages at {args.dpi} dpi, "
-                     f"{t['secs'] / max(1, t['pages']):.2f} s/page on {os.cpu_count()} cores")
+            line += (
+                f"; character error rate {t['errors'] / t['chars']:.2%}; {t['pages']} pages at {args.dpi} dpi, "
+                f"{t['secs'] / max(1, t['pages']):.2f} s/page on {os.cpu_count()} cores"
+            )
         print(line)
     print()
     print("| category | " + " | ".join(f"{fmt} (.txt)" for fmt in args.formats) + " |")
     print("|---|" + "---|" * len(args.formats))
     for cat in CATEGORIES:
-        cells = [f"{counts[fmt][0][cat]} ({counts[fmt][1][cat]}, {(counts[fmt][0][cat] - counts[fmt][1][cat]) / max(1, counts[fmt][1][cat]):+.0%})"
-                 for fmt in args.formats]
+        cells = [
+            f"{counts[fmt][0][cat]} ({counts[fmt][1][cat]}, {(counts[fmt][0][cat] - counts[fmt][1][cat]) / max(1, counts[fmt][1][cat]):+.0%})"
+            for fmt in args.formats
+        ]
         print(f"| {cat} | " + " | ".join(cells) + " |")
     if gold:
         print()
@@ -167,8 +191,20 @@ def _tables() -> int:
                 path = Path(tmp) / f"{f.stem}.{fmt}"
                 if fmt == "doc":
                     save_with_tables(blocks, path.with_suffix(".docx"), "docx")
-                    subprocess.run([str(soffice), "--headless", "--convert-to", "doc", "--outdir", tmp, str(path.with_suffix(".docx"))],
-                                   capture_output=True, timeout=300, check=True)
+                    subprocess.run(
+                        [
+                            str(soffice),
+                            "--headless",
+                            "--convert-to",
+                            "doc",
+                            "--outdir",
+                            tmp,
+                            str(path.with_suffix(".docx")),
+                        ],
+                        capture_output=True,
+                        timeout=300,
+                        check=True,
+                    )
                 else:
                     save_with_tables(blocks, path, fmt)
                 rows = {u.text for u in segment(read_report(path)) if u.table}
@@ -179,8 +215,10 @@ def _tables() -> int:
             print(f"| {f.name} | {len(tables)} | {len(want)} | " + " | ".join(cells) + " |", flush=True)
     print()
     for fmt in fmts:
-        print(f"{fmt}: {total[fmt]}/{total['rows']} table rows read as one unit with their headers "
-              f"({total[fmt] / max(1, total['rows']):.1%})")
+        print(
+            f"{fmt}: {total[fmt]}/{total['rows']} table rows read as one unit with their headers "
+            f"({total[fmt] / max(1, total['rows']):.1%})"
+        )
     return 0
 
 
@@ -198,13 +236,23 @@ def _doc(written_names: list[str], no_seeds: bool) -> int:
     if soffice is None:
         print("--doc needs LibreOffice (soffice) to make the .doc files")
         return 1
-    written = sorted(WRITTEN_REPORTS_DIR.glob("*.txt")) if written_names == ["all"] else [WRITTEN_REPORTS_DIR / w for w in written_names]
+    written = (
+        sorted(WRITTEN_REPORTS_DIR.glob("*.txt"))
+        if written_names == ["all"]
+        else [WRITTEN_REPORTS_DIR / w for w in written_names]
+    )
     seeds = sorted(SEEDS_DIR.glob("*.txt")) if not no_seeds and SEEDS_DIR.is_dir() else []
     same = units = found = 0
     with tempfile.TemporaryDirectory() as tmp:
-        docx = [save_report_as(f.read_text(encoding="utf-8"), Path(tmp) / f"{f.stem}.docx", "docx") for f in written + seeds]
-        subprocess.run([soffice, "--headless", "--convert-to", "doc", "--outdir", tmp, *map(str, docx)], capture_output=True,
-                       timeout=1800, check=True)
+        docx = [
+            save_report_as(f.read_text(encoding="utf-8"), Path(tmp) / f"{f.stem}.docx", "docx") for f in written + seeds
+        ]
+        subprocess.run(
+            [soffice, "--headless", "--convert-to", "doc", "--outdir", tmp, *map(str, docx)],
+            capture_output=True,
+            timeout=1800,
+            check=True,
+        )
         for d in docx:
             want = [(u.text, u.is_heading) for u in segment(read_report(d))]
             got = [(u.text, u.is_heading) for u in segment(read_report(d.with_suffix(".doc")))]
@@ -212,9 +260,13 @@ def _doc(written_names: list[str], no_seeds: bool) -> int:
             found += sum((Counter(want) & Counter(got)).values())
             same += want == got
             if want != got:
-                print(f"{d.stem}: .docx {len(want)} units, .doc {len(got)}, {sum((Counter(want) & Counter(got)).values())} alike")
-    print(f".doc against .docx: {same}/{len(docx)} reports with the same units; {found}/{units} units alike "
-          f"({found / max(1, units):.1%})")
+                print(
+                    f"{d.stem}: .docx {len(want)} units, .doc {len(got)}, {sum((Counter(want) & Counter(got)).values())} alike"
+                )
+    print(
+        f".doc against .docx: {same}/{len(docx)} reports with the same units; {found}/{units} units alike "
+        f"({found / max(1, units):.1%})"
+    )
     return 0
 
 

@@ -66,8 +66,11 @@ def _anchored(units: list[dict], index: int, anchor: str | None, headings: bool 
     heading; holds, for a figure), the unit with that text nearest the index (reports still being extended move)."""
     if not anchor:
         return index
-    hits = [int(u["index"]) for u in units
-            if (u["is_heading"] and u["text"].startswith(anchor) if headings else anchor in u["text"])]
+    hits = [
+        int(u["index"])
+        for u in units
+        if (u["is_heading"] and u["text"].startswith(anchor) if headings else anchor in u["text"])
+    ]
     if not hits:
         raise SystemExit(f"gold row anchor {anchor!r} (unit {index}) is in no unit of its report: mark it again")
     return min(hits, key=lambda i: abs(i - index))
@@ -124,9 +127,18 @@ def outline_scores(scope: str = "all") -> dict:
                 wrong.append(f"{r['doc']}: {part} table {got_t}, gold {there}")
     n = len(rows) - skipped
     p = _binary(presence)
-    return {"reports": n, "skipped_no_seeds": skipped, "type_accuracy": types / max(1, n), "parts": p["n"],
-            "part_accuracy": p["accuracy"], "presence": p, "causes": _binary(causes), "tables": _binary(tables),
-            "per_part": {q: f"{per_part_ok[q]}/{per_part[q]}" for q in per_part}, "errors": wrong}
+    return {
+        "reports": n,
+        "skipped_no_seeds": skipped,
+        "type_accuracy": types / max(1, n),
+        "parts": p["n"],
+        "part_accuracy": p["accuracy"],
+        "presence": p,
+        "causes": _binary(causes),
+        "tables": _binary(tables),
+        "per_part": {q: f"{per_part_ok[q]}/{per_part[q]}" for q in per_part},
+        "errors": wrong,
+    }
 
 
 def omission_scores(scope: str = "all") -> dict:
@@ -153,8 +165,13 @@ def omission_scores(scope: str = "all") -> dict:
                 if not got.get(part):
                     false_missing += 1
                     wrong.append(f"{r['doc']} without unit {r['heading_index']}: {part} reported missing")
-    return {"planted": n, "skipped_no_seeds": skipped, "found": found / max(1, n),
-            "false_missing": false_missing / max(1, others), "errors": wrong}
+    return {
+        "planted": n,
+        "skipped_no_seeds": skipped,
+        "found": found / max(1, n),
+        "false_missing": false_missing / max(1, others),
+        "errors": wrong,
+    }
 
 
 def figure_scores(scope: str = "all") -> dict:
@@ -188,9 +205,16 @@ def figure_scores(scope: str = "all") -> dict:
         e = sum(v for k, v in got.items() if k[2] == name)
         t = sum(v for k, v in tp.items() if k[2] == name)
         per[name] = {"gold": g, "extracted": e, "precision": t / e if e else None, "recall": t / g if g else None}
-    return {"reports": len(docs) - len(skipped), "gold": sum(gold.values()), "extracted": sum(got.values()),
-            "precision": sum(tp.values()) / max(1, sum(got.values())), "recall": sum(tp.values()) / max(1, sum(gold.values())),
-            "per_indicator": per, "false": sorted(got - gold)[:40], "missed": sorted(gold - got)[:60]}
+    return {
+        "reports": len(docs) - len(skipped),
+        "gold": sum(gold.values()),
+        "extracted": sum(got.values()),
+        "precision": sum(tp.values()) / max(1, sum(got.values())),
+        "recall": sum(tp.values()) / max(1, sum(gold.values())),
+        "per_indicator": per,
+        "false": sorted(got - gold)[:40],
+        "missed": sorted(gold - got)[:60],
+    }
 
 
 def _edit(text: str, rng: random.Random) -> str:
@@ -201,7 +225,7 @@ def _edit(text: str, rng: random.Random) -> str:
         a, b = rng.choice(spans)
         k = rng.randint(1, min(3, b - a))
         s = rng.randint(a, b - k)
-        t = t[:s] + ("" if rng.random() < 0.5 else "有关工作"[:k]) + t[s + k:]
+        t = t[:s] + ("" if rng.random() < 0.5 else "有关工作"[:k]) + t[s + k :]
     return t
 
 
@@ -235,14 +259,21 @@ def shared_scores(per_pair: int = 3, pairs: int = 60, seed: int = 7) -> dict:
             hit += any(r["index"] == i and r["doc"] == src for r in out[d])
     reported = {(d, r["index"]) for d, rows in out.items() for r in rows}
     # a source unit reported as shared with its copy is right too
-    sources = {(r["doc"], r["other_index"]) for d, rows in out.items() for r in rows if (d, r["index"]) in planted_units}
+    sources = {
+        (r["doc"], r["other_index"]) for d, rows in out.items() for r in rows if (d, r["index"]) in planted_units
+    }
     false = reported - planted_units - sources
     # Of those, the units the written reports already share before anything is planted (stock lines two reports
     # happen to word alike, "受理政府信息公开申请N件，均在法定期限内答复"): planting appends, so their indices stay.
     background = {(d, r["index"]) for d, rows in find_shared(units, bodies).items() for r in rows}
-    return {"planted": total, "found": hit / total, "reported_units": len(reported),
-            "false_share": len(false) / max(1, len(reported)), "false_in_unplanted": len(false & background),
-            "false_examples": sorted(false)[:20]}
+    return {
+        "planted": total,
+        "found": hit / total,
+        "reported_units": len(reported),
+        "false_share": len(false) / max(1, len(reported)),
+        "false_in_unplanted": len(false & background),
+        "false_examples": sorted(false)[:20],
+    }
 
 
 def _pct(x: float | None) -> str:
@@ -254,36 +285,55 @@ def report(scope: str, shared_seeds: list[int], verbose: bool) -> None:
     print(f"== {scope} reports ==")
     print(f"report type accuracy {o['type_accuracy']:.3f} over {o['reports']} reports (target >= 0.95)")
     pr = o["presence"]
-    print(f"part present/absent accuracy {o['part_accuracy']:.3f} over {o['parts']} parts (target >= 0.95); "
-          f"present: precision {pr['true_precision']:.3f} recall {pr['true_recall']:.3f} ({pr['true_gold']}); "
-          f"absent: precision {_pct(pr['false_precision'] if pr['false_gold'] else None)} "
-          f"recall {_pct(pr['false_recall'] if pr['false_gold'] else None)} ({pr['false_gold']}); per part {o['per_part']}")
+    print(
+        f"part present/absent accuracy {o['part_accuracy']:.3f} over {o['parts']} parts (target >= 0.95); "
+        f"present: precision {pr['true_precision']:.3f} recall {pr['true_recall']:.3f} ({pr['true_gold']}); "
+        f"absent: precision {_pct(pr['false_precision'] if pr['false_gold'] else None)} "
+        f"recall {_pct(pr['false_recall'] if pr['false_gold'] else None)} ({pr['false_gold']}); per part {o['per_part']}"
+    )
     c, t = o["causes"], o["tables"]
     if c["n"]:
-        given = (f"given: precision {c['true_precision']:.3f} recall {c['true_recall']:.3f} ({c['true_gold']} in the gold)"
-                 if c["true_gold"] else "none given in the gold")
+        given = (
+            f"given: precision {c['true_precision']:.3f} recall {c['true_recall']:.3f} ({c['true_gold']} in the gold)"
+            if c["true_gold"]
+            else "none given in the gold"
+        )
         print(f"causes_given accuracy {c['accuracy']:.3f} over {c['n']} reports; {given}")
     if t["n"]:
-        print(f"disclosure tables present/absent accuracy {t['accuracy']:.3f} over {t['n']} table parts "
-              f"({t['true_gold']} there, {t['false_gold']} not)")
-    print(f"planted omissions found {m['found']:.3f} of {m['planted']} (target >= 0.95), "
-          f"false missing {m['false_missing']:.3f} (target <= 0.05)")
-    print(f"figures on {f['reports']} reports: precision {f['precision']:.3f} (target >= 0.90), recall {f['recall']:.3f} "
-          f"(target >= 0.80); gold {f['gold']}, extracted {f['extracted']}")
+        print(
+            f"disclosure tables present/absent accuracy {t['accuracy']:.3f} over {t['n']} table parts "
+            f"({t['true_gold']} there, {t['false_gold']} not)"
+        )
+    print(
+        f"planted omissions found {m['found']:.3f} of {m['planted']} (target >= 0.95), "
+        f"false missing {m['false_missing']:.3f} (target <= 0.05)"
+    )
+    print(
+        f"figures on {f['reports']} reports: precision {f['precision']:.3f} (target >= 0.90), recall {f['recall']:.3f} "
+        f"(target >= 0.80); gold {f['gold']}, extracted {f['extracted']}"
+    )
     for name, v in f["per_indicator"].items():
-        print(f"  {name:32s} gold {v['gold']:3d} extracted {v['extracted']:3d} precision {_pct(v['precision'])} "
-              f"recall {_pct(v['recall'])}")
+        print(
+            f"  {name:32s} gold {v['gold']:3d} extracted {v['extracted']:3d} precision {_pct(v['precision'])} "
+            f"recall {_pct(v['recall'])}"
+        )
     if verbose:
-        for name, block in (("outline", o["errors"]), ("omissions", m["errors"]), ("figures false", f["false"]),
-                            ("figures missed", f["missed"])):
+        for name, block in (
+            ("outline", o["errors"]),
+            ("omissions", m["errors"]),
+            ("figures false", f["false"]),
+            ("figures missed", f["missed"]),
+        ):
             for e in block:
                 print(f"  {name}: {e}")
     if scope == "all":
         for seed in shared_seeds:
             s = shared_scores(seed=seed)
-            print(f"shared text (seed {seed}): planted copies found {s['found']:.3f} of {s['planted']} (target >= 0.95), "
-                  f"reported units not planted {s['false_share']:.3f} of {s['reported_units']} (target <= 0.02; "
-                  f"{s['false_in_unplanted']} of them shared already in the corpus before planting)")
+            print(
+                f"shared text (seed {seed}): planted copies found {s['found']:.3f} of {s['planted']} (target >= 0.95), "
+                f"reported units not planted {s['false_share']:.3f} of {s['reported_units']} (target <= 0.02; "
+                f"{s['false_in_unplanted']} of them shared already in the corpus before planting)"
+            )
             if verbose:
                 for e in s["false_examples"]:
                     print(f"  shared not planted: {e}")
@@ -293,9 +343,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--timing", action="store_true", help="also run the 3,000-report shared-text timing")
     ap.add_argument("--verbose", action="store_true", help="list every error")
-    ap.add_argument("--scope", choices=("all", "dev", "heldout"), action="append",
-                    help="which gold reports: all, dev (those the rules were written against) or heldout (written after "
-                         "them); repeat for several (default: all, then heldout)")
+    ap.add_argument(
+        "--scope",
+        choices=("all", "dev", "heldout"),
+        action="append",
+        help="which gold reports: all, dev (those the rules were written against) or heldout (written after "
+        "them); repeat for several (default: all, then heldout)",
+    )
     ap.add_argument("--shared-seeds", default="7,8,9", help="seeds of the planted shared-text corpora (default 7,8,9)")
     args = ap.parse_args(argv)
     if not SEEDS.exists():

@@ -71,9 +71,11 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.perf_counter() - t1
     shared = sum(len(v) for v in matches.values())
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"shared text: {len(reports)} reports, {n_units} units: {seconds:.1f} s "
-          f"({n_units / seconds:.0f} units/s), {shared} shared-unit entries, peak RSS {peak:.0f} MiB; "
-          f"target under 600 s: {'met' if seconds < 600 else 'MISSED'}")
+    print(
+        f"shared text: {len(reports)} reports, {n_units} units: {seconds:.1f} s "
+        f"({n_units / seconds:.0f} units/s), {shared} shared-unit entries, peak RSS {peak:.0f} MiB; "
+        f"target under 600 s: {'met' if seconds < 600 else 'MISSED'}"
+    )
     return 0
 
 

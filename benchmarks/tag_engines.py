@@ -30,10 +30,12 @@ from fazhi.pipeline.tag import TaggedReport, local_reports
 
 def timed(engine, marks: list[tuple[float, int]]):
     """engine, recording (time, sentences) at each report it hands over."""
+
     def reports(sources, model, stdin=None):
         for source, report in engine(sources, model, stdin):
             marks.append((time.perf_counter(), len(report.units) if isinstance(report, TaggedReport) else 0))
             yield source, report
+
     return reports
 
 

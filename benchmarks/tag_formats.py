@@ -29,7 +29,9 @@ sys.path.insert(0, str(REPO / "tests"))
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default=None, help="model directory (default: the shipped model)")
-    ap.add_argument("--repeat", type=int, default=3, help="runs per format; the median is reported (default: %(default)s)")
+    ap.add_argument(
+        "--repeat", type=int, default=3, help="runs per format; the median is reported (default: %(default)s)"
+    )
     args = ap.parse_args(argv)
 
     from sample_formats import FORMATS, save_report_as
@@ -42,8 +44,10 @@ def main(argv: list[str] | None = None) -> int:
     if len(seeds) != 5:
         raise SystemExit(f"expected the five seed reports in {SEEDS}, found {len(seeds)}")
     model = load_model(args.model)
-    print(f"model: {model.name}; {len(seeds)} seed reports, {sum(f.stat().st_size for f in seeds) / 1024:.0f} KiB of text; "
-          f"cores: {os.cpu_count()}; median of {args.repeat} runs")
+    print(
+        f"model: {model.name}; {len(seeds)} seed reports, {sum(f.stat().st_size for f in seeds) / 1024:.0f} KiB of text; "
+        f"cores: {os.cpu_count()}; median of {args.repeat} runs"
+    )
     print(f"{'format':<14} {'files':>5} {'sentences':>9} {'seconds':>8} {'sent/s':>8} {'read s':>7} {'read share':>10}")
     with tempfile.TemporaryDirectory(prefix="fazhi-bench-") as tmp:
         root = Path(tmp)
@@ -61,14 +65,21 @@ def main(argv: list[str] | None = None) -> int:
                 reads.append(time.perf_counter() - t0)
                 out = root / f"{fmt}.jsonl"
                 t0 = time.perf_counter()
-                result = run_tag(files, model, units_output=str(out), summary_output=str(root / f"{fmt}.summary.jsonl"),
-                                 log=open(os.devnull, "w"))
+                result = run_tag(
+                    files,
+                    model,
+                    units_output=str(out),
+                    summary_output=str(root / f"{fmt}.summary.jsonl"),
+                    log=open(os.devnull, "w"),
+                )
                 totals.append(time.perf_counter() - t0)
                 sentences = result.sentences
                 if result.failures:
                     raise SystemExit(f"{fmt}: {len(result.failures)} files failed: {result.failures[0]}")
             total, read = statistics.median(totals), statistics.median(reads)
-            print(f"{fmt:<14} {len(files):>5} {sentences:>9} {total:>8.3f} {sentences / total:>8.0f} {read:>7.3f} {read / total:>9.0%}")
+            print(
+                f"{fmt:<14} {len(files):>5} {sentences:>9} {total:>8.3f} {sentences / total:>8.0f} {read:>7.3f} {read / total:>9.0%}"
+            )
     return 0
 
 

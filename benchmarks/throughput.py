@@ -63,8 +63,17 @@ def base_shaped_predictor(batch_size: int):
     from fazhi.paths import DEFAULT_BERT_DIR
 
     torch.manual_seed(0)
-    config = fazhi_config(BertConfig(vocab_size=21128, hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
-                                     intermediate_size=3072, max_position_embeddings=512), fazhi_max_length=128)
+    config = fazhi_config(
+        BertConfig(
+            vocab_size=21128,
+            hidden_size=768,
+            num_hidden_layers=12,
+            num_attention_heads=12,
+            intermediate_size=3072,
+            max_position_embeddings=512,
+        ),
+        fazhi_max_length=128,
+    )
     # Our character tokenizer: ids stay below 21128, so tokenisation cost is the same for both models.
     tokenizer = BertTokenizer.from_pretrained(DEFAULT_BERT_DIR)
     return BertPredictor(FazhiBertModel(config).eval(), tokenizer, name="bert-base-shape", batch_size=batch_size)
@@ -75,7 +84,12 @@ def peak_memory_of_classify(model: str | None, texts: list[str], contexts: list[
     import json
 
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False, encoding="utf-8") as f:
-        f.write("".join(json.dumps({"text": t, "context": c}, ensure_ascii=False) + "\n" for t, c in zip(texts, contexts, strict=True)))
+        f.write(
+            "".join(
+                json.dumps({"text": t, "context": c}, ensure_ascii=False) + "\n"
+                for t, c in zip(texts, contexts, strict=True)
+            )
+        )
         name = f.name
     cmd = [sys.executable, "-m", "fazhi", "classify", name] + (["--model", model] if model else [])
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -105,9 +119,11 @@ def main() -> int:
 
     mean_len = sum(map(len, texts)) / len(texts)
     mean_ctx = sum(map(len, contexts)) / len(contexts)
-    print(f"workload: {len(texts)} sentence units of the 5 seed reports, mean {mean_len:.1f} characters, "
-          f"contexts mean {mean_ctx:.1f} characters; "
-          f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {args.batch_size}")
+    print(
+        f"workload: {len(texts)} sentence units of the 5 seed reports, mean {mean_len:.1f} characters, "
+        f"contexts mean {mean_ctx:.1f} characters; "
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {args.batch_size}"
+    )
     default = load_model(args.model)  # as `fazhi classify` loads it (int8 if the model asks for it)
     if hasattr(default, "batch_size"):
         default.batch_size = args.batch_size
@@ -116,10 +132,14 @@ def main() -> int:
     print(f"default model ({default.name}, as shipped: {form}): {sps:.0f} sentences/s")
     if hasattr(default, "route"):  # a cascade: how many units its BERT reads here, and both forms of that BERT
         share = float(default.route(texts, contexts).mean())
-        print(f"  cascade: {share:.1%} of these units routed to its second part ({getattr(default, 'composition', '')})")
+        print(
+            f"  cascade: {share:.1%} of these units routed to its second part ({getattr(default, 'composition', '')})"
+        )
         for quantize, label in ((False, "float32"), (True, "dynamic int8")):
             other = load_model(args.model, quantize=quantize)
-            print(f"  cascade with a {label} second part: {sentences_per_second(other, texts, contexts, args.repeats):.0f} sentences/s")
+            print(
+                f"  cascade with a {label} second part: {sentences_per_second(other, texts, contexts, args.repeats):.0f} sentences/s"
+            )
     # int8 applies to BERTs: time this model both ways, or the shipped BERT when the default is not one
     # (an explicitly named non-BERT model has nothing to quantise).
     from fazhi.paths import DEFAULT_BERT_DIR

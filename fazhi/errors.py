@@ -6,8 +6,20 @@ keeps its traceback. Each subclass also derives from ValueError, so callers that
 
 from __future__ import annotations
 
-__all__ = ["FazhiError", "UsageError", "UnreadableFile", "LabelDataError", "ResumeError", "WriteError",
-           "ModelLoadError", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_MODEL", "EXIT_INTERRUPTED"]
+__all__ = [
+    "FazhiError",
+    "UsageError",
+    "UnreadableFile",
+    "LabelDataError",
+    "ResumeError",
+    "WriteError",
+    "ModelLoadError",
+    "EXIT_OK",
+    "EXIT_FAILED",
+    "EXIT_USAGE",
+    "EXIT_MODEL",
+    "EXIT_INTERRUPTED",
+]
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # some input could not be processed; the rest was

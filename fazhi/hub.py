@@ -38,12 +38,16 @@ def check_base_model(name: str | None, timeout_s: float = HUB_TIMEOUT_S) -> None
     path = Path(name)
     if path.is_dir():
         if not (path / "config.json").is_file():
-            raise UsageError(f"--base-model {name}: expected a model directory with config.json, found a folder without one")
+            raise UsageError(
+                f"--base-model {name}: expected a model directory with config.json, found a folder without one"
+            )
         return
     looks_local = name.startswith((".", "/", "~")) or name.count("/") > 1 or path.suffix
     if not os.environ.get("FAZHI_ALLOW_HUB") or looks_local:
-        raise UsageError(f"--base-model {name}: expected a model directory (written by `fazhi pretrain`, or a BERT "
-                                "checkpoint) or, with FAZHI_ALLOW_HUB=1, a Hugging Face model name; found no such directory")
+        raise UsageError(
+            f"--base-model {name}: expected a model directory (written by `fazhi pretrain`, or a BERT "
+            "checkpoint) or, with FAZHI_ALLOW_HUB=1, a Hugging Face model name; found no such directory"
+        )
     # Every hub call below gets the bound, and the reachability check comes first: one try, no retries.
     os.environ["HF_HUB_ETAG_TIMEOUT"] = str(int(timeout_s))
     os.environ["HF_HUB_DOWNLOAD_TIMEOUT"] = str(int(timeout_s))
@@ -55,8 +59,10 @@ def check_base_model(name: str | None, timeout_s: float = HUB_TIMEOUT_S) -> None
 
         HfApi().model_info(name, timeout=timeout_s)
     except Exception as exc:  # no network, a timeout, an unknown name: one line each, saying which it was
-        raise UsageError(f"--base-model {name}: not a local directory, and {_hub_failure(exc, time.monotonic() - start, timeout_s)}; "
-                         "check the name and the network, or pass a directory") from None
+        raise UsageError(
+            f"--base-model {name}: not a local directory, and {_hub_failure(exc, time.monotonic() - start, timeout_s)}; "
+            "check the name and the network, or pass a directory"
+        ) from None
 
 
 def _hub_failure(exc: Exception, waited_s: float, timeout_s: float) -> str:

@@ -13,7 +13,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fazhi.labels import AREAS, CATEGORIES, DOCUMENTS_FILE, SOURCES, SPLITS, USER_SOURCE, Issue, Row, load_rows, read_documents
+from fazhi.labels import (
+    AREAS,
+    CATEGORIES,
+    DOCUMENTS_FILE,
+    SOURCES,
+    SPLITS,
+    USER_SOURCE,
+    Issue,
+    Row,
+    load_rows,
+    read_documents,
+)
 
 NEAR_DUPLICATE_JACCARD = 0.8
 # Template lines this short (table labels such as 不予公开 5件, 已全部办结) recur
@@ -29,8 +40,8 @@ MAX_OTHER_SHARE = 0.40
 MIN_CONTEXT_ONLY = 300
 
 
-
 # --- duplicates ---------------------------------------------------------------
+
 
 def dedup_key(text: str) -> str:
     """Text as compared for duplicates: NFKC (full- and half-width alike, 。 as .), no whitespace."""
@@ -81,6 +92,7 @@ def near_duplicate_pairs(texts: list[str], threshold: float = NEAR_DUPLICATE_JAC
 
 # --- the whole-set check --------------------------------------------------------
 
+
 @dataclass
 class CheckReport:
     rows: list[Row]
@@ -96,8 +108,9 @@ class CheckReport:
         return not self.errors and all(ok for _, ok, _ in self.minimums)
 
 
-def check_rows(rows: list[Row], issues: list[Issue] | None = None, minimums: bool = True,
-               genres: dict[str, str] | None = None) -> CheckReport:
+def check_rows(
+    rows: list[Row], issues: list[Issue] | None = None, minimums: bool = True, genres: dict[str, str] | None = None
+) -> CheckReport:
     """Validate the set as a whole: ids, splits per doc, duplicates, genres of reports, minimums.
 
     genres: doc -> genre from the document table; when given, every labelled
@@ -112,7 +125,11 @@ def check_rows(rows: list[Row], issues: list[Issue] | None = None, minimums: boo
             first_row.setdefault(r.doc, r)
         for doc, r in first_row.items():
             if doc.endswith(".txt") and doc not in genres:
-                add(Issue(r.file, r.line, f"report {doc!r} has no genre in {DOCUMENTS_FILE}; add a line '{doc},<genre>'"))
+                add(
+                    Issue(
+                        r.file, r.line, f"report {doc!r} has no genre in {DOCUMENTS_FILE}; add a line '{doc},<genre>'"
+                    )
+                )
 
     first_id: dict[str, Row] = {}
     for r in rows:
@@ -126,7 +143,13 @@ def check_rows(rows: list[Row], issues: list[Issue] | None = None, minimums: boo
     for r in rows:
         o = doc_split.setdefault(r.doc, r)
         if o.split != r.split:
-            add(Issue(r.file, r.line, f"doc {r.doc!r} is in split {r.split!r} here but {o.split!r} at {o.file}:{o.line}; a document belongs to one split"))
+            add(
+                Issue(
+                    r.file,
+                    r.line,
+                    f"doc {r.doc!r} is in split {r.split!r} here but {o.split!r} at {o.file}:{o.line}; a document belongs to one split",
+                )
+            )
 
     # Seed rows are real published text we may not change: repeats among them
     # (a heading two reports share) are reported, not failed; so are repeats of
@@ -149,7 +172,9 @@ def check_rows(rows: list[Row], issues: list[Issue] | None = None, minimums: boo
     for i, j, jac in near_duplicate_pairs([r.text for r in rows]):
         if norm[i] == norm[j]:
             continue
-        a, b = (rows[i], rows[j]) if (rows[i].file, rows[i].line) <= (rows[j].file, rows[j].line) else (rows[j], rows[i])
+        a, b = (
+            (rows[i], rows[j]) if (rows[i].file, rows[i].line) <= (rows[j].file, rows[j].line) else (rows[j], rows[i])
+        )
         dup(a, b, f"near duplicate (trigram Jaccard {jac:.2f})")
 
     if minimums:
@@ -159,15 +184,26 @@ def check_rows(rows: list[Row], issues: list[Issue] | None = None, minimums: boo
         prob_cats = Counter(r.category for r in probs)
         report.minimums.append(("units", n >= MIN_UNITS, f"{n} (minimum {MIN_UNITS})"))
         for area in AREAS:
-            report.minimums.append((f"{area} units", cats[area] >= MIN_PER_AREA, f"{cats[area]} (minimum {MIN_PER_AREA})"))
+            report.minimums.append(
+                (f"{area} units", cats[area] >= MIN_PER_AREA, f"{cats[area]} (minimum {MIN_PER_AREA})")
+            )
         report.minimums.append(("problem units", len(probs) >= MIN_PROBLEMS, f"{len(probs)} (minimum {MIN_PROBLEMS})"))
         thin = [f"{c} {prob_cats[c]}" for c in CATEGORIES if prob_cats[c] < MIN_PROBLEMS_PER_CATEGORY]
-        report.minimums.append((f"problem units in every category (minimum {MIN_PROBLEMS_PER_CATEGORY} each)", not thin,
-                                "below: " + ", ".join(thin) if thin else ", ".join(f"{c} {prob_cats[c]}" for c in CATEGORIES)))
+        report.minimums.append(
+            (
+                f"problem units in every category (minimum {MIN_PROBLEMS_PER_CATEGORY} each)",
+                not thin,
+                "below: " + ", ".join(thin) if thin else ", ".join(f"{c} {prob_cats[c]}" for c in CATEGORIES),
+            )
+        )
         share = cats["other"] / n if n else 0.0
-        report.minimums.append(("share of other", share <= MAX_OTHER_SHARE, f"{share:.1%} (maximum {MAX_OTHER_SHARE:.0%})"))
+        report.minimums.append(
+            ("share of other", share <= MAX_OTHER_SHARE, f"{share:.1%} (maximum {MAX_OTHER_SHARE:.0%})")
+        )
         context = sum(r.context_only for r in rows)
-        report.minimums.append(("context_only units", context >= MIN_CONTEXT_ONLY, f"{context} (minimum {MIN_CONTEXT_ONLY})"))
+        report.minimums.append(
+            ("context_only units", context >= MIN_CONTEXT_ONLY, f"{context} (minimum {MIN_CONTEXT_ONLY})")
+        )
     return report
 
 

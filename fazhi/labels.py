@@ -51,6 +51,7 @@ OPTIONAL_KEYS: tuple[str, ...] = ("id", "doc", "split", "source")  # filled in b
 # Bad rows shown by `fazhi train`, `evaluate` and `data check` before "... and N more".
 ISSUES_SHOWN = 50
 
+
 @dataclass(frozen=True)
 class Row:
     """One labelled sentence unit, with where it came from."""
@@ -133,7 +134,13 @@ def _decode(path: Path) -> tuple[str | None, list[Issue]]:
     try:
         return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError as exc:
-        return None, [Issue(str(path), raw[: exc.start].count(b"\n") + 1, f"expected UTF-8 text; byte {exc.start} is not valid UTF-8 (save the file as UTF-8)")]
+        return None, [
+            Issue(
+                str(path),
+                raw[: exc.start].count(b"\n") + 1,
+                f"expected UTF-8 text; byte {exc.start} is not valid UTF-8 (save the file as UTF-8)",
+            )
+        ]
 
 
 def with_defaults(obj: object, path: Path, line: int) -> object:
@@ -184,8 +191,21 @@ def _row(obj: dict, path: Path, line: int, issues: list[Issue], rows: list[Row])
         issues.extend(Issue(str(path), line, r) for r in reasons)
     else:
         context = obj.get("context")
-        rows.append(Row(obj["id"], obj["doc"], obj["source"], obj["split"], obj["text"], obj["category"], obj["problem"], str(path), line,
-                        obj.get("context_only", False), context if isinstance(context, str) else None))
+        rows.append(
+            Row(
+                obj["id"],
+                obj["doc"],
+                obj["source"],
+                obj["split"],
+                obj["text"],
+                obj["category"],
+                obj["problem"],
+                str(path),
+                line,
+                obj.get("context_only", False),
+                context if isinstance(context, str) else None,
+            )
+        )
 
 
 def _from_labels(labels: list, text: str, ident: str, extra: dict) -> tuple[dict | None, str | None]:
@@ -193,14 +213,22 @@ def _from_labels(labels: list, text: str, ident: str, extra: dict) -> tuple[dict
     cats = [l for l in names if l in CATEGORIES]
     unknown = [l for l in names if l not in CATEGORIES and l.lower() not in TRUE_WORDS]
     if unknown:
-        return None, f"unknown label(s) {', '.join(map(repr, unknown))}; expected one of {', '.join(CATEGORIES)} and optionally 'problem'"
+        return (
+            None,
+            f"unknown label(s) {', '.join(map(repr, unknown))}; expected one of {', '.join(CATEGORIES)} and optionally 'problem'",
+        )
     if len(cats) != 1:
         return None, f"expected exactly one category label, found {len(cats)} ({', '.join(names) or 'none'})"
     problem = any(l.lower() in TRUE_WORDS for l in names if l not in CATEGORIES)
     doc = str(extra.get("doc") or ident)
     built = {
-        "id": ident, "doc": doc, "source": str(extra.get("source") or "written"),
-        "split": str(extra.get("split") or hashed_split(doc)), "text": text, "category": cats[0], "problem": problem,
+        "id": ident,
+        "doc": doc,
+        "source": str(extra.get("source") or "written"),
+        "split": str(extra.get("split") or hashed_split(doc)),
+        "text": text,
+        "category": cats[0],
+        "problem": problem,
     }
     if isinstance(extra.get("context"), str):
         built["context"] = extra["context"]
@@ -269,7 +297,13 @@ def _read_label_studio(path: Path, content: str) -> tuple[list[Row], list[Issue]
         # An annotator who skips a task leaves a cancelled annotation in the export; the first one kept is the label.
         kept = [a for a in anns if isinstance(a, dict) and not a.get("was_cancelled")]
         if not kept:
-            issues.append(Issue(str(path), n, f"{where}: its only annotations were skipped (was_cancelled); label it or leave it out"))
+            issues.append(
+                Issue(
+                    str(path),
+                    n,
+                    f"{where}: its only annotations were skipped (was_cancelled); label it or leave it out",
+                )
+            )
             continue
         labels: list[str] = []
         for result in kept[0].get("result", []):

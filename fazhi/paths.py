@@ -12,6 +12,7 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
 
+
 def _package_dir(name: str) -> Path | None:
     """Where an installed subpackage's files are (a checkout's folder in an editable install), without importing it."""
     spec = importlib.util.find_spec(name)

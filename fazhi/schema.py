@@ -13,7 +13,16 @@ import typing
 from pydantic import ConfigDict, with_config
 from typing_extensions import TypedDict
 
-__all__ = ["SentenceRow", "UnitPlace", "ReportUnit", "UnitRow", "SENTENCE_FIELDS", "UNIT_FIELDS", "BOOL_FIELDS", "field_types"]
+__all__ = [
+    "SentenceRow",
+    "UnitPlace",
+    "ReportUnit",
+    "UnitRow",
+    "SENTENCE_FIELDS",
+    "UNIT_FIELDS",
+    "BOOL_FIELDS",
+    "field_types",
+]
 
 
 # Each field's docstring is its description in the OpenAPI document (pydantic reads attribute docstrings).

@@ -102,7 +102,9 @@ class BaselineModel:
             context_idf=self.context_idf.astype(np.float32),
         )
         (directory / VOCAB_FILE).write_text(json.dumps(self.vocab, ensure_ascii=False), encoding="utf-8")
-        (directory / CONTEXT_VOCAB_FILE).write_text(json.dumps(self.context_vocab, ensure_ascii=False), encoding="utf-8")
+        (directory / CONTEXT_VOCAB_FILE).write_text(
+            json.dumps(self.context_vocab, ensure_ascii=False), encoding="utf-8"
+        )
         config = {
             KIND: "baseline",
             NAME: self.name,
@@ -128,8 +130,10 @@ class BaselineModel:
         for source, held, needed in (("config.json", config, _CONFIG_KEYS), (WEIGHTS_FILE, arrays, _ARRAYS)):
             missing = [k for k in needed if k not in held]
             if missing:
-                raise ValueError(f"{source} lacks {', '.join(repr(k) for k in missing)}: expected {', '.join(needed)} as "
-                                 f"`fazhi train` writes them, found {', '.join(sorted(held)) or 'nothing'}")
+                raise ValueError(
+                    f"{source} lacks {', '.join(repr(k) for k in missing)}: expected {', '.join(needed)} as "
+                    f"`fazhi train` writes them, found {', '.join(sorted(held)) or 'nothing'}"
+                )
         labels = tuple(config["id2label"][str(i)] for i in range(len(config["id2label"])))
         bc = config.get("baseline_config", {})
         bc["c_grid"] = tuple(bc.get("c_grid", BaselineConfig.c_grid))
@@ -162,7 +166,10 @@ def featurize(texts: Sequence[str], vocab: dict[str, int], idf: np.ndarray, lo: 
         indices.extend(counts.keys())
         data.extend(counts.values())
         indptr.append(len(indices))
-    x = sp.csr_matrix((np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int64), np.asarray(indptr)), shape=(len(texts), len(idf)))
+    x = sp.csr_matrix(
+        (np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
+        shape=(len(texts), len(idf)),
+    )
     x.data = 1.0 + np.log(x.data)
     x = x.multiply(idf).tocsr()
     norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
@@ -170,13 +177,26 @@ def featurize(texts: Sequence[str], vocab: dict[str, int], idf: np.ndarray, lo: 
     return sp.csr_matrix(x.multiply(1.0 / norms[:, None]))
 
 
-def features(texts: Sequence[str], contexts: Sequence[str] | None, vocab: dict[str, int], idf: np.ndarray,
-             context_vocab: dict[str, int], context_idf: np.ndarray, config: BaselineConfig) -> sp.csr_matrix:
+def features(
+    texts: Sequence[str],
+    contexts: Sequence[str] | None,
+    vocab: dict[str, int],
+    idf: np.ndarray,
+    context_vocab: dict[str, int],
+    context_idf: np.ndarray,
+    config: BaselineConfig,
+) -> sp.csr_matrix:
     """The model's feature rows: the sentence's n-grams, then (if the model has a context block) the context's."""
     x = featurize(texts, vocab, idf, config.ngram_min, config.ngram_max)
     if not context_vocab:
         return x
-    ctx = featurize(contexts if contexts is not None else [""] * len(texts), context_vocab, context_idf, config.ngram_min, config.ngram_max)
+    ctx = featurize(
+        contexts if contexts is not None else [""] * len(texts),
+        context_vocab,
+        context_idf,
+        config.ngram_min,
+        config.ngram_max,
+    )
     return sp.hstack([x, ctx * config.context_weight], format="csr")
 
 

@@ -34,7 +34,9 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
-def encode_inputs(tokenizer, texts: Sequence[str], contexts: Sequence[str] | None, max_length: int) -> dict[str, torch.Tensor]:
+def encode_inputs(
+    tokenizer, texts: Sequence[str], contexts: Sequence[str] | None, max_length: int
+) -> dict[str, torch.Tensor]:
     """Token ids for texts, with their contexts as the second segment when given.
 
     Training and prediction both encode here, so they cannot drift apart. A
@@ -43,8 +45,14 @@ def encode_inputs(tokenizer, texts: Sequence[str], contexts: Sequence[str] | Non
     texts = [normalize(t) for t in texts]
     if contexts is None:
         return tokenizer(texts, truncation=True, max_length=max_length, padding=True, return_tensors="pt")
-    return tokenizer(texts, [normalize(c) for c in contexts], truncation="longest_first", max_length=max_length,
-                     padding=True, return_tensors="pt")
+    return tokenizer(
+        texts,
+        [normalize(c) for c in contexts],
+        truncation="longest_first",
+        max_length=max_length,
+        padding=True,
+        return_tensors="pt",
+    )
 
 
 class FazhiBertModel(BertPreTrainedModel):
@@ -67,7 +75,9 @@ class FazhiBertModel(BertPreTrainedModel):
         token_type_ids: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Category logits (batch, num_labels) and problem logits (batch,)."""
-        hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
+        hidden = self.bert(
+            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+        ).last_hidden_state
         cls = self.dropout(hidden[:, 0])
         return self.category_head(cls), self.problem_head(cls).squeeze(-1)
 
@@ -100,19 +110,30 @@ def check_tokenizer(tokenizer, vocab_size: int, directory: Path) -> None:
     from fazhi.errors import ModelLoadError
 
     if len(tokenizer) != vocab_size:
-        raise ModelLoadError(f"{directory}: the tokenizer has {len(tokenizer)} tokens but the model has a vocabulary of "
-                             f"{vocab_size}: its tokenizer files (tokenizer.json, vocab.txt) are missing or belong to another model")
+        raise ModelLoadError(
+            f"{directory}: the tokenizer has {len(tokenizer)} tokens but the model has a vocabulary of "
+            f"{vocab_size}: its tokenizer files (tokenizer.json, vocab.txt) are missing or belong to another model"
+        )
     tokens = tokenizer.tokenize(normalize(CHECK_SENTENCE))
     unknown = sum(t == tokenizer.unk_token for t in tokens)
     if unknown:
-        raise ModelLoadError(f"{directory}: the tokenizer reads {unknown} of the {len(tokens)} tokens of {CHECK_SENTENCE!r} "
-                             f"as {tokenizer.unk_token}: its vocabulary does not cover Chinese text")
+        raise ModelLoadError(
+            f"{directory}: the tokenizer reads {unknown} of the {len(tokens)} tokens of {CHECK_SENTENCE!r} "
+            f"as {tokenizer.unk_token}: its vocabulary does not cover Chinese text"
+        )
 
 
 class BertPredictor:
     """Scores sentences with a saved FazhiBertModel: length-sorted batches, dynamic padding."""
 
-    def __init__(self, model: nn.Module, tokenizer: BertTokenizer, name: str = "bert", batch_size: int = BATCH_SIZE, token_budget: int = 1024) -> None:
+    def __init__(
+        self,
+        model: nn.Module,
+        tokenizer: BertTokenizer,
+        name: str = "bert",
+        batch_size: int = BATCH_SIZE,
+        token_budget: int = 1024,
+    ) -> None:
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.name = name
@@ -126,7 +147,9 @@ class BertPredictor:
         self.max_chars = self.max_length - 2  # [CLS] and [SEP]; the tokenizer is one token per character
         # A model trained with context reads it as the second segment; others read the text alone.
         self.reads_context = bool(getattr(config, CONTEXT, False))
-        self.int8 = False  # set by load(): dynamic int8 moves scores in the 5th decimal (fazhi.pipeline.results rounds them)
+        self.int8 = (
+            False  # set by load(): dynamic int8 moves scores in the 5th decimal (fazhi.pipeline.results rounds them)
+        )
 
     @classmethod
     def load(cls, directory: str | Path, quantize: bool | None = None, batch_size: int = BATCH_SIZE) -> BertPredictor:

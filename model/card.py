@@ -12,7 +12,17 @@ import json
 from pathlib import Path
 
 from fazhi.labels import CATEGORIES
-from fazhi.model.config import CONTEXT, DEFAULT_MAX_LENGTH, INT8, KIND, MAX_LENGTH, NAME, TRAINING, read_config, write_text
+from fazhi.model.config import (
+    CONTEXT,
+    DEFAULT_MAX_LENGTH,
+    INT8,
+    KIND,
+    MAX_LENGTH,
+    NAME,
+    TRAINING,
+    read_config,
+    write_text,
+)
 
 
 def format_figure(m: dict, key: str, ci: bool = True, sep: str = "–", undefined: str = "– (no problem units)") -> str:
@@ -35,9 +45,16 @@ def real_headline(evaluation: dict) -> dict | None:
     m = (real.get("by document") or {}).get("all")
     if not m:
         return None
-    return {"source": real.get("source", ""), "units": m["n"], "documents": m.get("documents"),
-            "macro_f1": m["macro_f1"], "problem_f1": m["problem"]["f1"], "problem_precision": m["problem"]["precision"],
-            "problem_recall": m["problem"]["recall"], "ci": m.get("ci", {})}
+    return {
+        "source": real.get("source", ""),
+        "units": m["n"],
+        "documents": m.get("documents"),
+        "macro_f1": m["macro_f1"],
+        "problem_f1": m["problem"]["f1"],
+        "problem_precision": m["problem"]["precision"],
+        "problem_recall": m["problem"]["recall"],
+        "ci": m.get("ci", {}),
+    }
 
 
 def _model_lines(config: dict) -> list[str]:
@@ -54,7 +71,11 @@ def _model_lines(config: dict) -> list[str]:
         ]
     t = config.get(TRAINING, {}) or {}
     c = t.get("config", {})
-    context = "the unit plus its context (report title › headings above it) as the second segment" if config.get(CONTEXT) else "the unit alone"
+    context = (
+        "the unit plus its context (report title › headings above it) as the second segment"
+        if config.get(CONTEXT)
+        else "the unit alone"
+    )
     return [
         f"- encoder: {config.get('num_hidden_layers')} layers, hidden {config.get('hidden_size')}, {config.get('num_attention_heads')} heads, "
         f"vocabulary {config.get('vocab_size')} (character level)",
@@ -88,22 +109,34 @@ def write_model_card(directory: Path) -> Path:
     ]
     real = evaluation.get("real")
     if real:
-        lines += [f"Published documents none of the training data comes from (`{real.get('source')}`); 95% bootstrap "
-                  "intervals over documents. *By document* tags each whole document as `fazhi tag` does.", "",
-                  "| scoring | part | units | category macro-F1 | problem P | problem R | problem F1 |", "|---|---|---:|---:|---:|---:|---:|"]
+        lines += [
+            f"Published documents none of the training data comes from (`{real.get('source')}`); 95% bootstrap "
+            "intervals over documents. *By document* tags each whole document as `fazhi tag` does.",
+            "",
+            "| scoring | part | units | category macro-F1 | problem P | problem R | problem F1 |",
+            "|---|---|---:|---:|---:|---:|---:|",
+        ]
         for mode in ("by document", "by unit"):
             for part, m in (real.get(mode) or {}).items():
-                lines.append(f"| {mode} | {part} | {m['n']} | {_fmt(m, 'macro_f1')} | {_fmt(m, 'precision')} | {_fmt(m, 'recall')} | {_fmt(m, 'f1')} |")
+                lines.append(
+                    f"| {mode} | {part} | {m['n']} | {_fmt(m, 'macro_f1')} | {_fmt(m, 'precision')} | {_fmt(m, 'recall')} | {_fmt(m, 'f1')} |"
+                )
     else:
         lines.append("Not measured: run `fazhi evaluate MODEL --real FOLDER` with a real-text folder.")
     lines += ["", "## Test split of the label data (secondary)", ""]
     test = evaluation.get("test")
     if test:
-        lines += ["`written` text was written for the project by the same hands as the training data and is easier "
-                  "than published text; `seed` is two real reports.", "",
-                  "| part | units | category macro-F1 | problem P | problem R | problem F1 |", "|---|---:|---:|---:|---:|---:|"]
+        lines += [
+            "`written` text was written for the project by the same hands as the training data and is easier "
+            "than published text; `seed` is two real reports.",
+            "",
+            "| part | units | category macro-F1 | problem P | problem R | problem F1 |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
         for part, m in test.items():
-            lines.append(f"| {part} | {m['n']} | {_fmt(m, 'macro_f1')} | {_fmt(m, 'precision')} | {_fmt(m, 'recall')} | {_fmt(m, 'f1')} |")
+            lines.append(
+                f"| {part} | {m['n']} | {_fmt(m, 'macro_f1')} | {_fmt(m, 'precision')} | {_fmt(m, 'recall')} | {_fmt(m, 'f1')} |"
+            )
     else:
         lines.append("(no test split was given)")
     lines += [

@@ -72,8 +72,16 @@ class CascadePredictor:
 
     kind = "cascade"
 
-    def __init__(self, first, second, margin: float, problem_margin: float = 0.0, second_weight: float = 1.0,
-                 name: str = "cascade", dev_share_routed: float | None = None) -> None:
+    def __init__(
+        self,
+        first,
+        second,
+        margin: float,
+        problem_margin: float = 0.0,
+        second_weight: float = 1.0,
+        name: str = "cascade",
+        dev_share_routed: float | None = None,
+    ) -> None:
         if tuple(first.labels) != tuple(second.labels):
             raise ValueError(f"expected parts with the same labels, found {first.labels} and {second.labels}")
         if not 0.0 <= second_weight <= 1.0:
@@ -94,10 +102,16 @@ class CascadePredictor:
         share = f", {dev_share_routed:.0%} of dev units" if dev_share_routed is not None else ""
         second_says = getattr(second, "composition", f"the BERT ({second.name})")
         mix = "answers" if self.second_weight == 1.0 else f"is mixed in at weight {self.second_weight:g}"
-        self.composition = (f"cascade: the n-gram model ({first.name}) answers where its top two categories are at least "
-                            f"{self.margin:g} apart" + (f" and its problem score is clear of its threshold by {self.problem_margin:g} in logit"
-                                                         if self.problem_margin else "")
-                            + f"; elsewhere ({share.removeprefix(', ') or 'the rest'}) {second_says} {mix}")
+        self.composition = (
+            f"cascade: the n-gram model ({first.name}) answers where its top two categories are at least "
+            f"{self.margin:g} apart"
+            + (
+                f" and its problem score is clear of its threshold by {self.problem_margin:g} in logit"
+                if self.problem_margin
+                else ""
+            )
+            + f"; elsewhere ({share.removeprefix(', ') or 'the rest'}) {second_says} {mix}"
+        )
 
     def route(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> np.ndarray:
         """Which of these units the second part reads (True) — the same decision predict() makes."""
@@ -109,22 +123,42 @@ class CascadePredictor:
         idx = [int(i) for i in np.flatnonzero(routed)]
         if not len(idx):
             return combine(first, routed, first, self.second_weight)
-        second = self.second.predict([texts[i] for i in idx], [contexts[i] for i in idx] if contexts is not None else None)
+        second = self.second.predict(
+            [texts[i] for i in idx], [contexts[i] for i in idx] if contexts is not None else None
+        )
         return combine(first, routed, second, self.second_weight)
 
     @classmethod
-    def load(cls, directory: Path, load_part: Callable[..., Predictor], quantize: bool | None = None) -> CascadePredictor:
+    def load(
+        cls, directory: Path, load_part: Callable[..., Predictor], quantize: bool | None = None
+    ) -> CascadePredictor:
         directory = Path(directory)
         config = read_config(directory)
         parts = config["parts"]
         first = load_part(directory / parts["first"])
         second = load_part(directory / parts["second"], quantize=quantize)
-        return cls(first, second, config["margin"], config.get("problem_margin", 0.0), config.get("second_weight", 1.0),
-                   config.get(NAME, directory.name), config.get("dev_share_routed"))
+        return cls(
+            first,
+            second,
+            config["margin"],
+            config.get("problem_margin", 0.0),
+            config.get("second_weight", 1.0),
+            config.get(NAME, directory.name),
+            config.get("dev_share_routed"),
+        )
 
 
-def save_cascade(directory: Path, first_dir: Path, second_dir: Path, margin: float, problem_margin: float, second_weight: float,
-                 name: str, training: dict, dev_share_routed: float | None = None) -> Path:
+def save_cascade(
+    directory: Path,
+    first_dir: Path,
+    second_dir: Path,
+    margin: float,
+    problem_margin: float,
+    second_weight: float,
+    name: str,
+    training: dict,
+    dev_share_routed: float | None = None,
+) -> Path:
     """Write a cascade directory: both parts copied in as they are, and config.json naming them and the routing."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -133,10 +167,19 @@ def save_cascade(directory: Path, first_dir: Path, second_dir: Path, margin: flo
     kinds = {}
     for part in ("first", "second"):
         kinds[part] = read_config(directory / part).get(KIND)
-    config = {KIND: "cascade", NAME: name, "parts": {"first": "first", "second": "second"}, "part_kinds": kinds,
-              "id2label": read_config(directory / "first")["id2label"],
-              "margin": float(margin), "problem_margin": float(problem_margin), "second_weight": float(second_weight),
-              "problem_threshold": 0.5, "dev_share_routed": dev_share_routed, TRAINING: training}
+    config = {
+        KIND: "cascade",
+        NAME: name,
+        "parts": {"first": "first", "second": "second"},
+        "part_kinds": kinds,
+        "id2label": read_config(directory / "first")["id2label"],
+        "margin": float(margin),
+        "problem_margin": float(problem_margin),
+        "second_weight": float(second_weight),
+        "problem_threshold": 0.5,
+        "dev_share_routed": dev_share_routed,
+        TRAINING: training,
+    }
     write_config(directory, config)
     return directory
 
@@ -147,24 +190,36 @@ def card_lines(config: dict) -> list[str]:
     dev = t.get("parts_on_dev", {})
     parts = ", ".join(f"{k} {v['macro_f1']:.3f} / {v['problem_f1']:.3f}" for k, v in dev.items())
     head = t.get("head")
-    head_line = (f"- hybrid head: linear softmax (category) and logistic (problem) over both parts' evidence, fitted on the dev split "
-                 f"({head['dev_rows']} units; C {head['chosen_category_C']:g} / {head['chosen_problem_C']:g} by {head['folds']}-fold "
-                 f"cross-validation over documents: out-of-fold macro-F1 {head['oof_dev_macro_f1']:.3f}, problem F1 {head['oof_dev_problem_f1']:.3f})"
-                 if head else None)
+    head_line = (
+        f"- hybrid head: linear softmax (category) and logistic (problem) over both parts' evidence, fitted on the dev split "
+        f"({head['dev_rows']} units; C {head['chosen_category_C']:g} / {head['chosen_problem_C']:g} by {head['folds']}-fold "
+        f"cross-validation over documents: out-of-fold macro-F1 {head['oof_dev_macro_f1']:.3f}, problem F1 {head['oof_dev_problem_f1']:.3f})"
+        if head
+        else None
+    )
     if config.get(KIND) == "hybrid":
-        lines = ["- kind: hybrid — every unit is read by the n-gram model (`baseline/`) and the BERT (`bert/`); a stacked head decides",
-                 head_line or "", f"- problem threshold: {config.get('problem_threshold', 0.5):.2f} (chosen on the head's out-of-fold dev scores)"]
+        lines = [
+            "- kind: hybrid — every unit is read by the n-gram model (`baseline/`) and the BERT (`bert/`); a stacked head decides",
+            head_line or "",
+            f"- problem threshold: {config.get('problem_threshold', 0.5):.2f} (chosen on the head's out-of-fold dev scores)",
+        ]
     else:
         kinds = config.get("part_kinds", {})
         second = "a hybrid of the n-grams and the BERT" if kinds.get("second") == "hybrid" else "the fine-tuned BERT"
         share = config.get("dev_share_routed")
-        lines = [f"- kind: cascade — the n-gram model (`first/`) answers where it is sure; {second} (`second/`) reads the rest",
-                 f"- routed: top-two category margin under {config.get('margin'):g}"
-                 + (f" or problem logit within {config.get('problem_margin'):g} of the threshold" if config.get("problem_margin") else "")
-                 + (f": {share:.1%} of dev units" if share is not None else "")
-                 + "; chosen on the project's dev split",
-                 f"- a routed unit's scores: {config.get('second_weight', 1.0):g} × the second part's + the rest × the n-grams' "
-                 "(problem scores as logits relative to each part's threshold)"]
+        lines = [
+            f"- kind: cascade — the n-gram model (`first/`) answers where it is sure; {second} (`second/`) reads the rest",
+            f"- routed: top-two category margin under {config.get('margin'):g}"
+            + (
+                f" or problem logit within {config.get('problem_margin'):g} of the threshold"
+                if config.get("problem_margin")
+                else ""
+            )
+            + (f": {share:.1%} of dev units" if share is not None else "")
+            + "; chosen on the project's dev split",
+            f"- a routed unit's scores: {config.get('second_weight', 1.0):g} × the second part's + the rest × the n-grams' "
+            "(problem scores as logits relative to each part's threshold)",
+        ]
         if head_line:
             lines.append(head_line)
     if parts:

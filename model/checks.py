@@ -27,7 +27,15 @@ import numpy as np
 from fazhi.errors import EXIT_MODEL, FazhiError
 from fazhi.model.prediction import Predictor, Scores
 
-__all__ = ["ModelOutputError", "KNOWN_SENTENCES", "check_scores", "prove", "check_weights", "check_baseline_shapes", "check_threshold"]
+__all__ = [
+    "ModelOutputError",
+    "KNOWN_SENTENCES",
+    "check_scores",
+    "prove",
+    "check_weights",
+    "check_baseline_shapes",
+    "check_threshold",
+]
 
 # Real-looking sentences of two kinds, with a context, scored at every load.
 KNOWN_SENTENCES = ("全面推进依法行政，建设法治政府。", "行政执法人员力量不足，执法水平有待提高。")
@@ -47,13 +55,17 @@ def check_scores(scores: Scores, n: int) -> Scores:
     cat = np.asarray(scores.category_probs, dtype=np.float64)
     prob = np.asarray(scores.problem_probs, dtype=np.float64)
     if cat.shape != (n, len(scores.labels)) or prob.shape != (n,):
-        raise ModelOutputError(f"the model gave scores of shape {cat.shape} and {prob.shape} for {n} sentences and "
-                               f"{len(scores.labels)} labels, expected ({n}, {len(scores.labels)}) and ({n},)")
+        raise ModelOutputError(
+            f"the model gave scores of shape {cat.shape} and {prob.shape} for {n} sentences and "
+            f"{len(scores.labels)} labels, expected ({n}, {len(scores.labels)}) and ({n},)"
+        )
     if n == 0:
         return scores
     bad = ~(np.isfinite(cat).all(axis=1) & np.isfinite(prob))
     if bad.any():
-        raise ModelOutputError(f"the model gave scores that are not finite numbers (NaN or infinite) for {int(bad.sum())} of {n} sentences")
+        raise ModelOutputError(
+            f"the model gave scores that are not finite numbers (NaN or infinite) for {int(bad.sum())} of {n} sentences"
+        )
     if (cat < 0).any() or (cat > 1).any() or (prob < 0).any() or (prob > 1).any():
         raise ModelOutputError("the model gave scores outside [0, 1]")
     sums = cat.sum(axis=1)
@@ -82,8 +94,10 @@ def check_weights(model: Any) -> None:
     for name, array in _arrays(model):
         if not np.isfinite(array).all():
             bad = int((~np.isfinite(array)).sum())
-            raise ValueError(f"weight {name!r} holds {bad} values that are not finite numbers (NaN or "
-                             "infinite): the weights are damaged")
+            raise ValueError(
+                f"weight {name!r} holds {bad} values that are not finite numbers (NaN or "
+                "infinite): the weights are damaged"
+            )
 
 
 def check_baseline_shapes(model: Any) -> None:
@@ -91,17 +105,22 @@ def check_baseline_shapes(model: Any) -> None:
     if not all(hasattr(model, a) for a in ("vocab", "idf", "cat_coef", "cat_intercept", "prob_coef")):
         return
     n_features = len(model.idf)
-    for vocab_name, vocab, idf in (("vocab.json", model.vocab, model.idf),
-                                   ("context_vocab.json", getattr(model, "context_vocab", {}), getattr(model, "context_idf", np.zeros(0)))):
+    for vocab_name, vocab, idf in (
+        ("vocab.json", model.vocab, model.idf),
+        ("context_vocab.json", getattr(model, "context_vocab", {}), getattr(model, "context_idf", np.zeros(0))),
+    ):
         if vocab:
             odd = next((k for k, v in vocab.items() if type(v) is not int), None)
             if odd is not None:
-                raise ValueError(f"{vocab_name} maps {odd[:20]!r} to {vocab[odd]!r}, expected an integer index for every n-gram")
+                raise ValueError(
+                    f"{vocab_name} maps {odd[:20]!r} to {vocab[odd]!r}, expected an integer index for every n-gram"
+                )
             top = max(vocab.values())
             low = min(vocab.values())
             if low < 0 or top >= len(idf):
-                raise ValueError(f"{vocab_name} has indices from {low} to {top}, expected 0 to {len(idf) - 1} "
-                                 f"(one per IDF weight)")
+                raise ValueError(
+                    f"{vocab_name} has indices from {low} to {top}, expected 0 to {len(idf) - 1} (one per IDF weight)"
+                )
     n_context = len(getattr(model, "context_idf", np.zeros(0))) if getattr(model, "context_vocab", None) else 0
     width = n_features + n_context
     k = len(model.labels)
@@ -109,15 +128,18 @@ def check_baseline_shapes(model: Any) -> None:
     for name, shape in expected.items():
         found = tuple(np.shape(getattr(model, name)))
         if found != shape:
-            raise ValueError(f"weights.npz array {name!r} has shape {found}, expected {shape} "
-                             f"({k} labels, {width} features)")
+            raise ValueError(
+                f"weights.npz array {name!r} has shape {found}, expected {shape} ({k} labels, {width} features)"
+            )
 
 
 def check_threshold(model: Predictor) -> None:
     """ValueError unless the problem threshold is a probability (7 or NaN would never flag a sentence)."""
     found = model.threshold
     if isinstance(found, bool) or not isinstance(found, (int, float)) or not 0 <= found <= 1:
-        raise ValueError(f"the problem threshold (problem_threshold in config.json) is {found!r}, expected a number from 0 to 1")
+        raise ValueError(
+            f"the problem threshold (problem_threshold in config.json) is {found!r}, expected a number from 0 to 1"
+        )
 
 
 def prove(model: Predictor) -> None:

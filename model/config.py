@@ -24,8 +24,23 @@ from typing import Any
 
 from fazhi.errors import ModelLoadError, WriteError
 
-__all__ = ["CONFIG_FILE", "KIND", "NAME", "CONTEXT", "INT8", "MAX_LENGTH", "TRAINING", "KINDS", "COMPOSITE_KINDS", "DEFAULT_MAX_LENGTH",
-           "read_config", "write_config", "model_kind", "write_json", "write_text"]
+__all__ = [
+    "CONFIG_FILE",
+    "KIND",
+    "NAME",
+    "CONTEXT",
+    "INT8",
+    "MAX_LENGTH",
+    "TRAINING",
+    "KINDS",
+    "COMPOSITE_KINDS",
+    "DEFAULT_MAX_LENGTH",
+    "read_config",
+    "write_config",
+    "model_kind",
+    "write_json",
+    "write_text",
+]
 
 CONFIG_FILE = "config.json"
 KIND = "fazhi_model"
@@ -33,7 +48,9 @@ NAME = "fazhi_name"
 CONTEXT = "fazhi_context"
 INT8 = "fazhi_int8"
 MAX_LENGTH = "fazhi_max_length"
-DEFAULT_MAX_LENGTH = 128  # tokens a BERT reads, [CLS] and [SEP] included, when its config names none; the training default
+DEFAULT_MAX_LENGTH = (
+    128  # tokens a BERT reads, [CLS] and [SEP] included, when its config names none; the training default
+)
 TRAINING = "fazhi_training"
 COMPOSITE_KINDS = ("cascade", "hybrid", "ensemble")
 KINDS = ("baseline", "bert", *COMPOSITE_KINDS)
@@ -49,7 +66,9 @@ def read_config(directory: str | Path) -> dict[str, Any]:
         config = json.loads(config_file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:  # ValueError: bad JSON or bad UTF-8
         first = str(exc).strip().splitlines()
-        raise ModelLoadError(f"{config_file}: not a valid model config: {first[0] if first else type(exc).__name__}") from None
+        raise ModelLoadError(
+            f"{config_file}: not a valid model config: {first[0] if first else type(exc).__name__}"
+        ) from None
     if not isinstance(config, dict):
         raise ModelLoadError(f"{config_file}: expected a JSON object, found {type(config).__name__}")
     return config
@@ -59,7 +78,9 @@ def model_kind(config: Mapping[str, Any], where: str | Path = CONFIG_FILE) -> st
     """The loader's kind; ModelLoadError naming the accepted kinds when it is none of them."""
     kind = config.get(KIND)
     if kind not in KINDS:
-        raise ModelLoadError(f"{where}: expected {KIND!r} to be one of {', '.join(repr(k) for k in KINDS)}, found {kind!r}")
+        raise ModelLoadError(
+            f"{where}: expected {KIND!r} to be one of {', '.join(repr(k) for k in KINDS)}, found {kind!r}"
+        )
     return str(kind)
 
 

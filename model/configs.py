@@ -20,8 +20,10 @@ class BaselineConfig:
     class_weight: str = field(default="balanced", metadata={"help": "class weighting against label imbalance"})
     context_weight: float = field(
         default=0.5,
-        metadata={"help": "weight of the context's n-grams (report title and headings) beside the sentence's; 0 "
-                          "reads the sentence alone"},
+        metadata={
+            "help": "weight of the context's n-grams (report title and headings) beside the sentence's; 0 "
+            "reads the sentence alone"
+        },
     )
     context_for_problem: bool = field(
         default=False,

@@ -20,7 +20,9 @@ from fazhi.model.prediction import Predictor, Scores
 class EnsemblePredictor:
     """Weighted average of the members' category and problem probabilities."""
 
-    def __init__(self, members: Sequence[Predictor], weights: Sequence[float], threshold: float = 0.5, name: str = "ensemble") -> None:
+    def __init__(
+        self, members: Sequence[Predictor], weights: Sequence[float], threshold: float = 0.5, name: str = "ensemble"
+    ) -> None:
         if len(members) != len(weights) or not members:
             raise ValueError(f"expected one weight per member, found {len(weights)} weights for {len(members)} members")
         labels = {tuple(m.labels) for m in members}
@@ -54,14 +56,25 @@ class EnsemblePredictor:
             name = f"member{i}-{Path(src).name}"
             shutil.copytree(src, directory / name, dirs_exist_ok=True)
             names.append(name)
-        config = {KIND: "ensemble", NAME: self.name, "problem_threshold": self.threshold,
-                  "id2label": {str(i): l for i, l in enumerate(self.labels)},
-                  "members": [{"dir": n, "weight": w} for n, w in zip(names, self.weights, strict=True)]}
+        config = {
+            KIND: "ensemble",
+            NAME: self.name,
+            "problem_threshold": self.threshold,
+            "id2label": {str(i): l for i, l in enumerate(self.labels)},
+            "members": [{"dir": n, "weight": w} for n, w in zip(names, self.weights, strict=True)],
+        }
         write_config(directory, config)
         return directory
 
     @classmethod
-    def load(cls, directory: Path, load_part: Callable[..., Predictor], quantize: bool | None = None) -> EnsemblePredictor:
+    def load(
+        cls, directory: Path, load_part: Callable[..., Predictor], quantize: bool | None = None
+    ) -> EnsemblePredictor:
         config = read_config(directory)
         members = [load_part(directory / m["dir"], quantize=quantize) for m in config["members"]]
-        return cls(members, [m["weight"] for m in config["members"]], config["problem_threshold"], config.get(NAME, directory.name))
+        return cls(
+            members,
+            [m["weight"] for m in config["members"]],
+            config["problem_threshold"],
+            config.get(NAME, directory.name),
+        )

@@ -63,11 +63,17 @@ def baseline_evidence(baseline, texts: Sequence[str], contexts: Sequence[str] | 
     unit = np.asarray(x[:, :v] @ coef[:, :v].T) + intercept
     ctx = np.asarray(x[:, v:] @ coef[:, v:].T) if x.shape[1] > v else np.zeros_like(unit)
     z = np.asarray(x @ baseline.prob_coef).ravel() + baseline.prob_intercept
-    return {"logp": _log_softmax(unit + ctx), "unit": _log_softmax(unit), "context": ctx,
-            "problem": z - float(np.log(baseline.threshold / (1 - baseline.threshold)))}
+    return {
+        "logp": _log_softmax(unit + ctx),
+        "unit": _log_softmax(unit),
+        "context": ctx,
+        "problem": z - float(np.log(baseline.threshold / (1 - baseline.threshold))),
+    }
 
 
-def evidence_matrix(base: dict[str, np.ndarray], bert: Scores, contexts: Sequence[str] | None) -> tuple[np.ndarray, list[str]]:
+def evidence_matrix(
+    base: dict[str, np.ndarray], bert: Scores, contexts: Sequence[str] | None
+) -> tuple[np.ndarray, list[str]]:
     """The head's input rows and the names of their columns."""
     n = len(bert)
     has_context = np.array([1.0 if c else 0.0 for c in contexts] if contexts is not None else [0.0] * n)
@@ -75,13 +81,19 @@ def evidence_matrix(base: dict[str, np.ndarray], bert: Scores, contexts: Sequenc
     bert_logp = np.maximum(np.log(np.clip(bert.category_probs, 1e-12, 1.0)), LOG_FLOOR)
     labels = bert.labels
     blocks = [
-        ("base_logp", base["logp"]), ("base_unit", base["unit"]), ("base_context", base["context"]),
+        ("base_logp", base["logp"]),
+        ("base_unit", base["unit"]),
+        ("base_context", base["context"]),
         # Context evidence where the unit alone is unsure: lets a linear head follow the context
         # mostly for units that name no area of their own.
         ("base_context_x_unsure", base["context"] * (1.0 - unit_conf)[:, None]),
         ("bert_logp", bert_logp),
     ]
-    cols = [b for _, b in blocks] + [base["problem"][:, None], _shifted_logit(bert.problem_probs, bert.threshold)[:, None], has_context[:, None]]
+    cols = [b for _, b in blocks] + [
+        base["problem"][:, None],
+        _shifted_logit(bert.problem_probs, bert.threshold)[:, None],
+        has_context[:, None],
+    ]
     names = [f"{name}:{l}" for name, _ in blocks for l in labels] + ["base_problem", "bert_problem", "has_context"]
     return np.hstack(cols).astype(np.float64), names
 
@@ -91,7 +103,9 @@ class HybridPredictor:
 
     kind = "hybrid"
 
-    def __init__(self, baseline, bert, head: dict[str, np.ndarray], threshold: float = 0.5, name: str = "hybrid") -> None:
+    def __init__(
+        self, baseline, bert, head: dict[str, np.ndarray], threshold: float = 0.5, name: str = "hybrid"
+    ) -> None:
         if tuple(baseline.labels) != tuple(bert.labels):
             raise ValueError(f"expected parts with the same labels, found {baseline.labels} and {bert.labels}")
         missing = [k for k in HEAD_ARRAYS if k not in head]
@@ -114,7 +128,9 @@ class HybridPredictor:
 
     def features(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> np.ndarray:
         """Standardised evidence rows, as the head reads them."""
-        x, _ = evidence_matrix(baseline_evidence(self.baseline, texts, contexts), self.bert.predict(texts, contexts), contexts)
+        x, _ = evidence_matrix(
+            baseline_evidence(self.baseline, texts, contexts), self.bert.predict(texts, contexts), contexts
+        )
         return (x - self.head["mean"]) / self.head["scale"]
 
     def predict(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> Scores:
@@ -128,18 +144,33 @@ class HybridPredictor:
         return Scores(self.labels, probs, 1.0 / (1.0 + np.exp(-z)), self.threshold)
 
     @classmethod
-    def load(cls, directory: Path, load_part: Callable[..., Predictor], quantize: bool | None = None) -> HybridPredictor:
+    def load(
+        cls, directory: Path, load_part: Callable[..., Predictor], quantize: bool | None = None
+    ) -> HybridPredictor:
         from safetensors.numpy import load_file
 
         directory = Path(directory)
         config = read_config(directory)
         parts = config["parts"]
-        return cls(load_part(directory / parts["baseline"]), load_part(directory / parts["bert"], quantize=quantize),
-                   load_file(str(directory / HEAD_FILE)), config["problem_threshold"], config.get(NAME, directory.name))
+        return cls(
+            load_part(directory / parts["baseline"]),
+            load_part(directory / parts["bert"], quantize=quantize),
+            load_file(str(directory / HEAD_FILE)),
+            config["problem_threshold"],
+            config.get(NAME, directory.name),
+        )
 
 
-def save_hybrid(directory: Path, baseline_dir: Path, bert_dir: Path, head: dict[str, np.ndarray], threshold: float,
-                name: str, feature_names: Sequence[str], training: dict) -> Path:
+def save_hybrid(
+    directory: Path,
+    baseline_dir: Path,
+    bert_dir: Path,
+    head: dict[str, np.ndarray],
+    threshold: float,
+    name: str,
+    feature_names: Sequence[str],
+    training: dict,
+) -> Path:
     """Write a hybrid directory: both parts copied in as they are, the head as safetensors, config.json."""
     from safetensors.numpy import save_file
 
@@ -148,10 +179,16 @@ def save_hybrid(directory: Path, baseline_dir: Path, bert_dir: Path, head: dict[
     copy_part(baseline_dir, directory / "baseline")
     copy_part(bert_dir, directory / "bert")
     save_file({k: np.ascontiguousarray(head[k], dtype=np.float32) for k in HEAD_ARRAYS}, str(directory / HEAD_FILE))
-    config = {KIND: "hybrid", NAME: name, "parts": {"baseline": "baseline", "bert": "bert"},
-              "part_kinds": {"baseline": _kind(baseline_dir), "bert": _kind(bert_dir)},
-              "id2label": _labels(baseline_dir), "problem_threshold": float(threshold), "features": list(feature_names),
-              TRAINING: training}
+    config = {
+        KIND: "hybrid",
+        NAME: name,
+        "parts": {"baseline": "baseline", "bert": "bert"},
+        "part_kinds": {"baseline": _kind(baseline_dir), "bert": _kind(bert_dir)},
+        "id2label": _labels(baseline_dir),
+        "problem_threshold": float(threshold),
+        "features": list(feature_names),
+        TRAINING: training,
+    }
     write_config(directory, config)
     return directory
 
@@ -160,7 +197,12 @@ def copy_part(src: Path, dst: Path) -> None:
     """Copy a part's model files into dst (not its card or evaluation, which describe it alone)."""
     import shutil
 
-    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("README.md", "evaluation.json", "evaluation.md", ".*"), dirs_exist_ok=True)
+    shutil.copytree(
+        src,
+        dst,
+        ignore=shutil.ignore_patterns("README.md", "evaluation.json", "evaluation.md", ".*"),
+        dirs_exist_ok=True,
+    )
 
 
 def _kind(directory: Path) -> str:

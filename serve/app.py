@@ -47,9 +47,11 @@ from fazhi.serve.settings import ServeSettings
 __all__ = ["ServeSettings", "create_app", "run_server", "PortInUse"]
 
 log = logging.getLogger("fazhi.serve")
-_DESCRIPTION = ("Tags sentences of Chinese rule-of-law government annual reports (法治政府建设年度报告) with a category "
-                "(decision, enforcement, dispute, disclosure, supervision, other) and a problem flag. "
-                "Every error answers {\"error\": str, \"error_type\": str}.")
+_DESCRIPTION = (
+    "Tags sentences of Chinese rule-of-law government annual reports (法治政府建设年度报告) with a category "
+    "(decision, enforcement, dispute, disclosure, supervision, other) and a problem flag. "
+    "Every error answers {\"error\": str, \"error_type\": str}."
+)
 
 
 class PortInUse(UsageError):
@@ -63,7 +65,9 @@ def _allowed_methods(request: Request) -> list[str]:
 
     def collect(routes) -> None:
         for route in routes:
-            inner = getattr(route, "routes", None) or getattr(getattr(route, "original_router", getattr(route, "router", None)), "routes", None)
+            inner = getattr(route, "routes", None) or getattr(
+                getattr(route, "original_router", getattr(route, "router", None)), "routes", None
+            )
             if inner:  # an included router
                 collect(inner)
             elif getattr(route, "methods", None) and route.matches(scope)[0] != Match.NONE:
@@ -109,7 +113,9 @@ def _install_error_handlers(app: FastAPI) -> None:
             allowed = _allowed_methods(request)
             headers["Allow"] = ", ".join(allowed)
             message = f"method {request.method[:20]} is not allowed on {request.url.path[:200]}; allowed: {', '.join(allowed)}"
-        return error_response(exc.status_code, message, STATUS_TYPES.get(exc.status_code, ErrorType.HTTP_ERROR), headers)
+        return error_response(
+            exc.status_code, message, STATUS_TYPES.get(exc.status_code, ErrorType.HTTP_ERROR), headers
+        )
 
     @app.exception_handler(Exception)
     async def _internal_error(request: Request, exc: Exception):
@@ -149,8 +155,9 @@ def create_app(settings: ServeSettings | None = None, model: Predictor | None = 
         finally:
             await service.stop()
 
-    app = FastAPIOffline(title="fazhi", version="1", description=_DESCRIPTION, lifespan=lifespan, redoc_url=None,
-                         redirect_slashes=False)
+    app = FastAPIOffline(
+        title="fazhi", version="1", description=_DESCRIPTION, lifespan=lifespan, redoc_url=None, redirect_slashes=False
+    )
     app.state.service = service
     app.state.startup_error = None
     app.state.on_started = None
@@ -195,7 +202,9 @@ def _bind(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        raise PortInUse(f"cannot serve on {host}:{port}: {exc.strerror or exc}; choose another --port or stop what uses it") from None
+        raise PortInUse(
+            f"cannot serve on {host}:{port}: {exc.strerror or exc}; choose another --port or stop what uses it"
+        ) from None
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock
@@ -216,14 +225,26 @@ def run_server(settings: ServeSettings) -> None:
     sock = _bind(settings.host, settings.port)
     _raise_descriptor_limit(settings.max_connections + 256)
     app = create_app(settings)
-    limits = ConnectionLimits(settings.header_timeout_s, settings.max_header_bytes, settings.max_headers, settings.max_connections)
-    config = uvicorn.Config(_OneLineStartup(app), log_level=settings.log_level, access_log=settings.access_log, timeout_keep_alive=5,
-                            http=limited_protocol(limits), limit_concurrency=settings.limit_concurrency, server_header=False,
-                            lifespan="on")
+    limits = ConnectionLimits(
+        settings.header_timeout_s, settings.max_header_bytes, settings.max_headers, settings.max_connections
+    )
+    config = uvicorn.Config(
+        _OneLineStartup(app),
+        log_level=settings.log_level,
+        access_log=settings.access_log,
+        timeout_keep_alive=5,
+        http=limited_protocol(limits),
+        limit_concurrency=settings.limit_concurrency,
+        server_header=False,
+        lifespan="on",
+    )
     server = uvicorn.Server(config)
     shown = f"[{settings.host}]" if ":" in settings.host else settings.host
-    app.state.on_started = lambda: print(f"fazhi serve: model {app.state.service.info['name']} at "
-                                         f"http://{shown}:{sock.getsockname()[1]}/ (docs at /docs)", flush=True)
+    app.state.on_started = lambda: print(
+        f"fazhi serve: model {app.state.service.info['name']} at "
+        f"http://{shown}:{sock.getsockname()[1]}/ (docs at /docs)",
+        flush=True,
+    )
     try:
         server.run(sockets=[sock])
     except SystemExit:  # uvicorn exits when the lifespan fails; say why in one line instead

@@ -127,8 +127,14 @@ class MicroBatcher:
     is above 1 (a pool of model worker processes is; a model object is not).
     """
 
-    def __init__(self, predict: Callable[[list], list], max_batch: int = BATCH_SIZE, wait_ms: float = 2.0,
-                 timeout_s: float | None = None, concurrency: int = 1) -> None:
+    def __init__(
+        self,
+        predict: Callable[[list], list],
+        max_batch: int = BATCH_SIZE,
+        wait_ms: float = 2.0,
+        timeout_s: float | None = None,
+        concurrency: int = 1,
+    ) -> None:
         if max_batch < 1:
             raise ValueError(f"expected a maximum batch of at least 1 sentence, found {max_batch}")
         if wait_ms < 0:
@@ -265,8 +271,11 @@ class MicroBatcher:
         self._running = {f: t for f, t in self._running.items() if not f.done()}
         if len(self._running) >= self.concurrency:
             # Every thread still runs a call abandoned at its time limit: give one a moment to end.
-            await asyncio.wait(_watched(self._running), timeout=min(_OVERDUE_GRACE_S, self.timeout or _OVERDUE_GRACE_S),
-                               return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                _watched(self._running),
+                timeout=min(_OVERDUE_GRACE_S, self.timeout or _OVERDUE_GRACE_S),
+                return_when=asyncio.FIRST_COMPLETED,
+            )
             if all(not f.done() for f in self._running):
                 raise ModelUnavailable(f"the model has not finished a call that passed the {self.timeout:g} s limit")
         submitted = self._executor.submit(self.predict, items)

@@ -54,11 +54,17 @@ class BodyReader:
     @staticmethod
     async def _refuse(send, status: int, message: str, error_type: ErrorType) -> None:
         body = error_bytes(message, error_type)
-        await send({
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), (b"connection", b"close")],
-        })
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     async def _read(self, receive) -> bytes:
@@ -70,8 +76,11 @@ class BodyReader:
                 raise ClientGone
             total += len(message.get("body", b""))
             if total > self.max_bytes:
-                raise ApiError(413, ErrorType.PAYLOAD_TOO_LARGE, f"request body too large: more than {self.max_bytes} bytes, "
-                                                                 f"the limit is {self.max_bytes} bytes")
+                raise ApiError(
+                    413,
+                    ErrorType.PAYLOAD_TOO_LARGE,
+                    f"request body too large: more than {self.max_bytes} bytes, the limit is {self.max_bytes} bytes",
+                )
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
                 return b"".join(chunks)
@@ -86,18 +95,29 @@ class BodyReader:
                 try:
                     declared = int(value)
                 except ValueError:
-                    await self._refuse(send, 400, f"invalid Content-Length header: {value[:40]!r}", ErrorType.BAD_REQUEST)
+                    await self._refuse(
+                        send, 400, f"invalid Content-Length header: {value[:40]!r}", ErrorType.BAD_REQUEST
+                    )
                     return
                 break
         if declared is not None and declared > self.max_bytes:
-            await self._refuse(send, 413, f"request body too large: {declared} bytes, the limit is {self.max_bytes} bytes",
-                               ErrorType.PAYLOAD_TOO_LARGE)
+            await self._refuse(
+                send,
+                413,
+                f"request body too large: {declared} bytes, the limit is {self.max_bytes} bytes",
+                ErrorType.PAYLOAD_TOO_LARGE,
+            )
             return
         try:
             body = await asyncio.wait_for(self._read(receive), self.timeout)
         except (asyncio.TimeoutError, TimeoutError):
             announced = "" if declared is None else f" (its Content-Length announced {declared} bytes)"
-            await self._refuse(send, 408, f"the request body was not received within {self.timeout:g} s{announced}", ErrorType.REQUEST_TIMEOUT)
+            await self._refuse(
+                send,
+                408,
+                f"the request body was not received within {self.timeout:g} s{announced}",
+                ErrorType.REQUEST_TIMEOUT,
+            )
             return
         except ApiError as exc:
             await self._refuse(send, exc.status, exc.message, exc.error_type)
@@ -127,8 +147,9 @@ def require_media_type(request: Request, accepted: Sequence[str]) -> str:
     found = media_type(request)
     if found not in accepted:
         shown = f"'{found}'" if found else "no Content-Type"
-        raise ApiError(415, ErrorType.UNSUPPORTED_MEDIA_TYPE,
-                       f"expected a body of type {' or '.join(accepted)}, found {shown}")
+        raise ApiError(
+            415, ErrorType.UNSUPPORTED_MEDIA_TYPE, f"expected a body of type {' or '.join(accepted)}, found {shown}"
+        )
     return found
 
 
@@ -136,8 +157,14 @@ def require_media_type(request: Request, accepted: Sequence[str]) -> str:
 def json_kind(value: Any) -> str:
     if value is None:
         return "null"
-    return {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "an array",
-            dict: "an object"}.get(type(value), type(value).__name__)
+    return {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "an array",
+        dict: "an object",
+    }.get(type(value), type(value).__name__)
 
 
 def describe_errors(errors: Sequence[Any]) -> str:
@@ -193,11 +220,19 @@ def validate(model: type[M], data: Any) -> M:
     try:
         body = model.model_validate(data)
     except ValidationError as exc:
-        kind = ErrorType.INVALID_TEXT if any(e.get("type") == "invalid_text" for e in exc.errors()) else ErrorType.VALIDATION_ERROR
+        kind = (
+            ErrorType.INVALID_TEXT
+            if any(e.get("type") == "invalid_text" for e in exc.errors())
+            else ErrorType.VALIDATION_ERROR
+        )
         raise ApiError(422, kind, describe_errors(exc.errors())) from None
     where = _find_surrogate(body.model_dump(), "")
     if where:
-        raise ApiError(422, ErrorType.INVALID_TEXT, f"{where}: contains an unpaired UTF-16 surrogate, which is not valid Unicode text")
+        raise ApiError(
+            422,
+            ErrorType.INVALID_TEXT,
+            f"{where}: contains an unpaired UTF-16 surrogate, which is not valid Unicode text",
+        )
     return body
 
 
@@ -210,7 +245,11 @@ def decode_json(raw: bytes) -> Any:
     except UnicodeDecodeError:
         raise ApiError(422, ErrorType.INVALID_JSON, "the body is not valid JSON: it is not UTF-8 encoded") from None
     except json.JSONDecodeError as exc:
-        raise ApiError(422, ErrorType.INVALID_JSON, f"the body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        raise ApiError(
+            422,
+            ErrorType.INVALID_JSON,
+            f"the body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+        ) from None
     except RecursionError:
         raise ApiError(422, ErrorType.INVALID_JSON, "the body is not acceptable JSON: nested too deeply") from None
     except ValueError as exc:
@@ -238,7 +277,9 @@ def parse_upload(content_type: str, raw: bytes, field: str = "file") -> Upload:
     parser = email.parser.BytesParser(policy=email.policy.HTTP)
     message = parser.parsebytes(b"Content-Type: " + content_type.encode("latin-1", "replace") + b"\r\n\r\n" + raw)
     if not message.is_multipart():
-        raise ApiError(422, ErrorType.VALIDATION_ERROR, "the multipart body could not be read: expected parts with a boundary")
+        raise ApiError(
+            422, ErrorType.VALIDATION_ERROR, "the multipart body could not be read: expected parts with a boundary"
+        )
     file: Upload | None = None
     fields: dict[str, str] = {}
     for part in message.iter_parts():
@@ -254,9 +295,16 @@ def parse_upload(content_type: str, raw: bytes, field: str = "file") -> Upload:
             fields[name] = data.decode("utf-8", errors="replace")
     if file is None:
         found = ", ".join(f"'{k}'" for k in fields) or "none"
-        raise ApiError(422, ErrorType.VALIDATION_ERROR, f"missing field '{field}': expected the report as a file part named "
-                                                        f"'{field}', found parts {found}")
+        raise ApiError(
+            422,
+            ErrorType.VALIDATION_ERROR,
+            f"missing field '{field}': expected the report as a file part named '{field}', found parts {found}",
+        )
     if fields:
-        raise ApiError(422, ErrorType.VALIDATION_ERROR, f"unknown field {next(iter(fields))!r}: expected only the file part "
-                                                        f"'{field}' (its file name names the report)")
+        raise ApiError(
+            422,
+            ErrorType.VALIDATION_ERROR,
+            f"unknown field {next(iter(fields))!r}: expected only the file part "
+            f"'{field}' (its file name names the report)",
+        )
     return Upload(file.data, file.filename, fields)

@@ -26,7 +26,9 @@ _context.set_forkserver_preload(["fazhi.review.compare"])
 
 def _child(conn: Connection) -> None:
     old_doc, old_rows, new_doc, new_rows = json.loads(conn.recv_bytes())
-    conn.send_bytes(json.dumps(compare_reports(old_doc, old_rows, new_doc, new_rows), ensure_ascii=False).encode("utf-8"))
+    conn.send_bytes(
+        json.dumps(compare_reports(old_doc, old_rows, new_doc, new_rows), ensure_ascii=False).encode("utf-8")
+    )
     conn.close()
 
 
@@ -35,7 +37,9 @@ def _exchange(conn: Connection, payload: bytes) -> bytes:
     return conn.recv_bytes()
 
 
-async def compare_in_process(old_doc: str, old_rows: list[dict], new_doc: str, new_rows: list[dict], timeout_s: float) -> dict[str, Any]:
+async def compare_in_process(
+    old_doc: str, old_rows: list[dict], new_doc: str, new_rows: list[dict], timeout_s: float
+) -> dict[str, Any]:
     """compare_reports(...) computed in a child process, killed when this call is cancelled or passes timeout_s."""
     ours, theirs = _context.Pipe()
     proc = _context.Process(target=_child, args=(theirs,), name="fazhi-compare", daemon=True)
@@ -45,8 +49,11 @@ async def compare_in_process(old_doc: str, old_rows: list[dict], new_doc: str, n
     try:
         answer = await asyncio.wait_for(asyncio.to_thread(_exchange, ours, payload), timeout_s)
     except (asyncio.TimeoutError, TimeoutError):
-        raise ApiError(503, ErrorType.SERVER_BUSY, f"the comparison did not finish within {timeout_s:g} s (compare_timeout_s); "
-                                                   "compare shorter reports") from None
+        raise ApiError(
+            503,
+            ErrorType.SERVER_BUSY,
+            f"the comparison did not finish within {timeout_s:g} s (compare_timeout_s); compare shorter reports",
+        ) from None
     finally:
         if proc.is_alive():
             proc.kill()  # the client left, or time ran out: its thread then sees the connection end

@@ -8,7 +8,16 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
-__all__ = ["ErrorType", "ApiError", "ClientGone", "error_body", "error_bytes", "error_response", "STATUS_TYPES", "RETRY_AFTER_S"]
+__all__ = [
+    "ErrorType",
+    "ApiError",
+    "ClientGone",
+    "error_body",
+    "error_bytes",
+    "error_response",
+    "STATUS_TYPES",
+    "RETRY_AFTER_S",
+]
 
 # A restarted worker loads its model in a few seconds.
 RETRY_AFTER_S = "5"
@@ -75,5 +84,7 @@ def error_bytes(message: str, error_type: ErrorType) -> bytes:
     return json.dumps(error_body(message, error_type), ensure_ascii=False).encode("utf-8")
 
 
-def error_response(status: int, message: str, error_type: ErrorType, headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(
+    status: int, message: str, error_type: ErrorType, headers: dict[str, str] | None = None
+) -> JSONResponse:
     return JSONResponse(error_body(message, error_type), status_code=status, headers=headers)

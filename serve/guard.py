@@ -18,8 +18,10 @@ from fazhi.serve.errors import ErrorType, error_bytes
 __all__ = ["Guard", "SECURITY_HEADERS", "host_name"]
 
 # The pages inline their script and style; they load nothing from elsewhere. /docs needs the same (fastapi-offline).
-CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-       "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
 SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
@@ -59,10 +61,22 @@ class Guard:
         ok, host = self._allowed(scope)
         if not ok:
             found = f"'{host[:100]}'" if host else "no Host header"
-            body = error_bytes(f"expected a Host header naming this server ({', '.join(sorted(self.allowed))}), found {found}; "
-                               "start it with --allowed-hosts to answer to other names", ErrorType.HOST_NOT_ALLOWED)
-            await send({"type": "http.response.start", "status": 400,
-                        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *SECURITY_HEADERS]})
+            body = error_bytes(
+                f"expected a Host header naming this server ({', '.join(sorted(self.allowed))}), found {found}; "
+                "start it with --allowed-hosts to answer to other names",
+                ErrorType.HOST_NOT_ALLOWED,
+            )
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 400,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                        *SECURITY_HEADERS,
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": body})
             return
 

@@ -34,13 +34,18 @@ _INLINE_SEGMENT_CHARS = 2000
 async def segment_report(text: str, max_units: int) -> list[Unit]:
     """The units of a report, refused with 422 past max_units (segmentation stops there: a 2 MB text of
     two-character units would otherwise hold the server for seconds before being refused)."""
+
     def cut() -> list[Unit]:
         return list(islice(iter_units(text), max_units + 1))
 
     units = cut() if len(text) <= _INLINE_SEGMENT_CHARS else await asyncio.to_thread(cut)
     if len(units) > max_units:
-        raise ApiError(422, ErrorType.TOO_MANY_UNITS, f"too many sentence units: the report has more than {max_units}, the limit "
-                                                      "per report (max_units); split it into parts and send them separately")
+        raise ApiError(
+            422,
+            ErrorType.TOO_MANY_UNITS,
+            f"too many sentence units: the report has more than {max_units}, the limit "
+            "per report (max_units); split it into parts and send them separately",
+        )
     return units
 
 

@@ -51,14 +51,25 @@ def _kind(directory: Path) -> str | None:
     return kind if isinstance(kind, str) else None
 
 
-def model_info(model: Predictor, directory: Path, reads_context: bool, composition: str | None = None) -> dict[str, Any]:
+def model_info(
+    model: Predictor, directory: Path, reads_context: bool, composition: str | None = None
+) -> dict[str, Any]:
     """The fields of /v1/model but the limits; reads_context is what the loaded model does (serve.worker.child),
     composition the model's own line about what it is made of (a cascade's), else one for its kind."""
     kind = _kind(directory)
-    info: dict[str, Any] = {"name": model.name, "kind": kind, "composition": composition or _KIND_LINES.get(kind or "", kind),
-                            "labels": list(model.labels), "threshold": model.threshold,
-                            "max_chars": model.max_chars, "context": reads_context, "int8": model.int8,
-                            "real": None, "evaluation": None, "model_card": None}
+    info: dict[str, Any] = {
+        "name": model.name,
+        "kind": kind,
+        "composition": composition or _KIND_LINES.get(kind or "", kind),
+        "labels": list(model.labels),
+        "threshold": model.threshold,
+        "max_chars": model.max_chars,
+        "context": reads_context,
+        "int8": model.int8,
+        "real": None,
+        "evaluation": None,
+        "model_card": None,
+    }
     evaluation = directory / "evaluation.json"
     if evaluation.is_file():
         try:

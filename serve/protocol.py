@@ -29,7 +29,12 @@ from fazhi.serve.errors import ErrorType, error_bytes
 
 __all__ = ["ConnectionLimits", "limited_protocol"]
 
-_REASONS = {400: b"Bad Request", 408: b"Request Timeout", 431: b"Request Header Fields Too Large", 503: b"Service Unavailable"}
+_REASONS = {
+    400: b"Bad Request",
+    408: b"Request Timeout",
+    431: b"Request Header Fields Too Large",
+    503: b"Service Unavailable",
+}
 
 
 class ConnectionLimits:
@@ -42,17 +47,28 @@ class ConnectionLimits:
 
 def _raw_response(status: int, message: str, error_type: ErrorType) -> bytes:
     body = error_bytes(message, error_type)
-    return (b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: %d\r\n"
-            b"x-content-type-options: nosniff\r\n\r\n" % (status, _REASONS[status], len(body))) + body
+    return (
+        b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: %d\r\n"
+        b"x-content-type-options: nosniff\r\n\r\n" % (status, _REASONS[status], len(body))
+    ) + body
 
 
 def _asgi_error(status: int, message: str, error_type: ErrorType):
     body = error_bytes(message, error_type)
 
     async def app(_scope, _receive, send) -> None:
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                                (b"connection", b"close"), (b"x-content-type-options", b"nosniff")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                    (b"x-content-type-options", b"nosniff"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     return app
@@ -87,8 +103,14 @@ class LimitedProtocol(HttpToolsProtocol):
                 oldest.transport.close()
                 self.connections.discard(oldest)
             else:
-                self.transport.write(_raw_response(503, f"the server has {self.limits.max_connections} connections open, its limit "
-                                                        "(max_connections), all busy; try again shortly", ErrorType.SERVER_BUSY))
+                self.transport.write(
+                    _raw_response(
+                        503,
+                        f"the server has {self.limits.max_connections} connections open, its limit "
+                        "(max_connections), all busy; try again shortly",
+                        ErrorType.SERVER_BUSY,
+                    )
+                )
                 self.transport.close()
                 return
         self._start_head_timer()
@@ -113,8 +135,13 @@ class LimitedProtocol(HttpToolsProtocol):
         if self.cycle is not None and not self.cycle.response_complete:
             return  # a request is being answered: the keep-alive or body timeouts apply
         if self._head_bytes:
-            self.transport.write(_raw_response(408, f"the request headers were not received within {self.limits.header_timeout_s:g} s",
-                                               ErrorType.REQUEST_TIMEOUT))
+            self.transport.write(
+                _raw_response(
+                    408,
+                    f"the request headers were not received within {self.limits.header_timeout_s:g} s",
+                    ErrorType.REQUEST_TIMEOUT,
+                )
+            )
         self.transport.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -127,8 +154,14 @@ class LimitedProtocol(HttpToolsProtocol):
             self._head_bytes += len(data)
         super().data_received(data)
         if self._reading_head and self._head_bytes > self.limits.max_header_bytes and not self.transport.is_closing():
-            self.transport.write(_raw_response(431, f"the request line and headers are over {self.limits.max_header_bytes} bytes, "
-                                                    "the limit (max_header_bytes)", ErrorType.HEADERS_TOO_LARGE))
+            self.transport.write(
+                _raw_response(
+                    431,
+                    f"the request line and headers are over {self.limits.max_header_bytes} bytes, "
+                    "the limit (max_header_bytes)",
+                    ErrorType.HEADERS_TOO_LARGE,
+                )
+            )
             self.transport.close()
 
     def on_message_begin(self) -> None:
@@ -152,14 +185,24 @@ class LimitedProtocol(HttpToolsProtocol):
         self._reading_head = False
         refusal = None
         if self._head_size > self.limits.max_header_bytes:  # headers that came whole in one read
-            refusal = _asgi_error(431, f"the request line and headers are over {self.limits.max_header_bytes} bytes, the limit "
-                                       "(max_header_bytes)", ErrorType.HEADERS_TOO_LARGE)
+            refusal = _asgi_error(
+                431,
+                f"the request line and headers are over {self.limits.max_header_bytes} bytes, the limit "
+                "(max_header_bytes)",
+                ErrorType.HEADERS_TOO_LARGE,
+            )
         elif self._head_count > self.limits.max_headers:
-            refusal = _asgi_error(431, f"{self._head_count} header lines, the limit is {self.limits.max_headers} (max_headers)",
-                                  ErrorType.HEADERS_TOO_LARGE)
+            refusal = _asgi_error(
+                431,
+                f"{self._head_count} header lines, the limit is {self.limits.max_headers} (max_headers)",
+                ErrorType.HEADERS_TOO_LARGE,
+            )
         elif self._concurrency is not None and len(self.tasks) >= self._concurrency:
-            refusal = _asgi_error(503, f"the server is answering {len(self.tasks)} requests, its limit (limit_concurrency); "
-                                       "try again shortly", ErrorType.SERVER_BUSY)
+            refusal = _asgi_error(
+                503,
+                f"the server is answering {len(self.tasks)} requests, its limit (limit_concurrency); try again shortly",
+                ErrorType.SERVER_BUSY,
+            )
         if refusal is None:
             super().on_headers_complete()
             return
@@ -178,8 +221,11 @@ class LimitedProtocol(HttpToolsProtocol):
 
     def send_400_response(self, msg: str) -> None:  # noqa: ARG002
         # msg is uvicorn's "Invalid HTTP request received." whatever the fault.
-        self.transport.write(_raw_response(400, "invalid HTTP request: a malformed request line, header or Content-Length",
-                                           ErrorType.BAD_REQUEST))
+        self.transport.write(
+            _raw_response(
+                400, "invalid HTTP request: a malformed request line, header or Content-Length", ErrorType.BAD_REQUEST
+            )
+        )
         self.transport.close()
 
 

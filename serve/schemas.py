@@ -16,17 +16,36 @@ from pydantic_core import PydanticCustomError
 from fazhi.schema import ReportUnit, SentenceRow
 from fazhi.serve.errors import ErrorType, error_body
 
-__all__ = ["SentenceIn", "ClassifyRequest", "AnalyzeRequest", "ReportIn", "CompareRequest", "SentenceResult", "UnitResult",
-           "ClassifyResponse", "AnalyzeResponse", "TaggedReport", "CompareResponse", "BatchingStats", "HealthResponse",
-           "ModelInfoResponse", "ERROR_RESPONSES", "HEALTH_503", "UPLOAD_SCHEMA"]
+__all__ = [
+    "SentenceIn",
+    "ClassifyRequest",
+    "AnalyzeRequest",
+    "ReportIn",
+    "CompareRequest",
+    "SentenceResult",
+    "UnitResult",
+    "ClassifyResponse",
+    "AnalyzeResponse",
+    "TaggedReport",
+    "CompareResponse",
+    "BatchingStats",
+    "HealthResponse",
+    "ModelInfoResponse",
+    "ERROR_RESPONSES",
+    "HEALTH_503",
+    "UPLOAD_SCHEMA",
+]
 
 _EXAMPLE_CONTEXT = "某区2023年政府信息公开工作年度报告 › 三、收到和处理政府信息公开申请情况"
 
 
 def _non_blank(text: str) -> str:
     if not text.strip():
-        raise PydanticCustomError("invalid_text", "expected text with at least one character that is not a space, found "
-                                                  "{found}", {"found": "an empty string" if not text else "only spaces"})
+        raise PydanticCustomError(
+            "invalid_text",
+            "expected text with at least one character that is not a space, found {found}",
+            {"found": "an empty string" if not text else "only spaces"},
+        )
     return text
 
 
@@ -37,36 +56,69 @@ Sentence = Annotated[StrictStr, AfterValidator(_non_blank), Field(json_schema_ex
 class SentenceIn(BaseModel):
     model_config = ConfigDict(extra="forbid", title="SentenceIn")
     text: Sentence
-    context: StrictStr = Field(default="", description=f"the report title and headings above the sentence, e.g. '{_EXAMPLE_CONTEXT}'")
+    context: StrictStr = Field(
+        default="", description=f"the report title and headings above the sentence, e.g. '{_EXAMPLE_CONTEXT}'"
+    )
 
 
 class ClassifyRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"sentences": [
-        "全面推行行政执法公示制度。", {"text": "无法提供26件。", "context": _EXAMPLE_CONTEXT}]}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"sentences": ["全面推行行政执法公示制度。", {"text": "无法提供26件。", "context": _EXAMPLE_CONTEXT}]}
+            ]
+        },
+    )
     sentences: list[Sentence | SentenceIn] = Field(
-        description="sentences to classify, each a string or {text, context}; at most the per-request limit (max_sentences)")
+        description="sentences to classify, each a string or {text, context}; at most the per-request limit (max_sentences)"
+    )
 
     def pairs(self) -> list[tuple[str, str]]:
         return [(s, "") if isinstance(s, str) else (s.text, s.context) for s in self.sentences]
 
 
 class AnalyzeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"text": "一、主要工作\n全面推行行政执法公示制度。\n二、存在的问题\n行政复议案件办理质量有待提高。"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"text": "一、主要工作\n全面推行行政执法公示制度。\n二、存在的问题\n行政复议案件办理质量有待提高。"}
+            ]
+        },
+    )
     text: StrictStr = Field(description="the whole report text")
-    doc: StrictStr = Field(default="report", max_length=200, description="the report's name, used in the summary (at most 200 characters)")
+    doc: StrictStr = Field(
+        default="report", max_length=200, description="the report's name, used in the summary (at most 200 characters)"
+    )
 
 
 class ReportIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: StrictStr = Field(description="the whole report text")
-    doc: StrictStr = Field(default="", max_length=200, description="the report's name (default: OLD or NEW; at most 200 characters)")
+    doc: StrictStr = Field(
+        default="", max_length=200, description="the report's name (default: OLD or NEW; at most 200 characters)"
+    )
 
 
 class CompareRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "old": {"doc": "2022", "text": "二、存在的问题\n行政复议案件逐年上升，办案人员只有4名，案多人少矛盾突出。"},
-        "new": {"doc": "2023", "text": "二、存在的问题\n行政复议案件持续增长，复议办案人员仍只有4名，案多人少的矛盾没有缓解。"}}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "old": {
+                        "doc": "2022",
+                        "text": "二、存在的问题\n行政复议案件逐年上升，办案人员只有4名，案多人少矛盾突出。",
+                    },
+                    "new": {
+                        "doc": "2023",
+                        "text": "二、存在的问题\n行政复议案件持续增长，复议办案人员仍只有4名，案多人少的矛盾没有缓解。",
+                    },
+                }
+            ]
+        },
+    )
     old: ReportIn = Field(description="the earlier report")
     new: ReportIn = Field(description="the later report")
 
@@ -84,8 +136,11 @@ class ClassifyResponse(BaseModel):
 class AnalyzeResponse(BaseModel):
     model: str
     doc: str
-    text: str | None = Field(default=None, description="the report's text as read from an uploaded file (offsets count into it); "
-                                                       "null for a JSON request, whose text the client has")
+    text: str | None = Field(
+        default=None,
+        description="the report's text as read from an uploaded file (offsets count into it); "
+        "null for a JSON request, whose text the client has",
+    )
     units: list[UnitResult]
     summary: dict[str, Any]
 
@@ -99,8 +154,10 @@ class CompareResponse(BaseModel):
     model: str
     old: TaggedReport
     new: TaggedReport
-    comparison: dict[str, Any] = Field(description="the comparison of `fazhi compare --format json`: areas, areas_dropped, "
-                                       "areas_added, carried_over, new_problems, new_measures, settings")
+    comparison: dict[str, Any] = Field(
+        description="the comparison of `fazhi compare --format json`: areas, areas_dropped, "
+        "areas_added, carried_over, new_problems, new_measures, settings"
+    )
 
 
 class BatchingStats(BaseModel):
@@ -131,8 +188,12 @@ class ModelInfoResponse(BaseModel):
     threshold: float
     max_chars: int | None
     context: bool = Field(description="true when the model's scores depend on a sentence's context")
-    int8: bool = Field(description="true when the model runs with dynamic int8 quantisation (scores then have 4 decimals)")
-    real: dict[str, Any] | None = Field(description="headline figures on real published documents (by document, all parts), with 95% intervals")
+    int8: bool = Field(
+        description="true when the model runs with dynamic int8 quantisation (scores then have 4 decimals)"
+    )
+    real: dict[str, Any] | None = Field(
+        description="headline figures on real published documents (by document, all parts), with 95% intervals"
+    )
     evaluation: dict[str, Any] | None = Field(description="real-text and test figures per part (from evaluation.json)")
     model_card: str | None
     limits: dict[str, int | float] = Field(description="the service's limits (counts are integers, times in seconds)")
@@ -144,35 +205,67 @@ class ErrorResponse(BaseModel):
 
 
 def _error(description: str, message: str, error_type: ErrorType) -> dict[str, Any]:
-    return {"description": description, "model": ErrorResponse,
-            "content": {"application/json": {"example": error_body(message, error_type)}}}
+    return {
+        "description": description,
+        "model": ErrorResponse,
+        "content": {"application/json": {"example": error_body(message, error_type)}},
+    }
 
 
-HEALTH_503 = _error("The model cannot answer now: its worker is down, restarting or stopped, a call passed the time limit, "
-                    "or the model gave scores that are not numbers", "the model worker stopped: it was killed by SIGKILL; restarting it",
-                    ErrorType.MODEL_UNAVAILABLE)
+HEALTH_503 = _error(
+    "The model cannot answer now: its worker is down, restarting or stopped, a call passed the time limit, "
+    "or the model gave scores that are not numbers",
+    "the model worker stopped: it was killed by SIGKILL; restarting it",
+    ErrorType.MODEL_UNAVAILABLE,
+)
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: _error("A malformed request, or a Host header that is not allowed", "host 'evil.example' is not allowed", ErrorType.HOST_NOT_ALLOWED),
-    408: _error("The body was not received within the time limit (or was shorter than its Content-Length)",
-                "the request body was not received within 15 s (its Content-Length announced 1000 bytes)", ErrorType.REQUEST_TIMEOUT),
-    413: _error("Request body over the size limit", "request body too large: 3000000 bytes, the limit is 2097152 bytes",
-                ErrorType.PAYLOAD_TOO_LARGE),
-    415: _error("A body that is not application/json", "expected a body of type application/json, found 'text/plain'",
-                ErrorType.UNSUPPORTED_MEDIA_TYPE),
-    422: _error("Invalid JSON, wrong types, missing fields, blank sentences, too many sentences or too many units",
-                "missing field 'sentences'", ErrorType.VALIDATION_ERROR),
-    500: _error("The model gave scores that are not numbers (a damaged model)", "the model gave scores that are not finite numbers",
-                ErrorType.MODEL_ERROR),
-    503: _error("The model cannot answer now, or the server has too many requests or connections",
-                "the model did not answer within 10 s; its worker is being restarted", ErrorType.MODEL_UNAVAILABLE),
+    400: _error(
+        "A malformed request, or a Host header that is not allowed",
+        "host 'evil.example' is not allowed",
+        ErrorType.HOST_NOT_ALLOWED,
+    ),
+    408: _error(
+        "The body was not received within the time limit (or was shorter than its Content-Length)",
+        "the request body was not received within 15 s (its Content-Length announced 1000 bytes)",
+        ErrorType.REQUEST_TIMEOUT,
+    ),
+    413: _error(
+        "Request body over the size limit",
+        "request body too large: 3000000 bytes, the limit is 2097152 bytes",
+        ErrorType.PAYLOAD_TOO_LARGE,
+    ),
+    415: _error(
+        "A body that is not application/json",
+        "expected a body of type application/json, found 'text/plain'",
+        ErrorType.UNSUPPORTED_MEDIA_TYPE,
+    ),
+    422: _error(
+        "Invalid JSON, wrong types, missing fields, blank sentences, too many sentences or too many units",
+        "missing field 'sentences'",
+        ErrorType.VALIDATION_ERROR,
+    ),
+    500: _error(
+        "The model gave scores that are not numbers (a damaged model)",
+        "the model gave scores that are not finite numbers",
+        ErrorType.MODEL_ERROR,
+    ),
+    503: _error(
+        "The model cannot answer now, or the server has too many requests or connections",
+        "the model did not answer within 10 s; its worker is being restarted",
+        ErrorType.MODEL_UNAVAILABLE,
+    ),
 }
 
 UPLOAD_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["file"],
     "properties": {
-        "file": {"type": "string", "format": "binary", "description": "the report: .txt, .html, .docx or .pdf (read as `fazhi tag` "
-                                                                      "reads it); its file name names the report"},
+        "file": {
+            "type": "string",
+            "format": "binary",
+            "description": "the report: .txt, .html, .docx or .pdf (read as `fazhi tag` "
+            "reads it); its file name names the report",
+        },
     },
     "additionalProperties": False,
 }

@@ -39,7 +39,12 @@ class CheckedModel:
 
     def __init__(self, model: Predictor) -> None:
         self.model = model
-        self.name, self.labels, self.threshold, self.max_chars = model.name, model.labels, model.threshold, model.max_chars
+        self.name, self.labels, self.threshold, self.max_chars = (
+            model.name,
+            model.labels,
+            model.threshold,
+            model.max_chars,
+        )
         self.fault: str | None = None
 
     @property
@@ -76,10 +81,18 @@ class Service:
             context = await asyncio.to_thread(reads_context, raw)
         elif settings.inference == "process":
             if not (self.directory / "config.json").is_file():
-                raise ModelLoadError(f"expected a model directory containing config.json, found none at {self.directory}")
+                raise ModelLoadError(
+                    f"expected a model directory containing config.json, found none at {self.directory}"
+                )
             workers = settings.workers or min(os.cpu_count() or 1, DEFAULT_MAX_WORKERS)
-            pool: ModelPool = await asyncio.to_thread(ModelPool, self.directory, workers=workers, threads=settings.model_threads,
-                                                      timeout_s=settings.model_timeout_s, int8=settings.int8)
+            pool: ModelPool = await asyncio.to_thread(
+                ModelPool,
+                self.directory,
+                workers=workers,
+                threads=settings.model_threads,
+                timeout_s=settings.model_timeout_s,
+                int8=settings.int8,
+            )
             self.pool = pool
             raw, context = pool, pool.reads_context
         else:
@@ -87,9 +100,13 @@ class Service:
             context = await asyncio.to_thread(reads_context, raw)
         model = self.model = CheckedModel(raw)
         self.info = model_info(model, self.directory, context, getattr(raw, "composition", None))
-        self.batcher = MicroBatcher(lambda pairs: classify_sentences(model, [t for t, _ in pairs], [c for _, c in pairs]),
-                                    max_batch=settings.max_batch, wait_ms=settings.batch_wait_ms, timeout_s=settings.model_timeout_s,
-                                    concurrency=len(self.pool.workers) if self.pool is not None else 1)
+        self.batcher = MicroBatcher(
+            lambda pairs: classify_sentences(model, [t for t, _ in pairs], [c for _, c in pairs]),
+            max_batch=settings.max_batch,
+            wait_ms=settings.batch_wait_ms,
+            timeout_s=settings.model_timeout_s,
+            concurrency=len(self.pool.workers) if self.pool is not None else 1,
+        )
         await self.batcher.start()
 
     async def stop(self) -> None:

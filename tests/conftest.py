@@ -92,8 +92,16 @@ def tiny_bert(tmp_path):
     texts = [s for s, _, _ in TINY_SENTENCES] + [TINY_CONTEXT, CHECK_SENTENCE]
     tokenizer = make_tokenizer(build_vocab(texts), tmp_path / "tokenizer")
     config = fazhi_config(
-        BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
-                   max_position_embeddings=64, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0),
+        BertConfig(
+            vocab_size=len(tokenizer),
+            hidden_size=32,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            intermediate_size=64,
+            max_position_embeddings=64,
+            hidden_dropout_prob=0.0,
+            attention_probs_dropout_prob=0.0,
+        ),
         fazhi_max_length=64,
     )
     return FazhiBertModel(config), tokenizer

@@ -66,8 +66,17 @@ def save_flat_pdf(text: str, path: Path, furniture: bool = True) -> Path:
     story = []
     for line in _paragraphs(text):
         story.append(Paragraph(escape(line), body))
-    doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=25 * mm, rightMargin=25 * mm, topMargin=25 * mm,
-                            bottomMargin=25 * mm, title="report", author="fazhi", invariant=1)
+    doc = SimpleDocTemplate(
+        str(path),
+        pagesize=A4,
+        leftMargin=25 * mm,
+        rightMargin=25 * mm,
+        topMargin=25 * mm,
+        bottomMargin=25 * mm,
+        title="report",
+        author="fazhi",
+        invariant=1,
+    )
     doc.build(story, onFirstPage=page_furniture, onLaterPages=page_furniture)
     return Path(path)
 
@@ -155,7 +164,9 @@ def degrade(page, seed: int = 0):
     return Image.open(io.BytesIO(buf.getvalue())).convert("L")
 
 
-def save_scanned_pdf(text: str, path: Path, dpi: int = 150, max_pages: int | None = None, degraded: bool = False) -> Path:
+def save_scanned_pdf(
+    text: str, path: Path, dpi: int = 150, max_pages: int | None = None, degraded: bool = False
+) -> Path:
     """An image-only PDF of the rendered pages (no text layer), as a scanner writes; degraded: see degrade()."""
     pages = render_pages(text, dpi, max_pages)
     if degraded:
@@ -215,7 +226,9 @@ def match_units(expected_text: str, got_text: str, threshold: float = 0.9) -> Ma
     got = segment(unicodedata.normalize("NFKC", got_text))
     pairs = align_texts([u.text for u in want], [g.text for g in got], threshold)
     found = sum(j is not None for j in pairs)
-    headings_found = sum(1 for u, j in zip(want, pairs, strict=True) if j is not None and u.is_heading and got[j].is_heading)
+    headings_found = sum(
+        1 for u, j in zip(want, pairs, strict=True) if j is not None and u.is_heading and got[j].is_heading
+    )
     return Match(len(want), found, sum(u.is_heading for u in want), headings_found, len(got))
 
 
@@ -295,7 +308,9 @@ def tables_in(text: str) -> list[str | Table]:
         if len(run) >= 2:
             names, values = run[0]
             heads = [lab or ("数量" if k == 0 else f"数量{k + 1}") for k, (lab, _) in enumerate(values)]
-            blocks.append(Table(["项目"] * len(names) + heads, [n + [v for _, v in vals] for n, vals in run], len(names)))
+            blocks.append(
+                Table(["项目"] * len(names) + heads, [n + [v for _, v in vals] for n, vals in run], len(names))
+            )
         else:
             blocks.extend(" ".join(n + [f"{lab} {v}".strip() for lab, v in vals]) for n, vals in run)
         run.clear()
@@ -337,11 +352,15 @@ def save_with_tables(blocks: list[str | Table], path: Path, fmt: str) -> Path:
         body = []
         for b in blocks:
             if isinstance(b, Table):
-                trs = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in [b.header, *b.rows])
+                trs = "".join(
+                    "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in [b.header, *b.rows]
+                )
                 body.append(f"<table border='1'>{trs}</table>")
             else:
                 body.append(f"<p>{html.escape(b)}</p>")
-        path.write_text("<html><head><meta charset='utf-8'></head><body>" + "\n".join(body) + "</body></html>", encoding="utf-8")
+        path.write_text(
+            "<html><head><meta charset='utf-8'></head><body>" + "\n".join(body) + "</body></html>", encoding="utf-8"
+        )
     elif fmt == "pdf":
         from xml.sax.saxutils import escape
 
@@ -355,13 +374,20 @@ def save_with_tables(blocks: list[str | Table], path: Path, fmt: str) -> Path:
 
         if _PDF_FONT not in pdfmetrics.getRegisteredFontNames():
             pdfmetrics.registerFont(UnicodeCIDFont(_PDF_FONT))
-        body_style = ParagraphStyle("b", fontName=_PDF_FONT, fontSize=12, leading=20, firstLineIndent=24, wordWrap="CJK")
+        body_style = ParagraphStyle(
+            "b", fontName=_PDF_FONT, fontSize=12, leading=20, firstLineIndent=24, wordWrap="CJK"
+        )
         story = []
         for b in blocks:
             if isinstance(b, Table):
                 t = PdfTable([b.header, *b.rows])
-                t.setStyle([("FONTNAME", (0, 0), (-1, -1), _PDF_FONT), ("FONTSIZE", (0, 0), (-1, -1), 9),
-                            ("GRID", (0, 0), (-1, -1), 0.5, (0, 0, 0))])
+                t.setStyle(
+                    [
+                        ("FONTNAME", (0, 0), (-1, -1), _PDF_FONT),
+                        ("FONTSIZE", (0, 0), (-1, -1), 9),
+                        ("GRID", (0, 0), (-1, -1), 0.5, (0, 0, 0)),
+                    ]
+                )
                 story.append(t)
             else:
                 story.append(Paragraph(escape(b), body_style))

@@ -165,7 +165,9 @@ def _write_pdf(text: str, path: Path) -> None:
 
     if _FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(_FONT))
-    title_style = ParagraphStyle("title", fontName=_FONT, fontSize=18, leading=28, alignment=1, spaceAfter=12, wordWrap="CJK")
+    title_style = ParagraphStyle(
+        "title", fontName=_FONT, fontSize=18, leading=28, alignment=1, spaceAfter=12, wordWrap="CJK"
+    )
     heading_style = ParagraphStyle("heading", fontName=_FONT, fontSize=14, leading=24, wordWrap="CJK")
     body_style = ParagraphStyle("body", fontName=_FONT, fontSize=12, leading=20, firstLineIndent=24, wordWrap="CJK")
 
@@ -179,6 +181,15 @@ def _write_pdf(text: str, path: Path) -> None:
     for i, line in enumerate(_lines(text)):
         style = title_style if i == 0 else heading_style if _is_heading(line) else body_style
         story.append(Paragraph(escape(line), style))
-    doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=25 * mm, rightMargin=25 * mm, topMargin=25 * mm, bottomMargin=25 * mm,
-                            title="report", author="fazhi", invariant=1)
+    doc = SimpleDocTemplate(
+        str(path),
+        pagesize=A4,
+        leftMargin=25 * mm,
+        rightMargin=25 * mm,
+        topMargin=25 * mm,
+        bottomMargin=25 * mm,
+        title="report",
+        author="fazhi",
+        invariant=1,
+    )
     doc.build(story, onFirstPage=page_number, onLaterPages=page_number)

@@ -17,7 +17,9 @@ TINY_CONTEXT = "某区2023年政府信息公开工作年度报告 › 三、收�
 
 
 def tiny_rows(split: str = "train") -> list[Row]:
-    return [Row(f"r{i}-{split}", f"d{i}-{split}", "written", split, t, c, p) for i, (t, c, p) in enumerate(TINY_SENTENCES)]
+    return [
+        Row(f"r{i}-{split}", f"d{i}-{split}", "written", split, t, c, p) for i, (t, c, p) in enumerate(TINY_SENTENCES)
+    ]
 
 
 def assert_error(response, status, error_type, *words):

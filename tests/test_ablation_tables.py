@@ -16,20 +16,34 @@ def _result(variant: str, macro: float, labels: str | None = None) -> dict:
 
 def test_merge_keeps_one_variant_on_two_label_sets_as_two_rows(tmp_path):
     old, new = tmp_path / "old.json", tmp_path / "new.json"
-    old.write_text(json.dumps([_result("baseline+context", 0.801, "8,104 rows"), _result("cascade(mlm)", 0.802, "8,104 rows")]))
-    new.write_text(json.dumps([_result("baseline+context", 0.903, "8,904 rows"), _result("cascade(mlm)", 0.702, "8,104 rows")]))
+    old.write_text(
+        json.dumps([_result("baseline+context", 0.801, "8,104 rows"), _result("cascade(mlm)", 0.802, "8,104 rows")])
+    )
+    new.write_text(
+        json.dumps([_result("baseline+context", 0.903, "8,904 rows"), _result("cascade(mlm)", 0.702, "8,104 rows")])
+    )
     rows = merge([old, new], tmp_path / "ablation")
     got = [(r["variant"], r["labels"], r["real"]["by document"]["all"]["macro_f1"]) for r in rows]
-    assert got == [("baseline+context", "8,104 rows", 0.801), ("baseline+context", "8,904 rows", 0.903),
-                   ("cascade(mlm)", "8,104 rows", 0.702)]  # the same variant on the same labels keeps its last run
+    assert got == [
+        ("baseline+context", "8,104 rows", 0.801),
+        ("baseline+context", "8,904 rows", 0.903),
+        ("cascade(mlm)", "8,104 rows", 0.702),
+    ]  # the same variant on the same labels keeps its last run
     md = (tmp_path / "ablation.md").read_text(encoding="utf-8")
     assert "| baseline+context | 8,104 rows | 0.801" in md and "| baseline+context | 8,904 rows | 0.903" in md
 
 
 def test_seed_means_do_not_mix_label_sets(tmp_path):
     runs = tmp_path / "runs.json"
-    runs.write_text(json.dumps([_result("cascade(mlm)", 0.90, "8,904 rows"), _result("cascade(mlm), seed 14", 0.80, "8,904 rows"),
-                                _result("cascade(mlm), seed 15", 0.10, "8,104 rows")]))
+    runs.write_text(
+        json.dumps(
+            [
+                _result("cascade(mlm)", 0.90, "8,904 rows"),
+                _result("cascade(mlm), seed 14", 0.80, "8,904 rows"),
+                _result("cascade(mlm), seed 15", 0.10, "8,104 rows"),
+            ]
+        )
+    )
     merge([runs], tmp_path / "ablation")
     md = (tmp_path / "ablation.md").read_text(encoding="utf-8")
     assert "| cascade(mlm) | 8,904 rows | 2 | 0.850 (0.800–0.900)" in md
@@ -38,7 +52,11 @@ def test_seed_means_do_not_mix_label_sets(tmp_path):
 def test_committed_tables_name_no_machines_folders(tmp_path):
     runs = tmp_path / "runs.json"
     row = _result("bert mlm", 0.8, "8,904 rows")
-    row["encoder"] = {"name": "mlm", "init_from": "/home/someone/pretrain/encoder-v1", "corpus": ["people-daily", "lawref:/data/LawRefBook-Laws"]}
+    row["encoder"] = {
+        "name": "mlm",
+        "init_from": "/home/someone/pretrain/encoder-v1",
+        "corpus": ["people-daily", "lawref:/data/LawRefBook-Laws"],
+    }
     runs.write_text(json.dumps([row]))
     merge([runs], tmp_path / "ablation")
     written = (tmp_path / "ablation.json").read_text(encoding="utf-8")

@@ -89,16 +89,35 @@ def test_the_context_block_moves_a_unit_that_names_no_area(trained):
 
 
 def test_training_stops_on_bad_rows_with_file_and_line(tmp_path):
-    good = {"id": "a", "doc": "d", "source": "written", "split": "train", "text": "全年公开信息100条。", "category": "disclosure", "problem": False}
+    good = {
+        "id": "a",
+        "doc": "d",
+        "source": "written",
+        "split": "train",
+        "text": "全年公开信息100条。",
+        "category": "disclosure",
+        "problem": False,
+    }
     path = tmp_path / "bad.jsonl"
-    path.write_text(json.dumps(good, ensure_ascii=False) + "\n" + json.dumps({**good, "id": "b", "category": "x"}) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(good, ensure_ascii=False) + "\n" + json.dumps({**good, "id": "b", "category": "x"}) + "\n",
+        encoding="utf-8",
+    )
     with pytest.raises(LabelDataError, match=rf"{path.name}:2: error: 'category' must be one of"):
         train_baseline(path, tmp_path / "out", log=_quiet)
     assert not (tmp_path / "out").exists()
 
 
 def test_training_needs_a_dev_split(tmp_path):
-    good = {"id": "a", "doc": "d", "source": "written", "split": "train", "text": "全年公开信息100条。", "category": "disclosure", "problem": False}
+    good = {
+        "id": "a",
+        "doc": "d",
+        "source": "written",
+        "split": "train",
+        "text": "全年公开信息100条。",
+        "category": "disclosure",
+        "problem": False,
+    }
     path = tmp_path / "nodev.jsonl"
     path.write_text(json.dumps(good, ensure_ascii=False) + "\n", encoding="utf-8")
     with pytest.raises(LabelDataError, match="split 'dev'"):
@@ -114,7 +133,13 @@ def test_shipped_model_labels_unambiguous_sentences(shipped_model):
 @pytest.mark.slow
 def test_classify_command_writes_one_json_object_per_nonblank_line():
     lines = [CLEAR[2][0], "", "   ", PROBLEM, CLEAR[3][0]]
-    proc = subprocess.run([sys.executable, "-m", "fazhi", "classify", "-"], input="\n".join(lines) + "\n", capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "fazhi", "classify", "-"],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     out = [json.loads(l) for l in proc.stdout.splitlines()]
     assert [o["text"] for o in out] == [CLEAR[2][0], PROBLEM, CLEAR[3][0]]
     for o in out:

@@ -9,13 +9,16 @@ import pytest
 from fazhi.serve.batching import MicroBatcher, ModelUnavailable, fair_shares
 
 
-@pytest.mark.parametrize("remaining, capacity, shares", [
-    ([3, 1, 2], 64, [3, 1, 2]),  # everything fits
-    ([340_000, 1, 1], 64, [62, 1, 1]),  # the small jobs go whole, the big one takes the rest
-    ([100, 100, 1], 64, [32, 31, 1]),  # big jobs split what is left; the earlier one gets the odd sentence
-    ([1] * 70, 64, [1] * 64 + [0] * 6),  # more jobs than places: one each, in arrival order
-    ([5, 500, 1] + [1] * 70, 64, [1] * 64 + [0] * 9),
-])
+@pytest.mark.parametrize(
+    "remaining, capacity, shares",
+    [
+        ([3, 1, 2], 64, [3, 1, 2]),  # everything fits
+        ([340_000, 1, 1], 64, [62, 1, 1]),  # the small jobs go whole, the big one takes the rest
+        ([100, 100, 1], 64, [32, 31, 1]),  # big jobs split what is left; the earlier one gets the odd sentence
+        ([1] * 70, 64, [1] * 64 + [0] * 6),  # more jobs than places: one each, in arrival order
+        ([5, 500, 1] + [1] * 70, 64, [1] * 64 + [0] * 9),
+    ],
+)
 def test_fair_shares_fill_a_call_by_max_min_fairness(remaining, capacity, shares):
     got = fair_shares(remaining, capacity)
     assert got == shares

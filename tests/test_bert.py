@@ -46,10 +46,14 @@ def test_save_load_round_trip_gives_the_same_scores_and_a_self_describing_config
 
 def test_float16_storage_loads_back_as_float32_with_close_scores(tiny_bert, tmp_path):
     model, tokenizer = tiny_bert
-    out = save_model_dir(model.eval(), tokenizer, tmp_path / "m16", BertTrainConfig(save_float16=True), None, log=_quiet)
+    out = save_model_dir(
+        model.eval(), tokenizer, tmp_path / "m16", BertTrainConfig(save_float16=True), None, log=_quiet
+    )
     loaded = load_model(out)
     assert next(loaded.model.parameters()).dtype == torch.float32
-    np.testing.assert_allclose(BertPredictor(model, tokenizer).predict(TEXTS).category_probs, loaded.predict(TEXTS).category_probs, atol=2e-3)
+    np.testing.assert_allclose(
+        BertPredictor(model, tokenizer).predict(TEXTS).category_probs, loaded.predict(TEXTS).category_probs, atol=2e-3
+    )
 
 
 @pytest.mark.parametrize("contexts", [None, [TINY_CONTEXT if i % 2 else "" for i in range(len(MIXED))]])
@@ -67,11 +71,15 @@ def test_a_model_trained_with_context_reads_it_and_one_without_ignores_it(tiny_b
     model, tokenizer = tiny_bert
     plain = BertPredictor(model.eval(), tokenizer)
     assert not plain.reads_context
-    np.testing.assert_allclose(plain.predict(TEXTS, [TINY_CONTEXT] * 6).category_probs, plain.predict(TEXTS).category_probs)
+    np.testing.assert_allclose(
+        plain.predict(TEXTS, [TINY_CONTEXT] * 6).category_probs, plain.predict(TEXTS).category_probs
+    )
     reading = BertPredictor(with_context(model), tokenizer)
     enc = reading.encode(TEXTS[:1], [TINY_CONTEXT])
     assert enc["token_type_ids"][0].max() == 1  # the context is the second segment
-    assert not np.allclose(reading.predict(TEXTS, [TINY_CONTEXT] * 6).category_probs, reading.predict(TEXTS, [""] * 6).category_probs)
+    assert not np.allclose(
+        reading.predict(TEXTS, [TINY_CONTEXT] * 6).category_probs, reading.predict(TEXTS, [""] * 6).category_probs
+    )
 
 
 def test_over_long_input_is_truncated_to_the_model_length(tiny_bert):

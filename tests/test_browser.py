@@ -37,9 +37,18 @@ def browser():
     profile = tempfile.mkdtemp(prefix="fazhi-chromium-")
     options = Options()
     options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                 f"--user-data-dir={profile}", "--window-size=1400,1000"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+        "--window-size=1400,1000",
+    ):
         options.add_argument(flag)
     # An explicit driver path: Selenium Manager (which would go online) is never started.
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
@@ -77,8 +86,9 @@ def test_pasted_report_is_highlighted_by_category_with_problems_and_summary(brow
     browser.get(server + "/")
     browser.execute_script("localStorage.setItem('fazhi.lang', 'en');")
     browser.get(server + "/")
-    browser.execute_script("const t = document.getElementById('report'); t.value = arguments[0];"
-                           "t.dispatchEvent(new Event('input'));", text)
+    browser.execute_script(
+        "const t = document.getElementById('report'); t.value = arguments[0];t.dispatchEvent(new Event('input'));", text
+    )
     browser.find_element(By.ID, "analyze").click()
     _wait_analyzed(browser)
 
@@ -87,29 +97,38 @@ def test_pasted_report_is_highlighted_by_category_with_problems_and_summary(brow
     # Every unit is highlighted with its category, in order, and the page shows the report exactly.
     got = browser.execute_script(
         "return Array.from(document.querySelectorAll('#result .unit')).map(s => [s.textContent, s.dataset.category, "
-        "s.classList.contains('cat-' + s.dataset.category), s.classList.contains('problem')]);")
+        "s.classList.contains('cat-' + s.dataset.category), s.classList.contains('problem')]);"
+    )
     assert [g[0] for g in got] == [u["text"] for u in expected.units]
     assert [g[1] for g in got] == [u["category"] for u in expected.units]
     assert all(g[2] for g in got)
     # Problem statements are marked as problems; a flagged heading or lead-in that opens the section, as that section.
     assert [g[3] for g in got] == [states_problem(u) for u in expected.units]
-    sections = browser.execute_script("return Array.from(document.querySelectorAll('#result .unit.problem-section')).map(s => Number(s.dataset.index));")
+    sections = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#result .unit.problem-section')).map(s => Number(s.dataset.index));"
+    )
     assert sections == [u["index"] for u in expected.units if opens_problem_section(u)]
     assert browser.find_element(By.ID, "result").get_attribute("textContent") == text
 
     summary = expected.summary
     assert browser.find_element(By.ID, "summary-counts").text.startswith(f"{summary['sentences']} sentence units")
-    rows = browser.execute_script("return Array.from(document.querySelectorAll('#category-table tbody tr'))"
-                                  ".map(r => [r.dataset.category, Number(r.cells[1].textContent)]);")
+    rows = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#category-table tbody tr'))"
+        ".map(r => [r.dataset.category, Number(r.cells[1].textContent)]);"
+    )
     assert dict(rows) == summary["per_category"]
     problems = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#problems li.problem")]
     assert len(problems) == len(summary["problems"])
     assert all(p["text"] in li for p, li in zip(summary["problems"], problems, strict=True))
-    missing = browser.execute_script("return Array.from(document.querySelectorAll('#missing-areas .area')).map(s => s.dataset.category);")
+    missing = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#missing-areas .area')).map(s => s.dataset.category);"
+    )
     assert missing == summary["areas_not_mentioned"]
     assert browser.find_element(By.ID, "error").text == ""
     header = browser.find_element(By.ID, "model-name").text
-    assert header.startswith("model:") and "real text: category macro-F1" in header  # the real-text figure is the headline
+    assert (
+        header.startswith("model:") and "real text: category macro-F1" in header
+    )  # the real-text figure is the headline
     browser.execute_script("localStorage.removeItem('fazhi.lang');")
 
 
@@ -158,25 +177,38 @@ def test_compare_page_shows_both_reports_side_by_side_with_carried_over_problems
 
     from fazhi.review.compare import compare_reports
 
-    old, new = (COMPARE_PAIR / "old.txt").read_text(encoding="utf-8"), (COMPARE_PAIR / "new.txt").read_text(encoding="utf-8")
+    old, new = (
+        (COMPARE_PAIR / "old.txt").read_text(encoding="utf-8"),
+        (COMPARE_PAIR / "new.txt").read_text(encoding="utf-8"),
+    )
     old_units, new_units = tag_text("OLD", old, shipped_model).units, tag_text("NEW", new, shipped_model).units
     expected = compare_reports("OLD", old_units, "NEW", new_units)
     browser.get(server + "/compare")
-    browser.execute_script("document.getElementById('old-text').value = arguments[0];"
-                           "document.getElementById('new-text').value = arguments[1];", old, new)
+    browser.execute_script(
+        "document.getElementById('old-text').value = arguments[0];"
+        "document.getElementById('new-text').value = arguments[1];",
+        old,
+        new,
+    )
     browser.find_element(By.ID, "compare").click()
     WebDriverWait(browser, 60).until(lambda d: d.execute_script("return document.body.dataset.compared === 'true'"))
 
     # Each report is shown whole, every unit highlighted by its category.
     for side, text, units in (("old", old, old_units), ("new", new, new_units)):
-        got = browser.execute_script(f"return Array.from(document.querySelectorAll('#{side}-report .unit'))"
-                                     ".map(s => [s.dataset.category, s.dataset.problem === 'true']);")
+        got = browser.execute_script(
+            f"return Array.from(document.querySelectorAll('#{side}-report .unit'))"
+            ".map(s => [s.dataset.category, s.dataset.problem === 'true']);"
+        )
         assert got == [[u["category"], u["problem"]] for u in units]
-        shown = browser.execute_script(f"const b = document.getElementById('{side}-report').cloneNode(true);"
-                                       "b.querySelectorAll('h3, .pairno, .newmark').forEach(n => n.remove()); return b.textContent;")
+        shown = browser.execute_script(
+            f"const b = document.getElementById('{side}-report').cloneNode(true);"
+            "b.querySelectorAll('h3, .pairno, .newmark').forEach(n => n.remove()); return b.textContent;"
+        )
         assert shown == text
-    rows = browser.execute_script("return Array.from(document.querySelectorAll('#area-table tbody tr'))"
-                                  ".map(r => [r.dataset.category, Number(r.cells[1].textContent), Number(r.cells[2].textContent)]);")
+    rows = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#area-table tbody tr'))"
+        ".map(r => [r.dataset.category, Number(r.cells[1].textContent), Number(r.cells[2].textContent)]);"
+    )
     assert rows == [[a["category"], a["old_sentences"], a["new_sentences"]] for a in expected["areas"]]
 
     # Every carried-over pair is numbered on both sides; a click lights up both of its units.
@@ -194,12 +226,23 @@ def test_compare_page_shows_both_reports_side_by_side_with_carried_over_problems
     assert browser.find_element(By.ID, "measure-count").text == str(measures)
     assert browser.find_element(By.ID, "error").text == ""
     # Each side is headed by which year it is (never "OLD · OLD"), and the count of NEW's problem statements is compare's.
-    assert [browser.find_element(By.CSS_SELECTOR, f"#{side}-report h3").text for side in ("old", "new")] == ["上一年", "本年"]
-    assert f"本年 {expected['new']['problems']} 条问题陈述中的 {len(expected['carried_over'])} 条" in browser.find_element(By.ID, "carried-note").text
-    browser.execute_script("document.getElementById('old-doc').value = '2022年报告'; document.getElementById('new-doc').value = '2023年报告';")
+    assert [browser.find_element(By.CSS_SELECTOR, f"#{side}-report h3").text for side in ("old", "new")] == [
+        "上一年",
+        "本年",
+    ]
+    assert (
+        f"本年 {expected['new']['problems']} 条问题陈述中的 {len(expected['carried_over'])} 条"
+        in browser.find_element(By.ID, "carried-note").text
+    )
+    browser.execute_script(
+        "document.getElementById('old-doc').value = '2022年报告'; document.getElementById('new-doc').value = '2023年报告';"
+    )
     browser.find_element(By.ID, "compare").click()
     WebDriverWait(browser, 60).until(lambda d: d.find_element(By.CSS_SELECTOR, "#old-report h3").text != "上一年")
-    assert [browser.find_element(By.CSS_SELECTOR, f"#{side}-report h3").text for side in ("old", "new")] == ["上一年 · 2022年报告", "本年 · 2023年报告"]
+    assert [browser.find_element(By.CSS_SELECTOR, f"#{side}-report h3").text for side in ("old", "new")] == [
+        "上一年 · 2022年报告",
+        "本年 · 2023年报告",
+    ]
 
 
 def test_compare_page_asks_for_both_reports(browser, server):
@@ -227,8 +270,13 @@ def test_corpus_view_opens_from_disk_with_heatmap_table_and_sentences_behind_eac
     written = REPO_DIR / "data" / "reports" / "written"
     paths = [str(written / n) for n in ("written_a03.txt", "written_g06.txt", "written_j10.txt", "written_k02.txt")]
     view, reports = CorpusView(), []
-    run_tag(paths, load_model(REPO_DIR / "model" / "baseline"), write_units=False, log=io.StringIO(),
-            on_report=lambda r: (reports.append(r), view.add(r)))
+    run_tag(
+        paths,
+        load_model(REPO_DIR / "model" / "baseline"),
+        write_units=False,
+        log=io.StringIO(),
+        on_report=lambda r: (reports.append(r), view.add(r)),
+    )
     page = tmp_path / "report.html"
     view.write(str(page), model_name="baseline")
     browser.get(page.as_uri())
@@ -239,29 +287,42 @@ def test_corpus_view_opens_from_disk_with_heatmap_table_and_sentences_behind_eac
     assert len(browser.find_elements(By.CSS_SELECTOR, "#heatmap g.cell")) == len(reports) * len(AREAS)
     # Reports are named by their titles, the file on hover, in Chinese.
     titles = {r.doc: next(u["text"] for u in r.units if "报告" in u["text"] and len(u["text"]) < 60) for r in reports}
-    cells = browser.execute_script("return Array.from(document.querySelectorAll('#reports tbody tr'))"
-                                   ".map(r => [r.cells[0].textContent, r.cells[0].title]);")
+    cells = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#reports tbody tr'))"
+        ".map(r => [r.cells[0].textContent, r.cells[0].title]);"
+    )
     assert [c[0] for c in cells] == sorted(titles.values()) and all(titles[c[1]] == c[0] for c in cells)
     assert "宜宾市司法局2021年度法治政府建设情况报告" in titles.values()  # past the web page's furniture
     assert browser.find_element(By.CSS_SELECTOR, "#reports thead th[data-key='doc']").text == "报告"
     # Sorting by enforcement share, largest first, reorders the table and the heatmap alike.
     browser.find_element(By.CSS_SELECTOR, "#reports thead th[data-key='enforcement']").click()
     by_share = [r.doc for r in sorted(reports, key=lambda r: -r.summary["per_category"]["enforcement"] / len(r.units))]
-    assert browser.execute_script("return Array.from(document.querySelectorAll('#reports tbody tr')).map(r => r.cells[0].title);") == by_share
-    first_row = browser.execute_script("return Array.from(document.querySelectorAll('#heatmap g.cell')).slice(0, 5).map(g => g.dataset.report);")
+    assert (
+        browser.execute_script(
+            "return Array.from(document.querySelectorAll('#reports tbody tr')).map(r => r.cells[0].title);"
+        )
+        == by_share
+    )
+    first_row = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#heatmap g.cell')).slice(0, 5).map(g => g.dataset.report);"
+    )
     assert {int(i) for i in first_row} == {[r.doc for r in reports].index(by_share[0])}
 
     # A heatmap cell and a table cell open the report's sentences in that area, problems marked.
     r = 1
     browser.find_element(By.CSS_SELECTOR, f"#heatmap g.cell[data-report='{r}'][data-area='dispute']").click()
     WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "detail").is_displayed())
-    shown = browser.execute_script("return Array.from(document.querySelectorAll('#detail li'))"
-                                   ".map(li => [li.querySelector('.text').textContent, li.classList.contains('problem')]);")
+    shown = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#detail li'))"
+        ".map(li => [li.querySelector('.text').textContent, li.classList.contains('problem')]);"
+    )
     assert shown == [[u["text"], states_problem(u)] for u in reports[r].units if u["category"] == "dispute"]
     browser.find_element(By.ID, "close").click()
     browser.find_element(By.CSS_SELECTOR, f"#reports td.problems[data-report='{r}']").click()
     WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "detail").is_displayed())
-    problems = browser.execute_script("return Array.from(document.querySelectorAll('#detail li .text')).map(n => n.textContent);")
+    problems = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#detail li .text')).map(n => n.textContent);"
+    )
     assert problems == [u["text"] for u in reports[r].units if states_problem(u)]
     missing = {d.get_attribute("data-area"): d.text for d in browser.find_elements(By.CSS_SELECTOR, "#missing details")}
     for a in AREAS:
@@ -277,12 +338,17 @@ def _drop_file(driver, path: Path, mime: str) -> None:
     """A real drop event on the drop zone, carrying the file's bytes, as a reviewer's drag from the desktop does."""
     import base64
 
-    driver.execute_script("""
+    driver.execute_script(
+        """
         const bytes = Uint8Array.from(atob(arguments[0]), (c) => c.charCodeAt(0));
         const dt = new DataTransfer();
         dt.items.add(new File([bytes], arguments[1], {type: arguments[2]}));
         document.getElementById('drop').dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
-    """, base64.b64encode(path.read_bytes()).decode("ascii"), path.name, mime)
+    """,
+        base64.b64encode(path.read_bytes()).decode("ascii"),
+        path.name,
+        mime,
+    )
 
 
 def test_dropped_docx_report_is_tagged_in_chinese_with_its_summary(browser, server, tmp_path, shipped_model):
@@ -300,14 +366,20 @@ def test_dropped_docx_report_is_tagged_in_chinese_with_its_summary(browser, serv
 
     # The server read the .docx as `fazhi tag` does; the page shows that text, every unit tagged.
     assert browser.find_element(By.ID, "report").get_attribute("value") == read_report(docx)
-    got = browser.execute_script("return Array.from(document.querySelectorAll('#result .unit')).map(s => [s.textContent, s.dataset.category]);")
+    got = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#result .unit')).map(s => [s.textContent, s.dataset.category]);"
+    )
     assert got == [[u["text"], u["category"]] for u in expected.units]
     # In Chinese: the summary, its table by area name, and the three problem statements under their section.
     summary = review_summary(expected.doc, expected.units)  # as /v1/analyze gives it, with the review's outline
-    assert len(summary["problems"]) == 3 and len(summary["problem_sections"]) == 2  # 二、存在的问题 and 但也存在一些不足：
+    assert (
+        len(summary["problems"]) == 3 and len(summary["problem_sections"]) == 2
+    )  # 二、存在的问题 and 但也存在一些不足：
     assert browser.find_element(By.ID, "summary-counts").text == f"共 {summary['sentences']} 个句子单元，3 条问题陈述。"
     assert browser.find_element(By.CSS_SELECTOR, "#summary h2").text == "摘要"
-    areas = browser.execute_script("return Array.from(document.querySelectorAll('#category-table tbody tr td:first-child')).map(td => td.textContent);")
+    areas = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#category-table tbody tr td:first-child')).map(td => td.textContent);"
+    )
     assert areas == ["依法决策", "行政执法", "矛盾纠纷化解", "政务公开", "行政权力制约和监督", "其他"]
     assert browser.find_element(By.ID, "problem-count").text == "3"
     listed = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#problems li")]
@@ -315,13 +387,17 @@ def test_dropped_docx_report_is_tagged_in_chinese_with_its_summary(browser, serv
     assert all(p["text"] in li for p, li in zip(summary["problems"], listed[2:], strict=True))
     assert browser.find_element(By.ID, "status").text.startswith(f"已读取 {docx.name}")
     if summary.get("outline"):  # the outline checklist (fazhi's review work): beside the summary, missing parts in red
-        shown = browser.execute_script("return Array.from(document.querySelectorAll('#outline-list li'))"
-                                       ".map(li => [li.dataset.part, li.textContent, li.className, getComputedStyle(li).color]);")
+        shown = browser.execute_script(
+            "return Array.from(document.querySelectorAll('#outline-list li'))"
+            ".map(li => [li.dataset.part, li.textContent, li.className, getComputedStyle(li).color]);"
+        )
         assert [s[0] for s in shown] == [p["part"] for p in summary["outline"]]
         assert [s[1] for s in shown] == [p["title"] for p in summary["outline"]]
         for s, p in zip(shown, summary["outline"], strict=True):
             assert s[2] == ("present" if p["present"] else "missing" if p["required"] else "optional")
-            assert (s[3] == "rgb(198, 40, 40)") == (not p["present"] and p["required"])  # red: a required part is missing
+            assert (s[3] == "rgb(198, 40, 40)") == (
+                not p["present"] and p["required"]
+            )  # red: a required part is missing
         assert any(s[2] == "missing" for s in shown)  # this report has no 第一责任人履职 part
     if SCREENSHOT_DIR:
         browser.save_screenshot(str(Path(SCREENSHOT_DIR) / "page-docx.png"))
@@ -361,13 +437,17 @@ def test_the_summary_stays_in_view_and_area_names_never_break_on_a_long_report(b
     _wait_analyzed(browser)
     assert browser.execute_script("return document.documentElement.scrollHeight") > 4000
     browser.execute_script("window.scrollTo(0, document.documentElement.scrollHeight * 0.8);")
-    top, bottom = browser.execute_script("const r = document.getElementById('summary').getBoundingClientRect(); return [r.top, r.bottom];")
+    top, bottom = browser.execute_script(
+        "const r = document.getElementById('summary').getBoundingClientRect(); return [r.top, r.bottom];"
+    )
     assert 0 <= top < 100 and bottom > 200  # still on screen, at the top of the window
     # Each area name in the summary's table and tags is laid out on one line (never 依法决 / 策).
     browser.set_window_size(1000, 900)  # a narrow window squeezes the summary's table
     try:
-        lines = browser.execute_script("return Array.from(document.querySelectorAll('#summary .area')).map(n => [n.textContent, "
-                                       "n.getClientRects().length === 1 && n.getBoundingClientRect().height < 2 * parseFloat(getComputedStyle(n).fontSize)]);")
+        lines = browser.execute_script(
+            "return Array.from(document.querySelectorAll('#summary .area')).map(n => [n.textContent, "
+            "n.getClientRects().length === 1 && n.getBoundingClientRect().height < 2 * parseFloat(getComputedStyle(n).fontSize)]);"
+        )
     finally:
         browser.set_window_size(1400, 1000)
     assert len(lines) >= 6 and all(one for _, one in lines), [n for n, one in lines if not one]
@@ -375,8 +455,12 @@ def test_the_summary_stays_in_view_and_area_names_never_break_on_a_long_report(b
 
 def test_problem_statements_are_numbered_one_by_one_without_their_section_lines(browser, server):
     browser.get(server + "/")
-    browser.execute_script("const t = document.getElementById('report'); t.value = arguments[0];", SEEDLIKE.read_text(encoding="utf-8"))
+    browser.execute_script(
+        "const t = document.getElementById('report'); t.value = arguments[0];", SEEDLIKE.read_text(encoding="utf-8")
+    )
     browser.find_element("id", "analyze").click()
     _wait_analyzed(browser)
-    numbers = browser.execute_script("return Array.from(document.querySelectorAll('#problems li.problem')).map(li => li.value);")
+    numbers = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#problems li.problem')).map(li => li.value);"
+    )
     assert numbers == [1, 2, 3]

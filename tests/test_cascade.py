@@ -17,8 +17,12 @@ from fazhi.paths import DEFAULT_BASELINE_DIR
 from fazhi.training.bert import save_model_dir
 from fazhi.training.configs import BertTrainConfig
 
-TEXTS = [s for s, _, _ in TINY_SENTENCES] + ["短句。", "一个明显更长一些的句子用来让批内填充长度不同，" * 2, "本报告中的数据统计期限为全年。",
-                                               "存在的问题是部分执法人员素质不高。"]
+TEXTS = [s for s, _, _ in TINY_SENTENCES] + [
+    "短句。",
+    "一个明显更长一些的句子用来让批内填充长度不同，" * 2,
+    "本报告中的数据统计期限为全年。",
+    "存在的问题是部分执法人员素质不高。",
+]
 CONTEXTS = [TINY_CONTEXT if i % 2 else "" for i in range(len(TEXTS))]
 
 
@@ -30,7 +34,9 @@ def _quiet(_message: str) -> None:
 def bert_dir(tiny_bert, tmp_path):
     model, tokenizer = tiny_bert
     model.config.fazhi_context = True
-    return save_model_dir(model.eval(), tokenizer, tmp_path / "bert", BertTrainConfig(save_float16=False), None, log=_quiet)
+    return save_model_dir(
+        model.eval(), tokenizer, tmp_path / "bert", BertTrainConfig(save_float16=False), None, log=_quiet
+    )
 
 
 def _median_margin() -> float:
@@ -66,15 +72,21 @@ def test_cascade_routes_exactly_the_units_under_the_margin(bert_dir):
     # Routed units carry the BERT's scores, the others the n-grams' (and keep the n-grams' problem flag).
     np.testing.assert_allclose(got.category_probs[under], s.category_probs[under], atol=1e-6)
     np.testing.assert_array_equal(got.category_probs[~under], f.category_probs[~under])
-    assert [p for p, u in zip(got.problems, under, strict=True) if not u] == [p for p, u in zip(f.problems, under, strict=True) if not u]
-    assert [p for p, u in zip(got.problems, under, strict=True) if u] == [p for p, u in zip(s.problems, under, strict=True) if u]
+    assert [p for p, u in zip(got.problems, under, strict=True) if not u] == [
+        p for p, u in zip(f.problems, under, strict=True) if not u
+    ]
+    assert [p for p, u in zip(got.problems, under, strict=True) if u] == [
+        p for p, u in zip(s.problems, under, strict=True) if u
+    ]
 
 
 def test_cascade_with_no_margin_is_the_first_part(bert_dir):
     first = load_model(DEFAULT_BASELINE_DIR)
     cascade = CascadePredictor(first, load_model(bert_dir), 0.0)
     assert not cascade.route(TEXTS, CONTEXTS).any()
-    np.testing.assert_array_equal(cascade.predict(TEXTS, CONTEXTS).category_probs, first.predict(TEXTS, CONTEXTS).category_probs)
+    np.testing.assert_array_equal(
+        cascade.predict(TEXTS, CONTEXTS).category_probs, first.predict(TEXTS, CONTEXTS).category_probs
+    )
     assert cascade.predict(TEXTS, CONTEXTS).problems == first.predict(TEXTS, CONTEXTS).problems
 
 
@@ -90,8 +102,14 @@ def test_cascade_batched_results_equal_one_at_a_time(bert_dir, contexts):
 
 def _random_head(n_features: int, seed: int = 0) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
-    return {"mean": rng.normal(size=n_features), "scale": rng.uniform(0.5, 2.0, n_features), "cat_coef": rng.normal(size=(6, n_features)),
-            "cat_intercept": rng.normal(size=6), "prob_coef": rng.normal(size=n_features), "prob_intercept": rng.normal(size=1)}
+    return {
+        "mean": rng.normal(size=n_features),
+        "scale": rng.uniform(0.5, 2.0, n_features),
+        "cat_coef": rng.normal(size=(6, n_features)),
+        "cat_intercept": rng.normal(size=6),
+        "prob_coef": rng.normal(size=n_features),
+        "prob_intercept": rng.normal(size=1),
+    }
 
 
 def test_hybrid_directory_reloads_with_identical_scores(bert_dir, tmp_path):

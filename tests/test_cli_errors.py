@@ -27,11 +27,13 @@ def test_a_bug_surfacing_as_a_plain_value_error_keeps_its_traceback(monkeypatch)
 
 def test_a_bug_run_as_a_command_prints_its_traceback_and_is_no_usage_error():
     # As the console script runs it: Python prints the traceback and exits 1, not the usage error's 2.
-    code = ("import sys, fazhi.cli.segment as s\n"
-            "def bug(_):\n    raise ValueError('a bug, not the user')\n"
-            "s.segment = bug\n"
-            "from fazhi.cli import main\n"
-            f"sys.exit(main(['segment', {str(SEEDLIKE)!r}]))\n")
+    code = (
+        "import sys, fazhi.cli.segment as s\n"
+        "def bug(_):\n    raise ValueError('a bug, not the user')\n"
+        "s.segment = bug\n"
+        "from fazhi.cli import main\n"
+        f"sys.exit(main(['segment', {str(SEEDLIKE)!r}]))\n"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=REPO_DIR)
     assert done.returncode == 1, done.stderr
     assert "Traceback (most recent call last)" in done.stderr and "a bug, not the user" in done.stderr

@@ -29,7 +29,9 @@ def _subparser(name: str) -> argparse.ArgumentParser:
     return action.choices[name]
 
 
-@pytest.mark.parametrize("command, options", [("tag", TagOptions), ("evaluate", EvaluateOptions), ("classify", ClassifyOptions)])
+@pytest.mark.parametrize(
+    "command, options", [("tag", TagOptions), ("evaluate", EvaluateOptions), ("classify", ClassifyOptions)]
+)
 def test_every_option_of_the_command_is_a_field_of_its_dataclass_with_help(command, options):
     parser = _subparser(command)
     dests = {a.dest for a in parser._actions if a.dest not in ("help", "debug")}  # noqa: SLF001
@@ -45,8 +47,14 @@ def test_the_dataclass_defaults_are_the_named_constants():
     assert f"(default: {BOOTSTRAP_SAMPLES})" in _subparser("evaluate").format_help()
 
 
-SHARED = {"batch_size": BATCH_SIZE, "max_batch": BATCH_SIZE, "max_length": DEFAULT_MAX_LENGTH,
-          "samples": BOOTSTRAP_SAMPLES, "bootstrap": BOOTSTRAP_SAMPLES, "workers": RAY_WORKERS}
+SHARED = {
+    "batch_size": BATCH_SIZE,
+    "max_batch": BATCH_SIZE,
+    "max_length": DEFAULT_MAX_LENGTH,
+    "samples": BOOTSTRAP_SAMPLES,
+    "bootstrap": BOOTSTRAP_SAMPLES,
+    "workers": RAY_WORKERS,
+}
 
 
 def _literal_defaults(tree: ast.AST):
@@ -55,8 +63,10 @@ def _literal_defaults(tree: ast.AST):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             args = node.args
             positional = args.posonlyargs + args.args
-            for arg, default in [*zip(positional[len(positional) - len(args.defaults):], args.defaults, strict=True),
-                                 *zip(args.kwonlyargs, args.kw_defaults, strict=True)]:
+            for arg, default in [
+                *zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True),
+                *zip(args.kwonlyargs, args.kw_defaults, strict=True),
+            ]:
                 if isinstance(default, ast.Constant) and type(default.value) is int:
                     yield arg.arg, default.value, node.lineno
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and isinstance(node.value, ast.Call):
@@ -66,8 +76,12 @@ def _literal_defaults(tree: ast.AST):
         elif isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "add_argument" and node.args:
             flag = node.args[0]
             for kw in node.keywords:
-                if (kw.arg == "default" and isinstance(flag, ast.Constant) and isinstance(kw.value, ast.Constant)
-                        and type(kw.value.value) is int):
+                if (
+                    kw.arg == "default"
+                    and isinstance(flag, ast.Constant)
+                    and isinstance(kw.value, ast.Constant)
+                    and type(kw.value.value) is int
+                ):
                     yield str(flag.value).lstrip("-").replace("-", "_"), kw.value.value, node.lineno
 
 
@@ -81,12 +95,15 @@ def test_shared_defaults_are_written_once_as_named_constants():
     assert found == []
 
 
-@pytest.mark.parametrize("argv, said", [
-    (["tag", str(SEEDLIKE), "--workers", "0"], "expected --workers of at least 1, found 0"),
-    (["tag", str(SEEDLIKE), "--threads", "0"], "expected --threads of at least 1, found 0"),
-    (["classify", str(SEEDLIKE), "--batch-size", "0"], "expected --batch-size of at least 1, found 0"),
-    (["evaluate", "--bootstrap", "-1"], "expected --bootstrap of at least 0, found -1"),
-])
+@pytest.mark.parametrize(
+    "argv, said",
+    [
+        (["tag", str(SEEDLIKE), "--workers", "0"], "expected --workers of at least 1, found 0"),
+        (["tag", str(SEEDLIKE), "--threads", "0"], "expected --threads of at least 1, found 0"),
+        (["classify", str(SEEDLIKE), "--batch-size", "0"], "expected --batch-size of at least 1, found 0"),
+        (["evaluate", "--bootstrap", "-1"], "expected --bootstrap of at least 0, found -1"),
+    ],
+)
 def test_an_option_value_out_of_range_is_refused_in_one_line_before_any_work(argv, said, capsys):
     assert main(argv) == 2
     assert capsys.readouterr().err.strip().splitlines() == [f"error: {said}"]

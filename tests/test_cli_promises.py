@@ -185,7 +185,21 @@ def test_with_an_output_file_summaries_go_to_stderr_as_short_markdown_on_a_termi
 
 
 def test_summaries_go_to_a_file_when_asked(tmp_path, capsys):
-    assert main(["tag", str(SEEDLIKE), "-o", str(tmp_path / "u.jsonl"), "--summary-output", str(tmp_path / "s.md"), "--summary", "md"]) == 0
+    assert (
+        main(
+            [
+                "tag",
+                str(SEEDLIKE),
+                "-o",
+                str(tmp_path / "u.jsonl"),
+                "--summary-output",
+                str(tmp_path / "s.md"),
+                "--summary",
+                "md",
+            ]
+        )
+        == 0
+    )
     assert (tmp_path / "s.md").read_text(encoding="utf-8").startswith(f"# {SEEDLIKE}\n")
     assert capsys.readouterr().out == ""
 
@@ -230,7 +244,9 @@ def test_a_newline_in_a_file_name_injects_no_heading_and_is_not_tagged_twice(tmp
     args = ["tag", str(folder), "-o", str(tmp_path / "u.jsonl"), "--summary-output", str(summary), "--summary", "md"]
     assert main(args) == 0
     lines = summary.read_text(encoding="utf-8").splitlines()
-    assert "# injected.txt" not in lines and [line for line in lines if line.startswith("# ")] == [f"# {folder}/a\\n# injected.txt"]
+    assert "# injected.txt" not in lines and [line for line in lines if line.startswith("# ")] == [
+        f"# {folder}/a\\n# injected.txt"
+    ]
     assert main(args + ["--resume"]) == 0
     assert "1 already done" in capsys.readouterr().err
     assert summary.read_text(encoding="utf-8").count("a\\n# injected.txt") == 1
@@ -263,8 +279,14 @@ def test_output_to_dev_stdout_redirected_to_a_file_loses_no_line(tmp_path):
         copies[-1].write_text(SEEDLIKE.read_text(encoding="utf-8"), encoding="utf-8")
     out = tmp_path / "out.jsonl"
     with open(out, "w") as f:
-        done = subprocess.run(FAZHI + ["tag", *map(str, copies), "-o", "/dev/stdout"],
-                              stdout=f, stderr=subprocess.PIPE, text=True, timeout=120, cwd=REPO_DIR)
+        done = subprocess.run(
+            FAZHI + ["tag", *map(str, copies), "-o", "/dev/stdout"],
+            stdout=f,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            cwd=REPO_DIR,
+        )
     assert done.returncode == 0, done.stderr
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]  # every line whole
     assert len(rows) == 20 * n and all("index" in r for r in rows)  # units only: the summaries went to stderr

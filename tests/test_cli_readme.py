@@ -76,8 +76,10 @@ def _fazhi_commands() -> list[list[str]]:
 def test_the_readme_shows_commands_of_every_kind_checked_here():
     """The extraction finds the README's commands (so the checks below cannot pass by finding none)."""
     lines = readme_commands(README.read_text(encoding="utf-8"))
-    assert lines[:2] == ["make example   # builds .venv/ if missing, then tags a bundled report and prints the results",
-                         "make test      # builds .venv/ if missing, then runs the test suite"]
+    assert lines[:2] == [
+        "make example   # builds .venv/ if missing, then tags a bundled report and prints the results",
+        "make test      # builds .venv/ if missing, then runs the test suite",
+    ]
     firsts = {Path(p[0]).name for line in lines for p in pipeline_parts(line)}
     assert {"fazhi", "make", "curl", "pip"} <= firsts
     assert len(_fazhi_commands()) >= 15
@@ -95,13 +97,19 @@ def test_every_fazhi_command_in_the_readme_parses(args):
 
 def test_every_make_target_in_the_readme_exists():
     targets = set(re.findall(r"^([A-Za-z][\w-]*):", (REPO_DIR / "Makefile").read_text(encoding="utf-8"), re.M))
-    shown = {p[1] for line in readme_commands(README.read_text(encoding="utf-8"))
-             for p in pipeline_parts(line) if p[0] == "make" and len(p) > 1}
+    shown = {
+        p[1]
+        for line in readme_commands(README.read_text(encoding="utf-8"))
+        for p in pipeline_parts(line)
+        if p[0] == "make" and len(p) > 1
+    }
     assert shown and shown <= targets, shown - targets
 
 
 def test_every_pip_install_in_the_readme_installs_a_declared_extra_into_the_checkouts_venv():
-    extras = set(tomllib.loads((REPO_DIR / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"])
+    extras = set(
+        tomllib.loads((REPO_DIR / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    )
     for line in readme_commands(README.read_text(encoding="utf-8")):
         for part in pipeline_parts(line):
             if Path(part[0]).name != "pip" or part[1:2] != ["install"]:
@@ -137,5 +145,5 @@ def test_the_readme_names_every_field_of_a_tagged_unit():
 
     text = README.read_text(encoding="utf-8")
     start = text.index("Per sentence:")
-    listed = set(re.findall(r"[a-z_]+", text[start:text.index("`", text.index("`", start) + 1)]))
+    listed = set(re.findall(r"[a-z_]+", text[start : text.index("`", text.index("`", start) + 1)]))
     assert set(UNIT_FIELDS) <= listed, set(UNIT_FIELDS) - listed

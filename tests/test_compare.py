@@ -21,9 +21,18 @@ def baseline():
     return load_model(REPO_DIR / "model" / "baseline")
 
 
-def _row(index: int, text: str, category: str, problem: bool = False, heading: str = "", is_heading: bool = False) -> dict:
+def _row(
+    index: int, text: str, category: str, problem: bool = False, heading: str = "", is_heading: bool = False
+) -> dict:
     # The fields compare reads from a unit row (fazhi.pipeline.results builds the real ones).
-    return {"index": index, "text": text, "category": category, "problem": problem, "heading": heading, "is_heading": is_heading}
+    return {
+        "index": index,
+        "text": text,
+        "category": category,
+        "problem": problem,
+        "heading": heading,
+        "is_heading": is_heading,
+    }
 
 
 def test_normalize_folds_numbers_width_enumerators_and_punctuation():
@@ -41,8 +50,11 @@ def test_restatement_scores_above_a_different_problem_of_the_same_area():
 
 
 def test_areas_counts_changes_dropped_and_added():
-    old = [_row(0, "全年办理行政复议案件64件。", "dispute"), _row(1, "主动公开政府信息4120条。", "disclosure"),
-           _row(2, "复议人员不足。", "dispute", problem=True)]
+    old = [
+        _row(0, "全年办理行政复议案件64件。", "dispute"),
+        _row(1, "主动公开政府信息4120条。", "disclosure"),
+        _row(2, "复议人员不足。", "dispute", problem=True),
+    ]
     new = [_row(0, "全年办理行政复议案件80件。", "dispute"), _row(1, "执法人员持证上岗率达到100%。", "enforcement")]
     result = compare_reports("2022", old, "2023", new)
     dispute = next(a for a in result["areas"] if a["category"] == "dispute")
@@ -71,9 +83,14 @@ def test_a_missed_flag_in_olds_problems_section_still_counts_as_a_problem_to_mat
 
 @pytest.mark.parametrize("name", PAIR_NAMES)
 @pytest.mark.parametrize("which", ["shipped", "baseline"])
-def test_written_pairs_carried_over_problems_are_found_with_at_most_one_false_match(name, which, shipped_model, baseline):
+def test_written_pairs_carried_over_problems_are_found_with_at_most_one_false_match(
+    name, which, shipped_model, baseline
+):
     model = shipped_model if which == "shipped" else baseline
-    truth = {(t["new"], t["old"]) for t in json.loads((PAIRS / name / "truth.json").read_text(encoding="utf-8"))["carried_over"]}
+    truth = {
+        (t["new"], t["old"])
+        for t in json.loads((PAIRS / name / "truth.json").read_text(encoding="utf-8"))["carried_over"]
+    }
     result = compare_files(PAIRS / name / "old.txt", PAIRS / name / "new.txt", model)
     found = {(m["new"]["text"], m["old"]["text"]) for m in result["carried_over"]}
     assert len(found & truth) >= len(truth) - 1, f"missed: {sorted(truth - found)}"
@@ -93,11 +110,16 @@ def test_markdown_names_both_reports_every_area_and_each_carried_over_pair(basel
 def test_cli_writes_json_and_markdown(tmp_path, capsys):
     old, new = str(PAIRS / "city" / "old.txt"), str(PAIRS / "city" / "new.txt")
     out = tmp_path / "cmp.json"
-    assert main(["compare", old, new, "--model", str(REPO_DIR / "model" / "baseline"), "--format", "json", "-o", str(out)]) == 0
+    assert (
+        main(["compare", old, new, "--model", str(REPO_DIR / "model" / "baseline"), "--format", "json", "-o", str(out)])
+        == 0
+    )
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["old"]["doc"] == old and data["new"]["doc"] == new
     assert data["settings"]["carried_threshold"] == CompareConfig().carried_threshold
-    assert main(["compare", old, new, "--model", str(REPO_DIR / "model" / "baseline"), "--carried-threshold", "0.99"]) == 0
+    assert (
+        main(["compare", old, new, "--model", str(REPO_DIR / "model" / "baseline"), "--carried-threshold", "0.99"]) == 0
+    )
     md = capsys.readouterr().out
     assert "## Problems carried over (0 of" in md and "similarity >= 0.99" in md
 

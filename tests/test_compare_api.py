@@ -32,17 +32,26 @@ def test_compare_answers_both_reports_units_and_the_comparison_of_fazhi_compare(
 
 
 def test_compare_docs_default_to_old_and_new(client):
-    r = client.post("/v1/compare", json={"old": {"text": "一、主要工作\n执法人员持证上岗率达到100%。"}, "new": {"text": "主动公开政府信息4120条。"}})
+    r = client.post(
+        "/v1/compare",
+        json={
+            "old": {"text": "一、主要工作\n执法人员持证上岗率达到100%。"},
+            "new": {"text": "主动公开政府信息4120条。"},
+        },
+    )
     assert r.status_code == 200, r.text
     assert (r.json()["old"]["doc"], r.json()["new"]["doc"]) == ("OLD", "NEW")
     assert r.json()["comparison"]["areas_dropped"] == ["enforcement"]
 
 
-@pytest.mark.parametrize(("body", "words"), [
-    ({"old": {"text": "x"}}, ["missing field", "new"]),
-    ({"old": {"text": 3}, "new": {"text": "x"}}, ["old.text"]),
-    ({"old": {"text": "x"}, "new": {"text": "y"}, "extra": 1}, ["extra"]),
-])
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ({"old": {"text": "x"}}, ["missing field", "new"]),
+        ({"old": {"text": 3}, "new": {"text": "x"}}, ["old.text"]),
+        ({"old": {"text": "x"}, "new": {"text": "y"}, "extra": 1}, ["extra"]),
+    ],
+)
 def test_bad_compare_bodies_get_422_with_the_shared_error_shape(client, body, words):
     r = client.post("/v1/compare", json=body)
     assert r.status_code == 422

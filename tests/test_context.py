@@ -21,8 +21,14 @@ REPORT = """\
 def test_the_title_is_the_first_opening_unit_that_names_a_document_kind():
     units = segment(REPORT)
     assert document_title(units) == "某县人民政府2023年政府信息公开工作年度报告"
-    assert document_title(segment("国务院：\n某市2020年依法行政工作情况报告\n一、主要工作\n")) == "某市2020年依法行政工作情况报告"
-    assert document_title(segment("城区政协召开提案交办会\n4月18日，城区政协召开提案交办会。\n")) == "城区政协召开提案交办会"
+    assert (
+        document_title(segment("国务院：\n某市2020年依法行政工作情况报告\n一、主要工作\n"))
+        == "某市2020年依法行政工作情况报告"
+    )
+    assert (
+        document_title(segment("城区政协召开提案交办会\n4月18日，城区政协召开提案交办会。\n"))
+        == "城区政协召开提案交办会"
+    )
     assert document_title(segment("全年办理复议案件5件。\n")) == ""
 
 

@@ -58,7 +58,9 @@ def test_figures_are_each_reports_summary_and_the_corpus_totals(tagged):
         assert sum(f["shares"].values()) == pytest.approx(1.0)
     corpus = view.corpus()
     for a in AREAS:
-        assert corpus["problems_per_area"][a] == sum(states_problem(u) and u["category"] == a for r in reports for u in r.units)
+        assert corpus["problems_per_area"][a] == sum(
+            states_problem(u) and u["category"] == a for r in reports for u in r.units
+        )
         assert corpus["reports_not_mentioning"][a] == [r.doc for r in reports if a in r.summary["areas_not_mentioned"]]
     assert any(corpus["reports_not_mentioning"][a] for a in AREAS)  # the set has reports that skip an area
 
@@ -84,9 +86,13 @@ def test_page_is_self_contained_and_carries_every_sentence(tagged):
     packed = re.search(r'<script id="sentences" type="text/plain">(.*?)</script>', page, re.S).group(1).strip()
     sentences = json.loads(gzip.decompress(base64.b64decode(packed)))
     assert [[s[2] for s in units] for units in sentences] == [[u["text"] for u in r.units] for r in reports]
-    assert [[CATEGORIES[s[0]] for s in units] for units in sentences] == [[u["category"] for u in r.units] for r in reports]
+    assert [[CATEGORIES[s[0]] for s in units] for units in sentences] == [
+        [u["category"] for u in r.units] for r in reports
+    ]
     # The problem mark is the count rule's: a flagged heading or lead-in that only opens the section is not marked.
-    assert [[bool(s[1] & 1) for s in units] for units in sentences] == [[states_problem(u) for u in r.units] for r in reports]
+    assert [[bool(s[1] & 1) for s in units] for units in sentences] == [
+        [states_problem(u) for u in r.units] for r in reports
+    ]
 
 
 def test_png_heatmap_has_a_row_per_report(tagged):
@@ -104,8 +110,20 @@ def test_png_heatmap_has_a_row_per_report(tagged):
 def test_cli_writes_page_csv_and_png_and_rebuilds_them_on_resume(corpus_dir, tmp_path, capsys):
     pytest.importorskip("matplotlib")
     units, page, table, png = (tmp_path / n for n in ("units.jsonl", "report.html", "report.csv", "heatmap.png"))
-    args = ["tag", str(corpus_dir), "--model", str(BASELINE), "-o", str(units), "--summary-output", str(tmp_path / "s.jsonl"),
-            "--report", str(page), "--report-csv", str(table)]
+    args = [
+        "tag",
+        str(corpus_dir),
+        "--model",
+        str(BASELINE),
+        "-o",
+        str(units),
+        "--summary-output",
+        str(tmp_path / "s.jsonl"),
+        "--report",
+        str(page),
+        "--report-csv",
+        str(table),
+    ]
     assert main(args + ["--report-png", str(png)]) == 0
     assert "wrote " + str(page) in capsys.readouterr().err
     first = list(csv.DictReader(table.open(encoding="utf-8")))
@@ -119,16 +137,33 @@ def test_cli_writes_page_csv_and_png_and_rebuilds_them_on_resume(corpus_dir, tmp
 
 
 def test_cli_refuses_report_on_resume_without_a_units_file(corpus_dir, tmp_path, capsys):
-    code = main(["tag", str(corpus_dir), "--model", str(BASELINE), "--no-units", "--summary-output", str(tmp_path / "s.jsonl"),
-                 "--resume", "--report", str(tmp_path / "r.html")])
+    code = main(
+        [
+            "tag",
+            str(corpus_dir),
+            "--model",
+            str(BASELINE),
+            "--no-units",
+            "--summary-output",
+            str(tmp_path / "s.jsonl"),
+            "--resume",
+            "--report",
+            str(tmp_path / "r.html"),
+        ]
+    )
     assert code == 2
     assert "--report with --resume needs the units in a file" in capsys.readouterr().err
-    assert main(["tag", str(corpus_dir), "--model", str(BASELINE), "--report", str(tmp_path / "nowhere" / "r.html")]) == 2
+    assert (
+        main(["tag", str(corpus_dir), "--model", str(BASELINE), "--report", str(tmp_path / "nowhere" / "r.html")]) == 2
+    )
     assert "does not exist" in capsys.readouterr().err
 
 
 def test_reports_of_the_same_name_in_different_folders_keep_apart_in_the_heatmap_labels():
     from fazhi.review.corpus_view import _short_names
 
-    assert _short_names(["archive/2022/report.txt", "archive/2023/report.txt"]) == ["2022/report.txt", "2023/report.txt"]
+    assert _short_names(["archive/2022/report.txt", "archive/2023/report.txt"]) == [
+        "2022/report.txt",
+        "2023/report.txt",
+    ]
     assert _short_names(["archive/a.txt", "archive/b.txt"]) == ["a.txt", "b.txt"]

@@ -35,8 +35,24 @@ def test_ray_engine_writes_what_the_local_engine_writes_byte_for_byte(tmp_path, 
     for engine in ("local", "ray"):
         out = tmp_path / engine
         out.mkdir()
-        code = main(["tag", str(reports), "--model", model_dir, "--engine", engine, "--workers", "2",
-                     "-o", str(out / "units.jsonl"), "--summary", "md", "--summary-output", str(out / "summary.md")])
+        code = main(
+            [
+                "tag",
+                str(reports),
+                "--model",
+                model_dir,
+                "--engine",
+                engine,
+                "--workers",
+                "2",
+                "-o",
+                str(out / "units.jsonl"),
+                "--summary",
+                "md",
+                "--summary-output",
+                str(out / "summary.md"),
+            ]
+        )
         assert code == 1  # the empty report failed
         err = capsys.readouterr().err
         assert "skipped " + str(reports / "empty.txt") in err

@@ -63,12 +63,14 @@ def test_disclosure_tables_read_into_the_indicators():
 
 
 def test_table_rows_marked_by_the_reader_with_cells():
-    units = [{"index": 0, "text": "某某局2022年政府信息公开工作年度报告", "is_heading": False},
-             {"index": 1, "text": "一、总体情况", "is_heading": True},
-             {"index": 2, "text": "全年工作平稳。", "is_heading": False},
-             {"index": 3, "text": "四、政府信息公开行政复议、行政诉讼情况", "is_heading": True},
-             {"index": 4, "text": "行政复议 | 结果纠正 | 2", "is_heading": False, "table": True},
-             {"index": 5, "text": "行政复议 | 总计 | 9", "is_heading": False, "table": True}]
+    units = [
+        {"index": 0, "text": "某某局2022年政府信息公开工作年度报告", "is_heading": False},
+        {"index": 1, "text": "一、总体情况", "is_heading": True},
+        {"index": 2, "text": "全年工作平稳。", "is_heading": False},
+        {"index": 3, "text": "四、政府信息公开行政复议、行政诉讼情况", "is_heading": True},
+        {"index": 4, "text": "行政复议 | 结果纠正 | 2", "is_heading": False, "table": True},
+        {"index": 5, "text": "行政复议 | 总计 | 9", "is_heading": False, "table": True},
+    ]
     outline = check_outline(units, "disclosure_annual")
     figs = {(f.indicator, f.value) for f in extract_figures(units, outline, "disclosure_annual")}
     assert ("reconsideration_corrected", 2) in figs and ("reconsideration_cases", 9) in figs
@@ -77,8 +79,18 @@ def test_table_rows_marked_by_the_reader_with_cells():
 def test_figure_rows_carry_doc_category_and_text():
     figs = figures_of("全年共办理行政复议案件123件。")
     rows = figure_rows("a.txt", figs, {0: "dispute"})
-    assert rows == [{"doc": "a.txt", "indicator": "reconsideration_cases", "value": 123, "unit": "件",
-                     "noun": rows[0]["noun"], "category": "dispute", "index": 0, "text": "全年共办理行政复议案件123件。"}]
+    assert rows == [
+        {
+            "doc": "a.txt",
+            "indicator": "reconsideration_cases",
+            "value": 123,
+            "unit": "件",
+            "noun": rows[0]["noun"],
+            "category": "dispute",
+            "index": 0,
+            "text": "全年共办理行政复议案件123件。",
+        }
+    ]
 
 
 def test_bare_outcome_rows_of_a_reconsideration_report_are_its_corrections():
@@ -93,7 +105,11 @@ def test_bare_outcome_rows_of_a_reconsideration_report_are_its_corrections():
 
 
 def test_a_count_qualified_by_its_cause_and_a_count_of_places_are_not_the_indicator():
-    figs = pairs(figures_of("岚川市行政复议工作报告\n全年因程序违法被撤销或确认违法的案件有9件。在14个社区设立物业纠纷调解室，全年调处纠纷410件。"))
+    figs = pairs(
+        figures_of(
+            "岚川市行政复议工作报告\n全年因程序违法被撤销或确认违法的案件有9件。在14个社区设立物业纠纷调解室，全年调处纠纷410件。"
+        )
+    )
     assert ("reconsideration_corrected", 9) not in figs
     assert ("disputes_resolved", 14) not in figs and ("disputes_resolved", 410) in figs
 

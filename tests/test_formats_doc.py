@@ -13,7 +13,9 @@ DATA = Path(__file__).parent / "data" / "formats"
 DOC = DATA / "written_b03_part.doc"
 DOCX = DATA / "written_b03_part.docx"
 
-needs_antiword = pytest.mark.skipif(shutil.which("antiword") is None, reason="needs antiword (apt-get install antiword)")
+needs_antiword = pytest.mark.skipif(
+    shutil.which("antiword") is None, reason="needs antiword (apt-get install antiword)"
+)
 
 
 def _units(text):
@@ -67,10 +69,17 @@ def test_antiword_table_forms_read_as_the_docx_rows_wide_wrapped_and_back_to_bac
         "二、上年结转申请数量 | 数量 | 3 | 数量2 | 1 | 数量3 | 4",
         "三、本年度办理结果",
     ]
-    wrapped = ("|项目                  |数量      |\n|（六）其他处理        |7件       |\n"
-               "|1.申请人逾期不补正、行|6件       |\n|政机关不再处理        |          |\n")
+    wrapped = (
+        "|项目                  |数量      |\n|（六）其他处理        |7件       |\n"
+        "|1.申请人逾期不补正、行|6件       |\n|政机关不再处理        |          |\n"
+    )
     assert doc_module._paragraphs(wrapped).splitlines()[-1] == "1.申请人逾期不补正、行政机关不再处理 | 数量 | 6件"
-    back_to_back = ("|项目      |本年制发    |\n|规章      |0件         |\n"
-                    "|项目      |本年处理决定|\n|行政许可  |286件       |\n")
+    back_to_back = (
+        "|项目      |本年制发    |\n|规章      |0件         |\n|项目      |本年处理决定|\n|行政许可  |286件       |\n"
+    )
     assert doc_module._paragraphs(back_to_back).splitlines() == [
-        "项目 | 本年制发", "规章 | 本年制发 | 0件", "项目 | 本年处理决定", "行政许可 | 本年处理决定 | 286件"]
+        "项目 | 本年制发",
+        "规章 | 本年制发 | 0件",
+        "项目 | 本年处理决定",
+        "行政许可 | 本年处理决定 | 286件",
+    ]

@@ -10,8 +10,10 @@ from fazhi.reading.text import ReadingWarning, common_share, decode_text
 
 TEXT = (WRITTEN_REPORTS_DIR / "written_b03.txt").read_text(encoding="utf-8")
 # Traditional characters of our own: Big5 holds no simplified-only forms.
-TRADITIONAL = ("一、過去一年的主要工作\n（一）依法履行政府職能。全年辦理行政復議案件35件，全部依法審結。\n"
-               "二、存在的問題\n部分執法人員業務能力不強，法治意識有待提高。\n")
+TRADITIONAL = (
+    "一、過去一年的主要工作\n（一）依法履行政府職能。全年辦理行政復議案件35件，全部依法審結。\n"
+    "二、存在的問題\n部分執法人員業務能力不強，法治意識有待提高。\n"
+)
 
 
 def test_a_big5_report_is_read_correctly_with_a_warning_that_it_is_traditional():
@@ -50,7 +52,9 @@ def test_traditional_text_is_tagged_as_its_simplified_form_and_keeps_its_own_cha
     simp = tag_text("s.txt", simplified, shipped_model).units
     assert [r["text"] for r in trad] == [TRADITIONAL[r["start"] : r["end"]] for r in trad]  # the output keeps 執法…
     assert "部分執法人員業務能力不強，法治意識有待提高。" in [r["text"] for r in trad]
-    assert [(r["category"], r["scores"], r["problem"]) for r in trad] == [(r["category"], r["scores"], r["problem"]) for r in simp]
+    assert [(r["category"], r["scores"], r["problem"]) for r in trad] == [
+        (r["category"], r["scores"], r["problem"]) for r in simp
+    ]
 
 
 def test_simplified_text_is_given_to_the_model_unchanged():

@@ -13,9 +13,11 @@ from fazhi.reading.ocr import normalize_ocr_text
 # The printed part of a written report: its first dozen paragraphs fill one A4 page at 12 pt.
 REPORT = "written_c02.txt"
 
-needs_ocr = pytest.mark.skipif(ocr_module._languages(ocr_module.TESSERACT) is None
-                               or ocr_module.LANGUAGE not in (ocr_module._languages(ocr_module.TESSERACT) or ()),
-                               reason="needs Tesseract with chi_sim (apt-get install tesseract-ocr tesseract-ocr-chi-sim)")
+needs_ocr = pytest.mark.skipif(
+    ocr_module._languages(ocr_module.TESSERACT) is None
+    or ocr_module.LANGUAGE not in (ocr_module._languages(ocr_module.TESSERACT) or ()),
+    reason="needs Tesseract with chi_sim (apt-get install tesseract-ocr tesseract-ocr-chi-sim)",
+)
 needs_font = pytest.mark.skipif(scan_font() is None, reason="the scans are drawn with fonts-wqy-zenhei")
 
 
@@ -115,7 +117,10 @@ def test_an_unknown_ocr_mode_is_refused():
 
 
 def test_ocr_lines_lose_tesseracts_spaces_and_get_full_width_punctuation():
-    assert normalize_ocr_text("发挥 职能 作用 , 统筹 推进 (2021 - 2025年) : ") == "发挥职能作用，统筹推进（2021 - 2025年）："
+    assert (
+        normalize_ocr_text("发挥 职能 作用 , 统筹 推进 (2021 - 2025年) : ")
+        == "发挥职能作用，统筹推进（2021 - 2025年）："
+    )
     assert normalize_ocr_text("covered 95 % of cases") == "covered 95 % of cases"
 
 
@@ -135,14 +140,33 @@ def test_an_image_with_ocr_never_is_refused_with_the_reason(tmp_path):
 
 def test_quotation_marks_read_as_ascii_come_back_chinese_across_a_wrapped_line():
     quotes = ocr_module._Quotes()
-    assert quotes('开展"双随机、一公开"抽查，推行\'首违不罚"清单，建设"法治') == "开展“双随机、一公开”抽查，推行“首违不罚”清单，建设“法治"
+    assert (
+        quotes('开展"双随机、一公开"抽查，推行\'首违不罚"清单，建设"法治')
+        == "开展“双随机、一公开”抽查，推行“首违不罚”清单，建设“法治"
+    )
     assert quotes('政府"示范创建。') == "政府”示范创建。"
 
 
 def test_heading_markers_misread_on_a_poor_scan_are_repaired_in_sequence():
     from fazhi.reading.ocr import repair_markers
 
-    got = repair_markers(["一,2021年工作情况", "（一）坚持党的领导", "全)持续优化法治营商环境", "伍)依法依规科学决策",
-                          "二、存在的问题", "伍)执法能力不强", "全年办结案件35件。"])
-    assert got == ["一、2021年工作情况", "（一）坚持党的领导", "（二）持续优化法治营商环境", "（三）依法依规科学决策",
-                   "二、存在的问题", "（一）执法能力不强", "全年办结案件35件。"]
+    got = repair_markers(
+        [
+            "一,2021年工作情况",
+            "（一）坚持党的领导",
+            "全)持续优化法治营商环境",
+            "伍)依法依规科学决策",
+            "二、存在的问题",
+            "伍)执法能力不强",
+            "全年办结案件35件。",
+        ]
+    )
+    assert got == [
+        "一、2021年工作情况",
+        "（一）坚持党的领导",
+        "（二）持续优化法治营商环境",
+        "（三）依法依规科学决策",
+        "二、存在的问题",
+        "（一）执法能力不强",
+        "全年办结案件35件。",
+    ]

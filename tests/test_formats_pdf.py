@@ -44,8 +44,14 @@ def _line(text, y, x=0.0, size=10.0):
 def test_a_short_line_ends_its_paragraph_and_a_wrapped_one_continues():
     # 20 characters fill the measure; a heading of 6 and a last line of 8 stop short.
     full = "全面推进严格规范公正文明执法持续深化行政执法"[:20]
-    lines = [_line("二、存在的问题", 100), _line(full, 80), _line("部分执法人员业务能力不强。", 60), _line(full, 40),
-             _line("8件", 20), _line(full, 0)]
+    lines = [
+        _line("二、存在的问题", 100),
+        _line(full, 80),
+        _line("部分执法人员业务能力不强。", 60),
+        _line(full, 40),
+        _line("8件", 20),
+        _line(full, 0),
+    ]
     assert join_wrapped(lines) == ["二、存在的问题", full + "部分执法人员业务能力不强。", full + "8件", full]
 
 

@@ -54,8 +54,12 @@ def _pdf_with_table(path):
     body = ParagraphStyle("b", fontName="STSong-Light", fontSize=12, leading=20, wordWrap="CJK")
     table = Table([HEADER[1:]] + [row[1:] for row in ROWS] + [["行政许可", "8364", "0", "0"]])
     table.setStyle([("FONTNAME", (0, 0), (-1, -1), "STSong-Light"), ("FONTSIZE", (0, 0), (-1, -1), 10)])
-    story = [Paragraph("二、主动公开政府信息情况", body), Paragraph("全年主动公开政府信息2890条，其中规范性文件11件。", body),
-             table, Paragraph("三、收到和处理政府信息公开申请情况", body)]
+    story = [
+        Paragraph("二、主动公开政府信息情况", body),
+        Paragraph("全年主动公开政府信息2890条，其中规范性文件11件。", body),
+        table,
+        Paragraph("三、收到和处理政府信息公开申请情况", body),
+    ]
     SimpleDocTemplate(str(path), pagesize=A4, invariant=1).build(story)
     return path
 
@@ -74,11 +78,13 @@ def test_a_pdf_table_row_is_one_line_with_its_headers_between_the_paragraphs_aro
 
 
 def test_an_html_table_of_figures_keeps_headers_over_rowspan_and_colspan():
-    page = ("<html><body><p>二、主动公开政府信息情况</p><table>"
-            "<tr><th colspan='2'>信息内容</th><th>本年制发件数</th><th>现行有效件数</th></tr>"
-            "<tr><td rowspan='2'>主动公开</td><td>规章</td><td>3</td><td>12</td></tr>"
-            "<tr><td>行政规范性文件</td><td>11</td><td>63</td></tr>"
-            "</table><p>三、收到和处理政府信息公开申请情况</p></body></html>")
+    page = (
+        "<html><body><p>二、主动公开政府信息情况</p><table>"
+        "<tr><th colspan='2'>信息内容</th><th>本年制发件数</th><th>现行有效件数</th></tr>"
+        "<tr><td rowspan='2'>主动公开</td><td>规章</td><td>3</td><td>12</td></tr>"
+        "<tr><td>行政规范性文件</td><td>11</td><td>63</td></tr>"
+        "</table><p>三、收到和处理政府信息公开申请情况</p></body></html>"
+    )
     assert read_report_bytes(page.encode("utf-8"), "page.html").splitlines() == [
         "二、主动公开政府信息情况",
         "信息内容 | 本年制发件数 | 现行有效件数",
@@ -90,7 +96,10 @@ def test_an_html_table_of_figures_keeps_headers_over_rowspan_and_colspan():
 
 def test_an_html_layout_table_holding_paragraphs_is_read_as_before():
     page = "<html><body><table><tr><td><p>一、主要工作</p><p>全年办理复议案件35件。</p></td></tr></table></body></html>"
-    assert read_report_bytes(page.encode("utf-8"), "page.html").splitlines() == ["一、主要工作", "全年办理复议案件35件。"]
+    assert read_report_bytes(page.encode("utf-8"), "page.html").splitlines() == [
+        "一、主要工作",
+        "全年办理复议案件35件。",
+    ]
 
 
 def test_table_rows_are_tagged_with_table_true_one_unit_each_and_prose_is_not(tmp_path, shipped_model):
@@ -107,7 +116,10 @@ def test_table_rows_are_tagged_with_table_true_one_unit_each_and_prose_is_not(tm
         "（一）予以公开 | 本年度办理结果。 | 件数 | 12",
     ]
     assert all(text[r["start"] : r["end"]] == r["text"] and not r["is_heading"] for r in table)
-    assert [r["text"] for r in rows if not r["table"]] == ["二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况"]
+    assert [r["text"] for r in rows if not r["table"]] == [
+        "二、主动公开政府信息情况",
+        "三、收到和处理政府信息公开申请情况",
+    ]
     assert table[0]["heading"] == "二、主动公开政府信息情况"
 
 

@@ -43,8 +43,14 @@ def test_tag_progress_counts_the_pages_of_a_report_read_page_by_page(tmp_path, s
 
     pdf = save_flat_pdf((WRITTEN_REPORTS_DIR / "written_c02.txt").read_text(encoding="utf-8"), tmp_path / "long.pdf")
     log = io.StringIO()
-    run_tag([str(pdf)], shipped_model, units_output=str(tmp_path / "u.jsonl"), summary_output=str(tmp_path / "s.jsonl"),
-            progress=True, log=log)
+    run_tag(
+        [str(pdf)],
+        shipped_model,
+        units_output=str(tmp_path / "u.jsonl"),
+        summary_output=str(tmp_path / "s.jsonl"),
+        progress=True,
+        log=log,
+    )
     shown = log.getvalue()
     totals = set(re.findall(r"long\.pdf: page \d+/(\d+)", shown))
     assert len(totals) == 1, shown[-500:]

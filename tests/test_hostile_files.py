@@ -25,19 +25,27 @@ MB = 1024 * 1024
 def docx_expanding_to(n_bytes: int) -> bytes:
     """A small .docx whose document.xml (valid WordprocessingML) expands to about n_bytes."""
     para = "<w:p><w:r><w:t>全面推进依法行政。</w:t></w:r></w:p>".encode()
-    head = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document '
-            b'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>')
+    head = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document '
+        b'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+    )
     tail = b"</w:body></w:document>"
     body = head + para * (n_bytes // len(para)) + tail
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-                   'content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/'
-                   'document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.'
-                   'main+xml"/></Types>')
-        z.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
-                   '2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
-                   '2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>')
+        z.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+            'content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/'
+            'document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.'
+            'main+xml"/></Types>',
+        )
+        z.writestr(
+            "_rels/.rels",
+            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+            '2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
+            '2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
+        )
         z.writestr("word/document.xml", body)
     return buf.getvalue()
 
@@ -53,7 +61,10 @@ def test_a_zip_bomb_docx_is_refused_on_its_declared_sizes_naming_the_limit_and_t
     with pytest.raises(UnreadableFile) as refused:
         read_report_bytes(bomb, "bomb.docx")
     message = str(refused.value)
-    assert message.startswith("bomb.docx: its 3 parts expand to 60 MB, over the 50 MB limit") and "--max-file-mb" in message
+    assert (
+        message.startswith("bomb.docx: its 3 parts expand to 60 MB, over the 50 MB limit")
+        and "--max-file-mb" in message
+    )
     # A file is read under a limit above what it expands to, and refused under one below.
     small = docx_expanding_to(150_000)
     assert read_report_bytes(small, "small.docx", max_bytes=4 * MB).count("\n") > 2000
@@ -81,8 +92,10 @@ def test_a_file_over_the_limit_is_refused_on_its_size_before_it_is_read(tmp_path
     monkeypatch.setattr(Path, "read_bytes", lambda self: read_bytes.append(self) or b"")
     with pytest.raises(UnreadableFile) as refused:
         read_report(big)
-    assert str(refused.value) == (f"{big}: the file is 60 MB, over the 50 MB limit on one report "
-                                  "(raise it with --max-file-mb if the file is a real report)")
+    assert str(refused.value) == (
+        f"{big}: the file is 60 MB, over the 50 MB limit on one report "
+        "(raise it with --max-file-mb if the file is a real report)"
+    )
     assert not read_bytes
 
 
@@ -107,8 +120,15 @@ def test_standard_input_past_the_limit_is_refused_without_reading_it_all(shipped
             return "法治。".encode() * (n // 9 + 1)
 
     log = io.StringIO()
-    result = run_tag(["-"], shipped_model, units_output=None, default_units_stream=io.StringIO(), stdin=Endless(),
-                     log=log, max_file_mb=1)
+    result = run_tag(
+        ["-"],
+        shipped_model,
+        units_output=None,
+        default_units_stream=io.StringIO(),
+        stdin=Endless(),
+        log=log,
+        max_file_mb=1,
+    )
     assert result.reports == 0 and "<stdin>: standard input holds more, over the 1.0 MB limit" in log.getvalue()
     assert Endless.asked == [MB + 1]
 
@@ -126,7 +146,9 @@ def test_a_folder_walk_reads_only_regular_files_and_names_the_others(tmp_path):
     assert [s.doc for s in sources] == [str(folder / "a.txt"), str(folder / "b_link.txt")]
     reasons = {f.doc: f.reason for f in skipped}
     assert reasons[str(folder / "c_fifo.txt")].startswith(f"{folder}/c_fifo.txt: a FIFO, not a regular file")
-    assert reasons[str(folder / "d_zero.txt")].startswith(f"{folder}/d_zero.txt: a link to character device, not a regular")
+    assert reasons[str(folder / "d_zero.txt")].startswith(
+        f"{folder}/d_zero.txt: a link to character device, not a regular"
+    )
     assert reasons[str(folder / "e_dangling.txt")].startswith(f"{folder}/e_dangling.txt: a link to nothing")
     # A pattern reads like a folder.
     sources, skipped = expand_inputs([str(folder / "*.txt")])
@@ -187,8 +209,13 @@ def test_a_report_that_gives_no_sentences_is_skipped_with_its_likely_reason(tmp_
     numbers = tmp_path / "c_numbers.txt"
     numbers.write_text("1\n2\n3\n。。。\n", encoding="utf-8")
     summary = tmp_path / "s.jsonl"
-    result = run_tag([str(good), str(glyphs), str(numbers)], shipped_model, units_output=str(tmp_path / "u.jsonl"),
-                     summary_output=str(summary), log=io.StringIO())
+    result = run_tag(
+        [str(good), str(glyphs), str(numbers)],
+        shipped_model,
+        units_output=str(tmp_path / "u.jsonl"),
+        summary_output=str(summary),
+        log=io.StringIO(),
+    )
     assert result.reports == 1
     rows = [json.loads(line) for line in summary.read_text(encoding="utf-8").splitlines()]
     skipped = {r["skipped"]: r["reason"] for r in rows if "skipped" in r}
@@ -198,13 +225,13 @@ def test_a_report_that_gives_no_sentences_is_skipped_with_its_likely_reason(tmp_
     assert [r["doc"] for r in rows if "doc" in r] == [str(good)]
 
 
-@pytest.mark.parametrize("declared,encoding", [("iso-8859-1", "utf-8"), ("iso-8859-1", "gbk"), ("utf-16", "utf-8"),
-                                               ("gbk", "utf-8")])
+@pytest.mark.parametrize(
+    "declared,encoding", [("iso-8859-1", "utf-8"), ("iso-8859-1", "gbk"), ("utf-16", "utf-8"), ("gbk", "utf-8")]
+)
 def test_an_html_page_whose_charset_lies_is_read_in_its_real_encoding(declared, encoding):
     body = "<p>一、主要工作</p><p>全面推行行政执法公示制度。</p>"
     raw = f'<html><head><meta charset="{declared}"></head><body>{body}</body></html>'.encode(encoding)
     assert read_report_bytes(raw, "page.html").splitlines() == ["一、主要工作", "全面推行行政执法公示制度。"]
-
 
 
 def test_the_command_line_takes_max_file_mb_and_refuses_a_limit_of_nothing(tmp_path, capsys):
@@ -212,7 +239,9 @@ def test_the_command_line_takes_max_file_mb_and_refuses_a_limit_of_nothing(tmp_p
 
     out = tmp_path / "u.jsonl"
     assert main(["tag", str(SEEDLIKE), "--max-file-mb", "0.001", "-o", str(out)]) == 2  # no usable input
-    assert f"{SEEDLIKE}: the file is {SEEDLIKE.stat().st_size} bytes, over the 1048 bytes limit" in capsys.readouterr().err
+    assert (
+        f"{SEEDLIKE}: the file is {SEEDLIKE.stat().st_size} bytes, over the 1048 bytes limit" in capsys.readouterr().err
+    )
     assert main(["tag", str(SEEDLIKE), "--max-file-mb", "1", "-o", str(out)]) == 0
     assert main(["tag", str(SEEDLIKE), "--max-file-mb", "0", "-o", str(out)]) == 2
     assert "expected --max-file-mb above 0, found 0" in capsys.readouterr().err
@@ -223,9 +252,12 @@ def pdf_inflating_to(n_bytes: int) -> bytes:
     """A one-page PDF whose content stream is small on disk and inflates to about n_bytes of drawing operators."""
     op = b"BT /F1 12 Tf 72 720 Td (x) Tj ET\n"
     data = zlib.compress(op * (n_bytes // len(op)), 1)
-    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
-            b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream"]
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream",
+    ]
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
     offsets = []
@@ -233,7 +265,9 @@ def pdf_inflating_to(n_bytes: int) -> bytes:
         offsets.append(out.tell())
         out.write(b"%d 0 obj\n" % i + body + b"\nendobj\n")
     xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets))
+    out.write(
+        b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    )
     out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref))
     return out.getvalue()
 
@@ -241,7 +275,9 @@ def pdf_inflating_to(n_bytes: int) -> bytes:
 def test_a_pdf_whose_page_inflates_past_the_limit_is_refused_before_it_is_drawn():
     bomb = pdf_inflating_to(3 * MB)
     assert len(bomb) < 100_000
-    with pytest.raises(UnreadableFile, match="bomb.pdf: its page content inflates to more than 1.0 MB, over the 1.0 MB limit"):
+    with pytest.raises(
+        UnreadableFile, match="bomb.pdf: its page content inflates to more than 1.0 MB, over the 1.0 MB limit"
+    ):
         read_report_bytes(bomb, "bomb.pdf", max_bytes=MB)
 
 

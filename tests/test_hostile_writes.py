@@ -59,8 +59,10 @@ def test_an_interrupted_run_into_a_non_utf8_name_resumes(tmp_path, capsys, monke
 def test_a_folder_that_refuses_new_files_is_one_line_naming_the_output_not_its_partial_file(capsys):
     # /proc refuses new files even to root, where a chmod'ed folder would not.
     assert main(["tag", str(SEEDLIKE), "-o", "/proc/fazhi-out.jsonl"]) == 2
-    assert last_error_line(capsys) in ("error: cannot write units to /proc/fazhi-out.jsonl: No such file or directory",
-                                       "error: cannot write units to /proc/fazhi-out.jsonl: Permission denied")
+    assert last_error_line(capsys) in (
+        "error: cannot write units to /proc/fazhi-out.jsonl: No such file or directory",
+        "error: cannot write units to /proc/fazhi-out.jsonl: Permission denied",
+    )
 
 
 @pytest.mark.parametrize("flag", ["--report", "--figures", "--summary-output"])
@@ -107,4 +109,6 @@ def test_an_output_that_is_an_input_found_in_a_folder_or_through_a_hard_link_is_
     assert main(args) == 2
     assert f"is the input report {report}; writing it would overwrite the report being read" in last_error_line(capsys)
     assert report.read_text(encoding="utf-8") == SEEDLIKE.read_text(encoding="utf-8")
-    assert sorted(p.name for p in tmp_path.rglob("*")) == sorted(["in", "r.txt"] + (["out.txt"] if how == "hardlink" else []))
+    assert sorted(p.name for p in tmp_path.rglob("*")) == sorted(
+        ["in", "r.txt"] + (["out.txt"] if how == "hardlink" else [])
+    )

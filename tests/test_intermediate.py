@@ -25,12 +25,14 @@ def test_the_statutes_the_issue_names_get_their_areas_and_unrelated_ones_other()
 def _laws_db(path):
     con = sqlite3.connect(path)
     con.execute("CREATE TABLE articles (id INTEGER PRIMARY KEY, law_id TEXT, law_name TEXT, article_text TEXT)")
-    laws = {"中华人民共和国示例行政复议法": "复议机关依法受理行政复议申请并作出复议决定",
-            "示例政府信息公开条例": "行政机关应当主动公开政府信息并答复依申请公开",
-            "中华人民共和国示例行政处罚法": "执法人员实施行政处罚应当出示执法证件",
-            "示例规章制定程序条例": "起草规章应当听取意见并进行合法性审查",
-            "中华人民共和国示例审计法": "审计机关对财政收支进行审计监督",
-            "示例种子法": "种子生产经营者应当建立种子档案"}
+    laws = {
+        "中华人民共和国示例行政复议法": "复议机关依法受理行政复议申请并作出复议决定",
+        "示例政府信息公开条例": "行政机关应当主动公开政府信息并答复依申请公开",
+        "中华人民共和国示例行政处罚法": "执法人员实施行政处罚应当出示执法证件",
+        "示例规章制定程序条例": "起草规章应当听取意见并进行合法性审查",
+        "中华人民共和国示例审计法": "审计机关对财政收支进行审计监督",
+        "示例种子法": "种子生产经营者应当建立种子档案",
+    }
     rows, n = [], 0
     for i, (title, text) in enumerate(laws.items()):
         for k in range(12):
@@ -48,16 +50,22 @@ def test_lawref_articles_are_grouped_at_each_article_with_their_items(tmp_path):
     (root / "示例复议条例.md").write_text(
         "# 示例行政复议条例\n\n<!-- INFO END -->\n\n## 第一章 总则\n\n第一条 为了示例复议，制定本条例。\n\n"
         "第二条 复议机关履行下列职责：\n\n（一）受理复议申请；\n\n（二）作出复议决定。\n\n## 第二章 附则\n\n第三条 本条例自公布之日起施行。\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     articles = list(law_articles(f"lawref:{tmp_path / 'laws'}"))
-    assert [a.text for a in articles] == ["为了示例复议，制定本条例。", "复议机关履行下列职责：（一）受理复议申请；（二）作出复议决定。",
-                                         "本条例自公布之日起施行。"]
+    assert [a.text for a in articles] == [
+        "为了示例复议，制定本条例。",
+        "复议机关履行下列职责：（一）受理复议申请；（二）作出复议决定。",
+        "本条例自公布之日起施行。",
+    ]
     assert {a.label for a in articles} == {"dispute"}
 
 
 def test_task_caps_each_class_and_keeps_dev_statutes_out_of_training(tmp_path):
     db = _laws_db(tmp_path / "laws.db")
-    train, dev, counts = build_task(IntermediateConfig(laws=(f"laws-db:{db}",), per_class=10, dev_share=0.3), log=lambda _m: None)
+    train, dev, counts = build_task(
+        IntermediateConfig(laws=(f"laws-db:{db}",), per_class=10, dev_share=0.3), log=lambda _m: None
+    )
     assert set(counts) == {"dispute", "disclosure", "enforcement", "decision", "supervision", "other"}
     assert all(c["train"] + c["dev"] == 10 for c in counts.values())
     assert not {a.statute for a in train} & {a.statute for a in dev}
@@ -69,12 +77,28 @@ def test_a_short_intermediate_run_saves_an_encoder_that_fine_tuning_loads(tmp_pa
 
     _, tokenizer = tiny_bert
     start = tmp_path / "start"
-    BertForMaskedLM(BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
-                               intermediate_size=64, max_position_embeddings=64)).save_pretrained(start)
+    BertForMaskedLM(
+        BertConfig(
+            vocab_size=len(tokenizer),
+            hidden_size=32,
+            num_hidden_layers=1,
+            num_attention_heads=2,
+            intermediate_size=64,
+            max_position_embeddings=64,
+        )
+    ).save_pretrained(start)
     tokenizer.save_pretrained(start)
     db = _laws_db(tmp_path / "laws.db")
-    config = IntermediateConfig(laws=(f"laws-db:{db}",), max_length=32, per_class=12, dev_share=0.0, minutes=0.05, lr=1e-3,
-                                bf16=False, batch_size=8)
+    config = IntermediateConfig(
+        laws=(f"laws-db:{db}",),
+        max_length=32,
+        per_class=12,
+        dev_share=0.0,
+        minutes=0.05,
+        lr=1e-3,
+        bf16=False,
+        batch_size=8,
+    )
     out = train_intermediate(start, tmp_path / "out", config, log=lambda _m: None)
     summary = json.loads((out / "intermediate_config.json").read_text(encoding="utf-8"))
     assert summary["steps"] > 0 and summary["classes"]["dispute"]["train"] == 12
@@ -90,12 +114,29 @@ def test_an_interrupted_intermediate_run_continues_from_its_checkpoint(tmp_path,
 
     _, tokenizer = tiny_bert
     start = tmp_path / "start"
-    BertForMaskedLM(BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
-                               intermediate_size=64, max_position_embeddings=64)).save_pretrained(start)
+    BertForMaskedLM(
+        BertConfig(
+            vocab_size=len(tokenizer),
+            hidden_size=32,
+            num_hidden_layers=1,
+            num_attention_heads=2,
+            intermediate_size=64,
+            max_position_embeddings=64,
+        )
+    ).save_pretrained(start)
     tokenizer.save_pretrained(start)
     db = _laws_db(tmp_path / "laws.db")
-    config = IntermediateConfig(laws=(f"laws-db:{db}",), max_length=32, per_class=12, dev_share=0.0, minutes=0.03, lr=1e-3,
-                                bf16=False, batch_size=8, checkpoint_minutes=0.0)
+    config = IntermediateConfig(
+        laws=(f"laws-db:{db}",),
+        max_length=32,
+        per_class=12,
+        dev_share=0.0,
+        minutes=0.03,
+        lr=1e-3,
+        bf16=False,
+        batch_size=8,
+        checkpoint_minutes=0.0,
+    )
 
     def fail(_output):
         raise KeyboardInterrupt

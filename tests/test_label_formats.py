@@ -10,8 +10,24 @@ from fazhi.label_check import check_path
 from fazhi.labels import LabelDataError, hashed_split, load_splits, read_label_file
 from fazhi.paths import DEFAULT_BASELINE_DIR, LABELS_DIR
 
-ROW = {"id": "a1", "doc": "d1", "source": "written", "split": "train", "text": "全年办理行政复议案件64件。", "category": "dispute", "problem": False}
-DEV = {**ROW, "id": "a2", "doc": "d2", "split": "dev", "text": "执法人员业务能力不强。", "category": "enforcement", "problem": True}
+ROW = {
+    "id": "a1",
+    "doc": "d1",
+    "source": "written",
+    "split": "train",
+    "text": "全年办理行政复议案件64件。",
+    "category": "dispute",
+    "problem": False,
+}
+DEV = {
+    **ROW,
+    "id": "a2",
+    "doc": "d2",
+    "split": "dev",
+    "text": "执法人员业务能力不强。",
+    "category": "enforcement",
+    "problem": True,
+}
 
 
 def _jsonl(path, rows):
@@ -38,11 +54,39 @@ def test_csv_in_our_schema_reads_problem_words(tmp_path):
 
 def test_label_studio_export_reads_category_and_problem_choices(tmp_path):
     tasks = [
-        {"id": 7, "data": {"text": "主动公开政府信息4120条。"}, "annotations": [{"result": [
-            {"from_name": "category", "to_name": "text", "type": "choices", "value": {"choices": ["disclosure"]}}]}]},
-        {"id": 8, "data": {"text": "政务公开栏目更新不及时。", "split": "dev"}, "annotations": [{"result": [
-            {"from_name": "category", "to_name": "text", "type": "choices", "value": {"choices": ["disclosure"]}},
-            {"from_name": "problem", "to_name": "text", "type": "choices", "value": {"choices": ["true"]}}]}]},
+        {
+            "id": 7,
+            "data": {"text": "主动公开政府信息4120条。"},
+            "annotations": [
+                {
+                    "result": [
+                        {
+                            "from_name": "category",
+                            "to_name": "text",
+                            "type": "choices",
+                            "value": {"choices": ["disclosure"]},
+                        }
+                    ]
+                }
+            ],
+        },
+        {
+            "id": 8,
+            "data": {"text": "政务公开栏目更新不及时。", "split": "dev"},
+            "annotations": [
+                {
+                    "result": [
+                        {
+                            "from_name": "category",
+                            "to_name": "text",
+                            "type": "choices",
+                            "value": {"choices": ["disclosure"]},
+                        },
+                        {"from_name": "problem", "to_name": "text", "type": "choices", "value": {"choices": ["true"]}},
+                    ]
+                }
+            ],
+        },
     ]
     path = tmp_path / "ls.json"
     path.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
@@ -53,10 +97,13 @@ def test_label_studio_export_reads_category_and_problem_choices(tmp_path):
 
 
 def test_doccano_export_reads_labels_list(tmp_path):
-    path = _jsonl(tmp_path / "doccano.jsonl", [
-        {"id": 1, "text": "办理人大代表建议54件。", "label": ["supervision"]},
-        {"id": 2, "text": "对问责结果运用不充分。", "label": ["supervision", "problem"]},
-    ])
+    path = _jsonl(
+        tmp_path / "doccano.jsonl",
+        [
+            {"id": 1, "text": "办理人大代表建议54件。", "label": ["supervision"]},
+            {"id": 2, "text": "对问责结果运用不充分。", "label": ["supervision", "problem"]},
+        ],
+    )
     rows, issues = read_label_file(path)
     assert not issues and [(r.category, r.problem) for r in rows] == [("supervision", False), ("supervision", True)]
 
@@ -78,7 +125,9 @@ def test_bad_rows_stop_training_with_file_line_and_reason(tmp_path, bad, reason)
 
 def test_wrong_encoding_is_reported_with_line(tmp_path):
     path = tmp_path / "gbk.jsonl"
-    path.write_bytes((json.dumps(ROW, ensure_ascii=False) + "\n" + json.dumps(DEV, ensure_ascii=False) + "\n").encode("gbk"))
+    path.write_bytes(
+        (json.dumps(ROW, ensure_ascii=False) + "\n" + json.dumps(DEV, ensure_ascii=False) + "\n").encode("gbk")
+    )
     with pytest.raises(LabelDataError, match=r"gbk.jsonl:1: error: expected UTF-8 text"):
         load_splits(path)
 

@@ -9,12 +9,22 @@ from fazhi.label_check import check_path, near_duplicate_pairs
 from fazhi.labels import CATEGORIES, load_splits
 from fazhi.paths import LABELS_DIR
 
-GOOD = {"id": "x1", "doc": "d1", "source": "written", "split": "train", "text": "全年受理行政复议案件45件。", "category": "dispute", "problem": False}
+GOOD = {
+    "id": "x1",
+    "doc": "d1",
+    "source": "written",
+    "split": "train",
+    "text": "全年受理行政复议案件45件。",
+    "category": "dispute",
+    "problem": False,
+}
 
 
 def _write(tmp_path, rows, name="labels.jsonl"):
     path = tmp_path / name
-    path.write_text("".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows), encoding="utf-8")
+    path.write_text(
+        "".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows), encoding="utf-8"
+    )
     return path
 
 
@@ -64,7 +74,11 @@ def test_missing_key_and_invalid_json_are_errors_not_dropped(tmp_path):
 
 
 def test_duplicate_ids_and_doc_in_two_splits_are_errors(tmp_path):
-    rows = [GOOD, {**GOOD, "text": "落实重大行政决策合法性审查制度。"}, {**GOOD, "id": "x3", "split": "test", "text": "政府信息依申请公开答复率100%。"}]
+    rows = [
+        GOOD,
+        {**GOOD, "text": "落实重大行政决策合法性审查制度。"},
+        {**GOOD, "id": "x3", "split": "test", "text": "政府信息依申请公开答复率100%。"},
+    ]
     report = check_path(_write(tmp_path, rows), minimums=False)
     reasons = [e.reason for e in report.errors]
     assert any("duplicate id 'x1'" in r for r in reasons)
@@ -91,22 +105,34 @@ def test_repeats_between_seed_rows_are_only_warnings(tmp_path):
 
 
 def test_near_duplicate_pairs_match_brute_force():
-    texts = [GOOD["text"], "全年受理行政复议案件45件，", "全年共受理行政复议案件45件。", "全年受理行政复议案件46件。", "推进综合行政执法改革。",
-             "推进综合行政执法改革工作。", "政务公开", "全年受理行政诉讼案件45件。"]
+    texts = [
+        GOOD["text"],
+        "全年受理行政复议案件45件，",
+        "全年共受理行政复议案件45件。",
+        "全年受理行政复议案件46件。",
+        "推进综合行政执法改革。",
+        "推进综合行政执法改革工作。",
+        "政务公开",
+        "全年受理行政诉讼案件45件。",
+    ]
 
     def jac(a, b):
-        A = {a[i:i + 3] for i in range(len(a) - 2)}
-        B = {b[i:i + 3] for i in range(len(b) - 2)}
+        A = {a[i : i + 3] for i in range(len(a) - 2)}
+        B = {b[i : i + 3] for i in range(len(b) - 2)}
         return len(A & B) / len(A | B) if A and B else 0
 
-    brute = sorted((i, j) for i in range(len(texts)) for j in range(i + 1, len(texts)) if jac(texts[i], texts[j]) >= 0.8)
+    brute = sorted(
+        (i, j) for i in range(len(texts)) for j in range(i + 1, len(texts)) if jac(texts[i], texts[j]) >= 0.8
+    )
     assert [(i, j) for i, j, _ in near_duplicate_pairs(texts)] == brute
     assert brute  # the example really has near duplicates
 
 
 def test_data_check_command_exits_nonzero_on_bad_file(tmp_path):
     path = _write(tmp_path, [{**GOOD, "category": "nonsense"}])
-    proc = subprocess.run([sys.executable, "-m", "fazhi", "data", "check", str(path), "--no-minimums"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "fazhi", "data", "check", str(path), "--no-minimums"], capture_output=True, text=True
+    )
     assert proc.returncode == 1
     assert f"{path}:1: error: 'category' must be one of {', '.join(CATEGORIES)}" in proc.stderr
     assert "data check FAILED" in proc.stdout
@@ -116,9 +142,13 @@ def test_data_check_folds_a_repeated_error_into_one_line_as_train_does(tmp_path)
     rows = [{**GOOD, "id": f"x{i}", "category": "nonsense"} for i in range(60)]
     rows[30] = {**GOOD, "id": "x30"}  # a good row between the bad ones
     path = _write(tmp_path, rows)
-    proc = subprocess.run([sys.executable, "-m", "fazhi", "data", "check", str(path), "--no-minimums"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "fazhi", "data", "check", str(path), "--no-minimums"], capture_output=True, text=True
+    )
     lines = proc.stderr.strip().splitlines()
-    assert lines == [f"{path}:1-30,32-60 (59 rows): error: 'category' must be one of {', '.join(CATEGORIES)}; found 'nonsense'"]
+    assert lines == [
+        f"{path}:1-30,32-60 (59 rows): error: 'category' must be one of {', '.join(CATEGORIES)}; found 'nonsense'"
+    ]
     assert "59 errors" in proc.stdout
     with pytest.raises(LabelDataError) as raised:
         load_splits(tmp_path)
@@ -127,7 +157,9 @@ def test_data_check_folds_a_repeated_error_into_one_line_as_train_does(tmp_path)
 
 def test_data_check_lists_fifty_distinct_errors_then_a_count(tmp_path):
     path = _write(tmp_path, [{**GOOD, "id": f"x{i}", "category": f"nonsense{i}"} for i in range(60)])
-    proc = subprocess.run([sys.executable, "-m", "fazhi", "data", "check", str(path), "--no-minimums"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "fazhi", "data", "check", str(path), "--no-minimums"], capture_output=True, text=True
+    )
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 51 and lines[-1] == "... and 10 more" and lines[0].startswith(f"{path}:1: error:")
 
@@ -135,9 +167,16 @@ def test_data_check_lists_fifty_distinct_errors_then_a_count(tmp_path):
 def test_a_users_labels_need_only_text_category_and_problem(tmp_path):
     from fazhi.labels import USER_SOURCE, hashed_split, load_rows
 
-    _write(tmp_path, [{"text": "全年受理行政复议案件45件。", "category": "dispute", "problem": False},
-                             {"text": "执法人员业务能力有待提高。", "category": "enforcement", "problem": True, "doc": "县局2023"}])
-    (tmp_path / "more.csv").write_text("text,category,problem,split\n政务公开平台建设仍有短板。,disclosure,true,\n", encoding="utf-8")
+    _write(
+        tmp_path,
+        [
+            {"text": "全年受理行政复议案件45件。", "category": "dispute", "problem": False},
+            {"text": "执法人员业务能力有待提高。", "category": "enforcement", "problem": True, "doc": "县局2023"},
+        ],
+    )
+    (tmp_path / "more.csv").write_text(
+        "text,category,problem,split\n政务公开平台建设仍有短板。,disclosure,true,\n", encoding="utf-8"
+    )
     rows, issues = load_rows(tmp_path)
     assert issues == []
     by_text = {r.text: r for r in rows}

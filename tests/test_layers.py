@@ -8,8 +8,12 @@ from pathlib import Path
 from fazhi.paths import REPO_DIR
 
 # Where each installed package lives in a checkout.
-ROOTS = {"fazhi": REPO_DIR / "fazhi", "fazhi.model": REPO_DIR / "model", "fazhi.training": REPO_DIR / "training",
-         "fazhi.serve": REPO_DIR / "serve"}
+ROOTS = {
+    "fazhi": REPO_DIR / "fazhi",
+    "fazhi.model": REPO_DIR / "model",
+    "fazhi.training": REPO_DIR / "training",
+    "fazhi.serve": REPO_DIR / "serve",
+}
 # Bottom to top; a module may import its own layer and the layers below it, never one above.
 LAYERS = [
     ("fazhi.errors", "fazhi.paths", "fazhi.labels", "fazhi.names", "fazhi.hub", "fazhi.schema"),
@@ -83,8 +87,12 @@ def _layer(module: str) -> int:
 
 def _upward(graph: dict[str, set[str]]) -> list[str]:
     """Imports from a module to a higher layer; a package may import its own submodules."""
-    return sorted(f"{m} -> {t}" for m, targets in graph.items() for t in targets
-                  if _layer(t) > _layer(m) and not t.startswith(m + "."))
+    return sorted(
+        f"{m} -> {t}"
+        for m, targets in graph.items()
+        for t in targets
+        if _layer(t) > _layer(m) and not t.startswith(m + ".")
+    )
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:

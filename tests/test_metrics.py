@@ -21,7 +21,9 @@ def test_metrics_equal_scikit_learn_on_random_predictions(seed):
     pred_p = np.where(rng.random(n) < 0.8, gold_p, ~gold_p)
     m = compute_metrics(gold, pred, list(gold_p), list(pred_p))
     present = sorted(set(gold) | set(pred), key=CATEGORIES.index)
-    assert m["macro_f1"] == pytest.approx(sklearn_metrics.f1_score(gold, pred, labels=present, average="macro", zero_division=0), abs=1e-12)
+    assert m["macro_f1"] == pytest.approx(
+        sklearn_metrics.f1_score(gold, pred, labels=present, average="macro", zero_division=0), abs=1e-12
+    )
     p, r, f, s = sklearn_metrics.precision_recall_fscore_support(gold, pred, labels=list(CATEGORIES), zero_division=0)
     for i, label in enumerate(CATEGORIES):
         assert m["per_class"][label]["precision"] == pytest.approx(p[i], abs=1e-12)
@@ -31,4 +33,7 @@ def test_metrics_equal_scikit_learn_on_random_predictions(seed):
     assert m["problem"]["f1"] == pytest.approx(sklearn_metrics.f1_score(gold_p, pred_p), abs=1e-12)
     assert m["problem"]["precision"] == pytest.approx(sklearn_metrics.precision_score(gold_p, pred_p), abs=1e-12)
     assert m["accuracy"] == pytest.approx(sklearn_metrics.accuracy_score(gold, pred), abs=1e-12)
-    assert m["confusion"]["rows_gold_cols_pred"] == sklearn_metrics.confusion_matrix(gold, pred, labels=list(CATEGORIES)).tolist()
+    assert (
+        m["confusion"]["rows_gold_cols_pred"]
+        == sklearn_metrics.confusion_matrix(gold, pred, labels=list(CATEGORIES)).tolist()
+    )

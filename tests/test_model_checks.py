@@ -74,13 +74,16 @@ def test_a_tiny_bert_with_finite_weights_loads(tiny_bert, tmp_path):
     assert load_model(tmp_path / "m").labels
 
 
-@pytest.mark.parametrize("cat, prob, words", [
-    ([[np.nan, 0.5]], [0.1], "not finite"),
-    ([[0.5, 0.5]], [np.inf], "not finite"),
-    ([[0.7, 0.7]], [0.1], "sum to 1"),
-    ([[1.5, -0.5]], [0.1], "outside"),
-    ([[0.5, 0.5], [0.5, 0.5]], [0.1], "shape"),
-])
+@pytest.mark.parametrize(
+    "cat, prob, words",
+    [
+        ([[np.nan, 0.5]], [0.1], "not finite"),
+        ([[0.5, 0.5]], [np.inf], "not finite"),
+        ([[0.7, 0.7]], [0.1], "sum to 1"),
+        ([[1.5, -0.5]], [0.1], "outside"),
+        ([[0.5, 0.5], [0.5, 0.5]], [0.1], "shape"),
+    ],
+)
 def test_scores_that_are_not_probabilities_are_refused(cat, prob, words):
     with pytest.raises(ModelOutputError, match=words):
         check_scores(Scores(("a", "b"), np.array(cat, dtype=float), np.array(prob, dtype=float), 0.5), 1)
@@ -139,7 +142,12 @@ class _NanOn:
 
     def __init__(self, model):
         self.model = model
-        self.name, self.labels, self.threshold, self.max_chars = model.name, model.labels, model.threshold, model.max_chars
+        self.name, self.labels, self.threshold, self.max_chars = (
+            model.name,
+            model.labels,
+            model.threshold,
+            model.max_chars,
+        )
         self.int8, self.reads_context = model.int8, model.reads_context
 
     def predict(self, texts, contexts=None):
@@ -157,7 +165,9 @@ def test_nan_scores_at_run_time_are_a_model_error_never_a_label():
     assert isinstance(ModelOutputError("x"), FazhiError) and ModelOutputError.exit_code == EXIT_MODEL
 
 
-def test_fazhi_classify_with_a_model_that_gives_nan_writes_no_nan_and_exits_3_in_one_line(tmp_path, monkeypatch, capsys):
+def test_fazhi_classify_with_a_model_that_gives_nan_writes_no_nan_and_exits_3_in_one_line(
+    tmp_path, monkeypatch, capsys
+):
     monkeypatch.setattr("fazhi.cli.classify.load_model", lambda *_args, **_kwargs: _NanOn(load_model(BASELINE)))
     sentences = tmp_path / "s.txt"
     sentences.write_text("鑫源公司完成整改。\n", encoding="utf-8")

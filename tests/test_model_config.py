@@ -29,7 +29,9 @@ def test_an_ensemble_directory_saves_and_loads_back_with_identical_scores(tmp_pa
 
 def test_a_config_naming_no_known_kind_is_refused_in_one_line_naming_the_kinds(tmp_path):
     (tmp_path / "config.json").write_text('{"fazhi_model": "forest"}', encoding="utf-8")
-    with pytest.raises(ModelLoadError, match=r"one of 'baseline', 'bert', 'cascade', 'hybrid', 'ensemble', found 'forest'"):
+    with pytest.raises(
+        ModelLoadError, match=r"one of 'baseline', 'bert', 'cascade', 'hybrid', 'ensemble', found 'forest'"
+    ):
         load_model(tmp_path)
     (tmp_path / "config.json").write_text("[1, 2]", encoding="utf-8")
     with pytest.raises(ModelLoadError, match="expected a JSON object, found list"):

@@ -92,7 +92,7 @@ def test_heading_without_anything_under_it_is_not_enough():
     units = units_of(text)
     start = next(u for u in units if u["is_heading"] and u["text"].startswith("八、"))
     end = next(u for u in units if u["is_heading"] and u["text"].startswith("九、"))
-    emptied = text[: start["end"]] + "\n" + text[end["start"]:]
+    emptied = text[: start["end"]] + "\n" + text[end["start"] :]
     got = parts(units_of(emptied), "rule_of_law_annual")
     assert got["shortcomings"]["present"] is False
     assert got["shortcomings"]["units"] == []
@@ -107,8 +107,15 @@ def test_disclosure_report_parts_and_tables():
     assert got["proactive"]["table"] and got["requests"]["table"] and got["appeals"]["table"]
 
 
-@pytest.mark.parametrize("doc, expected", [("written_h01.txt", "area_report"), ("written_j02.txt", "area_report"),
-                                           ("written_k02.txt", "rule_of_law_annual"), ("written_g03.txt", "disclosure_annual")])
+@pytest.mark.parametrize(
+    "doc, expected",
+    [
+        ("written_h01.txt", "area_report"),
+        ("written_j02.txt", "area_report"),
+        ("written_k02.txt", "rule_of_law_annual"),
+        ("written_g03.txt", "disclosure_annual"),
+    ],
+)
 def test_report_type_of_written_reports(doc, expected):
     assert report_type(units_of((WRITTEN / doc).read_text(encoding="utf-8"))) == expected
 
@@ -149,13 +156,18 @@ def test_causes_given_only_for_reasons_stated_after_the_shortcomings():
     # d05's heading promises 原因 and its section gives none; b05's "审查深度受到影响" is an effect, not a reason;
     # h01's "败诉原因剖析不深入" is a shortcoming about analysing causes
     for doc in ("written_d05.txt", "written_b05.txt", "written_h01.txt"):
-        assert parts(units_of((WRITTEN / doc).read_text(encoding="utf-8")))["shortcomings"]["causes_given"] is False, doc
+        assert parts(units_of((WRITTEN / doc).read_text(encoding="utf-8")))["shortcomings"]["causes_given"] is False, (
+            doc
+        )
 
 
 def test_disclosure_tables_written_as_label_and_value_rows_are_tables():
     # g05: "本年新收申请数：6（均为自然人）"; g07: "（一）收到申请数：58件"; g06: "行政处罚 上一年项目数量2310 … 处理决定数量1468"
-    for doc, tables in (("written_g05.txt", ("proactive", "requests", "appeals")), ("written_g07.txt", ("proactive", "requests", "appeals")),
-                        ("written_g06.txt", ("proactive", "requests"))):
+    for doc, tables in (
+        ("written_g05.txt", ("proactive", "requests", "appeals")),
+        ("written_g07.txt", ("proactive", "requests", "appeals")),
+        ("written_g06.txt", ("proactive", "requests")),
+    ):
         got = parts(units_of((WRITTEN / doc).read_text(encoding="utf-8")), "disclosure_annual")
         assert [p for p in tables if not got[p]["table"]] == [], doc
     # g02 gives its appeals in sentences: no table

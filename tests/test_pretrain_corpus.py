@@ -52,6 +52,7 @@ NO_MARKER_FILE = """\
 Page 1
 """
 
+
 def _quiet(_message: str) -> None:
     pass
 
@@ -83,7 +84,9 @@ def _write_laws_db(path):
         (3, "b2", "中华人民共和国示例复议法", "第二条", "复议机关依法办理复议案件。\n申请人可以委托代理人。"),
         (4, "a1", "中华人民共和国示例公开条例", "第二条", "行政机关应当及时公开示例信息。"),
     ]
-    con.executemany("INSERT INTO articles (id, law_id, law_name, article_no, article_text) VALUES (?, ?, ?, ?, ?)", rows)
+    con.executemany(
+        "INSERT INTO articles (id, law_id, law_name, article_no, article_text) VALUES (?, ?, ?, ?, ?)", rows
+    )
     con.commit()
     con.close()
     return path
@@ -91,11 +94,19 @@ def _write_laws_db(path):
 
 def test_lawref_reader_drops_the_title_issuing_lines_and_marker_and_keeps_headings_and_articles(tmp_path):
     laws = list(law_texts(f"lawref:{_write_lawref(tmp_path / 'laws')}"))
-    assert [law.key for law in laws] == ["DLC/某市/示例调解办法.md", "行政法规/示例公开条例(2030-01-02).md"]  # _index.md has no body
+    assert [law.key for law in laws] == [
+        "DLC/某市/示例调解办法.md",
+        "行政法规/示例公开条例(2030-01-02).md",
+    ]  # _index.md has no body
     law = laws[1]
     assert law.title == "中华人民共和国示例公开条例"
-    assert law.paragraphs == ["第一章 总则", "第一条 为了规范示例信息的公开，制定本条例。", "第二条 行政机关应当及时公开示例信息。",
-                              "第二章 附则", "第三条 本条例自公布之日起施行。"]
+    assert law.paragraphs == [
+        "第一章 总则",
+        "第一条 为了规范示例信息的公开，制定本条例。",
+        "第二条 行政机关应当及时公开示例信息。",
+        "第二章 附则",
+        "第三条 本条例自公布之日起施行。",
+    ]
     # Without the marker only the title goes; a line without Chinese is furniture.
     assert laws[0].title == "某市示例调解办法" and laws[0].paragraphs == ["第一条 调解委员会依法调解民间纠纷。"]
     assert lawref_text(INDEX_FILE, "_index.md") is None
@@ -110,7 +121,10 @@ def test_lawref_source_without_a_folder_says_what_it_expected(tmp_path):
 
 def test_laws_db_reader_gives_each_law_its_articles_in_order_one_paragraph_per_line(tmp_path):
     laws = list(law_texts(f"laws-db:{_write_laws_db(tmp_path / 'laws.db')}"))
-    assert [(law.key, law.title) for law in laws] == [("a1", "中华人民共和国示例公开条例"), ("b2", "中华人民共和国示例复议法")]
+    assert [(law.key, law.title) for law in laws] == [
+        ("a1", "中华人民共和国示例公开条例"),
+        ("b2", "中华人民共和国示例复议法"),
+    ]
     assert laws[1].paragraphs == ["为了示例复议，制定本法。", "复议机关依法办理复议案件。", "申请人可以委托代理人。"]
 
 
@@ -153,8 +167,9 @@ def test_build_corpus_reports_each_source_including_the_project_text(tmp_path):
     root = _write_lawref(tmp_path / "laws")
     db = _write_laws_db(tmp_path / "laws.db")
     messages: list[str] = []
-    parts = build_corpus([f"lawref:{root}", f"laws-db:{db}"], [("d1", ["全年办理行政复议案件六十四件。"])], 126, 0.0,
-                         log=messages.append)
+    parts = build_corpus(
+        [f"lawref:{root}", f"laws-db:{db}"], [("d1", ["全年办理行政复议案件六十四件。"])], 126, 0.0, log=messages.append
+    )
     assert [p.name for p in parts] == ["lawref", "laws-db", PROJECT]
     assert parts[0].documents == 2 and parts[1].documents == 2 and parts[2].documents == 1
     assert parts[2].train[0].text == "全年办理行政复议案件六十四件。"
@@ -164,8 +179,16 @@ def test_build_corpus_reports_each_source_including_the_project_text(tmp_path):
 
 
 def _tiny_encoder(tmp_path, tokenizer):
-    model = BertForMaskedLM(BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                                       intermediate_size=64, max_position_embeddings=64))
+    model = BertForMaskedLM(
+        BertConfig(
+            vocab_size=len(tokenizer),
+            hidden_size=32,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            intermediate_size=64,
+            max_position_embeddings=64,
+        )
+    )
     model.save_pretrained(tmp_path / "start")
     tokenizer.save_pretrained(tmp_path / "start")
     return tmp_path / "start"
@@ -180,12 +203,22 @@ def test_electra_discriminator_loss_falls_on_a_tiny_corpus(tiny_bert):
 
     _, tokenizer = tiny_bert
     torch.manual_seed(0)
-    mlm = BertForMaskedLM(BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                                     intermediate_size=64, max_position_embeddings=64))
+    mlm = BertForMaskedLM(
+        BertConfig(
+            vocab_size=len(tokenizer),
+            hidden_size=32,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            intermediate_size=64,
+            max_position_embeddings=64,
+        )
+    )
     trainer = ElectraPretrainer(mlm, generator_layers=1)
     # The generator starts as a copy of the encoder's first layer, under the very same embeddings.
     assert trainer.generator.embeddings is mlm.bert.embeddings
-    assert torch.equal(trainer.generator.encoder.layer[0].output.dense.weight, mlm.bert.encoder.layer[0].output.dense.weight)
+    assert torch.equal(
+        trainer.generator.encoder.layer[0].output.dense.weight, mlm.bert.encoder.layer[0].output.dense.weight
+    )
     seqs = [Sequence(s, tuple(range(len(s)))) for s, _, _ in TINY_SENTENCES]
     config = PretrainConfig(max_length=64, whole_word=False, mask_prob=0.3)
     optim = torch.optim.AdamW(trainer.parameters(), lr=3e-3)
@@ -215,16 +248,25 @@ def test_electra_pretraining_continues_an_encoder_and_saves_one_that_fine_tuning
     start = _tiny_encoder(tmp_path, tokenizer)
     corpus = tmp_path / "tagged.txt"
     corpus.write_text(TAGGED_LINES, encoding="utf-8")
-    config = PretrainConfig(max_length=32, epochs=3, batch_size=4, lr=3e-3, bf16=False, init_from=str(start), objective="electra",
-                            heldout_share=0.2)
+    config = PretrainConfig(
+        max_length=32,
+        epochs=3,
+        batch_size=4,
+        lr=3e-3,
+        bf16=False,
+        init_from=str(start),
+        objective="electra",
+        heldout_share=0.2,
+    )
     out = pretrain(tmp_path / "electra", config, corpus=[str(corpus)], data=None, log=_quiet, progress=False)
     summary = json.loads((out / "pretrain_config.json").read_text(encoding="utf-8"))
     assert summary["finished"] and summary["steps"] > 0
     held = summary["heldout"]
     assert set(held["start"]) == set(held["end"]) == {str(corpus)}
     assert {"rtd_loss", "rtd_accuracy", "generator_mlm_loss"} <= set(held["end"][str(corpus)])
-    assert (out / "vocab.txt").read_text(encoding="utf-8").split("\n")[: len(tokenizer)] == \
-        [t for t, _ in sorted(tokenizer.get_vocab().items(), key=lambda kv: kv[1])]
+    assert (out / "vocab.txt").read_text(encoding="utf-8").split("\n")[: len(tokenizer)] == [
+        t for t, _ in sorted(tokenizer.get_vocab().items(), key=lambda kv: kv[1])
+    ]
     before = BertForMaskedLM.from_pretrained(start).bert.encoder.layer[-1].output.dense.weight
     tagger = FazhiBertModel.from_pretrained(out)
     after = tagger.bert.encoder.layer[-1].output.dense.weight

@@ -15,6 +15,7 @@ def _units(text: str) -> list[tuple[str, str, bool]]:
     # HTML collapses runs of whitespace by definition; everything else is compared exactly.
     def ws(s):
         return re.sub(r"\s+", " ", s)
+
     return [(ws(u.text), ws(u.heading), u.is_heading) for u in segment(text)]
 
 
@@ -50,12 +51,15 @@ def test_gbk_encoded_report_is_detected_without_being_told(seed_texts):
     assert read_report_bytes(raw, "report.txt") == text
 
 
-@pytest.mark.parametrize("raw, reason", [
-    (b"", "empty"),
-    (b"  \n\t ", "empty"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
-    (bytes(range(1, 32)) * 50, "binary"),
-])
+@pytest.mark.parametrize(
+    "raw, reason",
+    [
+        (b"", "empty"),
+        (b"  \n\t ", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        (bytes(range(1, 32)) * 50, "binary"),
+    ],
+)
 def test_empty_and_binary_text_files_are_refused_with_the_reason(raw, reason):
     with pytest.raises(UnreadableFile, match=reason):
         read_report_bytes(raw, "x.txt")
@@ -64,8 +68,20 @@ def test_empty_and_binary_text_files_are_refused_with_the_reason(raw, reason):
 def test_html_main_text_drops_scripts_styles_menus_footers_and_hidden_text(seed_files):
     text = read_report(seed_files[SEED, "html"])
     # Strings that only the page around the report carries (the seed text has furniture of its own).
-    for furniture in ("统计代码加载中", "页面加载完成", "font-family", "走进某某", "某某科技有限公司", "1234567890",
-                      "某ICP备", "分享到：", "依法行政工作要点的通知", "隐藏的统计说明", "长者模式", "浏览次数："):
+    for furniture in (
+        "统计代码加载中",
+        "页面加载完成",
+        "font-family",
+        "走进某某",
+        "某某科技有限公司",
+        "1234567890",
+        "某ICP备",
+        "分享到：",
+        "依法行政工作要点的通知",
+        "隐藏的统计说明",
+        "长者模式",
+        "浏览次数：",
+    ):
         assert furniture not in text, furniture
     first = next(l for l in seed_files[SEED, "html"].read_text(encoding="utf-8").splitlines() if "<h1" in l)
     title = re.sub(r"<[^>]+>", "", first).strip()
@@ -80,10 +96,16 @@ def test_html_declared_gbk_is_decoded(seed_files, seed_texts):
 
 
 def test_html_page_with_plain_paragraphs_and_br_lines():
-    page = ("<html><body><p>一、主要工作</p><p>全面推行行政执法公示制度。<br>严格落实重大执法决定法制审核制度。</p>"
-            "<table><tr><td>行政复议案件</td><td>35件</td></tr></table></body></html>").encode()
+    page = (
+        "<html><body><p>一、主要工作</p><p>全面推行行政执法公示制度。<br>严格落实重大执法决定法制审核制度。</p>"
+        "<table><tr><td>行政复议案件</td><td>35件</td></tr></table></body></html>"
+    ).encode()
     assert read_report_bytes(page, "page.html").splitlines() == [
-        "一、主要工作", "全面推行行政执法公示制度。", "严格落实重大执法决定法制审核制度。", "行政复议案件 35件"]
+        "一、主要工作",
+        "全面推行行政执法公示制度。",
+        "严格落实重大执法决定法制审核制度。",
+        "行政复议案件 35件",
+    ]
 
 
 def test_docx_body_is_read_and_its_footer_is_not(seed_files):

@@ -17,8 +17,11 @@ def test_no_reading_module_imports_a_layer_above_it_even_inside_functions():
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
             if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 names = [node.module]
-            found += [f"{f.name}:{node.lineno} {n}" for n in names
-                      if n.startswith("fazhi") and n != "fazhi" and not n.startswith(ALLOWED)]
+            found += [
+                f"{f.name}:{node.lineno} {n}"
+                for n in names
+                if n.startswith("fazhi") and n != "fazhi" and not n.startswith(ALLOWED)
+            ]
     assert found == []
 
 

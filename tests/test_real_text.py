@@ -36,9 +36,19 @@ class KeywordModel:
         contexts = contexts or [""] * len(texts)
         cats = []
         for t, c in zip(texts, contexts, strict=True):
-            cats.append("disclosure" if "公开" in t else "dispute" if "复议" in t else "disclosure" if "信息公开" in c else "other")
+            cats.append(
+                "disclosure"
+                if "公开" in t
+                else "dispute"
+                if "复议" in t
+                else "disclosure"
+                if "信息公开" in c
+                else "other"
+            )
         probs = np.array([[1.0 if l == c else 0.0 for l in CATEGORIES] for c in cats])
-        return Scores(CATEGORIES, probs.reshape(len(texts), len(CATEGORIES)), np.array([float("问题" in t) for t in texts]), 0.5)
+        return Scores(
+            CATEGORIES, probs.reshape(len(texts), len(CATEGORIES)), np.array([float("问题" in t) for t in texts]), 0.5
+        )
 
 
 @pytest.fixture
@@ -49,8 +59,21 @@ def real_folder(tmp_path):
         (tmp_path / "docs" / f"{doc}.txt").write_text(text, encoding="utf-8")
     for i, (doc, text, cat, problem, part) in enumerate(UNITS):
         start = DOCS[doc].index(text)
-        lines.append(json.dumps({"id": f"u{i}", "doc": doc, "start": start, "end": start + len(text), "text": text,
-                                 "category": cat, "problem": problem, "part": part}, ensure_ascii=False))
+        lines.append(
+            json.dumps(
+                {
+                    "id": f"u{i}",
+                    "doc": doc,
+                    "start": start,
+                    "end": start + len(text),
+                    "text": text,
+                    "category": cat,
+                    "problem": problem,
+                    "part": part,
+                },
+                ensure_ascii=False,
+            )
+        )
     (tmp_path / "units.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return tmp_path
 
@@ -83,7 +106,12 @@ def test_evaluate_real_reports_both_ways_with_intervals(real_folder):
 
 
 def test_a_unit_that_does_not_match_its_document_is_refused(real_folder):
-    units = re.sub(r'"start": (\d+)', lambda m: f'"start": {int(m.group(1)) + 1}', (real_folder / "units.jsonl").read_text(encoding="utf-8"), count=1)
+    units = re.sub(
+        r'"start": (\d+)',
+        lambda m: f'"start": {int(m.group(1)) + 1}',
+        (real_folder / "units.jsonl").read_text(encoding="utf-8"),
+        count=1,
+    )
     (real_folder / "units.jsonl").write_text(units, encoding="utf-8")
     with pytest.raises(ValueError, match="text differs from"):
         read_real_set(real_folder)

@@ -50,12 +50,32 @@ def corpus(tmp_path_factory) -> tuple[Path, list[str]]:
 def tagged(corpus, tmp_path_factory):
     folder, _ = corpus
     out = tmp_path_factory.mktemp("review_out")
-    code = main(["tag", str(folder), "--model", str(BASELINE), "-o", str(out / "units.jsonl"), "--summary", "json",
-                 "--summary-output", str(out / "summary.jsonl"), "--figures", str(out / "figures.csv"),
-                 "--report", str(out / "report.html"), "--report-csv", str(out / "report.csv")])
+    code = main(
+        [
+            "tag",
+            str(folder),
+            "--model",
+            str(BASELINE),
+            "-o",
+            str(out / "units.jsonl"),
+            "--summary",
+            "json",
+            "--summary-output",
+            str(out / "summary.jsonl"),
+            "--figures",
+            str(out / "figures.csv"),
+            "--report",
+            str(out / "report.html"),
+            "--report-csv",
+            str(out / "report.csv"),
+        ]
+    )
     assert code == 0
-    summaries = {Path(json.loads(line)["doc"]).name: json.loads(line)
-                 for line in (out / "summary.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()}
+    summaries = {
+        Path(json.loads(line)["doc"]).name: json.loads(line)
+        for line in (out / "summary.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    }
     return out, summaries
 
 
@@ -113,7 +133,22 @@ def test_markdown_summary_says_what_a_report_lacks(tmp_path):
     report = tmp_path / "k01_cut.txt"
     report.write_text(without_plans(), encoding="utf-8")
     out = tmp_path / "summary.md"
-    assert main(["tag", str(report), "--model", str(BASELINE), "--no-units", "--summary", "md", "--summary-output", str(out)]) == 0
+    assert (
+        main(
+            [
+                "tag",
+                str(report),
+                "--model",
+                str(BASELINE),
+                "--no-units",
+                "--summary",
+                "md",
+                "--summary-output",
+                str(out),
+            ]
+        )
+        == 0
+    )
     md = out.read_text(encoding="utf-8")
     assert "缺少：下一年度安排" in md
     assert "## Key figures" in md

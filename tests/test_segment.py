@@ -5,8 +5,23 @@ import pytest
 from fazhi.pipeline.segment import heading_level, is_furniture, segment
 
 FURNITURE_MARKERS = [
-    "阅读次数", "字号", "我要打印", "扫一扫", "索引号", "发文字号", "主题分类", "发布机构", "成文日期",
-    "发布日期", "语音播报", "天气预报", "网站维护", "我要找政策", "信息来源", "中国政府网 |", "当前位置",
+    "阅读次数",
+    "字号",
+    "我要打印",
+    "扫一扫",
+    "索引号",
+    "发文字号",
+    "主题分类",
+    "发布机构",
+    "成文日期",
+    "发布日期",
+    "语音播报",
+    "天气预报",
+    "网站维护",
+    "我要找政策",
+    "信息来源",
+    "中国政府网 |",
+    "当前位置",
 ]
 
 
@@ -77,7 +92,12 @@ def test_segment_empty_or_tiny_input_gives_no_units(text):
 
 def test_segment_splits_enumerations_inside_paragraphs():
     text = "存在的不足：一是执法人员不足，二是公开不及时；三是复议案件增多。"
-    assert [u.text for u in segment(text)] == ["存在的不足：", "一是执法人员不足，", "二是公开不及时；", "三是复议案件增多。"]
+    assert [u.text for u in segment(text)] == [
+        "存在的不足：",
+        "一是执法人员不足，",
+        "二是公开不及时；",
+        "三是复议案件增多。",
+    ]
 
 
 def test_segment_splits_enumeration_that_lost_its_comma(seed_texts):

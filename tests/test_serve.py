@@ -75,32 +75,38 @@ def test_more_sentences_than_the_limit_is_422_naming_the_limit(client):
     assert client.post("/v1/classify", json={"sentences": ["执法。"] * 256}).status_code == 200
 
 
-@pytest.mark.parametrize("body, error_type, words", [
-    (b"{not json", "invalid_json", ["not valid JSON"]),
-    (b'{"sentences": ["a"', "invalid_json", ["not valid JSON"]),
-    (b"\xff\xfe\x00garbage", "invalid_json", ["not valid JSON"]),
-    (b"[" * 50000 + b"]" * 50000, "invalid_json", ["nested too deeply"]),
-    (b"", "validation_error", ["empty"]),
-    (b"[]", "validation_error", ["expected a JSON object", "array"]),
-    (b'"sentences"', "validation_error", ["expected a JSON object", "string"]),
-    (b"{}", "validation_error", ["missing field 'sentences'"]),
-    (b'{"sentence": ["a"]}', "validation_error", ["missing field 'sentences'"]),
-    (b'{"sentences": "one sentence"}', "validation_error", ["sentences", "valid list", "string"]),
-    (b'{"sentences": null}', "validation_error", ["sentences", "null"]),
-    (b'{"sentences": ["ok", 3, null, ["x"]]}', "validation_error", ["sentences.1", "sentences.2", "sentences.3"]),
-    (b'{"sentences": ["\\ud800"]}', "invalid_text", ["sentences.0", "surrogate"]),
-])
+@pytest.mark.parametrize(
+    "body, error_type, words",
+    [
+        (b"{not json", "invalid_json", ["not valid JSON"]),
+        (b'{"sentences": ["a"', "invalid_json", ["not valid JSON"]),
+        (b"\xff\xfe\x00garbage", "invalid_json", ["not valid JSON"]),
+        (b"[" * 50000 + b"]" * 50000, "invalid_json", ["nested too deeply"]),
+        (b"", "validation_error", ["empty"]),
+        (b"[]", "validation_error", ["expected a JSON object", "array"]),
+        (b'"sentences"', "validation_error", ["expected a JSON object", "string"]),
+        (b"{}", "validation_error", ["missing field 'sentences'"]),
+        (b'{"sentence": ["a"]}', "validation_error", ["missing field 'sentences'"]),
+        (b'{"sentences": "one sentence"}', "validation_error", ["sentences", "valid list", "string"]),
+        (b'{"sentences": null}', "validation_error", ["sentences", "null"]),
+        (b'{"sentences": ["ok", 3, null, ["x"]]}', "validation_error", ["sentences.1", "sentences.2", "sentences.3"]),
+        (b'{"sentences": ["\\ud800"]}', "invalid_text", ["sentences.0", "surrogate"]),
+    ],
+)
 def test_bad_classify_bodies_are_422_saying_what_is_wrong(client, body, error_type, words):
     r = client.post("/v1/classify", content=body, headers={"content-type": "application/json"})
     assert_error(r, 422, error_type, *words)
 
 
-@pytest.mark.parametrize("body, words", [
-    ({}, ["missing field 'text'"]),
-    ({"text": 5}, ["text", "valid string", "number"]),
-    ({"text": ["a"]}, ["text", "array"]),
-    ({"text": "a", "doc": 1}, ["doc"]),
-])
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        ({}, ["missing field 'text'"]),
+        ({"text": 5}, ["text", "valid string", "number"]),
+        ({"text": ["a"]}, ["text", "array"]),
+        ({"text": "a", "doc": 1}, ["doc"]),
+    ],
+)
 def test_bad_analyze_bodies_are_422(client, body, words):
     assert_error(client.post("/v1/analyze", json=body), 422, "validation_error", *words)
 
@@ -108,8 +114,13 @@ def test_bad_analyze_bodies_are_422(client, body, words):
 def test_body_over_the_size_limit_is_413(client):
     big = json.dumps({"sentences": ["执法" * 1000] * 400}, ensure_ascii=False).encode("utf-8")
     assert len(big) > 2 * 1024 * 1024
-    assert_error(client.post("/v1/classify", content=big, headers={"content-type": "application/json"}),
-                 413, "payload_too_large", "limit", str(2 * 1024 * 1024))
+    assert_error(
+        client.post("/v1/classify", content=big, headers={"content-type": "application/json"}),
+        413,
+        "payload_too_large",
+        "limit",
+        str(2 * 1024 * 1024),
+    )
 
 
 def test_unknown_routes_and_methods_have_the_error_shape(client):
@@ -117,7 +128,9 @@ def test_unknown_routes_and_methods_have_the_error_shape(client):
     assert_error(client.get("/v1/classify"), 405, "method_not_allowed", "GET")
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", None])
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", None]
+)
 def test_a_body_that_is_not_json_is_415_before_any_work(client, content_type):
     headers = {"content-type": content_type} if content_type else {}
     body = json.dumps({"sentences": SENTENCES[:1]})
@@ -130,7 +143,11 @@ def test_a_body_that_is_not_json_is_415_before_any_work(client, content_type):
 
 
 def test_json_with_a_charset_is_read(client):
-    r = client.post("/v1/classify", content=json.dumps({"sentences": SENTENCES[:1]}), headers={"content-type": "application/json; charset=utf-8"})
+    r = client.post(
+        "/v1/classify",
+        content=json.dumps({"sentences": SENTENCES[:1]}),
+        headers={"content-type": "application/json; charset=utf-8"},
+    )
     assert r.status_code == 200 and len(r.json()["results"]) == 1
 
 
@@ -164,7 +181,9 @@ def test_the_shipped_bert_flags_sentences_past_its_length_limit():
     bert = load_model(DEFAULT_BERT_DIR)
     assert bert.max_chars is not None
     with TestClient(create_app(ServeSettings(), model=bert), base_url="http://127.0.0.1") as c:
-        res = c.post("/v1/classify", json={"sentences": ["执" * (bert.max_chars + 1), "执" * bert.max_chars]}).json()["results"]
+        res = c.post("/v1/classify", json={"sentences": ["执" * (bert.max_chars + 1), "执" * bert.max_chars]}).json()[
+            "results"
+        ]
     assert [r["truncated"] for r in res] == [True, False]
 
 
@@ -183,8 +202,14 @@ def test_analyze_segments_tags_and_summarises_a_report(client, model, seed_texts
     units = segment(text)
     assert len(body["units"]) == len(units)
     for got, u in zip(body["units"], units, strict=True):
-        assert (got["index"], got["start"], got["end"], got["heading"], got["is_heading"], got["text"]) == \
-               (u.index, u.start, u.end, u.heading, u.is_heading, u.text)
+        assert (got["index"], got["start"], got["end"], got["heading"], got["is_heading"], got["text"]) == (
+            u.index,
+            u.start,
+            u.end,
+            u.heading,
+            u.is_heading,
+            u.text,
+        )
         assert "doc" not in got  # once per response, not per unit
         assert text[got["start"] : got["end"]] == got["text"]
     expected = tag_text(SEED, text, model)
@@ -193,7 +218,11 @@ def test_analyze_segments_tags_and_summarises_a_report(client, model, seed_texts
     assert [_without_scores(u) for u in body["units"]] == [_without_scores(u) for u in expected.units]
     for got, want in zip(body["units"], expected.units, strict=True):
         assert got["scores"].keys() == want["scores"].keys()
-        assert np.allclose([got["problem_score"], *got["scores"].values()], [want["problem_score"], *want["scores"].values()], atol=1e-5)
+        assert np.allclose(
+            [got["problem_score"], *got["scores"].values()],
+            [want["problem_score"], *want["scores"].values()],
+            atol=1e-5,
+        )
     assert body["summary"]["per_category"] == expected.summary["per_category"]
     assert body["summary"]["areas_not_mentioned"] == expected.summary["areas_not_mentioned"]
     assert [p["text"] for p in body["summary"]["problems"]] == [p["text"] for p in expected.summary["problems"]]
@@ -228,7 +257,11 @@ def test_model_endpoint_reports_name_labels_threshold_and_real_text_figures(clie
     assert info["name"] == model.name and info["labels"] == list(model.labels)
     assert info["threshold"] == model.threshold and info["max_chars"] == model.max_chars
     assert info["limits"]["max_sentences"] == 256 and info["limits"]["max_body_bytes"] == 2 * 1024 * 1024
-    assert info["limits"]["max_units"] == 5000 and info["limits"]["model_timeout_s"] == 10 and info["limits"]["body_timeout_s"] == 15
+    assert (
+        info["limits"]["max_units"] == 5000
+        and info["limits"]["model_timeout_s"] == 10
+        and info["limits"]["body_timeout_s"] == 15
+    )
     assert info["int8"] is False
     assert "path" not in info and str(default_model_dir()) not in json.dumps(info, ensure_ascii=False)
     # The shipped model carries its measured figures: a missing evaluation must fail here, not be skipped.
@@ -248,7 +281,10 @@ def test_an_int8_model_returns_scores_rounded_to_4_decimals_and_says_so():
     # int8 is a BERT setting: the shipped BERT, whichever model is the default.
     answers = {}
     for quantize in (True, False):
-        with TestClient(create_app(ServeSettings(), model=load_model(DEFAULT_BERT_DIR, quantize=quantize)), base_url="http://127.0.0.1") as c:
+        with TestClient(
+            create_app(ServeSettings(), model=load_model(DEFAULT_BERT_DIR, quantize=quantize)),
+            base_url="http://127.0.0.1",
+        ) as c:
             assert c.get("/v1/model").json()["int8"] is quantize
             answers[quantize] = c.post("/v1/classify", json={"sentences": SENTENCES}).json()["results"]
     results, full = answers[True], answers[False]
@@ -268,7 +304,9 @@ def test_health_and_offline_docs(client):
     assert client.get("/static-offline-docs/swagger-ui-bundle.js").status_code == 200
     spec = client.get("/openapi.json").json()
     ref = spec["paths"]["/v1/classify"]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
-    assert ref == "#/components/schemas/ClassifyRequest" and "sentences" in json.dumps(spec["components"]["schemas"]["ClassifyRequest"])
+    assert ref == "#/components/schemas/ClassifyRequest" and "sentences" in json.dumps(
+        spec["components"]["schemas"]["ClassifyRequest"]
+    )
 
 
 def test_page_is_served_at_root(client):
@@ -282,7 +320,12 @@ class BlockingModel:
 
     def __init__(self, model):
         self.model = model
-        self.name, self.labels, self.threshold, self.max_chars = model.name, model.labels, model.threshold, model.max_chars
+        self.name, self.labels, self.threshold, self.max_chars = (
+            model.name,
+            model.labels,
+            model.threshold,
+            model.max_chars,
+        )
         self.int8, self.reads_context = model.int8, model.reads_context
         self.reads_context = True  # it passes contexts on to the model
         self.int8 = model.int8
@@ -298,7 +341,9 @@ class BlockingModel:
 
 async def _with_app(app, scenario):
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1", timeout=30) as c:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1", timeout=30
+        ) as c:
             return await scenario(c)
 
 
@@ -367,8 +412,14 @@ def test_a_model_call_past_the_timeout_gives_503_and_healthz_says_so_until_it_en
 
 
 def test_settings_out_of_range_are_refused(model):
-    for bad in (ServeSettings(max_sentences=0), ServeSettings(max_batch=0), ServeSettings(batch_wait_ms=-1),
-                ServeSettings(max_body_bytes=10), ServeSettings(max_units=0), ServeSettings(model_timeout_s=0),
-                ServeSettings(body_timeout_s=-1)):
+    for bad in (
+        ServeSettings(max_sentences=0),
+        ServeSettings(max_batch=0),
+        ServeSettings(batch_wait_ms=-1),
+        ServeSettings(max_body_bytes=10),
+        ServeSettings(max_units=0),
+        ServeSettings(model_timeout_s=0),
+        ServeSettings(body_timeout_s=-1),
+    ):
         with pytest.raises(ValueError):
             create_app(bad, model=model)

@@ -26,8 +26,18 @@ pytestmark = pytest.mark.slow  # every test here starts a real server
 
 @pytest.fixture(scope="module")
 def server():
-    with running_server("--workers", "1", "--header-timeout-s", "1", "--max-connections", "40", "--max-header-bytes", "8192",
-                        "--max-headers", "50") as base:
+    with running_server(
+        "--workers",
+        "1",
+        "--header-timeout-s",
+        "1",
+        "--max-connections",
+        "40",
+        "--max-header-bytes",
+        "8192",
+        "--max-headers",
+        "50",
+    ) as base:
         yield base
 
 
@@ -68,10 +78,13 @@ def test_a_connection_that_sends_nothing_is_closed_after_the_header_timeout(serv
         assert time.monotonic() - start < 3
 
 
-@pytest.mark.parametrize("request_head", [
-    b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 100_000 + b"\r\n\r\n",
-    b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(60)) + b"\r\n",
-])
+@pytest.mark.parametrize(
+    "request_head",
+    [
+        b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 100_000 + b"\r\n\r\n",
+        b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(60)) + b"\r\n",
+    ],
+)
 def test_headers_over_the_size_or_count_limit_get_431(server, request_head):
     with socket.create_connection(("127.0.0.1", _port(server))) as sock:
         sock.sendall(request_head)
@@ -111,8 +124,12 @@ def test_serve_refuses_to_start_with_a_damaged_model_in_one_line_with_exit_3(tmp
         arrays = {k: w[k] for k in w.files}
     arrays["idf"][7] = np.nan
     np.savez_compressed(target / "weights.npz", **arrays)
-    proc = subprocess.run([sys.executable, "-m", "fazhi", "serve", "--port", str(free_port()), "--model", str(target), "--workers", "1"],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "fazhi", "serve", "--port", str(free_port()), "--model", str(target), "--workers", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 3, proc.stderr
     assert "not finite" in proc.stderr and "Traceback" not in proc.stderr and "serving" not in proc.stdout
     assert "fazhi serve:" not in proc.stdout
@@ -124,7 +141,9 @@ def test_serve_on_a_busy_port_says_so_with_exit_2_before_loading_anything():
         busy.listen()
         port = busy.getsockname()[1]
         start = time.monotonic()
-        proc = subprocess.run([sys.executable, "-m", "fazhi", "serve", "--port", str(port)], capture_output=True, text=True, timeout=60)
+        proc = subprocess.run(
+            [sys.executable, "-m", "fazhi", "serve", "--port", str(port)], capture_output=True, text=True, timeout=60
+        )
     assert proc.returncode == 2, proc.stderr
     assert f"127.0.0.1:{port}" in proc.stderr and "Traceback" not in proc.stderr and proc.stdout == ""
     assert time.monotonic() - start < 10
@@ -148,8 +167,20 @@ def test_a_failed_worker_restart_names_no_path_to_clients(tmp_path):
 
 
 def test_a_compare_whose_client_leaves_is_stopped_with_its_process():
-    row = {"doc": "a", "index": 0, "start": 0, "end": 10, "heading": "", "is_heading": False, "context": "", "category": "enforcement",
-           "scores": {}, "problem": True, "problem_score": 0.9, "truncated": False}
+    row = {
+        "doc": "a",
+        "index": 0,
+        "start": 0,
+        "end": 10,
+        "heading": "",
+        "is_heading": False,
+        "context": "",
+        "category": "enforcement",
+        "scores": {},
+        "problem": True,
+        "problem_score": 0.9,
+        "truncated": False,
+    }
     rows = [{**row, "index": i, "text": f"第{i}项行政执法人员力量不足，执法检查{i * 7}次。"} for i in range(4000)]
 
     async def leave_after(seconds: float) -> list[int]:
@@ -176,7 +207,9 @@ def test_past_limit_concurrency_requests_get_503_server_busy_in_the_error_shape(
         held = []
         for _ in range(2):  # two requests in progress: their bodies never finish
             s = socket.create_connection(("127.0.0.1", port))
-            s.sendall(b"POST /v1/classify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+            s.sendall(
+                b"POST /v1/classify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
+            )
             held.append(s)
         time.sleep(0.3)
         try:

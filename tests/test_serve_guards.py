@@ -44,7 +44,9 @@ def test_allowed_hosts_names_the_hosts_and_a_star_allows_any(shipped_model):
         assert c.get("/healthz").status_code == 200
         assert c.get("/healthz", headers={"host": "reports.example:8080"}).status_code == 200
         assert_error(c.get("/healthz", headers={"host": "localhost"}), 400, "host_not_allowed")
-    with TestClient(create_app(ServeSettings(allowed_hosts="*"), model=shipped_model), base_url="http://anything.example") as c:
+    with TestClient(
+        create_app(ServeSettings(allowed_hosts="*"), model=shipped_model), base_url="http://anything.example"
+    ) as c:
         assert c.get("/healthz").status_code == 200
 
 
@@ -115,7 +117,9 @@ def test_a_doc_name_is_bounded_and_given_once_per_response(client):
     assert r.text.count(doc) == 2  # the response's doc and the summary's
     assert all("doc" not in u for u in r.json()["units"])
     assert_error(client.post("/v1/analyze", json={"text": REPORT, "doc": "名" * 201}), 422, "validation_error", "doc")
-    c = client.post("/v1/compare", json={"old": {"text": REPORT * 10, "doc": doc}, "new": {"text": REPORT, "doc": "新"}})
+    c = client.post(
+        "/v1/compare", json={"old": {"text": REPORT * 10, "doc": doc}, "new": {"text": REPORT, "doc": "新"}}
+    )
     assert c.status_code == 200 and all("doc" not in u for u in c.json()["old"]["units"])
 
 
@@ -128,8 +132,14 @@ def _docx_bytes(text: str) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("name, data", [("report.txt", REPORT.encode("utf-8")), ("report.txt", REPORT.encode("gbk")),
-                                        ("report.docx", _docx_bytes(REPORT))])
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("report.txt", REPORT.encode("utf-8")),
+        ("report.txt", REPORT.encode("gbk")),
+        ("report.docx", _docx_bytes(REPORT)),
+    ],
+)
 def test_analyze_reads_an_uploaded_file_as_fazhi_tag_reads_it(client, name, data):
     r = client.post("/v1/analyze", files={"file": (name, data, "application/octet-stream")})
     assert r.status_code == 200, r.text
@@ -144,17 +154,34 @@ def test_analyze_reads_an_uploaded_file_as_fazhi_tag_reads_it(client, name, data
 def test_an_upload_is_named_by_its_file_and_a_bad_upload_says_what_is_wrong(client):
     r = client.post("/v1/analyze", files={"file": ("某区2023.txt", REPORT.encode(), "text/plain")})
     assert r.status_code == 200 and r.json()["doc"] == "某区2023.txt"
-    assert_error(client.post("/v1/analyze", files={"file": ("a.txt", REPORT.encode(), "text/plain")}, data={"doc": "x"}),
-                 422, "validation_error", "unknown field 'doc'")
-    assert_error(client.post("/v1/analyze", files={"report": ("a.txt", b"x", "text/plain")}), 422, "validation_error",
-                 "missing field 'file'", "'report'")
-    assert_error(client.post("/v1/analyze", files={"file": ("a.docx", b"PK\x03\x04 not a zip", "application/octet-stream")}),
-                 422, "unreadable_file", "a.docx")
-    assert_error(client.post("/v1/analyze", files={"file": ("a.txt", b"", "text/plain")}), 422, "unreadable_file", "empty")
+    assert_error(
+        client.post("/v1/analyze", files={"file": ("a.txt", REPORT.encode(), "text/plain")}, data={"doc": "x"}),
+        422,
+        "validation_error",
+        "unknown field 'doc'",
+    )
+    assert_error(
+        client.post("/v1/analyze", files={"report": ("a.txt", b"x", "text/plain")}),
+        422,
+        "validation_error",
+        "missing field 'file'",
+        "'report'",
+    )
+    assert_error(
+        client.post("/v1/analyze", files={"file": ("a.docx", b"PK\x03\x04 not a zip", "application/octet-stream")}),
+        422,
+        "unreadable_file",
+        "a.docx",
+    )
+    assert_error(
+        client.post("/v1/analyze", files={"file": ("a.txt", b"", "text/plain")}), 422, "unreadable_file", "empty"
+    )
 
 
 def test_an_upload_over_the_body_limit_is_413(shipped_model):
-    with TestClient(create_app(ServeSettings(max_body_bytes=4096), model=shipped_model), base_url="http://127.0.0.1") as c:
+    with TestClient(
+        create_app(ServeSettings(max_body_bytes=4096), model=shipped_model), base_url="http://127.0.0.1"
+    ) as c:
         r = c.post("/v1/analyze", files={"file": ("a.txt", REPORT.encode() * 100, "text/plain")})
         assert_error(r, 413, "payload_too_large", "4096")
 
@@ -170,7 +197,10 @@ def test_healthz_counters_are_integers(client):
 
 
 def test_model_endpoint_says_context_true_exactly_when_context_changes_scores(client, shipped_model):
-    a, b = (shipped_model.predict(["无法提供26件。"], [c]) for c in ("", "某区2023年政府信息公开工作年度报告 › 三、存在的问题"))
+    a, b = (
+        shipped_model.predict(["无法提供26件。"], [c])
+        for c in ("", "某区2023年政府信息公开工作年度报告 › 三、存在的问题")
+    )
     changes = not np.allclose(a.category_probs, b.category_probs) or not np.allclose(a.problem_probs, b.problem_probs)
     info = client.get("/v1/model").json()
     assert info["context"] is changes
@@ -183,7 +213,12 @@ class NaNModel:
 
     def __init__(self, model):
         self.model = model
-        self.name, self.labels, self.threshold, self.max_chars = model.name, model.labels, model.threshold, model.max_chars
+        self.name, self.labels, self.threshold, self.max_chars = (
+            model.name,
+            model.labels,
+            model.threshold,
+            model.max_chars,
+        )
         self.int8, self.reads_context = model.int8, model.reads_context
         self.reads_context = True
         self.broken = False
@@ -192,7 +227,9 @@ class NaNModel:
         s = self.model.predict(texts, contexts)
         if not self.broken:
             return s
-        return Scores(s.labels, np.full_like(s.category_probs, np.nan), np.full_like(s.problem_probs, np.nan), s.threshold)
+        return Scores(
+            s.labels, np.full_like(s.category_probs, np.nan), np.full_like(s.problem_probs, np.nan), s.threshold
+        )
 
 
 def test_nan_scores_are_a_500_model_error_and_healthz_503_never_a_label(shipped_model):
@@ -215,7 +252,12 @@ class StuckModel:
 
     def __init__(self, model):
         self.model = model
-        self.name, self.labels, self.threshold, self.max_chars = model.name, model.labels, model.threshold, model.max_chars
+        self.name, self.labels, self.threshold, self.max_chars = (
+            model.name,
+            model.labels,
+            model.threshold,
+            model.max_chars,
+        )
         self.int8, self.reads_context = model.int8, model.reads_context
         self.reads_context = True
         self.release = threading.Event()
@@ -231,7 +273,9 @@ def test_calls_past_the_timeout_and_clients_that_leave_log_no_never_retrieved_ex
 
     async def scenario():
         async with app.router.lifespan_context(app):
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1", timeout=30) as c:
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1", timeout=30
+            ) as c:
                 first = asyncio.create_task(c.post("/v1/classify", json={"sentences": SENTENCES}))
                 await asyncio.sleep(0.1)
                 # While the stuck call holds the only thread, later calls wait for it a moment and fail.
@@ -245,7 +289,9 @@ def test_calls_past_the_timeout_and_clients_that_leave_log_no_never_retrieved_ex
     with caplog.at_level(logging.ERROR, logger="asyncio"):
         asyncio.run(scenario())
         gc.collect()
-    assert not [r for r in caplog.records if "never retrieved" in r.getMessage()], [r.getMessage() for r in caplog.records]
+    assert not [r for r in caplog.records if "never retrieved" in r.getMessage()], [
+        r.getMessage() for r in caplog.records
+    ]
 
 
 def test_an_app_that_is_built_and_never_run_starts_no_process():

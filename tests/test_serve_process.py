@@ -22,8 +22,18 @@ MAX_UNITS = 1000
 
 @pytest.fixture(scope="module")
 def server():
-    with running_server("--max-body-bytes", str(LIMIT), "--max-sentences", "8", "--max-units", str(MAX_UNITS),
-                        "--body-timeout-s", "2", "--workers", "1") as base:
+    with running_server(
+        "--max-body-bytes",
+        str(LIMIT),
+        "--max-sentences",
+        "8",
+        "--max-units",
+        str(MAX_UNITS),
+        "--body-timeout-s",
+        "2",
+        "--workers",
+        "1",
+    ) as base:
         yield base
 
 
@@ -56,25 +66,55 @@ def _post(path: str, **kwargs):
 
 # Every bad input with its documented status (README, "Errors"): never a 5xx, always the error shape.
 BAD_INPUTS = [
-    ("invalid JSON", _post("/v1/classify", content=b"{oops", headers={"content-type": "application/json"}), 422, "invalid_json"),
+    (
+        "invalid JSON",
+        _post("/v1/classify", content=b"{oops", headers={"content-type": "application/json"}),
+        422,
+        "invalid_json",
+    ),
     ("a number for a sentence", _post("/v1/classify", json={"sentences": [1]}), 422, "validation_error"),
     ("a missing field", _post("/v1/classify", json={"texts": []}), 422, "validation_error"),
-    ("an unpaired surrogate", _post("/v1/classify", content=b'{"sentences": ["\\ud800"]}', headers={"content-type": "application/json"}), 422, "invalid_text"),
-    ("more sentences than the limit", _post("/v1/classify", json={"sentences": ["执法。"] * 9}), 422, "too_many_sentences"),
-    ("a report of more units than the limit", _post("/v1/analyze", json={"text": "执法检查。" * (MAX_UNITS + 1)}), 422, "too_many_units"),
+    (
+        "an unpaired surrogate",
+        _post("/v1/classify", content=b'{"sentences": ["\\ud800"]}', headers={"content-type": "application/json"}),
+        422,
+        "invalid_text",
+    ),
+    (
+        "more sentences than the limit",
+        _post("/v1/classify", json={"sentences": ["执法。"] * 9}),
+        422,
+        "too_many_sentences",
+    ),
+    (
+        "a report of more units than the limit",
+        _post("/v1/analyze", json={"text": "执法检查。" * (MAX_UNITS + 1)}),
+        422,
+        "too_many_units",
+    ),
     ("a body over the size limit", _post("/v1/classify", content=b"x" * (LIMIT + 1)), 413, "payload_too_large"),
     ("an unknown route", lambda c, _s: c.get("/v1/nothing"), 404, "not_found"),
     ("a method the route lacks", lambda c, _s: c.delete("/v1/analyze"), 405, "method_not_allowed"),
-    ("a Content-Length that is not a number", lambda _c, s: _raw(s, b"POST /v1/classify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                                                   b"Content-Length: abc\r\n\r\n{}"), 400, "bad_request"),
+    (
+        "a Content-Length that is not a number",
+        lambda _c, s: _raw(s, b"POST /v1/classify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: abc\r\n\r\n{}"),
+        400,
+        "bad_request",
+    ),
     ("a request line that is not HTTP", lambda _c, s: _raw(s, b"GARBAGE\r\n\r\n"), 400, "bad_request"),
-    ("a Content-Length larger than the body", lambda _c, s: _raw(s, b"POST /v1/classify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                                                   b"Content-Length: 1000\r\n\r\n{\"sente"), 408, "request_timeout"),
+    (
+        "a Content-Length larger than the body",
+        lambda _c, s: _raw(s, b"POST /v1/classify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n{\"sente"),
+        408,
+        "request_timeout",
+    ),
 ]
 
 
 @pytest.mark.parametrize("case, send, status, error_type", BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
-def test_bad_input_gets_its_documented_status_in_the_error_shape_and_the_server_stays_healthy(server, case, send, status, error_type):
+def test_bad_input_gets_its_documented_status_in_the_error_shape_and_the_server_stays_healthy(
+    server, case, send, status, error_type
+):
     with httpx.Client(base_url=server, timeout=30) as c:
         response = send(c, server)
         got, body = response if isinstance(response, tuple) else (response.status_code, response.json())
@@ -118,8 +158,10 @@ def test_oversized_declared_body_is_refused_before_it_is_sent(server):
     """The client announces 50 MB and sends only the headers: the 413 comes back without the body."""
     port = int(server.rsplit(":", 1)[1])
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(b"POST /v1/classify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                     b"Content-Length: 50000000\r\n\r\n" + b'{"sentences": ["')
+        sock.sendall(
+            b"POST /v1/classify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 50000000\r\n\r\n" + b'{"sentences": ["'
+        )
         status, body = _read_response(sock)
     assert status == 413 and body["error_type"] == "payload_too_large" and "50000000" in body["error"]
 
@@ -128,8 +170,10 @@ def test_oversized_chunked_body_is_refused_once_it_passes_the_limit(server):
     """A chunked body has no declared length: the server stops reading once it passes the limit."""
     port = int(server.rsplit(":", 1)[1])
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(b"POST /v1/classify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                     b"Transfer-Encoding: chunked\r\n\r\n")
+        sock.sendall(
+            b"POST /v1/classify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n"
+        )
         piece = b"x" * 16384
         sent = 0
         while sent <= LIMIT + len(piece):  # past the limit, and never the final chunk
@@ -163,11 +207,17 @@ def test_model_worker_process_predicts_like_the_model_in_process_and_restarts_af
     model = load_model(default_model_dir())
     worker = ModelProcess(default_model_dir(), threads=1)
     try:
-        assert (worker.name, worker.labels, worker.threshold, worker.max_chars) == \
-               (model.name, model.labels, model.threshold, model.max_chars)
+        assert (worker.name, worker.labels, worker.threshold, worker.max_chars) == (
+            model.name,
+            model.labels,
+            model.threshold,
+            model.max_chars,
+        )
         want = model.predict(texts)
         got = worker.predict(texts)
-        assert np.allclose(got.category_probs, want.category_probs) and np.allclose(got.problem_probs, want.problem_probs)
+        assert np.allclose(got.category_probs, want.category_probs) and np.allclose(
+            got.problem_probs, want.problem_probs
+        )
         os.kill(worker.pid, signal.SIGKILL)
         assert _wait_until(lambda: worker.health() is not None, 5)
         with pytest.raises(ModelUnavailable, match="SIGKILL"):  # at once, while the new worker starts
@@ -227,7 +277,9 @@ def test_a_huge_analyze_does_not_stall_single_sentences_sent_beside_it(default_s
     with httpx.Client(base_url=default_server.base, timeout=600) as c:
         big = threading.Thread(target=analyze)
         big.start()
-        assert _wait_until(lambda: _batching(c)["queued_sentences"] > n_units / 2, 120), "the analyze never reached the batcher"
+        assert _wait_until(lambda: _batching(c)["queued_sentences"] > n_units / 2, 120), (
+            "the analyze never reached the batcher"
+        )
         latencies = []
         for sentence in SENTENCES[:2] * 2:
             t0 = time.perf_counter()
@@ -237,7 +289,9 @@ def test_a_huge_analyze_does_not_stall_single_sentences_sent_beside_it(default_s
         big.join(600)
     assert done["status"] == 200 and done["units"] == n_units == 5000
     # Before: each single sentence waited behind the whole report (one model call of 5,000 units).
-    assert answered_during, f"the single sentences were answered only after the report ({latencies}, report {done['seconds']:.1f} s)"
+    assert answered_during, (
+        f"the single sentences were answered only after the report ({latencies}, report {done['seconds']:.1f} s)"
+    )
     assert max(latencies) < done["seconds"] / 4, (latencies, done["seconds"])
 
 
@@ -247,9 +301,13 @@ def test_the_work_of_a_client_that_leaves_is_cancelled(default_server, big_repor
     with httpx.Client(base_url=default_server.base, timeout=60) as c:
         before = _batching(c)
         with socket.create_connection(("127.0.0.1", default_server.port), timeout=10) as sock:
-            sock.sendall(b"POST /v1/analyze HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                         b"Content-Length: %d\r\n\r\n" % len(body) + body)
-            assert _wait_until(lambda: _batching(c)["sentences"] > before["sentences"], 120), "the analyze never reached the model"
+            sock.sendall(
+                b"POST /v1/analyze HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                b"Content-Length: %d\r\n\r\n" % len(body) + body
+            )
+            assert _wait_until(lambda: _batching(c)["sentences"] > before["sentences"], 120), (
+                "the analyze never reached the model"
+            )
         # The client is gone: the rest of its 5,000 units is dropped, not computed.
         assert _wait_until(lambda: _batching(c)["cancelled_jobs"] == before["cancelled_jobs"] + 1, 30)
         time.sleep(1.0)
@@ -267,7 +325,9 @@ def test_with_two_workers_one_killed_leaves_the_other_answering_while_it_restart
     with httpx.Client(base_url=default_server.base, timeout=60) as c:
         restarts = _health(c)[1]["worker_restarts"]
         os.kill(pids[0], signal.SIGKILL)
-        assert _wait_until(lambda: _health(c)[1].get("workers_up") == len(pids) - 1, 5), "the dead worker was still counted"
+        assert _wait_until(lambda: _health(c)[1].get("workers_up") == len(pids) - 1, 5), (
+            "the dead worker was still counted"
+        )
         for _ in range(5):  # the other worker answers: no 503 while one is down
             assert c.post("/v1/classify", json={"sentences": SENTENCES[:2] * 8}).status_code == 200
         assert _wait_until(lambda: _health(c)[1].get("workers_up") == len(pids), 120)
@@ -296,7 +356,9 @@ def test_a_stopped_worker_gives_503_within_the_timeout_then_is_restarted(fault_s
         pid = fault_server.worker_pid()
         os.kill(pid, signal.SIGSTOP)
         try:
-            assert _wait_until(lambda: _health(c)[0] == 503, 5), "/healthz said ok with the worker stopped"  # once the signal lands
+            assert _wait_until(lambda: _health(c)[0] == 503, 5), (
+                "/healthz said ok with the worker stopped"
+            )  # once the signal lands
             status, body = _health(c)
             assert status == 503 and body["error_type"] == "model_unavailable" and "stopped" in body["error"]
             t0 = time.perf_counter()
@@ -320,6 +382,7 @@ def test_calls_to_a_stopped_worker_fail_503_and_leave_no_never_retrieved_excepti
         os.kill(pid, signal.SIGSTOP)
         codes: list[int] = []
         try:
+
             def ask(text: str) -> None:
                 with httpx.Client(base_url=fault_server.base, timeout=60) as own:
                     codes.append(own.post("/v1/classify", json={"sentences": [text]}).status_code)
@@ -377,7 +440,9 @@ def test_healthz_is_503_while_a_killed_worker_restarts_and_requests_get_503_not_
         try:
             assert _wait_until(lambda: len(answers) >= 2, 60)
             os.kill(pid, signal.SIGKILL)
-            assert _wait_until(lambda: c.get("/healthz").status_code == 503, 5), "/healthz still said ok with the worker dead"
+            assert _wait_until(lambda: c.get("/healthz").status_code == 503, 5), (
+                "/healthz still said ok with the worker dead"
+            )
             assert _back_to_health(c), "the worker was not restarted"
             n = len(answers)
             assert _wait_until(lambda: len(answers) > n + 1, 60)
@@ -397,8 +462,10 @@ def test_lying_content_lengths_get_408_and_leave_no_traceback(fault_server):
     try:
         for _ in range(50):  # many at once: each holds a connection only until the body timeout
             sock = socket.create_connection(("127.0.0.1", fault_server.port), timeout=15)
-            sock.sendall(b"POST /v1/classify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                         b"Content-Length: 1000\r\n\r\n{\"sentences\": [\"")
+            sock.sendall(
+                b"POST /v1/classify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 1000\r\n\r\n{\"sentences\": [\""
+            )
             socks.append(sock)
         t0 = time.perf_counter()
         for sock in socks:
@@ -418,7 +485,10 @@ def test_lying_content_lengths_get_408_and_leave_no_traceback(fault_server):
 
 
 def test_int8_on_the_command_line_reaches_the_worker_and_rounds_scores_to_4_decimals():
-    with running_server("--int8", "--workers", "1", model=DEFAULT_BERT_DIR) as base, httpx.Client(base_url=base, timeout=60) as c:
+    with (
+        running_server("--int8", "--workers", "1", model=DEFAULT_BERT_DIR) as base,
+        httpx.Client(base_url=base, timeout=60) as c,
+    ):
         assert c.get("/v1/model").json()["int8"] is True
         results = c.post("/v1/classify", json={"sentences": SENTENCES[:2]}).json()["results"]
     scores = [v for r in results for v in [*r["scores"].values(), r["problem_score"]]]

@@ -43,7 +43,9 @@ def test_reports_without_copies_share_nothing():
 
 def test_same_body_last_year_is_not_sharing():
     a = units_of((WRITTEN / "written_a01.txt").read_text(encoding="utf-8"))
-    out = find_shared({"2016.txt": a, "2017.txt": a}, bodies={"2016.txt": "甘肃省人民政府", "2017.txt": "甘肃省人民政府"})
+    out = find_shared(
+        {"2016.txt": a, "2017.txt": a}, bodies={"2016.txt": "甘肃省人民政府", "2017.txt": "甘肃省人民政府"}
+    )
     assert out == {"2016.txt": [], "2017.txt": []}
     assert issuing_body(a, "x") == "甘肃省人民政府"
 
@@ -65,15 +67,16 @@ def test_a_short_lead_in_to_a_list_is_not_shared_but_a_copied_sentence_is():
     lead = "结合存在的问题，2024年将从以下方面改进："
     copied = "在县政务服务中心设立行政复议受理窗口，在12个乡镇司法所设立复议咨询点，群众在家门口就能提出申请。"
     a = units_of(f"甲县司法局2023年工作总结\n一、工作情况\n{copied}\n二、下一步工作\n{lead}\n一是加强队伍建设。")
-    b = units_of(f"乙县人民政府2023年工作报告\n一、主要工作\n{copied.replace('12', '9')}\n二、今后打算\n{lead.replace('2024', '2025')}\n一是完善制度。")
+    b = units_of(
+        f"乙县人民政府2023年工作报告\n一、主要工作\n{copied.replace('12', '9')}\n二、今后打算\n{lead.replace('2024', '2025')}\n一是完善制度。"
+    )
     out = find_shared({"a": a, "b": b})
     texts = {a[r["index"]]["text"] for r in out["a"]}
     assert texts == {copied}
 
 
-
 def _jaccard(a: str, b: str) -> float:
-    sa, sb = ({t[i:i + 3] for i in range(len(t) - 2)} for t in (normalize(a), normalize(b)))
+    sa, sb = ({t[i : i + 3] for i in range(len(t) - 2)} for t in (normalize(a), normalize(b)))
     return len(sa & sb) / len(sa | sb)
 
 
@@ -81,13 +84,18 @@ def test_a_stock_frame_of_many_reports_is_not_shared_though_two_of_them_word_it_
     # "受理政府信息公开申请N件，均在法定期限内答复" is written a little differently in a dozen written reports;
     # a03 and e01 happen to word it alike, far above the threshold, but neither copied the other.
     corpus = {p.name: units_of(p.read_text(encoding="utf-8")) for p in sorted(WRITTEN.glob("*.txt"))}
-    stock_a = next(u for u in corpus["written_a03.txt"] if u["text"] == "受理政府信息公开申请11件，均在法定期限内答复。")
-    stock_e = next(u for u in corpus["written_e01.txt"] if u["text"] == "全年受理政府信息公开申请59件，均在法定期限内答复。")
+    stock_a = next(
+        u for u in corpus["written_a03.txt"] if u["text"] == "受理政府信息公开申请11件，均在法定期限内答复。"
+    )
+    stock_e = next(
+        u for u in corpus["written_e01.txt"] if u["text"] == "全年受理政府信息公开申请59件，均在法定期限内答复。"
+    )
     assert _jaccard(stock_a["text"], stock_e["text"]) >= SharedConfig().threshold
     # ...while a sentence one body copied from another, in the same corpus, is still found
     copied = next(u for u in corpus["written_a01.txt"] if u["index"] == 47)
-    corpus["written_f03.txt"] = units_of((WRITTEN / "written_f03.txt").read_text(encoding="utf-8") + "\n"
-                                         + copied["text"].replace("省", "区"))
+    corpus["written_f03.txt"] = units_of(
+        (WRITTEN / "written_f03.txt").read_text(encoding="utf-8") + "\n" + copied["text"].replace("省", "区")
+    )
     out = find_shared(corpus, {d: d for d in corpus})
     assert stock_a["index"] not in {r["index"] for r in out["written_a03.txt"]}
     assert stock_e["index"] not in {r["index"] for r in out["written_e01.txt"]}

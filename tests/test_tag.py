@@ -65,22 +65,28 @@ def test_tag_text_tags_every_unit_with_offsets_context_and_summary(seed_texts, m
         assert list(r) == UNIT_KEYS
     # The summary counts problem statements by the one rule (fazhi.pipeline.problems), never section openers.
     assert [p["text"] for p in report.summary["problems"]] == [r["text"] for r in report.units if states_problem(r)]
-    assert [p["index"] for p in report.summary["problem_sections"]] == [r["index"] for r in report.units if opens_problem_section(r)]
+    assert [p["index"] for p in report.summary["problem_sections"]] == [
+        r["index"] for r in report.units if opens_problem_section(r)
+    ]
     assert report.summary["problem_sections"], "the seed's problems section is opened by a flagged heading or lead-in"
 
 
 def test_summary_counts_a_real_report_by_its_labels(label_rows):
     """The aggregation itself, on the hand-labelled units of a real seed report."""
     rows = [r for r in label_rows if r.doc == SEED]
-    results = [{"index": i, "text": r.text, "category": r.category, "problem": r.problem, "heading": "", "problem_score": 1.0}
-               for i, r in enumerate(rows)]
+    results = [
+        {"index": i, "text": r.text, "category": r.category, "problem": r.problem, "heading": "", "problem_score": 1.0}
+        for i, r in enumerate(rows)
+    ]
     s = summarize(SEED, results)
     expected = {c: sum(r.category == c for r in rows) for c in CATEGORIES}
     assert s["per_category"] == expected and s["sentences"] == len(rows) == 128
     counted = [r for r, res in zip(rows, results, strict=True) if states_problem(res)]
     assert s["problems_per_category"] == {c: sum(r.category == c for r in counted) for c in CATEGORIES}
     assert [p["text"] for p in s["problems"]] == [r.text for r in counted]
-    assert 0 < len(counted) < sum(r.problem for r in rows)  # the seed's section heading and lead-in are labelled problem
+    assert (
+        0 < len(counted) < sum(r.problem for r in rows)
+    )  # the seed's section heading and lead-in are labelled problem
     assert s["areas_not_mentioned"] == [a for a in AREAS if expected[a] == 0]
     # one area dropped: it must be reported missing
     no_dispute = summarize(SEED, [r for r in results if r["category"] != "dispute"])
@@ -97,8 +103,16 @@ def test_a_unit_tagged_in_its_report_equals_classify_given_the_same_context(seed
 
     model, tokenizer = tiny_bert
     model.config.fazhi_context = True
-    saved = load_model(save_model_dir(model.eval(), tokenizer, tmp_path / "m", BertTrainConfig(save_float16=False), None,
-                                      log=lambda _message: None))
+    saved = load_model(
+        save_model_dir(
+            model.eval(),
+            tokenizer,
+            tmp_path / "m",
+            BertTrainConfig(save_float16=False),
+            None,
+            log=lambda _message: None,
+        )
+    )
     report = tag_text(SEED, seed_texts[SEED], saved)
     picked = [r for r in report.units if r["context"]][:8]
     lines = "".join(json.dumps({"text": r["text"], "context": r["context"]}, ensure_ascii=False) + "\n" for r in picked)
@@ -187,23 +201,36 @@ def _batch_with_unreadable_files(folder: Path, text: str) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["json", "md"])
-def test_skipped_inputs_are_listed_with_their_reasons_at_the_end_of_the_summary_output(tmp_path, short_texts, model, fmt):
+def test_skipped_inputs_are_listed_with_their_reasons_at_the_end_of_the_summary_output(
+    tmp_path, short_texts, model, fmt
+):
     folder = tmp_path / "batch"
     _batch_with_unreadable_files(folder, short_texts[SEED])
     summary = tmp_path / f"summary.{fmt}"
-    result = run_tag([str(folder), str(tmp_path / "missing.txt")], model, summary_output=str(summary), summary_format=fmt,
-                     write_units=False, log=open(os.devnull, "w"))
+    result = run_tag(
+        [str(folder), str(tmp_path / "missing.txt")],
+        model,
+        summary_output=str(summary),
+        summary_format=fmt,
+        write_units=False,
+        log=open(os.devnull, "w"),
+    )
     assert result.reports == 1 and len(result.failures) == 3
-    expected = [(str(tmp_path / "missing.txt"), "no such file or directory"), (str(folder / "b_empty.txt"), "file is empty"),
-                (str(folder / "c_binary.txt"), "looks binary")]
+    expected = [
+        (str(tmp_path / "missing.txt"), "no such file or directory"),
+        (str(folder / "b_empty.txt"), "file is empty"),
+        (str(folder / "c_binary.txt"), "looks binary"),
+    ]
     text = summary.read_text(encoding="utf-8")
     if fmt == "json":
         lines = read_jsonl(summary)
         assert lines[0]["doc"] == str(folder / "a_good.txt")
-        assert [(x["skipped"], x["reason"][: len(why)]) for x, (_, why) in zip(lines[1:], expected, strict=True)] == expected
+        assert [
+            (x["skipped"], x["reason"][: len(why)]) for x, (_, why) in zip(lines[1:], expected, strict=True)
+        ] == expected
     else:
         assert text.startswith(f"# {folder / 'a_good.txt'}\n")
-        closing = text[text.index("# Skipped files\n"):]
+        closing = text[text.index("# Skipped files\n") :]
         assert "3 inputs were not tagged:" in closing
         for doc, why in expected:
             assert f"- `{doc}`: {why}" in closing
@@ -249,7 +276,9 @@ def test_a_folder_that_cannot_be_listed_is_a_permission_error_not_an_empty_folde
         for folder in locked:
             os.chmod(folder, 0o755)
     assert [s.doc for s in sources] == [str(tmp_path / "open" / "r.txt")]
-    assert [f.reason for f in failures] == [f"{folder}: cannot list this folder (permission denied)" for folder in sorted(locked)]
+    assert [f.reason for f in failures] == [
+        f"{folder}: cannot list this folder (permission denied)" for folder in sorted(locked)
+    ]
 
 
 @pytest.mark.slow
@@ -261,8 +290,9 @@ def test_files_directories_globs_and_stdin_are_all_inputs(tmp_path, short_texts)
     (tmp_path / "sub" / ".hidden.txt").write_text(seed_texts[SEED], encoding="utf-8")
     (tmp_path / "y.txt").write_text(seed_texts[SEED], encoding="utf-8")
     (tmp_path / "z.html").write_text("<p>全面推行行政执法公示制度。</p>", encoding="utf-8")
-    sources, failures = expand_inputs([str(tmp_path / "sub"), str(tmp_path / "*.txt"), str(tmp_path / "y.txt"),
-                                       str(tmp_path / "*.nothing"), "-"])
+    sources, failures = expand_inputs(
+        [str(tmp_path / "sub"), str(tmp_path / "*.txt"), str(tmp_path / "y.txt"), str(tmp_path / "*.nothing"), "-"]
+    )
     assert [s.doc for s in sources] == [str(tmp_path / "sub" / "deeper" / "x.txt"), str(tmp_path / "y.txt"), "<stdin>"]
     assert [f.reason for f in failures] == [f"{tmp_path / '*.nothing'}: no files match this pattern"]
 
@@ -301,13 +331,16 @@ def test_markdown_summary_lists_counts_problems_and_missing_areas(tmp_path, shor
     report = tmp_path / "r.txt"
     report.write_text(seed_texts[SEED], encoding="utf-8")
     partial = tmp_path / "only_enforcement.txt"
-    partial.write_text("一、行政执法\n全面推行行政执法公示制度。\n二、存在的问题\n行政执法人员力量不足，执法水平有待提高。\n", encoding="utf-8")
+    partial.write_text(
+        "一、行政执法\n全面推行行政执法公示制度。\n二、存在的问题\n行政执法人员力量不足，执法水平有待提高。\n",
+        encoding="utf-8",
+    )
     proc = fazhi("tag", report, partial, "--summary", "md", "--summary-output", "-", "--no-units", check_rc=0)
     md = proc.stdout.decode("utf-8")
     assert md.count("\n# ") + md.startswith("# ") == 2
     assert f"# {report}" in md and "| enforcement | 行政执法 |" in md and "## Problem statements" in md
     expected = tag_text(str(partial), partial.read_text(encoding="utf-8"), model).summary
-    section = md[md.index(f"# {partial}"):]
+    section = md[md.index(f"# {partial}") :]
     for area in expected["areas_not_mentioned"]:
         assert area in section.split("**Areas never mentioned:**")[1].splitlines()[0]
     for p in expected["problems"]:
@@ -321,7 +354,9 @@ def test_progress_bar_only_when_asked_or_on_a_terminal(tmp_path, short_texts):
     report.write_text(seed_texts[SEED], encoding="utf-8")
     quiet = fazhi("tag", report, "-o", tmp_path / "a.jsonl", "--summary-output", tmp_path / "s.jsonl", check_rc=0)
     assert quiet.stderr.decode("utf-8").count("\n") == 1 and b"\r" not in quiet.stderr  # only the final line
-    loud = fazhi("tag", report, "-o", tmp_path / "b.jsonl", "--summary-output", tmp_path / "t.jsonl", "--progress", check_rc=0)
+    loud = fazhi(
+        "tag", report, "-o", tmp_path / "b.jsonl", "--summary-output", tmp_path / "t.jsonl", "--progress", check_rc=0
+    )
     err = loud.stderr.decode("utf-8")
     assert "report" in err and "sentences/s" in err and "1/1" in err
 
@@ -341,7 +376,12 @@ class InterruptAfter:
 
     def __init__(self, model, n):
         self.model, self.n, self.seen = model, n, 0
-        self.name, self.labels, self.threshold, self.max_chars = model.name, model.labels, model.threshold, model.max_chars
+        self.name, self.labels, self.threshold, self.max_chars = (
+            model.name,
+            model.labels,
+            model.threshold,
+            model.max_chars,
+        )
         self.int8, self.reads_context = model.int8, model.reads_context
 
     def predict(self, texts, contexts=None):
@@ -359,7 +399,13 @@ def test_interrupted_run_resumes_with_nothing_lost_or_repeated(tmp_path, short_t
     out_u, out_s = tmp_path / "out.jsonl", tmp_path / "out.md"
     first_three = sum(len(segment(p.read_text(encoding="utf-8"))) for p in sorted((tmp_path / "in").iterdir())[:3])
     with pytest.raises(TagInterrupted) as info:  # Ctrl-C while the fourth report is being classified
-        run_tag(inputs, InterruptAfter(model, first_three), units_output=str(out_u), summary_output=str(out_s), summary_format="md")
+        run_tag(
+            inputs,
+            InterruptAfter(model, first_three),
+            units_output=str(out_u),
+            summary_output=str(out_s),
+            summary_format="md",
+        )
     assert info.value.result.reports == 3
     assert not out_u.exists() and not out_s.exists()  # nothing half-written under the final names
     partial = Path(str(out_u) + ".partial")
@@ -367,7 +413,9 @@ def test_interrupted_run_resumes_with_nothing_lost_or_repeated(tmp_path, short_t
     with open(partial, "a", encoding="utf-8") as f:
         f.write('{"doc": "torn line of a report that was being writ')  # a crash mid-write
 
-    result = run_tag(inputs, model, units_output=str(out_u), summary_output=str(out_s), summary_format="md", resume=True)
+    result = run_tag(
+        inputs, model, units_output=str(out_u), summary_output=str(out_s), summary_format="md", resume=True
+    )
     assert (result.skipped, result.reports) == (3, 4)
     assert out_u.read_bytes() == clean_u.read_bytes()
     assert out_s.read_bytes() == clean_s.read_bytes()
@@ -387,8 +435,11 @@ def test_killed_command_resumes_to_the_same_output_as_an_uninterrupted_run(tmp_p
     os.mkfifo(stalled)
     out, summary = tmp_path / "out.csv", tmp_path / "out.sum"
     progress = Path(str(out) + ".progress")
-    proc = subprocess.Popen([sys.executable, "-m", "fazhi", "tag", *inputs, "-o", str(out), "--summary-output", str(summary)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fazhi", "tag", *inputs, "-o", str(out), "--summary-output", str(summary)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     while not (progress.exists() and progress.read_text(encoding="utf-8").count("\n") >= 4):  # header + 3 reports
         assert proc.poll() is None and time.monotonic() < deadline, "the run stopped before its fourth report"
@@ -471,8 +522,22 @@ def test_summary_through_a_link_to_redirected_stdout_keeps_the_link(tmp_path, sh
     stdout_link.symlink_to("/proc/self/fd/1")
     out = tmp_path / "out.txt"
     with open(out, "wb") as f:
-        proc = subprocess.run([sys.executable, "-m", "fazhi", "tag", str(report), "--summary", "md",
-                               "--summary-output", str(stdout_link), "--no-units"], stdout=f, stderr=subprocess.PIPE)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "fazhi",
+                "tag",
+                str(report),
+                "--summary",
+                "md",
+                "--summary-output",
+                str(stdout_link),
+                "--no-units",
+            ],
+            stdout=f,
+            stderr=subprocess.PIPE,
+        )
     assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
     assert stdout_link.is_symlink() and os.readlink(stdout_link) == "/proc/self/fd/1"
     assert out.read_text(encoding="utf-8").startswith(f"# {report}")

@@ -34,9 +34,25 @@ def _quiet(_message: str) -> None:
 
 
 def _write_rows(path, rows):
-    path.write_text("".join(json.dumps({"id": r.id, "doc": r.doc, "source": r.source, "split": r.split, "text": r.text,
-                                        "category": r.category, "problem": r.problem}, ensure_ascii=False) + "\n" for r in rows),
-                    encoding="utf-8")
+    path.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "id": r.id,
+                    "doc": r.doc,
+                    "source": r.source,
+                    "split": r.split,
+                    "text": r.text,
+                    "category": r.category,
+                    "problem": r.problem,
+                },
+                ensure_ascii=False,
+            )
+            + "\n"
+            for r in rows
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -74,9 +90,18 @@ def test_masked_only_mlm_loss_equals_the_full_mlm_loss(tiny_bert):
 
     _, tokenizer = tiny_bert
     torch.manual_seed(0)
-    model = BertForMaskedLM(BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
-                                       intermediate_size=64, max_position_embeddings=64, hidden_dropout_prob=0.0,
-                                       attention_probs_dropout_prob=0.0)).eval()
+    model = BertForMaskedLM(
+        BertConfig(
+            vocab_size=len(tokenizer),
+            hidden_size=32,
+            num_hidden_layers=1,
+            num_attention_heads=2,
+            intermediate_size=64,
+            max_position_embeddings=64,
+            hidden_dropout_prob=0.0,
+            attention_probs_dropout_prob=0.0,
+        )
+    ).eval()
     seqs = [Sequence(s, tuple(range(len(s)))) for s, _, _ in TINY_SENTENCES]
     batch = mask_batch(seqs, tokenizer, PretrainConfig(max_length=64, whole_word=False), random.Random(3))
     assert (batch["labels"] != -100).sum() >= len(seqs)  # every sentence has masked tokens
@@ -87,8 +112,18 @@ def test_masked_only_mlm_loss_equals_the_full_mlm_loss(tiny_bert):
 def test_pretraining_on_a_tiny_tagged_corpus_runs_end_to_end_and_its_loss_falls(tmp_path):
     corpus = tmp_path / "tagged.txt"
     corpus.write_text(TAGGED * 3, encoding="utf-8")
-    config = PretrainConfig(layers=1, hidden=32, heads=2, max_length=32, epochs=12, batch_size=4, lr=5e-3, warmup=0.05,
-                            init_embeddings="random", bf16=False)
+    config = PretrainConfig(
+        layers=1,
+        hidden=32,
+        heads=2,
+        max_length=32,
+        epochs=12,
+        batch_size=4,
+        lr=5e-3,
+        warmup=0.05,
+        init_embeddings="random",
+        bf16=False,
+    )
     out = pretrain(tmp_path / "encoder", config, corpus=[str(corpus)], data=None, log=_quiet, progress=False)
     summary = json.loads((out / "pretrain_config.json").read_text(encoding="utf-8"))
     losses = [h["mlm_loss"] for h in summary["history"]]
@@ -105,23 +140,41 @@ def test_pretraining_on_a_tiny_tagged_corpus_runs_end_to_end_and_its_loss_falls(
         again = BertForMaskedLM.from_pretrained(tmp_path / "again").eval()
         assert torch.equal(again(input_ids=ids).logits, logits)
         tagger = FazhiBertModel.from_pretrained(out).eval()
-        np.testing.assert_array_equal(tagger.bert(input_ids=ids).last_hidden_state.numpy(),
-                                      mlm.bert(input_ids=ids).last_hidden_state.numpy())
+        np.testing.assert_array_equal(
+            tagger.bert(input_ids=ids).last_hidden_state.numpy(), mlm.bert(input_ids=ids).last_hidden_state.numpy()
+        )
 
 
 @pytest.mark.slow
 def test_a_stopped_pretraining_run_continues_from_its_checkpoint(tmp_path):
     corpus = tmp_path / "tagged.txt"
     corpus.write_text(TAGGED * 3, encoding="utf-8")
-    config = PretrainConfig(layers=1, hidden=32, heads=2, max_length=32, epochs=3, batch_size=4, init_embeddings="random",
-                            bf16=False, checkpoint_minutes=0.0, minutes=1e-9)
+    config = PretrainConfig(
+        layers=1,
+        hidden=32,
+        heads=2,
+        max_length=32,
+        epochs=3,
+        batch_size=4,
+        init_embeddings="random",
+        bf16=False,
+        checkpoint_minutes=0.0,
+        minutes=1e-9,
+    )
     stopped = pretrain(tmp_path / "enc", config, corpus=[str(corpus)], data=None, log=_quiet, progress=False)
     assert not json.loads((stopped / "pretrain_config.json").read_text(encoding="utf-8"))["finished"]
     assert (tmp_path / "enc.checkpoint" / "checkpoint.pt").is_file()
     messages: list[str] = []
     from dataclasses import replace
 
-    pretrain(tmp_path / "enc", replace(config, minutes=0.0), corpus=[str(corpus)], data=None, log=messages.append, progress=False)
+    pretrain(
+        tmp_path / "enc",
+        replace(config, minutes=0.0),
+        corpus=[str(corpus)],
+        data=None,
+        log=messages.append,
+        progress=False,
+    )
     assert any(m.startswith("continuing from") for m in messages), messages
     assert json.loads((tmp_path / "enc" / "pretrain_config.json").read_text(encoding="utf-8"))["finished"]
 
@@ -129,8 +182,21 @@ def test_a_stopped_pretraining_run_continues_from_its_checkpoint(tmp_path):
 @pytest.mark.slow
 def test_fine_tuning_from_scratch_overfits_a_few_sentences(tmp_path):
     data = _write_rows(tmp_path / "labels.jsonl", tiny_rows("train") + tiny_rows("dev"))
-    config = BertTrainConfig(base_model="none", layers=1, hidden=32, heads=2, max_length=64, epochs=60, patience=60, batch_size=6, lr=1e-2,
-                             warmup=0.05, dropout=0.0, context=False, save_float16=False)
+    config = BertTrainConfig(
+        base_model="none",
+        layers=1,
+        hidden=32,
+        heads=2,
+        max_length=64,
+        epochs=60,
+        patience=60,
+        batch_size=6,
+        lr=1e-2,
+        warmup=0.05,
+        dropout=0.0,
+        context=False,
+        save_float16=False,
+    )
     out = train_bert(data, tmp_path / "model", config, log=_quiet, progress=False)
     history = json.loads((out / "config.json").read_text(encoding="utf-8"))["fazhi_training"]["history"]
     assert history[-1]["train_loss"] < 0.25 * history[0]["train_loss"]

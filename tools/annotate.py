@@ -45,7 +45,9 @@ def parse_label_lines(lines: list[str], n_units: int, where: str) -> list[tuple[
             raise ValueError(f"{where}:{lineno}: expected a category among {', '.join(CATEGORIES)}, found {category!r}")
         unknown = flags - {"problem", "context"}
         if unknown:
-            raise ValueError(f"{where}:{lineno}: expected flags 'problem' or 'context', found {', '.join(sorted(unknown))}")
+            raise ValueError(
+                f"{where}:{lineno}: expected flags 'problem' or 'context', found {', '.join(sorted(unknown))}"
+            )
         out.append((category, "problem" in flags, "context" in flags))
     if len(out) != n_units:
         raise ValueError(f"{where}: expected labels for {n_units} units, found {len(out)}")
@@ -56,8 +58,15 @@ def build_rows(report: Path, labels: list[tuple[str, bool, bool]], split: str) -
     doc = report.name
     rows = []
     for i, (text, (category, problem, context_only)) in enumerate(zip(units_of(report), labels, strict=True)):
-        row = {"id": f"{report.stem}-{i:04d}", "doc": doc, "source": "written", "split": split,
-               "text": text, "category": category, "problem": problem}
+        row = {
+            "id": f"{report.stem}-{i:04d}",
+            "doc": doc,
+            "source": "written",
+            "split": split,
+            "text": text,
+            "category": category,
+            "problem": problem,
+        }
         if context_only:
             row["context_only"] = True
         rows.append(row)
@@ -79,7 +88,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{u.index}\t{'H' if u.is_heading else ' '}\t{u.text}")
         return 0
     try:
-        labels = parse_label_lines(args.labels.read_text(encoding="utf-8").splitlines(), len(units_of(args.report)), str(args.labels))
+        labels = parse_label_lines(
+            args.labels.read_text(encoding="utf-8").splitlines(), len(units_of(args.report)), str(args.labels)
+        )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -66,62 +66,114 @@ def _fast(encoder: str, note: str, seed: int = 13) -> Variant:
 NEW_ENCODERS = {
     "v1": ("encoder-v1", "today's encoder (People's Daily, 4 epochs of MLM)"),
     "mlm": ("mlm", "today's encoder continued by whole-word MLM on People's Daily + laws-db + LawRefBook + our text"),
-    "electra": ("electra", "today's encoder continued by ELECTRA (1-layer generator, discriminator kept) on the same corpus"),
+    "electra": (
+        "electra",
+        "today's encoder continued by ELECTRA (1-layer generator, discriminator kept) on the same corpus",
+    ),
     "mlm+laws": ("mlm-laws", "the MLM encoder, then the intermediate task (a statute's subject as its articles' area)"),
     "electra+laws": ("electra-laws", "the ELECTRA encoder, then the intermediate task"),
 }
 
 VARIANTS: dict[str, Variant] = {
     "baseline": Variant("baseline", "TF-IDF + logistic regression, sentence alone", baseline={"context_weight": 0.0}),
-    "baseline+context": Variant("baseline", "TF-IDF with the context as a second n-gram block (half weight)", baseline={"context_weight": 0.5}),
-    "2x256 scratch": Variant("bert", "today's recipe: compact BERT from scratch, sentence alone", bert=preset("scratch-2x256")),
-    "2x256 scratch+context": Variant("bert", "from scratch, context as second segment", bert=replace(preset("scratch-2x256"), context=True)),
-    "2x256 lac-pretrained": _bert("enc-2x256-lac", "pretrained (People's Daily + our text, LAC embeddings), sentence alone", context=False),
+    "baseline+context": Variant(
+        "baseline", "TF-IDF with the context as a second n-gram block (half weight)", baseline={"context_weight": 0.5}
+    ),
+    "2x256 scratch": Variant(
+        "bert", "today's recipe: compact BERT from scratch, sentence alone", bert=preset("scratch-2x256")
+    ),
+    "2x256 scratch+context": Variant(
+        "bert", "from scratch, context as second segment", bert=replace(preset("scratch-2x256"), context=True)
+    ),
+    "2x256 lac-pretrained": _bert(
+        "enc-2x256-lac", "pretrained (People's Daily + our text, LAC embeddings), sentence alone", context=False
+    ),
     "2x256 lac-pretrained+context": _bert("enc-2x256-lac", "pretrained (LAC embeddings), context as second segment"),
     "2x256 random-pretrained+context": _bert("enc-2x256-random", "pretrained without LAC embeddings, context"),
-    "4x256 lac-pretrained+context": _bert("enc-4x256-lac", "4 layers, pretrained (LAC embeddings) for 4 epochs, the compute of 8 "
-                                          "epochs of 2x256; context. The shipped model/bert (make pretrained, make model)"),
+    "4x256 lac-pretrained+context": _bert(
+        "enc-4x256-lac",
+        "4 layers, pretrained (LAC embeddings) for 4 epochs, the compute of 8 "
+        "epochs of 2x256; context. The shipped model/bert (make pretrained, make model)",
+    ),
     "2x256 lac+context, noise": _bert("enc-2x256-lac", "plus character noise on 30% of training units", augment=0.3),
-    "2x256 lac+context, regularised": _bert("enc-2x256-lac", "dropout 0.2, label smoothing 0.1, embeddings frozen 1 epoch",
-                                            dropout=0.2, label_smoothing=0.1, freeze_embeddings_epochs=1),
+    "2x256 lac+context, regularised": _bert(
+        "enc-2x256-lac",
+        "dropout 0.2, label smoothing 0.1, embeddings frozen 1 epoch",
+        dropout=0.2,
+        label_smoothing=0.1,
+        freeze_embeddings_epochs=1,
+    ),
     "2x256 lac+context, seeds x3": _bert("enc-2x256-lac", "real seed units weigh 3x in the loss", seed_weight=3.0),
-    "average(bert, baseline+context)": Variant("average", "mean of the two models' probabilities",
-                                               members=("2x256 lac-pretrained+context", "baseline+context")),
-    "2x256 lac-pretrained+context, int8": Variant("int8", "the same model with dynamic int8 Linear layers at load",
-                                                  members=("2x256 lac-pretrained+context",)),
-    "4x256 lac-pretrained+context, int8": Variant("int8", "the shipped BERT with dynamic int8 Linear layers at load",
-                                                  members=("4x256 lac-pretrained+context",)),
-    "baseline+context, before rule-13 relabel": Variant("baseline", "baseline+context trained on data/labels before the rule-13 relabel "
-                                                        "and the new units", baseline={"context_weight": 0.5}, labels="before"),
+    "average(bert, baseline+context)": Variant(
+        "average", "mean of the two models' probabilities", members=("2x256 lac-pretrained+context", "baseline+context")
+    ),
+    "2x256 lac-pretrained+context, int8": Variant(
+        "int8", "the same model with dynamic int8 Linear layers at load", members=("2x256 lac-pretrained+context",)
+    ),
+    "4x256 lac-pretrained+context, int8": Variant(
+        "int8", "the shipped BERT with dynamic int8 Linear layers at load", members=("4x256 lac-pretrained+context",)
+    ),
+    "baseline+context, before rule-13 relabel": Variant(
+        "baseline",
+        "baseline+context trained on data/labels before the rule-13 relabel and the new units",
+        baseline={"context_weight": 0.5},
+        labels="before",
+    ),
 }
 _BASE = "baseline+context"
 for _key, (_folder, _about) in NEW_ENCODERS.items():
     for _seed in (13, 14, 15):
         _suffix = "" if _seed == 13 else f", seed {_seed}"
         _bert_name = f"bert {_key}{_suffix}"
-        VARIANTS[_bert_name] = _fast(_folder, f"4x256 fine-tuned ('fast' preset, seed {_seed}) from {_about}; context", _seed)
-        VARIANTS[f"hybrid({_key}){_suffix}"] = Variant("hybrid", f"stacked head over {_BASE} and {_bert_name}, fitted on dev",
-                                                       members=(_BASE, _bert_name))
-        VARIANTS[f"cascade({_key}){_suffix}"] = Variant("cascade", f"{_BASE} answers where sure, {_bert_name} (or the mix) elsewhere; "
-                                                        "margins on dev", members=(_BASE, _bert_name))
-        VARIANTS[f"cascade({_key}, hybrid){_suffix}"] = Variant("cascade", f"{_BASE} answers where sure, hybrid({_key}){_suffix} elsewhere; "
-                                                                "margins on dev", members=(_BASE, _bert_name), cascade={"second": "hybrid"})
-    VARIANTS[f"bert {_key}, int8"] = Variant("int8", f"bert {_key} with dynamic int8 Linear layers at load", members=(f"bert {_key}",))
-    VARIANTS[f"cascade({_key}), int8"] = Variant("int8", f"cascade({_key}) with its BERT's Linear layers dynamic int8 at load",
-                                                 members=(f"cascade({_key})",))
-VARIANTS["cascade(shipped)"] = Variant("cascade", "the shipped model/baseline answers where sure, the shipped model/bert (4x256 "
-                                       "lac-pretrained+context) elsewhere; margins on dev", members=("model/baseline", "model/bert"))
-VARIANTS["cascade(shipped, hybrid)"] = Variant("cascade", "the shipped model/baseline answers where sure, hybrid(shipped) elsewhere; "
-                                               "margins on dev", members=("model/baseline", "model/bert"), cascade={"second": "hybrid"})
-VARIANTS["hybrid(shipped)"] = Variant("hybrid", "stacked head over the shipped model/baseline and model/bert, fitted on dev",
-                                      members=("model/baseline", "model/bert"))
+        VARIANTS[_bert_name] = _fast(
+            _folder, f"4x256 fine-tuned ('fast' preset, seed {_seed}) from {_about}; context", _seed
+        )
+        VARIANTS[f"hybrid({_key}){_suffix}"] = Variant(
+            "hybrid", f"stacked head over {_BASE} and {_bert_name}, fitted on dev", members=(_BASE, _bert_name)
+        )
+        VARIANTS[f"cascade({_key}){_suffix}"] = Variant(
+            "cascade",
+            f"{_BASE} answers where sure, {_bert_name} (or the mix) elsewhere; margins on dev",
+            members=(_BASE, _bert_name),
+        )
+        VARIANTS[f"cascade({_key}, hybrid){_suffix}"] = Variant(
+            "cascade",
+            f"{_BASE} answers where sure, hybrid({_key}){_suffix} elsewhere; margins on dev",
+            members=(_BASE, _bert_name),
+            cascade={"second": "hybrid"},
+        )
+    VARIANTS[f"bert {_key}, int8"] = Variant(
+        "int8", f"bert {_key} with dynamic int8 Linear layers at load", members=(f"bert {_key}",)
+    )
+    VARIANTS[f"cascade({_key}), int8"] = Variant(
+        "int8", f"cascade({_key}) with its BERT's Linear layers dynamic int8 at load", members=(f"cascade({_key})",)
+    )
+VARIANTS["cascade(shipped)"] = Variant(
+    "cascade",
+    "the shipped model/baseline answers where sure, the shipped model/bert (4x256 "
+    "lac-pretrained+context) elsewhere; margins on dev",
+    members=("model/baseline", "model/bert"),
+)
+VARIANTS["cascade(shipped, hybrid)"] = Variant(
+    "cascade",
+    "the shipped model/baseline answers where sure, hybrid(shipped) elsewhere; margins on dev",
+    members=("model/baseline", "model/bert"),
+    cascade={"second": "hybrid"},
+)
+VARIANTS["hybrid(shipped)"] = Variant(
+    "hybrid",
+    "stacked head over the shipped model/baseline and model/bert, fitted on dev",
+    members=("model/baseline", "model/bert"),
+)
 
 
 def model_dir(name: str) -> Path:
     return WORK / name.replace(" ", "_").replace("+", "-").replace("(", "").replace(")", "").replace(",", "")
 
 
-def build(name: str, data: Path, log, reuse: bool, encoders: Path = ENCODERS, labels_before: Path | None = None) -> tuple[Any, float]:
+def build(
+    name: str, data: Path, log, reuse: bool, encoders: Path = ENCODERS, labels_before: Path | None = None
+) -> tuple[Any, float]:
     """The variant's predictor and its training minutes (0 when reused)."""
     from fazhi.model import load_model
     from fazhi.model.configs import BaselineConfig
@@ -140,8 +192,7 @@ def build(name: str, data: Path, log, reuse: bool, encoders: Path = ENCODERS, la
                 build(m, data, log, reuse=True, encoders=encoders, labels_before=labels_before)
         dirs = [REPO_DIR / m if m.startswith("model/") else model_dir(m) for m in v.members]
         if not (reuse and (out / "config.json").is_file()):
-            build_composite(v.kind, dirs[0], dirs[1], data, out,
-                            CascadeConfig(name=name, **v.cascade), log=log)
+            build_composite(v.kind, dirs[0], dirs[1], data, out, CascadeConfig(name=name, **v.cascade), log=log)
         return load_model(out), 0.0
     if v.labels == "before":
         if labels_before is None:
@@ -166,7 +217,9 @@ def build(name: str, data: Path, log, reuse: bool, encoders: Path = ENCODERS, la
         if v.encoder:
             encoder = encoders / v.encoder
             if not (encoder / "config.json").is_file():
-                raise FileNotFoundError(f"{name}: expected the pretrained encoder {encoder} (fazhi pretrain), found none")
+                raise FileNotFoundError(
+                    f"{name}: expected the pretrained encoder {encoder} (fazhi pretrain), found none"
+                )
             config = replace(config, base_model=str(encoder))
         train_bert(data, out, replace(config, name=name), log=log, progress=False)
     return load_model(out), (time.time() - started) / 60
@@ -204,17 +257,30 @@ def routed_shares(predictor, real: Path) -> dict[str, Any] | None:
             r = predictor.route([u.text for u in units], unit_contexts(units))
             routed, total = routed + int(r.sum()), total + len(units)
     dev = getattr(predictor, "dev_share_routed", None)
-    return {"dev": dev, "real_units": float(by_unit.mean()), "real_documents": routed / total if total else 0.0, "real_document_units": total}
+    return {
+        "dev": dev,
+        "real_units": float(by_unit.mean()),
+        "real_documents": routed / total if total else 0.0,
+        "real_document_units": total,
+    }
 
 
-def score(name: str, predictor, data: Path, real: Path, minutes: float, samples: int, encoders: Path = ENCODERS) -> dict:
+def score(
+    name: str, predictor, data: Path, real: Path, minutes: float, samples: int, encoders: Path = ENCODERS
+) -> dict:
     from fazhi.evaluation.evaluate import evaluate_real, evaluate_rows
     from fazhi.labels import load_splits, read_documents
 
     test = evaluate_rows(predictor, load_splits(data, need=("test",))["test"], name, read_documents(data)).metrics
     real_metrics = evaluate_real(predictor, real, name, samples).metrics
-    result: dict[str, Any] = {"variant": name, "note": VARIANTS[name].note, "minutes": round(minutes, 1), "real": real_metrics, "test": test,
-              "labels": label_set(data)}
+    result: dict[str, Any] = {
+        "variant": name,
+        "note": VARIANTS[name].note,
+        "minutes": round(minutes, 1),
+        "real": real_metrics,
+        "test": test,
+        "labels": label_set(data),
+    }
     shares = routed_shares(predictor, real)
     if shares is not None:
         result["routed"] = shares
@@ -236,7 +302,9 @@ def label_set(data: Path) -> str:
     from fazhi.labels import load_rows
 
     rows = load_rows(data)[0]
-    digest = hashlib.sha256("\n".join(sorted(f"{r.id}\t{r.split}\t{r.category}\t{r.problem}\t{r.text}" for r in rows)).encode())
+    digest = hashlib.sha256(
+        "\n".join(sorted(f"{r.id}\t{r.split}\t{r.category}\t{r.problem}\t{r.text}" for r in rows)).encode()
+    )
     return f"{len(rows):,} rows ({digest.hexdigest()[:6]})"
 
 
@@ -288,28 +356,43 @@ def _pretraining_lines(results: list[dict]) -> list[str]:
         rows.append(_pretraining_row(name, p))
     if not rows:
         return []
-    return ["", "## Pretraining of the encoders", "",
-            "Minutes are wall-clock on the 2-core CPU machine with one torch thread while other jobs shared it (no GPU was "
-            "lent). Held-out loss is on whole documents of each source kept out of pretraining (for ELECTRA, its "
-            "generator's MLM loss, not comparable with an MLM encoder's). The -laws encoders add the intermediate area "
-            "task on law articles to the encoder named as their start.", "",
-            "| encoder | objective | size | starts from | corpus | characters | steps | minutes | held-out loss, start → end |",
-            "|---|---|---|---|---|---:|---:|---:|---|", *rows]
+    return [
+        "",
+        "## Pretraining of the encoders",
+        "",
+        "Minutes are wall-clock on the 2-core CPU machine with one torch thread while other jobs shared it (no GPU was "
+        "lent). Held-out loss is on whole documents of each source kept out of pretraining (for ELECTRA, its "
+        "generator's MLM loss, not comparable with an MLM encoder's). The -laws encoders add the intermediate area "
+        "task on law articles to the encoder named as their start.",
+        "",
+        "| encoder | objective | size | starts from | corpus | characters | steps | minutes | held-out loss, start → end |",
+        "|---|---|---|---|---|---:|---:|---:|---|",
+        *rows,
+    ]
 
 
 def _pretraining_row(name: str, p: dict) -> str:
     """One encoder's row: paths are shown by their last part, so the table names no machine's folders."""
     corpus = p.get("corpus", [])
-    corpus_text = (", ".join(f"{c.split(':', 1)[0]}:{Path(c.split(':', 1)[1]).name}" if ":" in c else c for c in corpus)
-                   if isinstance(corpus, list) else str(corpus))
+    corpus_text = (
+        ", ".join(f"{c.split(':', 1)[0]}:{Path(c.split(':', 1)[1]).name}" if ":" in c else c for c in corpus)
+        if isinstance(corpus, list)
+        else str(corpus)
+    )
     chars = p.get("characters")
     start = Path(str(p.get("init_from") or p.get("init_embeddings") or "")).name
     held = p.get("heldout") or {}
     key = "generator_mlm_loss" if p.get("objective") == "electra" else "mlm_loss"
     begin, end = held.get("start") or {}, held.get("end") or {}
-    losses = "; ".join(f"{src} {begin[src][key]:.2f} → {end[src][key]:.2f}" for src in end if key in end[src] and key in begin.get(src, {}))
-    return (f"| {name} | {p.get('objective', 'mlm')} | {p.get('layers', '?')}x{p.get('hidden', '?')} | {start} | "
-            f"{corpus_text} | {f'{chars:,}' if isinstance(chars, int) else ''} | {p.get('steps', '')} | {p.get('minutes', '')} | {losses} |")
+    losses = "; ".join(
+        f"{src} {begin[src][key]:.2f} → {end[src][key]:.2f}"
+        for src in end
+        if key in end[src] and key in begin.get(src, {})
+    )
+    return (
+        f"| {name} | {p.get('objective', 'mlm')} | {p.get('layers', '?')}x{p.get('hidden', '?')} | {start} | "
+        f"{corpus_text} | {f'{chars:,}' if isinstance(chars, int) else ''} | {p.get('steps', '')} | {p.get('minutes', '')} | {losses} |"
+    )
 
 
 def _routed(r: dict) -> str:
@@ -337,20 +420,33 @@ def _decision_lines(results: list[dict], base: str = "baseline+context") -> list
             groups.setdefault(re.sub(r", seed \d+$", "", r["variant"]), []).append(r)
 
     def mean(rs: list[dict], part: str, key: str) -> float:
-        values = [x["real"]["by document"][part]["macro_f1"] if key == "macro" else x["real"]["by document"][part]["problem"]["f1"] for x in rs]
+        values = [
+            x["real"]["by document"][part]["macro_f1"]
+            if key == "macro"
+            else x["real"]["by document"][part]["problem"]["f1"]
+            for x in rs
+        ]
         return sum(values) / len(values)
 
     parts = [p for p in reference["real"]["by document"] if p != "all"]
-    lines = ["", f"## The default, by issue 16's rule ({reference['labels']})", "",
-             f"Against {base}: by document, mean over the seeds run; a winner needs +0.02 category macro-F1, +0.01 problem "
-             "F1 and no part worse by more than 0.01.", "",
-             "| variant | seeds | Δ macro-F1 | Δ problem F1 | worst part Δ macro-F1 | wins |", "|---|---:|---:|---:|---:|---|"]
+    lines = [
+        "",
+        f"## The default, by issue 16's rule ({reference['labels']})",
+        "",
+        f"Against {base}: by document, mean over the seeds run; a winner needs +0.02 category macro-F1, +0.01 problem "
+        "F1 and no part worse by more than 0.01.",
+        "",
+        "| variant | seeds | Δ macro-F1 | Δ problem F1 | worst part Δ macro-F1 | wins |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
     for name, rs in groups.items():
         d_macro = mean(rs, "all", "macro") - mean([reference], "all", "macro")
         d_problem = mean(rs, "all", "problem") - mean([reference], "all", "problem")
         worst = min((mean(rs, p, "macro") - mean([reference], p, "macro") for p in parts), default=0.0)
         wins = d_macro >= 0.02 and d_problem >= 0.01 and worst >= -0.01
-        lines.append(f"| {name} | {len(rs)} | {d_macro:+.3f} | {d_problem:+.3f} | {worst:+.3f} | {'yes' if wins else 'no'} |")
+        lines.append(
+            f"| {name} | {len(rs)} | {d_macro:+.3f} | {d_problem:+.3f} | {worst:+.3f} | {'yes' if wins else 'no'} |"
+        )
     return lines
 
 
@@ -369,16 +465,26 @@ def _seed_lines(results: list[dict]) -> list[str]:
         for mode in ("by document", "by unit"):
             mac = [x["real"][mode]["all"]["macro_f1"] for x in rs]
             pf1 = [x["real"][mode]["all"]["problem"]["f1"] for x in rs]
-            cols += [f"{sum(mac) / len(mac):.3f} ({min(mac):.3f}–{max(mac):.3f})", f"{sum(pf1) / len(pf1):.3f} ({min(pf1):.3f}–{max(pf1):.3f})"]
+            cols += [
+                f"{sum(mac) / len(mac):.3f} ({min(mac):.3f}–{max(mac):.3f})",
+                f"{sum(pf1) / len(pf1):.3f} ({min(pf1):.3f}–{max(pf1):.3f})",
+            ]
         parts = [p for p in rs[0]["real"]["by document"] if p != "all"]
-        per_part = "; ".join(f"{p} {sum(x['real']['by document'][p]['macro_f1'] for x in rs) / len(rs):.3f}" for p in parts)
+        per_part = "; ".join(
+            f"{p} {sum(x['real']['by document'][p]['macro_f1'] for x in rs) / len(rs):.3f}" for p in parts
+        )
         lines.append(f"| {base} | {len(rs)} | " + " | ".join(cols) + f" | {per_part} |")
     if not lines:
         return []
-    return ["", "## Seeds: mean (min–max) over the seeds run", "",
-            "| variant | labels | seeds | by document macro-F1 | by document problem F1 | by unit macro-F1 | by unit problem F1 | "
-            "by document, per part macro-F1 |",
-            "|---|---|---:|---:|---:|---:|---:|---|", *lines]
+    return [
+        "",
+        "## Seeds: mean (min–max) over the seeds run",
+        "",
+        "| variant | labels | seeds | by document macro-F1 | by document problem F1 | by unit macro-F1 | by unit problem F1 | "
+        "by document, per part macro-F1 |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
+        *lines,
+    ]
 
 
 def write_markdown(results: list[dict], path: Path) -> None:
@@ -407,22 +513,38 @@ def write_markdown(results: list[dict], path: Path) -> None:
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
-        doc, unit, written = r["real"]["by document"]["all"], r["real"]["by unit"]["all"], r["test"].get("written", r["test"]["all"])
-        lines.append(f"| {_named(r)} | {_fig(doc, 'macro_f1')} | {_fig(doc, 'problem')} | {_fig(unit, 'macro_f1')} | "
-                     f"{_fig(unit, 'problem')} | {_fig(written, 'macro_f1', False)} | {_fig(written, 'problem', False)} | {r['minutes'] or ''} | "
-                     f"{_routed(r)} |")
+        doc, unit, written = (
+            r["real"]["by document"]["all"],
+            r["real"]["by unit"]["all"],
+            r["test"].get("written", r["test"]["all"]),
+        )
+        lines.append(
+            f"| {_named(r)} | {_fig(doc, 'macro_f1')} | {_fig(doc, 'problem')} | {_fig(unit, 'macro_f1')} | "
+            f"{_fig(unit, 'problem')} | {_fig(written, 'macro_f1', False)} | {_fig(written, 'problem', False)} | {r['minutes'] or ''} | "
+            f"{_routed(r)} |"
+        )
     lines += _decision_lines(results)
     lines += _seed_lines(results)
     for mode in ("by document", "by unit"):
-        lines += ["", f"## Real text {mode}, per part (category macro-F1 / problem F1)", "",
-                  "Per-part macro-F1 averages over the categories present in the part or predicted there, so a part where "
-                  "one category has a single unit moves a lot; '–' is a part without problem units.", ""]
+        lines += [
+            "",
+            f"## Real text {mode}, per part (category macro-F1 / problem F1)",
+            "",
+            "Per-part macro-F1 averages over the categories present in the part or predicted there, so a part where "
+            "one category has a single unit moves a lot; '–' is a part without problem units.",
+            "",
+        ]
         parts = [p for p in results[0]["real"][mode] if p != "all"]
         first = results[0]["real"][mode]
-        heads = [f"{p} ({first[p]['n']} units; problem units: {first[p]['problem'].get('support', '?')})" for p in parts]
+        heads = [
+            f"{p} ({first[p]['n']} units; problem units: {first[p]['problem'].get('support', '?')})" for p in parts
+        ]
         lines += ["| variant | labels | " + " | ".join(heads) + " |", "|---" * (len(parts) + 2) + "|"]
         for r in results:
-            cells = [f"{_fig(r['real'][mode][p], 'macro_f1', False)} / {_fig(r['real'][mode][p], 'problem', False)}" for p in parts]
+            cells = [
+                f"{_fig(r['real'][mode][p], 'macro_f1', False)} / {_fig(r['real'][mode][p], 'problem', False)}"
+                for p in parts
+            ]
             lines.append(f"| {_named(r)} | " + " | ".join(cells) + " |")
     notes = {r["variant"]: VARIANTS[r["variant"]].note if r["variant"] in VARIANTS else r["note"] for r in results}
     lines += ["", "## Variants", ""] + [f"- **{name}**: {note}" for name, note in notes.items()]
@@ -431,9 +553,22 @@ def write_markdown(results: list[dict], path: Path) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def run(names: list[str], data: Path, real: Path, out: Path, log=print, reuse: bool = False, samples: int = BOOTSTRAP_SAMPLES,
-        encoders: Path = ENCODERS, labels_before: Path | None = None) -> list[dict]:
-    previous = {_result_key(r): r for r in json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))} if out.with_suffix(".json").is_file() else {}
+def run(
+    names: list[str],
+    data: Path,
+    real: Path,
+    out: Path,
+    log=print,
+    reuse: bool = False,
+    samples: int = BOOTSTRAP_SAMPLES,
+    encoders: Path = ENCODERS,
+    labels_before: Path | None = None,
+) -> list[dict]:
+    previous = (
+        {_result_key(r): r for r in json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))}
+        if out.with_suffix(".json").is_file()
+        else {}
+    )
     for name in names:
         if name not in VARIANTS:
             raise ValueError(f"expected variants among {', '.join(VARIANTS)}, found {name!r}")
@@ -485,13 +620,31 @@ def main() -> int:
     parser.add_argument("--real", help="real-text folder to score on, e.g. ../shared/realdev (required unless --merge)")
     parser.add_argument("--only", nargs="*", default=list(VARIANTS), help="variants to run (default: all)")
     parser.add_argument("--data", default=str(LABELS_DIR), help="label folder (default: %(default)s)")
-    parser.add_argument("--out", default=str(REPO_DIR / "docs" / "ablation"), help="path stem for .json and .md (default: %(default)s)")
+    parser.add_argument(
+        "--out", default=str(REPO_DIR / "docs" / "ablation"), help="path stem for .json and .md (default: %(default)s)"
+    )
     parser.add_argument("--reuse", action="store_true", help="reuse variants already trained in build/ablation")
-    parser.add_argument("--encoders", default=str(ENCODERS), help="folder of pretrained encoders the variants name (default: %(default)s)")
-    parser.add_argument("--labels-before", default=None, help="data/labels before the rule-13 relabel, for the variants trained on it")
-    parser.add_argument("--bootstrap", type=int, default=BOOTSTRAP_SAMPLES, help="bootstrap samples for the intervals (default: %(default)s)")
-    parser.add_argument("--merge", nargs="+", metavar="JSON", default=None,
-                        help="train nothing: combine the result files of runs made side by side (each with its own --out) into OUT")
+    parser.add_argument(
+        "--encoders",
+        default=str(ENCODERS),
+        help="folder of pretrained encoders the variants name (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--labels-before", default=None, help="data/labels before the rule-13 relabel, for the variants trained on it"
+    )
+    parser.add_argument(
+        "--bootstrap",
+        type=int,
+        default=BOOTSTRAP_SAMPLES,
+        help="bootstrap samples for the intervals (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--merge",
+        nargs="+",
+        metavar="JSON",
+        default=None,
+        help="train nothing: combine the result files of runs made side by side (each with its own --out) into OUT",
+    )
     args = parser.parse_args()
     if args.merge:
         merge([Path(m) for m in args.merge], Path(args.out))
@@ -501,8 +654,17 @@ def main() -> int:
     quiet_transformers()
     if not args.real:
         parser.error("expected --real FOLDER (the real-text folder to score on), found none")
-    run(args.only, Path(args.data), Path(args.real), Path(args.out), log=lambda m: print(m, flush=True), reuse=args.reuse,
-        samples=args.bootstrap, encoders=Path(args.encoders), labels_before=Path(args.labels_before) if args.labels_before else None)
+    run(
+        args.only,
+        Path(args.data),
+        Path(args.real),
+        Path(args.out),
+        log=lambda m: print(m, flush=True),
+        reuse=args.reuse,
+        samples=args.bootstrap,
+        encoders=Path(args.encoders),
+        labels_before=Path(args.labels_before) if args.labels_before else None,
+    )
     return 0
 
 

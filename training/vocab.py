@@ -24,7 +24,9 @@ def jieba_characters() -> set[str]:
 
     spec = importlib.util.find_spec("jieba")
     if spec is None or spec.origin is None:
-        raise RuntimeError("expected the 'jieba' package (its dictionary supplies the character inventory); pip install jieba")
+        raise RuntimeError(
+            "expected the 'jieba' package (its dictionary supplies the character inventory); pip install jieba"
+        )
     chars: set[str] = set()
     with open(Path(spec.origin).parent / "dict.txt", encoding="utf-8") as f:
         for line in f:

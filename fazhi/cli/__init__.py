@@ -52,8 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
         "Exit status: 0 done, 1 some inputs failed (the rest were done), 2 usage error (bad arguments, no usable "
         "input or output), 3 the model cannot be loaded, 130 interrupted.",
     )
-    parser.add_argument("--version", action="version", version=_version_line(),
-                        help="print fazhi's version and the default model, and exit")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=_version_line(),
+        help="print fazhi's version and the default model, and exit",
+    )
     parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True

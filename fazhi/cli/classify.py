@@ -8,7 +8,15 @@ import sys
 from dataclasses import dataclass, field
 
 from fazhi.cli.inputs import read_input
-from fazhi.cli.options import add_config_options, check_threads, config_from_args, model_dir, model_field, set_threads, threads_field
+from fazhi.cli.options import (
+    add_config_options,
+    check_threads,
+    config_from_args,
+    model_dir,
+    model_field,
+    set_threads,
+    threads_field,
+)
 from fazhi.errors import UsageError
 from fazhi.model import load_model
 from fazhi.model.prediction import BATCH_SIZE
@@ -19,14 +27,24 @@ from fazhi.pipeline.classify import classify_lines
 class ClassifyOptions:
     """The options of `fazhi classify`."""
 
-    file: str = field(default="-", metadata={
-        "positional": "?", "help": "file of sentences, one per line, read as `fazhi tag` reads text (any encoding it reads), "
-        "or - for stdin (default: -)"})
+    file: str = field(
+        default="-",
+        metadata={
+            "positional": "?",
+            "help": "file of sentences, one per line, read as `fazhi tag` reads text (any encoding it reads), "
+            "or - for stdin (default: -)",
+        },
+    )
     model: str | None = model_field()
     threads: int | None = threads_field()
     batch_size: int = field(default=BATCH_SIZE, metadata={"help": "sentences per model call"})
-    int8: bool = field(default=False, metadata={
-        "switch": True, "help": "dynamic int8 quantisation of a BERT model: about 2.4x faster, but scores shift slightly with batch-mates"})
+    int8: bool = field(
+        default=False,
+        metadata={
+            "switch": True,
+            "help": "dynamic int8 quantisation of a BERT model: about 2.4x faster, but scores shift slightly with batch-mates",
+        },
+    )
 
     def validate(self) -> None:
         check_threads(self.threads)
@@ -35,11 +53,14 @@ class ClassifyOptions:
 
 
 def add_parser(sub) -> None:
-    cl = sub.add_parser("classify", help="classify sentences, one per line, to JSON Lines",
-                        description="Read one sentence per line (blank lines skipped), as plain text or as a JSON object "
-                        "{\"text\": ..., \"context\": ...} whose context is the report title and headings above the sentence "
-                        "(what `fazhi tag` gives the model), and write one JSON object per sentence: text, context, category, "
-                        "scores (six labels -> probability), problem, problem_score, truncated.")
+    cl = sub.add_parser(
+        "classify",
+        help="classify sentences, one per line, to JSON Lines",
+        description="Read one sentence per line (blank lines skipped), as plain text or as a JSON object "
+        "{\"text\": ..., \"context\": ...} whose context is the report title and headings above the sentence "
+        "(what `fazhi tag` gives the model), and write one JSON object per sentence: text, context, category, "
+        "scores (six labels -> probability), problem, problem_score, truncated.",
+    )
     add_config_options(cl, ClassifyOptions)
     cl.set_defaults(func=run)
 

@@ -22,8 +22,14 @@ def add_parser(sub) -> None:
         "document, exact and near duplicates (character-trigram Jaccard >= 0.8), and the corpus minimums. "
         "Prints counts per category x problem x split and per source. Exits 1 on any error.",
     )
-    check.add_argument("path", nargs="?", default=str(paths.LABELS_DIR), help="label folder or file (default: %(default)s)")
-    check.add_argument("--no-minimums", action="store_true", help="skip the corpus-size minimums (for checking a user's own small label set)")
+    check.add_argument(
+        "path", nargs="?", default=str(paths.LABELS_DIR), help="label folder or file (default: %(default)s)"
+    )
+    check.add_argument(
+        "--no-minimums",
+        action="store_true",
+        help="skip the corpus-size minimums (for checking a user's own small label set)",
+    )
     check.add_argument("--warnings", action="store_true", help="also list warnings (repeats among real seed text)")
     check.set_defaults(func=run_check)
 
@@ -40,6 +46,8 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"{'ok  ' if ok else 'FAIL'} {name}: {detail}")
     print()
     verdict = "passed" if report.ok else "FAILED"
-    print(f"data check {verdict}: {len(report.rows)} rows, {len(report.errors)} errors, {warnings} warnings"
-          + ("" if args.warnings or not warnings else " (--warnings to list them)"))
+    print(
+        f"data check {verdict}: {len(report.rows)} rows, {len(report.errors)} errors, {warnings} warnings"
+        + ("" if args.warnings or not warnings else " (--warnings to list them)")
+    )
     return 0 if report.ok else 1

@@ -16,7 +16,9 @@ from typing import Any
 from fazhi import paths
 from fazhi.errors import UsageError
 
-MODEL_HELP = "model directory, or 'bert' / 'baseline' for a shipped model from any folder (default: the shipped default model)"
+MODEL_HELP = (
+    "model directory, or 'bert' / 'baseline' for a shipped model from any folder (default: the shipped default model)"
+)
 
 
 def add_config_options(parser, cls, skip: tuple[str, ...] = ()) -> None:
@@ -45,14 +47,18 @@ def add_config_options(parser, cls, skip: tuple[str, ...] = ()) -> None:
         default = f.default if f.default is not MISSING else None
         help_text = meta.get("help", "")
         if "(default" not in help_text and not meta.get("switch") and default is not None:
-            help_text += f" (default: {default})"  # a help string that names its default says it once; None says nothing
+            help_text += (
+                f" (default: {default})"  # a help string that names its default says it once; None says nothing
+            )
         kwargs: dict = {"default": None, "help": help_text}
         for key in ("choices", "metavar"):
             if key in meta:
                 kwargs[key] = meta[key]
         if "positional" in meta:
             nargs = meta["positional"]
-            kind = meta.get("type") or (type(default) if default is not None and not isinstance(default, tuple) else str)
+            kind = meta.get("type") or (
+                type(default) if default is not None and not isinstance(default, tuple) else str
+            )
             target.add_argument(f.name, nargs=nargs, type=kind, **{"metavar": f.name.upper(), **kwargs})
             continue
         flags = ["--" + f.name.replace("_", "-"), *meta.get("flags", ())]
@@ -117,8 +123,10 @@ def set_threads(n: int | None) -> None:
     torch.set_num_threads(n or default_threads())
 
 
-THREADS_HELP = ("threads for the model's arithmetic (default: OMP_NUM_THREADS if set, else 1, which stays fast when other "
-                "work shares the machine; raise it on an idle machine with a BERT model)")
+THREADS_HELP = (
+    "threads for the model's arithmetic (default: OMP_NUM_THREADS if set, else 1, which stays fast when other "
+    "work shares the machine; raise it on an idle machine with a BERT model)"
+)
 
 
 def threads_field() -> Any:

@@ -11,9 +11,12 @@ from fazhi.pipeline.segment import segment
 
 
 def add_parser(sub) -> None:
-    seg = sub.add_parser("segment", help="split a report into sentence units (JSON Lines)",
-                         description="Print the sentence units of a report with offsets and headings. The report is read "
-                         "as `fazhi tag` reads it (.txt in any encoding tag reads, .html, .docx, .pdf).")
+    seg = sub.add_parser(
+        "segment",
+        help="split a report into sentence units (JSON Lines)",
+        description="Print the sentence units of a report with offsets and headings. The report is read "
+        "as `fazhi tag` reads it (.txt in any encoding tag reads, .html, .docx, .pdf).",
+    )
     seg.add_argument("file", help="report file, or - for stdin")
     seg.set_defaults(func=run)
 

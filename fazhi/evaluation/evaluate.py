@@ -22,7 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fazhi.evaluation.metrics import metrics_by_part
-from fazhi.evaluation.real_text import BOOTSTRAP_SAMPLES, predict_by_document, predict_by_unit, read_real_set, real_markdown, score_real
+from fazhi.evaluation.real_text import (
+    BOOTSTRAP_SAMPLES,
+    predict_by_document,
+    predict_by_unit,
+    read_real_set,
+    real_markdown,
+    score_real,
+)
 from fazhi.labels import Row, load_splits, read_documents
 from fazhi.model import load_model
 from fazhi.model.config import write_json, write_text
@@ -35,16 +42,29 @@ def to_markdown(result: dict, title: str) -> str:
     lines.append("|---|---:|---:|---:|---:|---:|---:|")
     for part, m in result.items():
         p = m["problem"]
-        lines.append(f"| {part} | {m['n']} | {m['accuracy']:.3f} | {m['macro_f1']:.3f} | {p['precision']:.3f} | {p['recall']:.3f} | {p['f1']:.3f} |")
+        lines.append(
+            f"| {part} | {m['n']} | {m['accuracy']:.3f} | {m['macro_f1']:.3f} | {p['precision']:.3f} | {p['recall']:.3f} | {p['f1']:.3f} |"
+        )
     for part, m in result.items():
         if part not in ("all", "seed", "written"):
             continue
-        lines += ["", f"### {part}: per class", "", "| class | precision | recall | F1 | support |", "|---|---:|---:|---:|---:|"]
+        lines += [
+            "",
+            f"### {part}: per class",
+            "",
+            "| class | precision | recall | F1 | support |",
+            "|---|---:|---:|---:|---:|",
+        ]
         for label, c in m["per_class"].items():
             lines.append(f"| {label} | {c['precision']:.3f} | {c['recall']:.3f} | {c['f1']:.3f} | {c['support']} |")
         labels = m["confusion"]["labels"]
-        lines += ["", f"### {part}: confusion (rows gold, columns predicted)", "",
-                  "| gold \\ pred | " + " | ".join(labels) + " |", "|---" * (len(labels) + 1) + "|"]
+        lines += [
+            "",
+            f"### {part}: confusion (rows gold, columns predicted)",
+            "",
+            "| gold \\ pred | " + " | ".join(labels) + " |",
+            "|---" * (len(labels) + 1) + "|",
+        ]
         for label, row in zip(labels, m["confusion"]["rows_gold_cols_pred"], strict=True):
             lines.append(f"| {label} | " + " | ".join(str(x) for x in row) + " |")
     return "\n".join(lines) + "\n"
@@ -75,7 +95,9 @@ def evaluate_real(model, folder: Path, title: str, samples: int = BOOTSTRAP_SAMP
     return EvalResult(result, real_markdown(result, title))
 
 
-def write_evaluation(directory: Path, test: dict | None, real: dict | None, real_source: str = "", name: str = "") -> dict:
+def write_evaluation(
+    directory: Path, test: dict | None, real: dict | None, real_source: str = "", name: str = ""
+) -> dict:
     """Write evaluation.json and evaluation.md into directory (a model's, or any folder), each atomically; a part not
     measured now keeps its earlier figures there. Returns the whole evaluation."""
 
@@ -97,8 +119,14 @@ def write_evaluation(directory: Path, test: dict | None, real: dict | None, real
     return data
 
 
-def evaluate_model(model_dir: Path, data: Path | None, split: str = "test", out_dir: Path | None = None,
-                   real: Path | None = None, samples: int = BOOTSTRAP_SAMPLES) -> tuple[EvalResult | None, EvalResult | None]:
+def evaluate_model(
+    model_dir: Path,
+    data: Path | None,
+    split: str = "test",
+    out_dir: Path | None = None,
+    real: Path | None = None,
+    samples: int = BOOTSTRAP_SAMPLES,
+) -> tuple[EvalResult | None, EvalResult | None]:
     """Evaluate a saved model on a split of a label set and/or a real-text folder; write the figures to out_dir when
     one is given (nothing is written otherwise)."""
 
@@ -107,8 +135,15 @@ def evaluate_model(model_dir: Path, data: Path | None, split: str = "test", out_
     if data is not None:
         rows = load_splits(data, need=(split,))[split]
         test = evaluate_rows(model, rows, f"{model.name} on {split} ({data})", read_documents(data))
-    real_result = evaluate_real(model, real, f"{model.name} on real text ({real.name})", samples) if real is not None else None
+    real_result = (
+        evaluate_real(model, real, f"{model.name} on real text ({real.name})", samples) if real is not None else None
+    )
     if out_dir is not None:
-        write_evaluation(out_dir, test.metrics if test else None, real_result.metrics if real_result else None,
-                         real.name if real is not None else "", model.name)
+        write_evaluation(
+            out_dir,
+            test.metrics if test else None,
+            real_result.metrics if real_result else None,
+            real.name if real is not None else "",
+            model.name,
+        )
     return test, real_result

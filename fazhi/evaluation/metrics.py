@@ -78,19 +78,29 @@ def _parts(rows: Sequence[Row], genres: dict[str, str]) -> dict[str, list[int]]:
     parts["context_only"] = [i for i, r in enumerate(rows) if r.context_only]
     parts["hard cases"] = [i for i, r in enumerate(rows) if not r.doc.endswith(".txt")]
     for genre in sorted({genres[r.doc] for r in rows if r.source == "written" and r.doc in genres}):
-        parts[f"genre {genre}"] = [i for i, r in enumerate(rows) if r.source == "written" and genres.get(r.doc) == genre]
+        parts[f"genre {genre}"] = [
+            i for i, r in enumerate(rows) if r.source == "written" and genres.get(r.doc) == genre
+        ]
     return parts
 
 
-def metrics_by_part(rows: Sequence[Row], pred_cat: Sequence[str], pred_problem: Sequence[bool], labels=CATEGORIES,
-                    genres: dict[str, str] | None = None) -> dict:
+def metrics_by_part(
+    rows: Sequence[Row],
+    pred_cat: Sequence[str],
+    pred_problem: Sequence[bool],
+    labels=CATEGORIES,
+    genres: dict[str, str] | None = None,
+) -> dict:
     """Metrics for all rows and for each part that has rows (see the module docstring)."""
     out = {}
     for name, idx in _parts(rows, genres or {}).items():
         if not idx:
             continue
         out[name] = compute_metrics(
-            [rows[i].category for i in idx], [pred_cat[i] for i in idx],
-            [rows[i].problem for i in idx], [pred_problem[i] for i in idx], labels,
+            [rows[i].category for i in idx],
+            [pred_cat[i] for i in idx],
+            [rows[i].problem for i in idx],
+            [pred_problem[i] for i in idx],
+            labels,
         )
     return out

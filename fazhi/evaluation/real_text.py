@@ -37,7 +37,15 @@ from fazhi.errors import LabelDataError
 from fazhi.evaluation.metrics import compute_metrics
 from fazhi.labels import CATEGORIES
 
-__all__ = ["RealUnit", "RealSet", "read_real_set", "predict_by_unit", "predict_by_document", "score_real", "real_markdown"]
+__all__ = [
+    "RealUnit",
+    "RealSet",
+    "read_real_set",
+    "predict_by_unit",
+    "predict_by_document",
+    "score_real",
+    "real_markdown",
+]
 
 BOOTSTRAP_SAMPLES = 1000
 
@@ -77,19 +85,35 @@ def read_real_set(folder: Path) -> RealSet:
             continue
         try:
             obj = json.loads(line)
-            unit = RealUnit(str(obj["id"]), str(obj["doc"]), int(obj["start"]), int(obj["end"]), str(obj["text"]),
-                            str(obj["category"]), bool(obj["problem"]), str(obj.get("part", "all")))
+            unit = RealUnit(
+                str(obj["id"]),
+                str(obj["doc"]),
+                int(obj["start"]),
+                int(obj["end"]),
+                str(obj["text"]),
+                str(obj["category"]),
+                bool(obj["problem"]),
+                str(obj.get("part", "all")),
+            )
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-            raise LabelDataError(f"{units_file}:{lineno}: expected {{id, doc, start, end, text, category, problem, part}}, found a bad row ({exc})") from None
+            raise LabelDataError(
+                f"{units_file}:{lineno}: expected {{id, doc, start, end, text, category, problem, part}}, found a bad row ({exc})"
+            ) from None
         if unit.category not in CATEGORIES:
-            raise LabelDataError(f"{units_file}:{lineno}: expected a category among {', '.join(CATEGORIES)}, found {unit.category!r}")
+            raise LabelDataError(
+                f"{units_file}:{lineno}: expected a category among {', '.join(CATEGORIES)}, found {unit.category!r}"
+            )
         if unit.doc not in docs:
             path = folder / "docs" / f"{unit.doc}.txt"
             if not path.is_file():
-                raise FileNotFoundError(f"{units_file}:{lineno}: unit {unit.id} names document {unit.doc}, but {path} does not exist")
+                raise FileNotFoundError(
+                    f"{units_file}:{lineno}: unit {unit.id} names document {unit.doc}, but {path} does not exist"
+                )
             docs[unit.doc] = path.read_text(encoding="utf-8")
         if docs[unit.doc][unit.start : unit.end] != unit.text:
-            raise LabelDataError(f"{units_file}:{lineno}: unit {unit.id}: text differs from {unit.doc}.txt[{unit.start}:{unit.end}]")
+            raise LabelDataError(
+                f"{units_file}:{lineno}: unit {unit.id}: text differs from {unit.doc}.txt[{unit.start}:{unit.end}]"
+            )
         units.append(unit)
     if not units:
         raise LabelDataError(f"expected labelled units in {units_file}, found none")
@@ -139,7 +163,9 @@ def _figures(m: dict) -> dict[str, float]:
     return out
 
 
-def _bootstrap(units: Sequence[RealUnit], pred: Predictions, idx: list[int], samples: int, seed: int) -> dict[str, list[float]]:
+def _bootstrap(
+    units: Sequence[RealUnit], pred: Predictions, idx: list[int], samples: int, seed: int
+) -> dict[str, list[float]]:
     """95% intervals of every figure, resampling the documents that the units idx come from."""
     by_doc: dict[str, list[int]] = {}
     for i in idx:
@@ -149,8 +175,12 @@ def _bootstrap(units: Sequence[RealUnit], pred: Predictions, idx: list[int], sam
     draws: dict[str, list[float]] = {}
     for _ in range(samples):
         chosen = [i for g in rng.integers(0, len(groups), len(groups)) for i in groups[g]]
-        m = compute_metrics([units[i].category for i in chosen], [pred.categories[i] for i in chosen],
-                            [units[i].problem for i in chosen], [pred.problems[i] for i in chosen])
+        m = compute_metrics(
+            [units[i].category for i in chosen],
+            [pred.categories[i] for i in chosen],
+            [units[i].problem for i in chosen],
+            [pred.problems[i] for i in chosen],
+        )
         for k, v in _figures(m).items():
             draws.setdefault(k, []).append(v)
     return {k: [float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5))] for k, v in draws.items()}
@@ -164,8 +194,12 @@ def score_real(real: RealSet, pred: Predictions, samples: int = BOOTSTRAP_SAMPLE
         parts[p] = [i for i, u in enumerate(units) if u.part == p]
     out = {}
     for name, idx in parts.items():
-        m = compute_metrics([units[i].category for i in idx], [pred.categories[i] for i in idx],
-                            [units[i].problem for i in idx], [pred.problems[i] for i in idx])
+        m = compute_metrics(
+            [units[i].category for i in idx],
+            [pred.categories[i] for i in idx],
+            [units[i].problem for i in idx],
+            [pred.problems[i] for i in idx],
+        )
         m["ci"] = _bootstrap(units, pred, idx, samples, seed) if samples else {}
         m["documents"] = len({units[i].doc for i in idx})
         out[name] = m
@@ -188,12 +222,21 @@ def real_markdown(results: dict[str, dict], title: str) -> str:
     """Tables per scoring mode ('by unit', 'by document'): headline figures per part, then per-class F1."""
     lines = [f"## {title}", ""]
     for mode, by_part in results.items():
-        lines += [f"### {mode}", "", "| part | docs | units | category macro-F1 | problem P | problem R | problem F1 |", "|---|---:|---:|---:|---:|---:|---:|"]
+        lines += [
+            f"### {mode}",
+            "",
+            "| part | docs | units | category macro-F1 | problem P | problem R | problem F1 |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
         for part, m in by_part.items():
-            lines.append(f"| {part} | {m['documents']} | {m['n']} | {_cell(m, 'macro_f1')} | {_cell(m, 'problem_precision')} | "
-                         f"{_cell(m, 'problem_recall')} | {_cell(m, 'problem_f1')} |")
+            lines.append(
+                f"| {part} | {m['documents']} | {m['n']} | {_cell(m, 'macro_f1')} | {_cell(m, 'problem_precision')} | "
+                f"{_cell(m, 'problem_recall')} | {_cell(m, 'problem_f1')} |"
+            )
         if by_part["all"].get("uncovered"):
-            lines.append(f"\n{by_part['all']['uncovered']} labelled units were covered by no unit of the segmenter (scored as other).")
+            lines.append(
+                f"\n{by_part['all']['uncovered']} labelled units were covered by no unit of the segmenter (scored as other)."
+            )
         lines += ["", "| part | " + " | ".join(CATEGORIES) + " |", "|---" * (len(CATEGORIES) + 1) + "|"]
         for part, m in by_part.items():
             lines.append(f"| {part} | " + " | ".join(_cell(m, f"f1_{c}") for c in CATEGORIES) + " |")

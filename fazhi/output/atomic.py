@@ -20,8 +20,15 @@ from typing import IO
 from fazhi.errors import WriteError
 from fazhi.names import printable_name
 
-__all__ = ["PARTIAL_SUFFIX", "FIFO_WAIT_S", "destination", "same_file", "replace_regular", "open_through",
-           "write_output"]
+__all__ = [
+    "PARTIAL_SUFFIX",
+    "FIFO_WAIT_S",
+    "destination",
+    "same_file",
+    "replace_regular",
+    "open_through",
+    "write_output",
+]
 
 PARTIAL_SUFFIX = ".partial"
 # How long a FIFO given as an output waits for a reader before the run gives up.
@@ -77,10 +84,14 @@ def _open_fifo(target: Path, p: Path, kind: str) -> int:
             if exc.errno != errno.ENXIO:
                 raise WriteError(f"cannot write {kind} to {p}: {exc.strerror or exc}") from None
             if time.monotonic() >= deadline:
-                raise WriteError(f"cannot write {kind} to {p}: a FIFO with no reader for {FIFO_WAIT_S:g} s "
-                                 "(start the reader first, e.g. `cat FIFO`)") from None
+                raise WriteError(
+                    f"cannot write {kind} to {p}: a FIFO with no reader for {FIFO_WAIT_S:g} s "
+                    "(start the reader first, e.g. `cat FIFO`)"
+                ) from None
             if not told:
-                print(f"fazhi: waiting up to {FIFO_WAIT_S:g} s for a reader on the FIFO {p}", file=sys.stderr, flush=True)
+                print(
+                    f"fazhi: waiting up to {FIFO_WAIT_S:g} s for a reader on the FIFO {p}", file=sys.stderr, flush=True
+                )
                 told = True
             time.sleep(0.1)
 

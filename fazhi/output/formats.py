@@ -21,8 +21,15 @@ from fazhi.output.review_markdown import review_markdown
 from fazhi.pipeline.aggregate import md_text, summary_markdown
 from fazhi.schema import BOOL_FIELDS, UNIT_FIELDS
 
-__all__ = ["UNIT_FORMATS", "SUMMARY_FORMATS", "SKIPPED_HEADING", "csv_header", "format_units", "format_summary",
-           "format_skipped"]
+__all__ = [
+    "UNIT_FORMATS",
+    "SUMMARY_FORMATS",
+    "SKIPPED_HEADING",
+    "csv_header",
+    "format_units",
+    "format_summary",
+    "format_skipped",
+]
 
 UNIT_FORMATS = ("jsonl", "csv")
 SUMMARY_FORMATS = ("json", "md", "short")
@@ -76,13 +83,21 @@ def format_summary(summary: dict, fmt: str) -> str:
 
 def format_skipped(skipped: Sequence[tuple[str, str]], fmt: str) -> str:
     """The closing part of the summary output: each input that was not tagged, as (name, reason), in fmt."""
+
     def reason(doc: str, why: str) -> str:
-        return why[len(doc) + 2:] if why.startswith(doc + ": ") else why
+        return why[len(doc) + 2 :] if why.startswith(doc + ": ") else why
 
     if fmt == "json":
-        return "".join(json.dumps({"skipped": doc, "reason": reason(doc, why)}, ensure_ascii=False) + "\n" for doc, why in skipped)
+        return "".join(
+            json.dumps({"skipped": doc, "reason": reason(doc, why)}, ensure_ascii=False) + "\n" for doc, why in skipped
+        )
     if fmt in ("md", "short"):
-        lines = [SKIPPED_HEADING, "", f"{len(skipped)} input{'s were' if len(skipped) != 1 else ' was'} not tagged:", ""]
+        lines = [
+            SKIPPED_HEADING,
+            "",
+            f"{len(skipped)} input{'s were' if len(skipped) != 1 else ' was'} not tagged:",
+            "",
+        ]
         lines += [f"- `{md_text(doc)}`: {reason(doc, why)}" for doc, why in skipped]
         return "\n".join(lines) + "\n\n"
     raise ValueError(f"expected a summary format among {', '.join(SUMMARY_FORMATS)}, found {fmt!r}")

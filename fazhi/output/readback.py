@@ -26,7 +26,9 @@ def _csv_docs(f: IO[str], path: Path) -> Iterable[str]:
     if header is None:
         return
     if not header or header[0] != "doc":
-        raise ResumeError(f"{printable_name(str(path))}: expected a CSV file of fazhi tag units (first column 'doc'), found {header[:3]}")
+        raise ResumeError(
+            f"{printable_name(str(path))}: expected a CSV file of fazhi tag units (first column 'doc'), found {header[:3]}"
+        )
     yield from (row[0] for row in reader if row)
 
 
@@ -40,7 +42,9 @@ def _json_docs(f: IO[str], path: Path, kind: str) -> Iterable[str]:
                 continue
             yield entry["doc"]
         except (json.JSONDecodeError, KeyError, TypeError):
-            raise ResumeError(f"{printable_name(str(path))}:{n}: expected a JSON object with 'doc' per line (is the file in another format?)") from None
+            raise ResumeError(
+                f"{printable_name(str(path))}:{n}: expected a JSON object with 'doc' per line (is the file in another format?)"
+            ) from None
 
 
 def _markdown_docs(f: IO[str]) -> Iterable[str]:

@@ -11,8 +11,12 @@ from collections.abc import Mapping, Sequence
 
 __all__ = ["TYPE_NAMES", "outline_markdown", "review_markdown"]
 
-TYPE_NAMES = {"rule_of_law_annual": "法治政府建设年度报告", "disclosure_annual": "政府信息公开工作年度报告",
-              "area_report": "专项工作报告", "unknown": "未识别"}
+TYPE_NAMES = {
+    "rule_of_law_annual": "法治政府建设年度报告",
+    "disclosure_annual": "政府信息公开工作年度报告",
+    "area_report": "专项工作报告",
+    "unknown": "未识别",
+}
 
 
 def _cell(text: str) -> str:
@@ -56,5 +60,7 @@ def review_markdown(summary: Mapping) -> list[str]:
     if shared:
         lines += ["", f"## Shared with other reports ({len({s['index'] for s in shared})} units)", ""]
         for s in shared:
-            lines.append(f"- unit {s['index']} ≈ {_cell(str(s['doc']))} unit {s['other_index']} (similarity {s['similarity']})")
+            lines.append(
+                f"- unit {s['index']} ≈ {_cell(str(s['doc']))} unit {s['other_index']} (similarity {s['similarity']})"
+            )
     return lines

@@ -39,8 +39,10 @@ class TagResult:
         return self.sentences / self.seconds if self.seconds > 0 else 0.0
 
     def summary_line(self) -> str:
-        parts = [f"tagged {self.reports} report{'s' if self.reports != 1 else ''}, {self.sentences} sentence{'s' if self.sentences != 1 else ''} "
-                 f"in {self.seconds:.1f} s ({self.sentences_per_second:.0f} sentences/s)"]
+        parts = [
+            f"tagged {self.reports} report{'s' if self.reports != 1 else ''}, {self.sentences} sentence{'s' if self.sentences != 1 else ''} "
+            f"in {self.seconds:.1f} s ({self.sentences_per_second:.0f} sentences/s)"
+        ]
         if self.skipped:
             parts.append(f"{self.skipped} already done (resumed)")
         parts.append(f"{len(self.failures)} failed")
@@ -70,12 +72,18 @@ def _same_path(a: str, b: str) -> bool:
 def _refuse_clashing_outputs(units_output: str | None, summary_output: str | None, sources: Sequence[Source]) -> None:
     """UsageError when the two outputs are one file, or an output is one of the reports being read."""
     if units_output and summary_output and units_output != "-" and _same_path(units_output, summary_output):
-        raise UsageError(f"--output and --summary-output name the same file ({units_output}); give them different files")
+        raise UsageError(
+            f"--output and --summary-output name the same file ({units_output}); give them different files"
+        )
     for flag, out in (("--output", units_output), ("--summary-output", summary_output)):
-        onto = next((s for s in sources if out and out != "-" and s.path is not None and _same_path(out, str(s.path))), None)
+        onto = next(
+            (s for s in sources if out and out != "-" and s.path is not None and _same_path(out, str(s.path))), None
+        )
         if onto is not None:  # found in a folder, by a pattern, or through a link: writing it would overwrite it
-            raise UsageError(f"{flag} {printable_name(str(out))} is the input report {onto.doc}; writing it would "
-                             "overwrite the report being read: choose another output file")
+            raise UsageError(
+                f"{flag} {printable_name(str(out))} is the input report {onto.doc}; writing it would "
+                "overwrite the report being read: choose another output file"
+            )
 
 
 # --- progress -------------------------------------------------------------------
@@ -100,8 +108,16 @@ class _Progress:
             from tqdm import tqdm  # noqa: PLC0415  # only a run that shows progress needs it
 
             if self.total_bytes > 0:
-                self.bar = tqdm(total=self.total_bytes, unit="B", unit_scale=True, unit_divisor=1024, file=log,
-                                dynamic_ncols=True, leave=True, smoothing=0.1)
+                self.bar = tqdm(
+                    total=self.total_bytes,
+                    unit="B",
+                    unit_scale=True,
+                    unit_divisor=1024,
+                    file=log,
+                    dynamic_ncols=True,
+                    leave=True,
+                    smoothing=0.1,
+                )
             else:
                 self.bar = tqdm(unit="report", file=log, dynamic_ncols=True, leave=True, smoothing=0.1)
 
@@ -117,8 +133,11 @@ class _Progress:
 
     def counts(self, done: int, total: int, sentences: int, elapsed: float) -> None:
         if self.bar is not None:
-            self.bar.set_postfix_str(f"{done}/{total} reports, {sentences} sentences, "
-                                     f"{sentences / elapsed if elapsed else 0:.0f} sentences/s", refresh=False)
+            self.bar.set_postfix_str(
+                f"{done}/{total} reports, {sentences} sentences, "
+                f"{sentences / elapsed if elapsed else 0:.0f} sentences/s",
+                refresh=False,
+            )
 
     def counting_pages(self, sources: list[Source], local: bool) -> list[Source]:
         """The sources with their page callback where they are read in this process (local) and a bar shows."""
@@ -224,7 +243,9 @@ def run_tag(
                 commit(source, report)
                 result.reports += 1
                 result.sentences += len(report.units)
-                shown.counts(result.reports + result.skipped, len(sources), result.sentences, time.perf_counter() - start)
+                shown.counts(
+                    result.reports + result.skipped, len(sources), result.sentences, time.perf_counter() - start
+                )
             shown.advance(source.doc)
         outputs.finish(skipped=[(f.doc, f.reason) for f in result.failures])
     except KeyboardInterrupt:

@@ -225,7 +225,9 @@ class TagOutputs:
                 except json.JSONDecodeError:
                     break  # a torn last line: the report it names was not committed
         if not entries or entries[0].get("fazhi_tag_progress") != _PROGRESS_VERSION:
-            raise ResumeError(f"{printable_name(str(self.progress_path))}: not a fazhi tag progress file; remove it to start over")
+            raise ResumeError(
+                f"{printable_name(str(self.progress_path))}: not a fazhi tag progress file; remove it to start over"
+            )
         layout = entries[0].get("outputs", {})
         if layout != self._layout():
             raise ResumeError(
@@ -237,7 +239,9 @@ class TagOutputs:
             if not t.partial.exists() and t.path.exists():  # type: ignore[union-attr]
                 os.replace(t.path, t.partial)  # type: ignore[arg-type]  # the run stopped between its final renames
             if not t.partial.exists():
-                raise ResumeError(f"{printable_name(str(t.partial))}: missing, cannot resume; run without --resume to start over")
+                raise ResumeError(
+                    f"{printable_name(str(t.partial))}: missing, cannot resume; run without --resume to start over"
+                )
             with open(t.partial, "r+b") as f:
                 f.truncate(sizes[t.kind])
             t.open_partial(fresh=False)

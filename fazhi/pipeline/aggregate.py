@@ -54,7 +54,8 @@ def summarize(doc: str, results: Sequence[Mapping]) -> dict:
         ],
         "problem_sections": [
             {"index": r.get("index"), "is_heading": bool(r.get("is_heading")), "text": r["text"]}
-            for r in results if opens_problem_section(r)
+            for r in results
+            if opens_problem_section(r)
         ],
         "areas_not_mentioned": [a for a in AREAS if counts.get(a, 0) == 0],
     }
@@ -95,13 +96,25 @@ def summary_markdown(summary: dict, short: bool = False) -> str:
     """
     n = summary["sentences"]
     problems = summary["problems"]
-    lines = [f"# {md_text(summary['doc'])}", "", f"{count(n, 'sentence unit')}, {count(len(problems), 'problem statement')}.", ""]
+    lines = [
+        f"# {md_text(summary['doc'])}",
+        "",
+        f"{count(n, 'sentence unit')}, {count(len(problems), 'problem statement')}.",
+        "",
+    ]
     if short:
         per_problem = summary.get("problems_per_category", {})
-        lines.append("- " + "; ".join(f"{AREA_NAMES.get(c, c)} {k}" + (f" ({per_problem[c]} problems)" if per_problem.get(c) else "")
-                                      for c, k in summary["per_category"].items()))
+        lines.append(
+            "- "
+            + "; ".join(
+                f"{AREA_NAMES.get(c, c)} {k}" + (f" ({per_problem[c]} problems)" if per_problem.get(c) else "")
+                for c, k in summary["per_category"].items()
+            )
+        )
         missing = summary["areas_not_mentioned"]
-        lines.append("- areas never mentioned: " + (", ".join(f"{a} ({AREA_NAMES[a]})" for a in missing) if missing else "none"))
+        lines.append(
+            "- areas never mentioned: " + (", ".join(f"{a} ({AREA_NAMES[a]})" for a in missing) if missing else "none")
+        )
         return "\n".join(lines) + "\n"
     lines += ["| category | area | sentences | share | problems |", "|---|---|---:|---:|---:|"]
     per_problem = summary.get("problems_per_category", {})

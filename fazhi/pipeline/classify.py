@@ -33,7 +33,9 @@ def parse_line(line: str, where: str) -> tuple[str, str] | None:
     try:
         obj = json.loads(stripped)
     except json.JSONDecodeError as exc:
-        raise UsageError(f"{where}: expected plain text or a JSON object {{\"text\", \"context\"}}, found invalid JSON ({exc.msg})") from None
+        raise UsageError(
+            f"{where}: expected plain text or a JSON object {{\"text\", \"context\"}}, found invalid JSON ({exc.msg})"
+        ) from None
     if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
         raise UsageError(f"{where}: expected a JSON object with a string 'text', found {stripped[:60]!r}")
     context = obj.get("context", "")
@@ -56,8 +58,14 @@ def _batches(lines: Iterable[str], size: int, name: str) -> Iterator[list[tuple[
         yield batch
 
 
-def classify_lines(src: IO[str], out: IO[str], model_path: Path | None = None, batch_size: int = BATCH_SIZE,
-                   model: Predictor | None = None, name: str = "<stdin>") -> int:
+def classify_lines(
+    src: IO[str],
+    out: IO[str],
+    model_path: Path | None = None,
+    batch_size: int = BATCH_SIZE,
+    model: Predictor | None = None,
+    name: str = "<stdin>",
+) -> int:
     """Classify each non-blank line of src, writing JSON Lines to out in input order; returns the count."""
     if batch_size < 1:
         raise UsageError(f"expected --batch-size of at least 1, found {batch_size}")

@@ -37,8 +37,12 @@ _DOC_NUMBER = re.compile(r"〔\d{4}〕|\[\d{4}\]|\d{4}年\d{1,2}月\d{1,2}日$")
 
 
 def _could_be_title(text: str) -> bool:
-    return (len(_CJK.findall(text)) >= 6 and len(text) <= 80 and text[-1] not in "。；;：:！!？?，,"
-            and not _DOC_NUMBER.search(text))
+    return (
+        len(_CJK.findall(text)) >= 6
+        and len(text) <= 80
+        and text[-1] not in "。；;：:！!？?，,"
+        and not _DOC_NUMBER.search(text)
+    )
 
 
 def document_title(units: Sequence[Unit]) -> str:

@@ -37,7 +37,6 @@ __all__ = ["ray_engine", "RAY_WORKERS"]
 RAY_WORKERS = 2  # Ray actors, one CPU and one model copy each, when --workers is not given
 
 
-
 class _TagReports:
     """A Ray actor: loads the model once, then reads and tags the reports of each batch it is given."""
 
@@ -77,10 +76,13 @@ def ray_engine(model_dir: Path, workers: int = RAY_WORKERS, address: str | None 
     try:
         import ray.data  # noqa: F401
     except ImportError:
-        raise UsageError("--engine ray needs Ray Data, which is not installed: pip install 'fazhi[scale]' "
-                         "(or 'ray[data]')") from None
+        raise UsageError(
+            "--engine ray needs Ray Data, which is not installed: pip install 'fazhi[scale]' (or 'ray[data]')"
+        ) from None
 
-    def reports(sources: Sequence[Source], _model: Predictor, stdin: BinaryIO | None = None) -> Iterator[tuple[Source, TaggedReport | Failure]]:
+    def reports(
+        sources: Sequence[Source], _model: Predictor, stdin: BinaryIO | None = None
+    ) -> Iterator[tuple[Source, TaggedReport | Failure]]:
         items, unread = _ray_items(sources, stdin)
         yield from unread
         if items:
@@ -106,24 +108,35 @@ def _ray_items(sources: Sequence[Source], stdin: BinaryIO | None) -> tuple[list[
     return items, unread
 
 
-def _run_on_ray(items: list[dict], sources: Sequence[Source], model_dir: Path, workers: int,
-                address: str | None) -> Iterator[tuple[Source, TaggedReport | Failure]]:
+def _run_on_ray(
+    items: list[dict], sources: Sequence[Source], model_dir: Path, workers: int, address: str | None
+) -> Iterator[tuple[Source, TaggedReport | Failure]]:
     import ray
     from ray.data import DataContext
 
     started = not ray.is_initialized()
     where = address or os.environ.get("RAY_ADDRESS")  # a cluster's own CPUs count there, not --workers
     if started:
-        ray.init(address=where, num_cpus=None if where else workers, include_dashboard=False,
-                 log_to_driver=False, logging_level=logging.WARNING)
+        ray.init(
+            address=where,
+            num_cpus=None if where else workers,
+            include_dashboard=False,
+            log_to_driver=False,
+            logging_level=logging.WARNING,
+        )
     logging.getLogger("ray.data").setLevel(logging.WARNING)  # its per-run INFO lines would drown fazhi's own
     try:
         context = DataContext.get_current()
         context.execution_options.preserve_order = True
         context.enable_progress_bars = False
         ds = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
-            _TagReports, fn_constructor_kwargs={"model_dir": str(model_dir), "threads": 1},
-            batch_size=1, compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=1, batch_format="numpy")
+            _TagReports,
+            fn_constructor_kwargs={"model_dir": str(model_dir), "threads": 1},
+            batch_size=1,
+            compute=ray.data.ActorPoolStrategy(size=workers),
+            num_cpus=1,
+            batch_format="numpy",
+        )
         for row in ds.iter_rows():
             source = sources[int(row["i"])]
             if row["failure"]:

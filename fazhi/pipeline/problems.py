@@ -30,8 +30,17 @@ from typing import Any
 
 from fazhi.pipeline.segment import heading_level
 
-__all__ = ["LEAD_IN_MAX_CHARS", "names_shortcoming", "is_lead_in", "opens_problem_section", "states_problem",
-           "problem_statements", "problem_sections", "is_problem_heading", "problem_section_flags"]
+__all__ = [
+    "LEAD_IN_MAX_CHARS",
+    "names_shortcoming",
+    "is_lead_in",
+    "opens_problem_section",
+    "states_problem",
+    "problem_statements",
+    "problem_sections",
+    "is_problem_heading",
+    "problem_section_flags",
+]
 
 # A lead-in that ends in a colon is one clause; the longest in the seeds and written reports is 29 characters.
 LEAD_IN_MAX_CHARS = 60

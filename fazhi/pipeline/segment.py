@@ -58,7 +58,9 @@ _FURNITURE_START = re.compile(
     r"分享|作者|编辑|审核|日期|时间|浏览)\s*[\]】］:：]"
 )
 _PIPE_NAV = re.compile(r"[|｜].*[|｜]|(?:\s>\s|＞|›|»).*(?:\s>\s|＞|›|»)")
-_BUTTONS_ONLY = re.compile(r"^[\s【】\[\]()（）]*(?:(?:打印|关闭|收藏|分享|返回|顶部|纠错|复制链接)[\s【】\[\]()（）|｜]*)+$")
+_BUTTONS_ONLY = re.compile(
+    r"^[\s【】\[\]()（）]*(?:(?:打印|关闭|收藏|分享|返回|顶部|纠错|复制链接)[\s【】\[\]()（）|｜]*)+$"
+)
 _SITE_NAME = re.compile(r"(?:人民政府|政府|网|门户网站|网站|首页|政府网)$")
 
 
@@ -109,9 +111,7 @@ _CJK = "\u4e00-\u9fff"
 _CLOSERS = "”’」』）)】》\"'"
 # A sentence ends at 。！？；!?; (plus closing quotes), or at a half-width
 # period that follows a CJK character and is not part of a number or heading.
-_END = re.compile(
-    rf"[。！？；!?;…]+[{_CLOSERS}]*|(?<=[{_CJK}{_CLOSERS}])\.(?![\d.])[{_CLOSERS}]*"
-)
+_END = re.compile(rf"[。！？；!?;…]+[{_CLOSERS}]*|(?<=[{_CJK}{_CLOSERS}])\.(?![\d.])[{_CLOSERS}]*")
 # Enumerations inside a paragraph start a new unit when they open a clause.
 _ENUM_START = re.compile(
     rf"(?<=[，,：:；;。\s）)])\s*(?=[{_CN_NUM}]{{1,3}}是|"

@@ -56,7 +56,9 @@ class Source:
     path: Path | None  # None: standard input
     # The largest report read, in bytes (--max-file-mb); it travels with the source to whatever engine reads it.
     max_bytes: int = mb_to_bytes(DEFAULT_MAX_FILE_MB)
-    ocr: OcrMode = "auto"  # --ocr: pages without a text layer read by OCR (auto), refused (never), or every page (always)
+    ocr: OcrMode = (
+        "auto"  # --ocr: pages without a text layer read by OCR (auto), refused (never), or every page (always)
+    )
     # Called (pages done, pages in all) as a PDF or image is read page by page, so a long scan under OCR shows
     # movement; only the in-process engine sets it (a callback does not travel to other processes).
     pages: Progress | None = field(default=None, compare=False, repr=False)
@@ -93,8 +95,17 @@ def _special_kind(path: Path) -> str | None:
         return f"not readable ({exc.strerror or exc})"
     if stat.S_ISREG(mode):
         return None
-    what = ("a FIFO" if stat.S_ISFIFO(mode) else "a character device" if stat.S_ISCHR(mode)
-            else "a block device" if stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+    what = (
+        "a FIFO"
+        if stat.S_ISFIFO(mode)
+        else "a character device"
+        if stat.S_ISCHR(mode)
+        else "a block device"
+        if stat.S_ISBLK(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "not a regular file"
+    )
     return f"a link to {what[2:] if what.startswith('a ') else what}" if path.is_symlink() else what
 
 
@@ -123,8 +134,13 @@ def _walk(directory: Path) -> tuple[list[Path], list[Failure]]:
                     found.append(path)
                 else:
                     where = os.path.normpath(str(path))
-                    unlisted.append(Failure(where, f"{where}: {special}, not a regular file; only regular files are "
-                                                   "read from a folder (name it on the command line to read it)"))
+                    unlisted.append(
+                        Failure(
+                            where,
+                            f"{where}: {special}, not a regular file; only regular files are "
+                            "read from a folder (name it on the command line to read it)",
+                        )
+                    )
             elif Path(name).suffix.lower() in UNSUPPORTED_SUFFIXES:  # listed, never skipped silently
                 where = os.path.normpath(str(Path(root) / name))
                 unlisted.append(Failure(where, f"{where}: skipped, {UNSUPPORTED_SUFFIXES[Path(name).suffix.lower()]}"))
@@ -155,8 +171,13 @@ class _Inputs:
                 self.add(f, os.path.normpath(str(f)))
         elif from_glob and (special := _special_kind(p)) is not None:  # a pattern is read like a folder
             where = os.path.normpath(str(p))
-            self.failures.append(Failure(where, f"{where}: {special}, not a regular file; only regular files are read "
-                                                "from a pattern (name it on the command line to read it)"))
+            self.failures.append(
+                Failure(
+                    where,
+                    f"{where}: {special}, not a regular file; only regular files are read "
+                    "from a pattern (name it on the command line to read it)",
+                )
+            )
         else:
             self.add(p, os.path.normpath(str(p)))
 
@@ -183,8 +204,10 @@ def expand_inputs(items: Sequence[str]) -> tuple[list[Source], list[Failure]]:
             found.failures.append(Failure(item, f"{item}: no such file or directory"))
     # A file name that is not valid UTF-8 (surrogate-escaped by the OS layer) is named with its bad bytes
     # escaped (\xff), so that every output can be written and --resume finds the report by the same name.
-    return ([Source(printable_name(s.doc), s.path) for s in found.sources],
-            [Failure(printable_name(f.doc), printable_name(f.reason)) for f in found.failures])
+    return (
+        [Source(printable_name(s.doc), s.path) for s in found.sources],
+        [Failure(printable_name(f.doc), printable_name(f.reason)) for f in found.failures],
+    )
 
 
 # --- tagging --------------------------------------------------------------------
@@ -197,10 +220,14 @@ def empty_reason(text: str) -> str:
     chars = len(text.strip())
     cjk = len(_CJK.findall(text))
     if cjk == 0:
-        return (f"no sentences: its {chars} characters of text hold no Chinese (a page whose declared charset is "
-                "wrong, a PDF whose fonts map to no Unicode, or not a Chinese report?)")
-    return (f"no sentences: its text ({chars} characters, {cjk} Chinese) is only headings, page furniture or "
-            "fragments the segmenter does not keep")
+        return (
+            f"no sentences: its {chars} characters of text hold no Chinese (a page whose declared charset is "
+            "wrong, a PDF whose fonts map to no Unicode, or not a Chinese report?)"
+        )
+    return (
+        f"no sentences: its text ({chars} characters, {cjk} Chinese) is only headings, page furniture or "
+        "fragments the segmenter does not keep"
+    )
 
 
 def tag_text(doc: str, text: str, model: Predictor) -> TaggedReport:
@@ -221,7 +248,9 @@ def _read(source: Source, stdin: BinaryIO | None) -> str:
         raw = stdin.read(source.max_bytes + 1)
         if len(raw) > source.max_bytes:
             raise too_large(STDIN_DOC, "standard input holds more", source.max_bytes)
-        return read_report_bytes(raw, STDIN_DOC, suffix="", max_bytes=source.max_bytes, ocr=source.ocr, progress=source.pages)
+        return read_report_bytes(
+            raw, STDIN_DOC, suffix="", max_bytes=source.max_bytes, ocr=source.ocr, progress=source.pages
+        )
     return read_report(source.path, max_bytes=source.max_bytes, ocr=source.ocr, progress=source.pages)
 
 
@@ -240,7 +269,9 @@ def read_source(source: Source, stdin: BinaryIO | None = None) -> str | Failure:
 Engine = Callable[[Sequence[Source], Predictor, BinaryIO | None], Iterator[tuple[Source, TaggedReport | Failure]]]
 
 
-def local_reports(sources: Sequence[Source], model: Predictor, stdin: BinaryIO | None = None) -> Iterator[tuple[Source, TaggedReport | Failure]]:
+def local_reports(
+    sources: Sequence[Source], model: Predictor, stdin: BinaryIO | None = None
+) -> Iterator[tuple[Source, TaggedReport | Failure]]:
     """Tag each source in this process, in order; the next reports are read in a background thread meanwhile."""
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fazhi-read")
     pending: list[tuple[Source, Future]] = []

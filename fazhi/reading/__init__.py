@@ -24,7 +24,6 @@ says why, and what to install where something is missing.
 Nothing here reaches the network.
 """
 
-
 from __future__ import annotations
 
 import io
@@ -36,7 +35,15 @@ from fazhi.reading.doc import doc_to_text
 from fazhi.reading.docx import docx_to_text
 from fazhi.reading.html import html_to_text
 from fazhi.reading.image import image_to_text
-from fazhi.reading.limits import DEFAULT_MAX_FILE_MB, check_html_tags, check_pdf_expansion, check_sentences, mb_to_bytes, read_limited, too_large
+from fazhi.reading.limits import (
+    DEFAULT_MAX_FILE_MB,
+    check_html_tags,
+    check_pdf_expansion,
+    check_sentences,
+    mb_to_bytes,
+    read_limited,
+    too_large,
+)
 from fazhi.reading.ocr import OCR_MODES, OcrMode, OcrUnavailable, Progress
 from fazhi.reading.ofd import ofd_to_text
 from fazhi.reading.pdf import pdf_to_text
@@ -140,8 +147,14 @@ def _is_docx(raw: bytes) -> bool:
         return False
 
 
-def read_report_bytes(raw: bytes, name: str = "<bytes>", suffix: str | None = None, ocr: OcrMode = "auto",
-                      progress: Progress | None = None, max_bytes: int = mb_to_bytes(DEFAULT_MAX_FILE_MB)) -> str:
+def read_report_bytes(
+    raw: bytes,
+    name: str = "<bytes>",
+    suffix: str | None = None,
+    ocr: OcrMode = "auto",
+    progress: Progress | None = None,
+    max_bytes: int = mb_to_bytes(DEFAULT_MAX_FILE_MB),
+) -> str:
     """The text of a report given as bytes; suffix (e.g. '.pdf') picks the format, else the content does.
 
     ocr: "auto" reads pages without a text layer by OCR, "never" refuses them, "always" reads every page by OCR.
@@ -182,8 +195,12 @@ def read_report_bytes(raw: bytes, name: str = "<bytes>", suffix: str | None = No
     return text
 
 
-def read_report(path: Path, ocr: OcrMode = "auto", progress: Progress | None = None,
-                max_bytes: int = mb_to_bytes(DEFAULT_MAX_FILE_MB)) -> str:
+def read_report(
+    path: Path,
+    ocr: OcrMode = "auto",
+    progress: Progress | None = None,
+    max_bytes: int = mb_to_bytes(DEFAULT_MAX_FILE_MB),
+) -> str:
     """The text of a report file in any supported format (ocr, progress, max_bytes: see read_report_bytes).
 
     A file over max_bytes is refused on its size, and a FIFO or device is read without blocking (see

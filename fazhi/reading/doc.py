@@ -36,15 +36,19 @@ def doc_to_text(raw: bytes, name: str = "<doc>", kind: str = ".doc") -> str:
     """The paragraphs of a Word 97 document, one per line. kind names the file type in messages ('.doc', '.wps')."""
     what = "a WPS document" if kind == ".wps" else "an old binary Word .doc file"
     if not raw.startswith(_OLE):
-        raise UnreadableFile(f"{name}: {what} is expected to be an OLE compound file (Word 97 format), found other bytes; "
-                             "save it as .docx")
+        raise UnreadableFile(
+            f"{name}: {what} is expected to be an OLE compound file (Word 97 format), found other bytes; "
+            "save it as .docx"
+        )
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "report.doc")
         with open(path, "wb") as f:
             f.write(raw)
         cmds = _commands(path)
         if not cmds:
-            raise UnreadableFile(f"{name}: {what} needs antiword or catdoc to be read, and neither is installed ({INSTALL_HINT})")
+            raise UnreadableFile(
+                f"{name}: {what} needs antiword or catdoc to be read, and neither is installed ({INSTALL_HINT})"
+            )
         errors = []
         for cmd in cmds:
             try:
@@ -57,7 +61,9 @@ def doc_to_text(raw: bytes, name: str = "<doc>", kind: str = ".doc") -> str:
                 return _paragraphs(text)
             msg = out.stderr.decode("utf-8", "replace").strip().splitlines()
             errors.append(f"{cmd[0]}: {msg[-1] if msg else f'exit {out.returncode}'}")
-    raise UnreadableFile(f"{name}: {what} that {' and '.join(c[0] for c in cmds)} cannot read ({'; '.join(errors)}); save it as .docx")
+    raise UnreadableFile(
+        f"{name}: {what} that {' and '.join(c[0] for c in cmds)} cannot read ({'; '.join(errors)}); save it as .docx"
+    )
 
 
 _CELL_BAR = re.compile(r"^\|(.*)\|$")

@@ -9,7 +9,9 @@ from fazhi.reading.ocr import OcrMode, Progress
 __all__ = ["extracted_text"]
 
 
-def extracted_text(path: Path | str, ocr: OcrMode = "auto", progress: Progress | None = None, stdin: bytes | None = None) -> str:
+def extracted_text(
+    path: Path | str, ocr: OcrMode = "auto", progress: Progress | None = None, stdin: bytes | None = None
+) -> str:
     """The text of the report at path ('-' with stdin: those bytes, format from their content) that unit offsets
     index: ``text[unit.start:unit.end] == unit.text``."""
     from fazhi.reading import read_report, read_report_bytes

@@ -38,5 +38,7 @@ def image_to_text(raw: bytes, name: str = "<image>", ocr: OcrMode = "auto", prog
             progress(i + 1, len(frames))
     lines = [l for page in drop_page_furniture(pages) for l in page]
     if not lines:
-        raise UnreadableFile(f"{name}: OCR found no text in the image ({len(frames)} page{'s' if len(frames) != 1 else ''})")
+        raise UnreadableFile(
+            f"{name}: OCR found no text in the image ({len(frames)} page{'s' if len(frames) != 1 else ''})"
+        )
     return "\n".join(repair_markers(join_wrapped(lines))) + "\n"

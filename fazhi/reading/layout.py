@@ -25,7 +25,8 @@ __all__ = ["Line", "join_wrapped", "drop_page_furniture", "visual_width"]
 
 _PAGE_NUMBER = re.compile(
     r"^\s*(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4}|\d{1,4}"
-    r"|[-—–－]?\s*[（(]?\s*\d{1,4}\s*[)）]?\s*[-—–－]?)\s*$")
+    r"|[-—–－]?\s*[（(]?\s*\d{1,4}\s*[)）]?\s*[-—–－]?)\s*$"
+)
 _SENTENCE_END = "。！？；!?;：:"
 _CLOSERS = "”’」』）)】》\"'"
 # Characters a Chinese line may not start with: the printer moves the one before them down too.
@@ -129,7 +130,9 @@ def join_wrapped(lines: list[Line]) -> list[str]:
     right = wide[int(len(wide) * 0.8)] if wide else max(l.right for l in lines)
     # The margin a wrapped line could have reached: the longest lines, a stray one aside.
     right_max = wide[int(len(wide) * 0.95)] if wide else right
-    gaps = [a.y - b.y for a, b in zip(lines, lines[1:], strict=False) if a.page == b.page and _same_size(a, b) and a.y > b.y]
+    gaps = [
+        a.y - b.y for a, b in zip(lines, lines[1:], strict=False) if a.page == b.page and _same_size(a, b) and a.y > b.y
+    ]
     leading = _median(gaps) or 1.5 * body_size
     middle = (left + right) / 2
 

@@ -20,8 +20,16 @@ from pathlib import Path
 
 from fazhi.errors import UnreadableFile, UsageError
 
-__all__ = ["DEFAULT_MAX_FILE_MB", "MAX_FILE_FLAG", "PIPE_WAIT_S", "mb_to_bytes", "too_large", "read_limited", "check_pdf_expansion",
-           "check_zip_expansion"]
+__all__ = [
+    "DEFAULT_MAX_FILE_MB",
+    "MAX_FILE_FLAG",
+    "PIPE_WAIT_S",
+    "mb_to_bytes",
+    "too_large",
+    "read_limited",
+    "check_pdf_expansion",
+    "check_zip_expansion",
+]
 
 DEFAULT_MAX_FILE_MB = 50.0
 MAX_FILE_FLAG = "--max-file-mb"
@@ -45,8 +53,10 @@ def _mb(n: int) -> str:
 
 def too_large(name: str, what: str, limit: int) -> UnreadableFile:
     """The refusal of a report over the limit: what was found, the limit, and the flag that raises it."""
-    return UnreadableFile(f"{name}: {what}, over the {_mb(limit)} limit on one report "
-                          f"(raise it with {MAX_FILE_FLAG} if the file is a real report)")
+    return UnreadableFile(
+        f"{name}: {what}, over the {_mb(limit)} limit on one report "
+        f"(raise it with {MAX_FILE_FLAG} if the file is a real report)"
+    )
 
 
 def read_limited(path: Path, limit: int, wait_s: float | None = None) -> bytes:
@@ -82,12 +92,18 @@ def _read_stream(path: Path, limit: int, wait: float) -> bytes:
         while size <= limit:
             if not told and not parts and time.monotonic() - last >= 1.0:
                 # The output side says so too (fazhi.output.writers): a wait is announced, never silent.
-                print(f"fazhi: waiting up to {wait:g} s for something to be written to {path}", file=sys.stderr, flush=True)
+                print(
+                    f"fazhi: waiting up to {wait:g} s for something to be written to {path}",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 told = True
             left = min(wait - (time.monotonic() - last), 1.0 if not told else wait)
             if left <= 0:
-                raise UnreadableFile(f"{path}: nothing was written to it for {wait:g} s (a FIFO or pipe with no "
-                                     "writer?); start the writer first")
+                raise UnreadableFile(
+                    f"{path}: nothing was written to it for {wait:g} s (a FIFO or pipe with no "
+                    "writer?); start the writer first"
+                )
             if not poller.poll(left * 1000):
                 continue
             try:
@@ -125,8 +141,10 @@ def check_zip_expansion(raw: bytes, name: str, limit: int) -> None:
     except (KeyError, zipfile.BadZipFile, zlib.error, OSError, EOFError):
         return  # no document part, or a damaged one: the reader says which
     if paragraphs > budget:
-        raise UnreadableFile(f"{name}: more than {budget:,} paragraphs, over what the {_mb(limit)} limit on one report "
-                             f"allows ({UNITS_PER_MB:,} per MB; raise it with {MAX_FILE_FLAG} if the file is a real report)")
+        raise UnreadableFile(
+            f"{name}: more than {budget:,} paragraphs, over what the {_mb(limit)} limit on one report "
+            f"allows ({UNITS_PER_MB:,} per MB; raise it with {MAX_FILE_FLAG} if the file is a real report)"
+        )
 
 
 def check_pdf_expansion(raw: bytes, name: str, limit: int) -> None:
@@ -141,8 +159,10 @@ def check_pdf_expansion(raw: bytes, name: str, limit: int) -> None:
             return  # the reader refuses it or decrypts it; its streams cannot be measured here
         pages = len(reader.pages)
         if pages > unit_budget(limit) // PAGES_PER_UNIT:
-            raise UnreadableFile(f"{name}: {pages:,} pages, over the {unit_budget(limit) // PAGES_PER_UNIT:,} that the "
-                                 f"{_mb(limit)} limit on one report allows (raise it with {MAX_FILE_FLAG} if the file is a real report)")
+            raise UnreadableFile(
+                f"{name}: {pages:,} pages, over the {unit_budget(limit) // PAGES_PER_UNIT:,} that the "
+                f"{_mb(limit)} limit on one report allows (raise it with {MAX_FILE_FLAG} if the file is a real report)"
+            )
         total = 0
         for page in reader.pages:
             contents = page.get("/Contents")
@@ -172,7 +192,7 @@ def _inflated_size(stream, budget: int) -> int:
     view = memoryview(data)
     pos = 0
     while size <= budget:
-        chunk = z.decompress(z.unconsumed_tail or view[pos:pos + _CHUNK], _CHUNK)
+        chunk = z.decompress(z.unconsumed_tail or view[pos : pos + _CHUNK], _CHUNK)
         if not z.unconsumed_tail:
             pos += _CHUNK
         size += len(chunk)
@@ -202,8 +222,10 @@ def check_sentences(text: str, name: str, limit: int) -> None:
     ends = sum(text.count(c) for c in _SENTENCE_ENDS[:-1])
     ends += text.count("\n") - sum(text.count(c + "\n") for c in _SENTENCE_ENDS[:-1])
     if ends > budget:
-        raise UnreadableFile(f"{name}: about {ends:,} sentences, over the {budget:,} that the {_mb(limit)} limit on one "
-                             f"report allows ({UNITS_PER_MB:,} per MB; raise it with {MAX_FILE_FLAG} if the file is a real report)")
+        raise UnreadableFile(
+            f"{name}: about {ends:,} sentences, over the {budget:,} that the {_mb(limit)} limit on one "
+            f"report allows ({UNITS_PER_MB:,} per MB; raise it with {MAX_FILE_FLAG} if the file is a real report)"
+        )
 
 
 def check_html_tags(raw: bytes, name: str, limit: int) -> None:
@@ -211,8 +233,10 @@ def check_html_tags(raw: bytes, name: str, limit: int) -> None:
     budget = unit_budget(limit) * TAGS_PER_UNIT
     tags = raw.count(b"<")
     if tags > budget:
-        raise UnreadableFile(f"{name}: about {tags:,} tags, over the {budget:,} that the {_mb(limit)} limit on one "
-                             f"report allows (raise it with {MAX_FILE_FLAG} if the page is a real report)")
+        raise UnreadableFile(
+            f"{name}: about {tags:,} tags, over the {budget:,} that the {_mb(limit)} limit on one "
+            f"report allows (raise it with {MAX_FILE_FLAG} if the page is a real report)"
+        )
 
 
 def _docx_paragraphs(z: zipfile.ZipFile, budget: int) -> int:

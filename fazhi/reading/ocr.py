@@ -22,7 +22,18 @@ from typing import Literal
 from fazhi.errors import UnreadableFile
 from fazhi.reading.layout import Line, visual_width
 
-__all__ = ["OCR_MODES", "OcrMode", "OcrUnavailable", "INSTALL_HINT", "Progress", "check_ocr", "ocr_lines", "ocr_page", "repair_markers", "normalize_ocr_text"]
+__all__ = [
+    "OCR_MODES",
+    "OcrMode",
+    "OcrUnavailable",
+    "INSTALL_HINT",
+    "Progress",
+    "check_ocr",
+    "ocr_lines",
+    "ocr_page",
+    "repair_markers",
+    "normalize_ocr_text",
+]
 
 OcrMode = Literal["auto", "never", "always"]
 OCR_MODES: tuple[str, ...] = ("auto", "never", "always")
@@ -57,11 +68,14 @@ def check_ocr(name: str, why: str) -> None:
     """Raise OcrUnavailable (one line: what needs OCR, what to install) unless Tesseract reads Chinese here."""
     langs = _languages(TESSERACT)
     if langs is None:
-        raise OcrUnavailable(f"{name}: {why}, but Tesseract is not installed ({INSTALL_HINT}); "
-                             "or give the report as text")
+        raise OcrUnavailable(
+            f"{name}: {why}, but Tesseract is not installed ({INSTALL_HINT}); or give the report as text"
+        )
     if LANGUAGE not in langs:
-        raise OcrUnavailable(f"{name}: {why}, but Tesseract has no {LANGUAGE} (Chinese) data "
-                             f"(found: {', '.join(sorted(langs)) or 'none'}; {INSTALL_HINT})")
+        raise OcrUnavailable(
+            f"{name}: {why}, but Tesseract has no {LANGUAGE} (Chinese) data "
+            f"(found: {', '.join(sorted(langs)) or 'none'}; {INSTALL_HINT})"
+        )
 
 
 # --- text clean-up -------------------------------------------------------------
@@ -103,7 +117,12 @@ class _Quotes:
             if ch == '"':
                 out.append("”" if self.open else "“")
                 self.open = not self.open
-            elif ch == "'" and not self.open and re.match(r"[\u4e00-\u9fff]", line[i + 1 : i + 2]) and '"' in line[i + 1 :]:
+            elif (
+                ch == "'"
+                and not self.open
+                and re.match(r"[\u4e00-\u9fff]", line[i + 1 : i + 2])
+                and '"' in line[i + 1 :]
+            ):
                 out.append("“")
                 self.open = True
             else:
@@ -169,8 +188,16 @@ def _tsv_lines(tsv: str) -> list[tuple[str, float, float, float, float]]:
     for key in sorted(words):
         ws = words[key]
         heights = sorted(w[3] for w in ws)
-        boxes.append((min(w[0] for w in ws), min(w[1] for w in ws), max(w[0] + w[2] for w in ws), max(w[1] + w[3] for w in ws),
-                      float(heights[len(heights) // 2]), " ".join(w[4] for w in ws)))
+        boxes.append(
+            (
+                min(w[0] for w in ws),
+                min(w[1] for w in ws),
+                max(w[0] + w[2] for w in ws),
+                max(w[1] + w[3] for w in ws),
+                float(heights[len(heights) // 2]),
+                " ".join(w[4] for w in ws),
+            )
+        )
     # Tesseract sometimes gives the end of a printed line as a block of its own, listed after the page's other
     # blocks: pieces that share a row are one line, read left to right, rows top to bottom.
     boxes.sort(key=lambda b: (b[1], b[0]))
@@ -189,8 +216,15 @@ def _tsv_lines(tsv: str) -> list[tuple[str, float, float, float, float]]:
         row.sort(key=lambda b: b[0])
         text = normalize_ocr_text(" ".join(b[5] for b in row))
         if text:
-            lines.append((text, float(row[0][0]), float(min(b[1] for b in row)), float(max(b[2] for b in row)),
-                          max(b[4] for b in row)))
+            lines.append(
+                (
+                    text,
+                    float(row[0][0]),
+                    float(min(b[1] for b in row)),
+                    float(max(b[2] for b in row)),
+                    max(b[4] for b in row),
+                )
+            )
     return lines
 
 

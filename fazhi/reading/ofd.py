@@ -63,7 +63,9 @@ def _page_lines(xml: bytes, page: int) -> list[Line]:
         if len(box) < 4:
             continue
         size = next((float(obj.get(k)) for k in ("Size", "size") if obj.get(k)), box[3]) or box[3] or 1.0
-        bold = obj.get("Bold") == "true" or (obj.get("Weight") or "400").isdigit() and int(obj.get("Weight") or 400) >= 600
+        bold = (
+            obj.get("Bold") == "true" or (obj.get("Weight") or "400").isdigit() and int(obj.get("Weight") or 400) >= 600
+        )
         for code in _children(obj, "TextCode"):
             text = code.text or ""
             if not text.strip():
@@ -84,8 +86,17 @@ def _page_lines(xml: bytes, page: int) -> list[Line]:
                 left = current[0][1]
                 right = max(r[1] + r[3] for r in current)
                 sizes = sorted(r[2] for r in current)
-                lines.append(Line(text, left, -current[0][0], sizes[len(sizes) // 2], page,
-                                  bold=sum(r[4] for r in current) * 2 > len(current), w=right - left))
+                lines.append(
+                    Line(
+                        text,
+                        left,
+                        -current[0][0],
+                        sizes[len(sizes) // 2],
+                        page,
+                        bold=sum(r[4] for r in current) * 2 > len(current),
+                        w=right - left,
+                    )
+                )
             current.clear()
 
     for run in runs:
@@ -114,11 +125,17 @@ def ofd_to_text(raw: bytes, name: str = "<ofd>", max_bytes: int | None = None) -
             if not roots or roots[0] not in names:
                 raise UnreadableFile(f"{name}: the OFD package names no document (DocRoot) that it holds")
             doc_dir = posixpath.dirname(roots[0])
-            document = etree.fromstring(z.read(roots[0]), parser=etree.XMLParser(resolve_entities=False, no_network=True))
+            document = etree.fromstring(
+                z.read(roots[0]), parser=etree.XMLParser(resolve_entities=False, no_network=True)
+            )
             pages: list[list[Line]] = []
             for i, page in enumerate(_children(document, "Page")):
                 loc = (page.get("BaseLoc") or "").lstrip("/")
-                path = posixpath.normpath(posixpath.join(doc_dir, loc)) if loc and not loc.startswith(doc_dir + "/") else loc
+                path = (
+                    posixpath.normpath(posixpath.join(doc_dir, loc))
+                    if loc and not loc.startswith(doc_dir + "/")
+                    else loc
+                )
                 if path not in names:
                     raise UnreadableFile(f"{name}: page {i + 1} of the OFD document ({loc or 'no BaseLoc'}) is missing")
                 pages.append(_page_lines(z.read(path), i))
@@ -128,5 +145,7 @@ def ofd_to_text(raw: bytes, name: str = "<ofd>", max_bytes: int | None = None) -
         raise UnreadableFile(f"{name}: damaged or unreadable OFD ({exc.__class__.__name__}: {exc})") from None
     lines = [l for page_lines in drop_page_furniture(pages) for l in page_lines]
     if not lines:
-        raise UnreadableFile(f"{name}: the OFD document has no text ({len(pages)} pages; a scanned OFD is not read by OCR)")
+        raise UnreadableFile(
+            f"{name}: the OFD document has no text ({len(pages)} pages; a scanned OFD is not read by OCR)"
+        )
     return "\n".join(join_wrapped(lines)) + "\n"

@@ -26,6 +26,8 @@ OCR_DPI = 150
 OCR_WORKERS = max(1, min(4, os.cpu_count() or 1))
 # A page with fewer characters than this in its text layer and a picture is read as a scan.
 _FEW_CHARS = 20
+
+
 def _has_image(page) -> bool:
     try:
         xobjects = page["/Resources"].get_object().get("/XObject")
@@ -89,8 +91,11 @@ def _page_lines(document, page_no: int) -> list[Line]:
             bold = sum(c[5] >= 600 for c in inked) * 2 > len(inked)
             left, right = chars[0][1], max(c[3] for c in inked)  # a line the printer starts with a space starts there
             cells = _split_cells(inked, size)
-            lines.append(Line(text, left, inked[0][2], size, page_no, bold=bold, w=right - left, cells=_cells(cells),
-                              split=cells))
+            lines.append(
+                Line(
+                    text, left, inked[0][2], size, page_no, bold=bold, w=right - left, cells=_cells(cells), split=cells
+                )
+            )
         chars.clear()
 
     for k in range(textpage.count_chars()):
@@ -166,8 +171,12 @@ def pdf_to_text(raw: bytes, name: str = "<pdf>", ocr: OcrMode = "auto", progress
                 slots.append(None)
                 if not lines and ocr != "never":
                     if not checked:
-                        check_ocr(name, "--ocr always reads every page by OCR" if ocr == "always"
-                                  else f"page {i + 1} has no text layer and needs OCR")
+                        check_ocr(
+                            name,
+                            "--ocr always reads every page by OCR"
+                            if ocr == "always"
+                            else f"page {i + 1} has no text layer and needs OCR",
+                        )
                         checked = True
                     pending[i] = pool.submit(ocr_page, _page_image(document, i), OCR_DPI, name, i)
                     pending_ocr = True
@@ -190,7 +199,9 @@ def pdf_to_text(raw: bytes, name: str = "<pdf>", ocr: OcrMode = "auto", progress
     if not lines:
         s = "s" if n != 1 else ""
         if ocr == "never":
-            raise UnreadableFile(f"{name}: the PDF has no text layer ({n} page{s}; a scanned document needs OCR: drop --ocr never)")
+            raise UnreadableFile(
+                f"{name}: the PDF has no text layer ({n} page{s}; a scanned document needs OCR: drop --ocr never)"
+            )
         raise UnreadableFile(f"{name}: the PDF has no text layer and OCR found no text on its {n} page{s}")
     paragraphs = join_wrapped(lines)
     return "\n".join(repair_markers(paragraphs) if pending_ocr else paragraphs) + "\n"

@@ -44,9 +44,11 @@ _COMMON = set(
 )
 _SAMPLE = 20000
 # Traditional-only forms of common characters: a text with none of them has nothing for OpenCC to convert.
-_TRADITIONAL = re.compile("[這個為們來時說會對發動過產種後學現實體當從業應開還點進經機關於與兩間樣數問題將見計別頭長邊無總區強給處隊規導"
-                          "壓證轉場車務門東報類離華確張資國際斷難約團歷構稱準調滿縣參紅細聽該價嚴執監審訴訟議條權組織實設關係幹級據質辦復職結"
-                          "衛財稅農業領導幹範圍優營環聯絡監檢執綜務處罰許決訟]")
+_TRADITIONAL = re.compile(
+    "[這個為們來時說會對發動過產種後學現實體當從業應開還點進經機關於與兩間樣數問題將見計別頭長邊無總區強給處隊規導"
+    "壓證轉場車務門東報類離華確張資國際斷難約團歷構稱準調滿縣參紅細聽該價嚴執監審訴訟議條權組織實設關係幹級據質辦復職結"
+    "衛財稅農業領導幹範圍優營環聯絡監檢執綜務處罰許決訟]"
+)
 
 
 def to_simplified(text: str) -> str:
@@ -111,10 +113,17 @@ def decode_text(raw: bytes, name: str = "<bytes>") -> str:
     candidates = _candidates(raw)
     if candidates and candidates[0][0] == "utf-8" and not _CONTROL.search(candidates[0][1][:_SAMPLE]):
         return _check_text(candidates[0][1], name)  # valid UTF-8 with Chinese in it is never anything else
-    textual = [(enc, text) for enc, text in candidates if len(_CONTROL.findall(text[:_SAMPLE])) <= max(2, len(text[:_SAMPLE]) // 200)]
+    textual = [
+        (enc, text)
+        for enc, text in candidates
+        if len(_CONTROL.findall(text[:_SAMPLE])) <= max(2, len(text[:_SAMPLE]) // 200)
+    ]
     # UTF-16 without a BOM decodes almost any bytes: only a decoding that reads as Chinese counts.
-    scored = [(common_share(text), -k, enc, text) for k, (enc, text) in enumerate(textual)
-              if not enc.startswith("utf-16") or (common_share(text) >= 0.35 and len(_CJK.findall(text[:_SAMPLE])) >= 10)]
+    scored = [
+        (common_share(text), -k, enc, text)
+        for k, (enc, text) in enumerate(textual)
+        if not enc.startswith("utf-16") or (common_share(text) >= 0.35 and len(_CJK.findall(text[:_SAMPLE])) >= 10)
+    ]
     if not scored:
         if b"\x00" in raw[:8192]:
             raise UnreadableFile(f"{name}: looks binary (NUL bytes), expected text")
@@ -124,11 +133,15 @@ def decode_text(raw: bytes, name: str = "<bytes>") -> str:
     share, _, enc, text = max(scored)
     cjk = len(_CJK.findall(text[:_SAMPLE]))
     if cjk >= 20 and share < 0.35:
-        warnings.warn(ReadingWarning(f"{name}: encoding uncertain, read as {enc} ({share:.0%} common Chinese characters)"),
-                      stacklevel=2)
+        warnings.warn(
+            ReadingWarning(f"{name}: encoding uncertain, read as {enc} ({share:.0%} common Chinese characters)"),
+            stacklevel=2,
+        )
     elif enc == "big5":
-        warnings.warn(ReadingWarning(f"{name}: read as Big5 (traditional Chinese); the model was trained on simplified text"),
-                      stacklevel=2)
+        warnings.warn(
+            ReadingWarning(f"{name}: read as Big5 (traditional Chinese); the model was trained on simplified text"),
+            stacklevel=2,
+        )
     return _check_text(text, name)
 
 

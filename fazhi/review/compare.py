@@ -48,8 +48,18 @@ from fazhi.pipeline.problems import problem_section_flags, states_problem
 from fazhi.review.outline import PART_TITLES, missing_parts
 from fazhi.review.report import review_fields
 
-__all__ = ["CompareConfig", "normalize", "is_plan", "Similarity", "closest", "problem_targets", "closest_old_problems",
-           "compare_reports", "compare_files", "compare_markdown"]
+__all__ = [
+    "CompareConfig",
+    "normalize",
+    "is_plan",
+    "Similarity",
+    "closest",
+    "problem_targets",
+    "closest_old_problems",
+    "compare_reports",
+    "compare_files",
+    "compare_markdown",
+]
 
 METHOD = "character TF-IDF cosine"
 
@@ -61,13 +71,19 @@ class CompareConfig:
     # Chosen on the dev pairs by benchmarks/compare_matching.py: the middle of the run of thresholds that find
     # all 7 planted restatements with 1 false match (a measure of NEW matched to a plan of OLD, both wrongly
     # flagged as problems by the model); precision 1.00 on the target and held-out pairs there.
-    carried_threshold: float = field(default=0.49, metadata={
-        "help": "similarity at which a problem statement of NEW counts as restating one of OLD; chosen on the "
-                "written pairs in tests/data/compare (benchmarks/compare_matching.py gives its precision)"})
+    carried_threshold: float = field(
+        default=0.49,
+        metadata={
+            "help": "similarity at which a problem statement of NEW counts as restating one of OLD; chosen on the "
+            "written pairs in tests/data/compare (benchmarks/compare_matching.py gives its precision)"
+        },
+    )
     # On the written pairs, a yearly line repeated with new figures scores 0.74-1.0 against last year's; a
     # related but different measure (same area and words, another act) 0.3-0.65.
-    new_measure_threshold: float = field(default=0.7, metadata={
-        "help": "a NEW unit whose best similarity with any unit of OLD stays below this is a new measure"})
+    new_measure_threshold: float = field(
+        default=0.7,
+        metadata={"help": "a NEW unit whose best similarity with any unit of OLD stays below this is a new measure"},
+    )
 
     def validate(self) -> None:
         for name in ("carried_threshold", "new_measure_threshold"):
@@ -78,7 +94,9 @@ class CompareConfig:
 
 # --- similarity ------------------------------------------------------------------
 # Enumerators that open a unit ("一是", "（三）", "2．") say nothing about its content.
-_ENUMERATOR = re.compile(r"^\s*(?:[一二三四五六七八九十]+是|[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、|\d+[.．、])")
+_ENUMERATOR = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+是|[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、|\d+[.．、])"
+)
 _DIGITS = re.compile(r"\d+(?:[.．]\d+)?")
 _KEEP = re.compile(r"[\w]")
 
@@ -139,7 +157,12 @@ def closest(text: str, candidates: Sequence[str], similarity: Callable[[str, str
 
 # --- the comparison ----------------------------------------------------------------
 def _unit(row: Mapping) -> dict:
-    return {"index": row.get("index"), "category": row["category"], "heading": row.get("heading", ""), "text": row["text"]}
+    return {
+        "index": row.get("index"),
+        "category": row["category"],
+        "heading": row.get("heading", ""),
+        "text": row["text"],
+    }
 
 
 def _content(rows: Sequence[Mapping]) -> list[Mapping]:
@@ -153,8 +176,9 @@ def problem_targets(rows: Sequence[Mapping]) -> list[Mapping]:
     return [r for r in _content(rows) if r["problem"] or r.get("heading") in problem_headings]
 
 
-def closest_old_problems(old_rows: Sequence[Mapping], new_rows: Sequence[Mapping],
-                         similarity: Callable[[str, str], float]) -> list[tuple[Mapping, Mapping | None, float]]:
+def closest_old_problems(
+    old_rows: Sequence[Mapping], new_rows: Sequence[Mapping], similarity: Callable[[str, str], float]
+) -> list[tuple[Mapping, Mapping | None, float]]:
     """(NEW problem statement, closest of OLD's problem targets or None, similarity) for each problem statement of NEW."""
     targets = problem_targets(old_rows)
     out: list[tuple[Mapping, Mapping | None, float]] = []
@@ -167,10 +191,14 @@ def closest_old_problems(old_rows: Sequence[Mapping], new_rows: Sequence[Mapping
 
 # Next year's plans are not this year's measures: a unit under a plans heading
 # (三、2024年工作安排, 下一步工作打算, 工作思路), or one that says what will be done.
-_PLAN_HEADING = re.compile(r"下一步|打算|工作安排|工作计划|工作思路|工作重点|努力方向|改进措施|改进举措|\d{4}年(?:的)?(?:主要)?(?:工作|任务)")
-_PLAN_TEXT = re.compile(r"^\s*(?:[一二三四五六七八九十]+是|[（(][一二三四五六七八九十\d]+[)）]|\d+[.．、])?\s*"
-                        r"(?:下一步|下一年|明年|今后|来年|力争|计划|拟|\d{4}年[，,]?(?:我[局市县区省厅委镇]|全[市县区省])?(?:将|要|计划|拟)"
-                        r"|将(?:进一步|继续|持续|着力|加快|全面|重点|积极|不断)|要(?:进一步|继续|持续|着力|加快|全面|重点|坚持))")
+_PLAN_HEADING = re.compile(
+    r"下一步|打算|工作安排|工作计划|工作思路|工作重点|努力方向|改进措施|改进举措|\d{4}年(?:的)?(?:主要)?(?:工作|任务)"
+)
+_PLAN_TEXT = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+是|[（(][一二三四五六七八九十\d]+[)）]|\d+[.．、])?\s*"
+    r"(?:下一步|下一年|明年|今后|来年|力争|计划|拟|\d{4}年[，,]?(?:我[局市县区省厅委镇]|全[市县区省])?(?:将|要|计划|拟)"
+    r"|将(?:进一步|继续|持续|着力|加快|全面|重点|积极|不断)|要(?:进一步|继续|持续|着力|加快|全面|重点|坚持))"
+)
 
 
 def is_plan(row: Mapping) -> bool:
@@ -178,8 +206,13 @@ def is_plan(row: Mapping) -> bool:
     return bool(_PLAN_HEADING.search(row.get("heading", "")) or _PLAN_TEXT.match(row["text"]))
 
 
-def compare_reports(old_doc: str, old_rows: Sequence[Mapping], new_doc: str, new_rows: Sequence[Mapping],
-                    config: CompareConfig | None = None) -> dict:
+def compare_reports(
+    old_doc: str,
+    old_rows: Sequence[Mapping],
+    new_doc: str,
+    new_rows: Sequence[Mapping],
+    config: CompareConfig | None = None,
+) -> dict:
     """The comparison of two tagged reports (unit rows as fazhi.pipeline.results builds them), as a JSON-ready dict."""
     config = config or CompareConfig()
     config.validate()
@@ -192,9 +225,16 @@ def compare_reports(old_doc: str, old_rows: Sequence[Mapping], new_doc: str, new
     old_n, old_p = counts(old_rows)
     new_n, new_p = counts(new_rows)
     areas = [
-        {"category": c, "name": AREA_NAMES.get(c, ""), "old_sentences": old_n[c], "new_sentences": new_n[c],
-         "sentence_change": new_n[c] - old_n[c], "old_problems": old_p[c], "new_problems": new_p[c],
-         "problem_change": new_p[c] - old_p[c]}
+        {
+            "category": c,
+            "name": AREA_NAMES.get(c, ""),
+            "old_sentences": old_n[c],
+            "new_sentences": new_n[c],
+            "sentence_change": new_n[c] - old_n[c],
+            "old_problems": old_p[c],
+            "new_problems": new_p[c],
+            "problem_change": new_p[c] - old_p[c],
+        }
         for c in CATEGORIES
     ]
 
@@ -209,8 +249,14 @@ def compare_reports(old_doc: str, old_rows: Sequence[Mapping], new_doc: str, new
     new_measures: dict[str, list[dict]] = {a: [] for a in AREAS}
     in_problems = problem_section_flags(new_rows)
     for r, inside in zip(new_rows, in_problems, strict=True):
-        if (r.get("is_heading") or not r["text"].strip() or r["problem"] or inside or r["category"] not in new_measures
-                or is_plan(r)):
+        if (
+            r.get("is_heading")
+            or not r["text"].strip()
+            or r["problem"]
+            or inside
+            or r["category"] not in new_measures
+            or is_plan(r)
+        ):
             continue
         _, s = closest(r["text"], old_texts, sim)
         if s < config.new_measure_threshold:
@@ -256,21 +302,32 @@ def _missing(side: dict) -> str:
 def compare_markdown(result: dict) -> str:
     """A readable Markdown report of a comparison."""
     old, new = result["old"], result["new"]
-    lines = [f"# {md_text(new['doc'])} compared with {md_text(old['doc'])}", "",
-             f"OLD: {count(old['sentences'], 'sentence unit')}, {count(old['problems'], 'problem statement')}. "
-             f"NEW: {count(new['sentences'], 'sentence unit')}, {count(new['problems'], 'problem statement')}.", "",
-             *([f"Outline — OLD 缺少：{_missing(old)}; NEW 缺少：{_missing(new)}.", ""] if "outline" in new else []),
-             "| area | | sentences OLD | NEW | change | problems OLD | NEW | change |",
-             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        f"# {md_text(new['doc'])} compared with {md_text(old['doc'])}",
+        "",
+        f"OLD: {count(old['sentences'], 'sentence unit')}, {count(old['problems'], 'problem statement')}. "
+        f"NEW: {count(new['sentences'], 'sentence unit')}, {count(new['problems'], 'problem statement')}.",
+        "",
+        *([f"Outline — OLD 缺少：{_missing(old)}; NEW 缺少：{_missing(new)}.", ""] if "outline" in new else []),
+        "| area | | sentences OLD | NEW | change | problems OLD | NEW | change |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for a in result["areas"]:
-        lines.append(f"| {a['category']} | {a['name']} | {a['old_sentences']} | {a['new_sentences']} | {_signed(a['sentence_change'])} "
-                     f"| {a['old_problems']} | {a['new_problems']} | {_signed(a['problem_change'])} |")
+        lines.append(
+            f"| {a['category']} | {a['name']} | {a['old_sentences']} | {a['new_sentences']} | {_signed(a['sentence_change'])} "
+            f"| {a['old_problems']} | {a['new_problems']} | {_signed(a['problem_change'])} |"
+        )
 
     def names(keys: list[str]) -> str:
         return ", ".join(f"{k} ({AREA_NAMES[k]})" for k in keys) or "none"
 
-    lines += ["", f"**Areas dropped** (in OLD, not in NEW): {names(result['areas_dropped'])}",
-              "", f"**Areas added** (in NEW, not in OLD): {names(result['areas_added'])}", ""]
+    lines += [
+        "",
+        f"**Areas dropped** (in OLD, not in NEW): {names(result['areas_dropped'])}",
+        "",
+        f"**Areas added** (in NEW, not in OLD): {names(result['areas_added'])}",
+        "",
+    ]
     carried = result["carried_over"]
     lines += [f"## Problems carried over ({len(carried)} of NEW's {count(new['problems'], 'problem statement')})", ""]
     if carried:
@@ -289,6 +346,9 @@ def compare_markdown(result: dict) -> str:
             lines += [f"- {_cell(u['text'])}" for u in units]
             lines.append("")
     settings = result["settings"]
-    lines += ["", f"_Matching: {settings['method']}; carried over at similarity >= {settings['carried_threshold']}, "
-              f"new measure below {settings['new_measure_threshold']}._"]
+    lines += [
+        "",
+        f"_Matching: {settings['method']}; carried over at similarity >= {settings['carried_threshold']}, "
+        f"new measure below {settings['new_measure_threshold']}._",
+    ]
     return "\n".join(lines) + "\n"

@@ -65,23 +65,43 @@ class CorpusView:
             summary = {**summary, **review_fields(rows)}
         n = summary["sentences"]
         # Reviewers know reports by their titles; the file name stays on hover.
-        title = document_title([Unit(r.get("index", i), r.get("start", 0), r.get("end", 0), r["text"], r.get("heading", ""),
-                                     bool(r.get("is_heading"))) for i, r in enumerate(rows[:8])])
-        self.figures.append({
-            "doc": doc,
-            "title": title,
-            "sentences": n,
-            "problems": len(summary["problems"]),
-            "per_category": summary["per_category"],
-            "shares": {c: (k / n if n else 0.0) for c, k in summary["per_category"].items()},
-            "problems_per_category": summary["problems_per_category"],
-            "areas_not_mentioned": summary["areas_not_mentioned"],
-            "review": review_view(summary),  # issue 20: outline, key figures, shared text
-        })
+        title = document_title(
+            [
+                Unit(
+                    r.get("index", i),
+                    r.get("start", 0),
+                    r.get("end", 0),
+                    r["text"],
+                    r.get("heading", ""),
+                    bool(r.get("is_heading")),
+                )
+                for i, r in enumerate(rows[:8])
+            ]
+        )
+        self.figures.append(
+            {
+                "doc": doc,
+                "title": title,
+                "sentences": n,
+                "problems": len(summary["problems"]),
+                "per_category": summary["per_category"],
+                "shares": {c: (k / n if n else 0.0) for c, k in summary["per_category"].items()},
+                "problems_per_category": summary["problems_per_category"],
+                "areas_not_mentioned": summary["areas_not_mentioned"],
+                "review": review_view(summary),  # issue 20: outline, key figures, shared text
+            }
+        )
         index = {c: i for i, c in enumerate(CATEGORIES)}
-        self.sentences.append([[index.get(r["category"], len(CATEGORIES) - 1),
-                                (PROBLEM if states_problem(r) else 0) | (HEADING if r.get("is_heading") else 0), r["text"]]
-                               for r in rows])
+        self.sentences.append(
+            [
+                [
+                    index.get(r["category"], len(CATEGORIES) - 1),
+                    (PROBLEM if states_problem(r) else 0) | (HEADING if r.get("is_heading") else 0),
+                    r["text"],
+                ]
+                for r in rows
+            ]
+        )
 
     def set_shared(self, shared: dict[str, list[dict]]) -> None:
         """Both sides of the shared text of the whole run (fazhi.review.shared), once every report is in."""
@@ -96,12 +116,20 @@ class CorpusView:
             "reports": len(self.figures),
             "sentences": sum(f["sentences"] for f in self.figures),
             "problems": sum(f["problems"] for f in self.figures),
-            "problems_per_area": {c: sum(f["problems_per_category"].get(c, 0) for f in self.figures) for c in CATEGORIES},
-            "reports_with_problems": {c: sum(1 for f in self.figures if f["problems_per_category"].get(c, 0)) for c in CATEGORIES},
-            "reports_not_mentioning": {a: [f["doc"] for f in self.figures if a in f["areas_not_mentioned"]] for a in AREAS},
+            "problems_per_area": {
+                c: sum(f["problems_per_category"].get(c, 0) for f in self.figures) for c in CATEGORIES
+            },
+            "reports_with_problems": {
+                c: sum(1 for f in self.figures if f["problems_per_category"].get(c, 0)) for c in CATEGORIES
+            },
+            "reports_not_mentioning": {
+                a: [f["doc"] for f in self.figures if a in f["areas_not_mentioned"]] for a in AREAS
+            },
         }
 
-    def write(self, html: str | None = None, csv_path: str | None = None, png: str | None = None, model_name: str = "") -> list[str]:
+    def write(
+        self, html: str | None = None, csv_path: str | None = None, png: str | None = None, model_name: str = ""
+    ) -> list[str]:
         """Write the outputs asked for (atomically); return what was written."""
         from fazhi.output.atomic import write_output
 
@@ -148,13 +176,22 @@ def _script_json(value) -> str:
 
 def report_html(view: CorpusView, model_name: str = "") -> str:
     """The self-contained page."""
-    data = {"categories": list(CATEGORIES), "areas": list(AREAS), "area_names": AREA_NAMES, "model": model_name,
-            "indicators": list(INDICATORS),
-            "reports": view.figures, "corpus": view.corpus()}
-    packed = gzip.compress(json.dumps(view.sentences, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), mtime=0)
+    data = {
+        "categories": list(CATEGORIES),
+        "areas": list(AREAS),
+        "area_names": AREA_NAMES,
+        "model": model_name,
+        "indicators": list(INDICATORS),
+        "reports": view.figures,
+        "corpus": view.corpus(),
+    }
+    packed = gzip.compress(
+        json.dumps(view.sentences, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), mtime=0
+    )
     page = TEMPLATE.read_text(encoding="utf-8")
-    return (page.replace("/*FIGURES*/null", _script_json(data))
-                .replace("SENTENCES_GZIP_BASE64", base64.b64encode(packed).decode("ascii")))
+    return page.replace("/*FIGURES*/null", _script_json(data)).replace(
+        "SENTENCES_GZIP_BASE64", base64.b64encode(packed).decode("ascii")
+    )
 
 
 # --- PNG ----------------------------------------------------------------------------
@@ -167,8 +204,17 @@ def _short_names(docs: Sequence[str]) -> list[str]:
     return ["/".join(p[shared:]) for p in parts]
 
 
-_CJK_FONTS = ("WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC",
-              "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC")
+_CJK_FONTS = (
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Heiti SC",
+)
 
 
 def heatmap_png(figures: Sequence[dict], dpi: int = 200) -> bytes:
@@ -180,8 +226,10 @@ def heatmap_png(figures: Sequence[dict], dpi: int = 200) -> bytes:
         import matplotlib.pyplot as plt
         from matplotlib import font_manager
     except ImportError:
-        raise UsageError("the PNG heatmap needs matplotlib, which is not installed: .venv/bin/pip install -e '.[figures]' "
-                         "(or matplotlib)") from None
+        raise UsageError(
+            "the PNG heatmap needs matplotlib, which is not installed: .venv/bin/pip install -e '.[figures]' "
+            "(or matplotlib)"
+        ) from None
     import logging
 
     import numpy as np
@@ -197,7 +245,9 @@ def heatmap_png(figures: Sequence[dict], dpi: int = 200) -> bytes:
     height = min(2.0 + 0.16 * rows, 60.0)  # inches; a very long corpus gets smaller rows, not a giant image
     with plt.rc_context({"font.family": "sans-serif", "font.sans-serif": cjk + ["DejaVu Sans"], "font.size": 7}):
         fig, ax = plt.subplots(figsize=(6.5, height))
-        image = ax.imshow(shares, aspect="auto", cmap="Blues", vmin=0.0, vmax=max(float(shares.max()), 1e-9), interpolation="nearest")
+        image = ax.imshow(
+            shares, aspect="auto", cmap="Blues", vmin=0.0, vmax=max(float(shares.max()), 1e-9), interpolation="nearest"
+        )
         labels = [f"{a}\n{AREA_NAMES[a]}" if cjk else a for a in AREAS]
         ax.set_xticks(range(len(AREAS)), labels)
         ax.xaxis.tick_top()
@@ -231,7 +281,9 @@ def read_unit_rows(path: Path) -> dict[str, list[dict]]:
         else:
             for row in csv.DictReader(f):
                 if "doc" not in row or "category" not in row:
-                    raise ResumeError(f"{path}: expected a CSV file of fazhi tag units (columns doc, category, problem, text)")
+                    raise ResumeError(
+                        f"{path}: expected a CSV file of fazhi tag units (columns doc, category, problem, text)"
+                    )
                 row = dict(row)
                 for name in BOOL_FIELDS:  # CSV writes them true/false (fazhi.schema)
                     if name in row:

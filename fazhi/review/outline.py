@@ -37,8 +37,19 @@ from dataclasses import dataclass, field
 from fazhi.output.review_markdown import outline_markdown  # rendered where the writers can reach it; re-exported
 from fazhi.pipeline.segment import heading_level
 
-__all__ = ["REPORT_TYPES", "PARTS", "PART_TITLES", "REQUIRED", "report_title", "report_type", "check_outline", "missing_parts",
-           "outline_markdown", "table_row", "without_section"]
+__all__ = [
+    "REPORT_TYPES",
+    "PARTS",
+    "PART_TITLES",
+    "REQUIRED",
+    "report_title",
+    "report_type",
+    "check_outline",
+    "missing_parts",
+    "outline_markdown",
+    "table_row",
+    "without_section",
+]
 
 REPORT_TYPES = ("rule_of_law_annual", "disclosure_annual", "area_report", "unknown")
 
@@ -75,8 +86,10 @@ TABLE_PARTS = ("proactive", "requests", "appeals")
 _DISCLOSURE_TITLE = re.compile(r"(?:政府)?信息公开(?:工作)?(?:年度)?(?:报告|年报)")
 _ROL_TITLE = re.compile(r"法治政府|依法行政|法治\S{0,4}建设|法治建设")
 # Titles that report on one piece of the rule-of-law work, even when they name it.
-_AREA_TITLE = re.compile(r"督察|考核|通报|评查|审计|复议|应诉|信访|调解|纠纷|建议|提案|备案审查|规范性文件|合法性审[查核]|"
-                         r"重大行政决策|行政执法|执法(?:工作|情况|数据)|政务公开|公开工作|统计|总结|通知|要点")
+_AREA_TITLE = re.compile(
+    r"督察|考核|通报|评查|审计|复议|应诉|信访|调解|纠纷|建议|提案|备案审查|规范性文件|合法性审[查核]|"
+    r"重大行政决策|行政执法|执法(?:工作|情况|数据)|政务公开|公开工作|统计|总结|通知|要点"
+)
 _REPORTISH = re.compile(r"报告|总结|通报|情况|年报|要点")
 
 
@@ -113,17 +126,23 @@ def report_type(units: Sequence[Mapping]) -> str:
 
 
 # --- headings -------------------------------------------------------------------------------------
-_SHORT_HEAD = re.compile(r"存在的?(?:主要)?(?:问题|不足|困难)|问题(?:和|与|及)(?:不足|困难|短板)|不足|薄弱环节|短板|差距|"
-                         r"存在问题|突出问题|主要问题|发现的.{0,8}问题|反映出的.{0,10}问题|尚未.{0,8}的问题|困难和问题")
-_PLAN_HEAD = re.compile(r"(?:安排|打算|思路|计划)$|工作(?:安排|打算|思路|计划|重点|要求)|"
-                        r"下一步|明年|今后|(?:19|20)\d\d年.{0,12}(?:安排|打算|思路|计划|重点|要求|方向)|改进(?:措施|方向|举措)|"
-                        r"(?:审计|工作)建议|整改(?:要求|措施)|有关要求|下一年度")
+_SHORT_HEAD = re.compile(
+    r"存在的?(?:主要)?(?:问题|不足|困难)|问题(?:和|与|及)(?:不足|困难|短板)|不足|薄弱环节|短板|差距|"
+    r"存在问题|突出问题|主要问题|发现的.{0,8}问题|反映出的.{0,10}问题|尚未.{0,8}的问题|困难和问题"
+)
+_PLAN_HEAD = re.compile(
+    r"(?:安排|打算|思路|计划)$|工作(?:安排|打算|思路|计划|重点|要求)|"
+    r"下一步|明年|今后|(?:19|20)\d\d年.{0,12}(?:安排|打算|思路|计划|重点|要求|方向)|改进(?:措施|方向|举措)|"
+    r"(?:审计|工作)建议|整改(?:要求|措施)|有关要求|下一年度"
+)
 # Words that make a year's heading a look back, not a plan ("2024年度重点工作推进及成效").
 _LOOK_BACK = re.compile(r"成效|回顾|完成情况|推进情况|开展情况|主要工作|工作情况|做法")
 _LEADERS_HEAD = re.compile(r"第一责任人|主要负责人履行|主要负责同志履行|履行法治建设(?:主体)?职责|法治建设职责")
-_MEASURES_HEAD = re.compile(r"主要(?:举措|工作|做法|成效|措施)|工作(?:情况|成效|开展情况|推进情况|回顾)|举措(?:和|及)成效|"
-                            r"推进情况|开展情况|完成情况|基本情况|总体情况|主要做法|取得的成效|办理(?:成效|情况)|"
-                            r"(?:19|20)\d\d年(?:度)?.{0,16}(?:工作|举措|成效|情况)")
+_MEASURES_HEAD = re.compile(
+    r"主要(?:举措|工作|做法|成效|措施)|工作(?:情况|成效|开展情况|推进情况|回顾)|举措(?:和|及)成效|"
+    r"推进情况|开展情况|完成情况|基本情况|总体情况|主要做法|取得的成效|办理(?:成效|情况)|"
+    r"(?:19|20)\d\d年(?:度)?.{0,16}(?:工作|举措|成效|情况)"
+)
 _OTHER_HEAD = re.compile(r"其他(?:需要|需)?(?:报告|说明)?的?(?:事项|情况|内容)|其他事项|需要报告的其他")
 _DISCLOSURE_HEADS: list[tuple[str, re.Pattern[str]]] = [
     ("overview", re.compile(r"总体情况|概述|概况|总体")),
@@ -147,8 +166,13 @@ def _heading_parts(text: str, rtype: str) -> list[str]:
                 return [part]
         return []
     hits: list[tuple[int, str]] = []
-    for part, rx in (("leaders", _LEADERS_HEAD), ("shortcomings", _SHORT_HEAD), ("plans", _PLAN_HEAD),
-                     ("other_matters", _OTHER_HEAD), ("measures", _MEASURES_HEAD)):
+    for part, rx in (
+        ("leaders", _LEADERS_HEAD),
+        ("shortcomings", _SHORT_HEAD),
+        ("plans", _PLAN_HEAD),
+        ("other_matters", _OTHER_HEAD),
+        ("measures", _MEASURES_HEAD),
+    ):
         if part == "leaders" and rtype != "rule_of_law_annual":
             continue
         m = rx.search(text)
@@ -166,7 +190,9 @@ def _heading_parts(text: str, rtype: str) -> list[str]:
 
 
 # --- closing lines ----------------------------------------------------------------------------------
-_DATE = re.compile(r"^(?:(?:19|20)\d\d|[〇○零一二]{4})\s*年?\s*[\d一二三四五六七八九十〇○]{1,3}\s*月?\s*[\d一二三四五六七八九十〇○]{0,3}\s*日?$")
+_DATE = re.compile(
+    r"^(?:(?:19|20)\d\d|[〇○零一二]{4})\s*年?\s*[\d一二三四五六七八九十〇○]{1,3}\s*月?\s*[\d一二三四五六七八九十〇○]{0,3}\s*日?$"
+)
 _SIGN_OFF = re.compile(r"^(?:专此报告|特此报告|特此通报|以上报告|此致)[。！]?$")
 
 
@@ -175,9 +201,16 @@ def _closing_start(units: Sequence[Mapping]) -> int:
     k = len(units)
     while k > 0:
         text = str(units[k - 1]["text"]).strip()
-        if _DATE.match(text) or _SIGN_OFF.match(text) or (len(text) <= 30 and not re.search(r"[。，,；;：:、|｜\d]", text)
-                                                            and not units[k - 1].get("is_heading")
-                                                            and not units[k - 1].get("table")):
+        if (
+            _DATE.match(text)
+            or _SIGN_OFF.match(text)
+            or (
+                len(text) <= 30
+                and not re.search(r"[。，,；;：:、|｜\d]", text)
+                and not units[k - 1].get("is_heading")
+                and not units[k - 1].get("table")
+            )
+        ):
             k -= 1
         else:
             break
@@ -185,19 +218,27 @@ def _closing_start(units: Sequence[Mapping]) -> int:
 
 
 # --- headingless closing paragraphs -------------------------------------------------------------------
-_SHORT_OPEN = re.compile(r"(?:还有|仍有|存在)(?:不少|一些|一定|较多)?的?(?:差距|不足|短板|薄弱环节)|"
-                         r"(?:但|然而|同时|不过|虽然|尽管|也)[^。；]{0,40}(?:存在|还有|仍有|也有|面临)[^。；]{0,20}"
-                         r"(?:问题|不足|差距|短板|薄弱|困难)|"
-                         r"(?:但|然而)[^。；]{0,50}(?:问题|不足|短板|薄弱)[^。；]{0,6}(?:突出|明显|较多)|"
-                         r"存在(?:的|以下|一些|如下)?(?:主要)?(?:问题|不足)(?:和不足|和困难)?[:：]|主要(?:问题|不足)(?:是|有|表现在)")
-_PLAN_OPEN = re.compile(r"^(?:[^。]{0,20}[，,])?(?:下一步|今后|明年|新的一年|(?:19|20)\d\d年)[^。]{0,14}(?:将|要|计划|打算|继续|重点)")
+_SHORT_OPEN = re.compile(
+    r"(?:还有|仍有|存在)(?:不少|一些|一定|较多)?的?(?:差距|不足|短板|薄弱环节)|"
+    r"(?:但|然而|同时|不过|虽然|尽管|也)[^。；]{0,40}(?:存在|还有|仍有|也有|面临)[^。；]{0,20}"
+    r"(?:问题|不足|差距|短板|薄弱|困难)|"
+    r"(?:但|然而)[^。；]{0,50}(?:问题|不足|短板|薄弱)[^。；]{0,6}(?:突出|明显|较多)|"
+    r"存在(?:的|以下|一些|如下)?(?:主要)?(?:问题|不足)(?:和不足|和困难)?[:：]|主要(?:问题|不足)(?:是|有|表现在)"
+)
+_PLAN_OPEN = re.compile(
+    r"^(?:[^。]{0,20}[，,])?(?:下一步|今后|明年|新的一年|(?:19|20)\d\d年)[^。]{0,14}(?:将|要|计划|打算|继续|重点)"
+)
 # Reasons given for the shortcomings. Not: "审查深度受到影响" (an effect), "败诉原因剖析不深入" (a shortcoming about
 # analysing causes), nor a heading that only promises them ("二、存在的不足及原因" over none).
-_CAUSES = re.compile(r"原因(?![^。，；]{0,4}(?:不|未|缺))|究其|根源|归根结底|主要是由于|由于|缘于|源于|归因|"
-                     r"受(?!到)[^。，]{1,12}(?:影响|制约|限制)")
-_LEADERS_BODY = re.compile(r"(?:主要负责(?:人|同志)|一把手|主要领导|书记、[^。，]{0,3}长|党政(?:主要)?负责人|负责同志)[^。]{0,30}"
-                           r"(?:第一责任人|述法|带头学|亲自(?:部署|过问|协调|督办)|负总责|主持[^。]{0,12}(?:研究|专题))|作为第一责任人|"
-                           r"(?:切实|认真|全面|带头|严格)?(?:履行|落实|推进|扛牢|压实)[^。]{0,12}第一责任人(?:职责)?")
+_CAUSES = re.compile(
+    r"原因(?![^。，；]{0,4}(?:不|未|缺))|究其|根源|归根结底|主要是由于|由于|缘于|源于|归因|"
+    r"受(?!到)[^。，]{1,12}(?:影响|制约|限制)"
+)
+_LEADERS_BODY = re.compile(
+    r"(?:主要负责(?:人|同志)|一把手|主要领导|书记、[^。，]{0,3}长|党政(?:主要)?负责人|负责同志)[^。]{0,30}"
+    r"(?:第一责任人|述法|带头学|亲自(?:部署|过问|协调|督办)|负总责|主持[^。]{0,12}(?:研究|专题))|作为第一责任人|"
+    r"(?:切实|认真|全面|带头|严格)?(?:履行|落实|推进|扛牢|压实)[^。]{0,12}第一责任人(?:职责)?"
+)
 
 
 _RULE_OF_LAW = re.compile(r"法治|依法行政|依法治")
@@ -215,8 +256,11 @@ def table_row(unit: Mapping) -> bool:
         return False
     # a label and its value: "新收申请  71", "（一）收到申请数：58件", "行政许可：本年处理决定0件",
     # "行政处罚 上一年项目数量2310 本年增/减+56 处理决定数量1468"
-    return bool(re.search(r"(?:^|\s)" + _ROW_END.pattern, text) or re.search(r"[：:]", text)
-                or (re.search(r"\s", text) and len(re.findall(r"\d+", text)) >= 2))
+    return bool(
+        re.search(r"(?:^|\s)" + _ROW_END.pattern, text)
+        or re.search(r"[：:]", text)
+        or (re.search(r"\s", text) and len(re.findall(r"\d+", text)) >= 2)
+    )
 
 
 _ROW_END = re.compile(r"[+-]?\d[\d,.]*\s*(?:件|条|个|项|万元|元|次|人|%|％)?(?:\s*[（(][^）)]{0,24}[）)])?$")
@@ -301,8 +345,9 @@ class _Walk:
         self.stack.append((level, named or parent))
 
 
-def _closing_paragraphs(body: Sequence[Mapping], heads: Sequence[tuple[int, int]], top: int,
-                        assigned: dict[int, list[str]]) -> None:
+def _closing_paragraphs(
+    body: Sequence[Mapping], heads: Sequence[tuple[int, int]], top: int, assigned: dict[int, list[str]]
+) -> None:
     """Headingless shortcomings and plans, read from the last section that is measures only (seed 001)."""
     present_by_heading = {p for ps in assigned.values() for p in ps}
     if {"shortcomings", "plans"} <= present_by_heading:
@@ -322,8 +367,12 @@ def _closing_paragraphs(body: Sequence[Mapping], heads: Sequence[tuple[int, int]
         text = str(body[k]["text"])
         if body[k].get("is_heading"):
             continue
-        if (mode != "plans" and "plans" not in present_by_heading and _PLAN_OPEN.search(text)
-                and (mode == "shortcomings" or k >= tail[-1] - 4)):
+        if (
+            mode != "plans"
+            and "plans" not in present_by_heading
+            and _PLAN_OPEN.search(text)
+            and (mode == "shortcomings" or k >= tail[-1] - 4)
+        ):
             mode = "plans"
         elif mode is None and "shortcomings" not in present_by_heading and _SHORT_OPEN.search(text):
             mode = "shortcomings"
@@ -337,7 +386,12 @@ def _leaders_in_body(body: Sequence[Mapping], assigned: dict[int, list[str]]) ->
         return
     for k, ps in assigned.items():
         text = str(body[k]["text"])
-        if ps == ["measures"] and not body[k].get("is_heading") and _LEADERS_BODY.search(text) and _RULE_OF_LAW.search(text):
+        if (
+            ps == ["measures"]
+            and not body[k].get("is_heading")
+            and _LEADERS_BODY.search(text)
+            and _RULE_OF_LAW.search(text)
+        ):
             assigned[k] = ["measures", "leaders"]
 
 
@@ -345,12 +399,18 @@ def _entry(part: str, rtype: str, body: Sequence[Mapping], walk: _Walk) -> dict:
     """One part's outline entry from the units assigned to it."""
     ks = sorted(k for k, ps in walk.assigned.items() if part in ps)
     content = [k for k in ks if k not in walk.naming and len(str(body[k]["text"]).strip()) >= 2]
-    entry: dict = {"part": part, "title": PART_TITLES[part], "present": bool(content),
-                   "required": part in REQUIRED[rtype], "units": [body[k]["index"] for k in ks] if content else [],
-                   "heading": walk.heading_of.get(part, "")}
+    entry: dict = {
+        "part": part,
+        "title": PART_TITLES[part],
+        "present": bool(content),
+        "required": part in REQUIRED[rtype],
+        "units": [body[k]["index"] for k in ks] if content else [],
+        "heading": walk.heading_of.get(part, ""),
+    }
     if part == "shortcomings":
-        entry["causes_given"] = bool(content) and any(_CAUSES.search(str(body[k]["text"])) for k in content
-                                                      if not body[k].get("is_heading"))
+        entry["causes_given"] = bool(content) and any(
+            _CAUSES.search(str(body[k]["text"])) for k in content if not body[k].get("is_heading")
+        )
     if rtype == "disclosure_annual" and part in TABLE_PARTS:
         entry["table"] = bool(content) and sum(1 for k in ks if table_row(body[k])) >= 2
     return entry
@@ -370,7 +430,7 @@ def check_outline(units: Sequence[Mapping], rtype: str | None = None) -> list[di
         raise ValueError(f"expected a report type among {', '.join(REPORT_TYPES)}, found {rtype!r}")
     if not PARTS[rtype]:
         return []
-    body = units[:_closing_start(units)]
+    body = units[: _closing_start(units)]
     heads = [(k, heading_level(str(u["text"])) or 9) for k, u in enumerate(body) if u.get("is_heading")]
     top = min((lvl for _, lvl in heads), default=1)
     walk = _Walk(rtype, top)
@@ -393,8 +453,10 @@ def without_section(text: str, units: Sequence[Mapping], heading_index: int) -> 
     or above (the end of the body when there is none). Units need index, start, end, text, is_heading."""
     by_index = {int(u["index"]): u for u in units}
     if heading_index not in by_index or not by_index[heading_index].get("is_heading"):
-        raise ValueError(f"expected unit {heading_index} to be a heading, found "
-                         f"{'no such unit' if heading_index not in by_index else 'a sentence'}")
+        raise ValueError(
+            f"expected unit {heading_index} to be a heading, found "
+            f"{'no such unit' if heading_index not in by_index else 'a sentence'}"
+        )
     head = by_index[heading_index]
     level = heading_level(str(head["text"])) or 9
     end = len(text)

@@ -19,8 +19,15 @@ from fazhi.review.figures import FIGURE_COLUMNS, extract_figures, figure_rows
 from fazhi.review.outline import PART_TITLES, check_outline, missing_parts, report_type
 from fazhi.review.shared import SharedIndex
 
-__all__ = ["review_fields", "review_summary", "review_markdown", "ReviewRun", "REVIEW_COLUMNS", "review_view",
-           "review_csv_cells"]
+__all__ = [
+    "review_fields",
+    "review_summary",
+    "review_markdown",
+    "ReviewRun",
+    "REVIEW_COLUMNS",
+    "review_view",
+    "review_csv_cells",
+]
 
 
 def review_fields(results: Sequence[Mapping]) -> dict:
@@ -66,10 +73,12 @@ class ReviewRun:
 
     def chain(self, other):
         """on_report that calls this run's and then other (None: only this run's)."""
+
         def both(report) -> None:
             self.on_report(report)
             if other is not None:
                 other(report)
+
         return both
 
     def shared(self) -> dict[str, list[dict]]:
@@ -98,10 +107,15 @@ def review_view(summary: Mapping) -> dict:
             figures[f["indicator"]] = f["value"]
     shared = list(summary.get("shared", []))
     n = int(summary.get("sentences", 0) or 0)
-    return {"report_type": summary.get("report_type", "unknown"), "required": len(required),
-            "present_required": sum(1 for e in required if e.get("present")),
-            "missing": [PART_TITLES[p] for p in missing_parts(outline)], "figures": figures, "shared": shared,
-            "shared_share": len({s["index"] for s in shared}) / n if n else 0.0}
+    return {
+        "report_type": summary.get("report_type", "unknown"),
+        "required": len(required),
+        "present_required": sum(1 for e in required if e.get("present")),
+        "missing": [PART_TITLES[p] for p in missing_parts(outline)],
+        "figures": figures,
+        "shared": shared,
+        "shared_share": len({s["index"] for s in shared}) / n if n else 0.0,
+    }
 
 
 def review_csv_cells(view: Mapping) -> list:
@@ -109,5 +123,10 @@ def review_csv_cells(view: Mapping) -> list:
     if not view:
         return ["", "", "", "", ""]
     complete = f"{view['present_required']}/{view['required']}" if view.get("required") else ""
-    return [view.get("report_type", ""), complete, ";".join(view.get("missing", [])), len(view.get("figures", {})),
-            f"{view.get('shared_share', 0.0):.4f}"]
+    return [
+        view.get("report_type", ""),
+        complete,
+        ";".join(view.get("missing", [])),
+        len(view.get("figures", {})),
+        f"{view.get('shared_share', 0.0):.4f}",
+    ]

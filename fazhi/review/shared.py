@@ -41,17 +41,27 @@ from dataclasses import dataclass, field
 
 from fazhi.review.outline import table_row
 
-__all__ = ["SharedConfig", "SharedIndex", "find_shared", "issuing_body", "normalize", "is_boilerplate",
-           "one_edit_similarity"]
+__all__ = [
+    "SharedConfig",
+    "SharedIndex",
+    "find_shared",
+    "issuing_body",
+    "normalize",
+    "is_boilerplate",
+    "one_edit_similarity",
+]
 
-_ENUMERATOR = re.compile(r"^\s*(?:[一二三四五六七八九十]+是|[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+[、.．]|\d+[.．、])")
+_ENUMERATOR = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+是|[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+[、.．]|\d+[.．、])"
+)
 _DIGITS = re.compile(r"\d+(?:[.．]\d+)?")
 _DROP = re.compile(r"[^\w#]|_")
 # The disclosure format's section titles and stock sentences, and the closing lines of any report.
 _STOCK = re.compile(
     r"本报告(?:中)?所列数据的?统计期限|本报告电子版|本报告依据|国办公开办函|年度报告格式|"
     r"^(?:总体情况|主动公开政府信息情况|收到和处理政府信息公开申请情况|政府信息公开行政复议、?行政诉讼情况|"
-    r"存在的主要问题及改进情况|其他需要报告的事项)|现将.{0,30}报告如下|专此报告|特此报告|如对本报告有任何疑问")
+    r"存在的主要问题及改进情况|其他需要报告的事项)|现将.{0,30}报告如下|专此报告|特此报告|如对本报告有任何疑问"
+)
 
 
 def normalize(text: str) -> str:
@@ -108,29 +118,50 @@ def issuing_body(units: Sequence[Mapping], doc: str) -> str:
 
 @dataclass(frozen=True)
 class SharedConfig:
-    threshold: float = field(default=0.7, metadata={"help": "Jaccard similarity of character 3-grams at which a unit "
-                                                             "counts as shared (0-1)"})
+    threshold: float = field(
+        default=0.7, metadata={"help": "Jaccard similarity of character 3-grams at which a unit counts as shared (0-1)"}
+    )
     shingle: int = field(default=3, metadata={"help": "characters per shingle"})
     sketch: int = field(default=10, metadata={"help": "MinHash bottom-k sketch size"})
     min_common: int = field(default=2, metadata={"help": "sketch values two units must share to be compared"})
-    max_posting: int = field(default=400, metadata={"help": "a sketch value carried by more units than this is a "
-                                                            "stock phrase and not indexed"})
-    boilerplate_docs: int = field(default=5, metadata={"help": "a unit whose frame is in this many other reports (or "
-                                                               "2%% of them, if more) is genre boilerplate"})
-    frame_threshold: float = field(default=0.4, metadata={"help": "similarity at which units of other reports count as "
-                                                                  "the same sentence frame, for boilerplate_docs (0-1)"})
-    edit_similarity: float = field(default=0.85, metadata={"help": "a pair that differs in one contiguous span only, with "
-                                                                   "this share of its characters in common, counts as "
-                                                                   "shared whatever its Jaccard (0-1; above 1: never)"})
+    max_posting: int = field(
+        default=400,
+        metadata={"help": "a sketch value carried by more units than this is a stock phrase and not indexed"},
+    )
+    boilerplate_docs: int = field(
+        default=5,
+        metadata={
+            "help": "a unit whose frame is in this many other reports (or 2%% of them, if more) is genre boilerplate"
+        },
+    )
+    frame_threshold: float = field(
+        default=0.4,
+        metadata={
+            "help": "similarity at which units of other reports count as "
+            "the same sentence frame, for boilerplate_docs (0-1)"
+        },
+    )
+    edit_similarity: float = field(
+        default=0.85,
+        metadata={
+            "help": "a pair that differs in one contiguous span only, with "
+            "this share of its characters in common, counts as "
+            "shared whatever its Jaccard (0-1; above 1: never)"
+        },
+    )
 
     def validate(self) -> None:
         if not 0.0 < self.threshold <= 1.0:
             raise ValueError(f"expected a shared-text threshold in (0, 1], found {self.threshold}")
         if not 0.0 < self.frame_threshold <= self.threshold:  # the frame is looser than a match
-            raise ValueError(f"expected a frame threshold in (0, threshold={self.threshold}], found {self.frame_threshold}")
+            raise ValueError(
+                f"expected a frame threshold in (0, threshold={self.threshold}], found {self.frame_threshold}"
+            )
         if self.shingle < 1 or self.sketch < 1 or self.min_common < 1:
-            raise ValueError(f"expected positive shingle, sketch and min_common, found {self.shingle}, "
-                             f"{self.sketch}, {self.min_common}")
+            raise ValueError(
+                f"expected positive shingle, sketch and min_common, found {self.shingle}, "
+                f"{self.sketch}, {self.min_common}"
+            )
 
 
 class SharedIndex:
@@ -151,7 +182,7 @@ class SharedIndex:
     def _sketch(self, t: str) -> tuple[frozenset[int], list[int]]:
         """Shingle hashes and bottom-k sketch of a normalised text."""
         n = self.config.shingle
-        grams = {zlib.crc32(t[i:i + n].encode("utf-8")) for i in range(max(1, len(t) - n + 1))}
+        grams = {zlib.crc32(t[i : i + n].encode("utf-8")) for i in range(max(1, len(t) - n + 1))}
         return frozenset(grams), sorted(grams)[: self.config.sketch]
 
     def add(self, doc: str, units: Sequence[Mapping], body: str | None = None) -> list[dict]:
@@ -224,15 +255,22 @@ class SharedIndex:
             if self._common(a) or self._common(b):
                 continue
             (da, ia), (db, ib) = self._units[a], self._units[b]
-            out[self.docs[da]].append({"index": ia, "doc": self.docs[db], "other_index": ib, "similarity": round(sim, 3)})
-            out[self.docs[db]].append({"index": ib, "doc": self.docs[da], "other_index": ia, "similarity": round(sim, 3)})
+            out[self.docs[da]].append(
+                {"index": ia, "doc": self.docs[db], "other_index": ib, "similarity": round(sim, 3)}
+            )
+            out[self.docs[db]].append(
+                {"index": ib, "doc": self.docs[da], "other_index": ia, "similarity": round(sim, 3)}
+            )
         for rows in out.values():
             rows.sort(key=lambda r: (r["index"], -r["similarity"], r["doc"], r["other_index"]))
         return out
 
 
-def find_shared(reports: Mapping[str, Sequence[Mapping]], bodies: Mapping[str, str] | None = None,
-                config: SharedConfig | None = None) -> dict[str, list[dict]]:
+def find_shared(
+    reports: Mapping[str, Sequence[Mapping]],
+    bodies: Mapping[str, str] | None = None,
+    config: SharedConfig | None = None,
+) -> dict[str, list[dict]]:
     """Shared units of every report of a corpus: doc -> [{index, doc, other_index, similarity}]."""
     index = SharedIndex(config)
     for doc, units in reports.items():

@@ -44,12 +44,23 @@ async def read_analyze_request(request: Request) -> tuple[str, str, bool]:
     return doc[:200], text, True
 
 
-@router.post("/v1/analyze", response_model=AnalyzeResponse, responses=ERROR_RESPONSES,
-             openapi_extra=request_body(AnalyzeRequest, {MULTIPART: {"schema": UPLOAD_SCHEMA}}),
-             summary="Analyze a whole report (JSON text or an uploaded file): segmented, every unit tagged, and summarised")
+@router.post(
+    "/v1/analyze",
+    response_model=AnalyzeResponse,
+    responses=ERROR_RESPONSES,
+    openapi_extra=request_body(AnalyzeRequest, {MULTIPART: {"schema": UPLOAD_SCHEMA}}),
+    summary="Analyze a whole report (JSON text or an uploaded file): segmented, every unit tagged, and summarised",
+)
 async def analyze(request: Request, service: ServiceDep, batcher: BatcherDep) -> AnalyzeResponse:
     doc, text, uploaded = await unless_client_leaves(request, read_analyze_request(request))
     (rows,) = await unless_client_leaves(request, tag_reports(batcher, [(doc, text)], service.settings.max_units))
     summary = review_summary(doc, rows)  # with issue 20's report type, outline and figures
-    return AnalyzeResponse.model_validate({"model": service.info["name"], "doc": doc, "text": text if uploaded else None,
-                                           "units": rows, "summary": summary})
+    return AnalyzeResponse.model_validate(
+        {
+            "model": service.info["name"],
+            "doc": doc,
+            "text": text if uploaded else None,
+            "units": rows,
+            "summary": summary,
+        }
+    )

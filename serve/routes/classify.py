@@ -16,13 +16,22 @@ __all__ = ["router"]
 router = APIRouter()
 
 
-@router.post("/v1/classify", response_model=ClassifyResponse, responses=ERROR_RESPONSES, openapi_extra=request_body(ClassifyRequest),
-             summary="Classify sentences: one result per sentence, in order")
+@router.post(
+    "/v1/classify",
+    response_model=ClassifyResponse,
+    responses=ERROR_RESPONSES,
+    openapi_extra=request_body(ClassifyRequest),
+    summary="Classify sentences: one result per sentence, in order",
+)
 async def classify(request: Request, service: ServiceDep, batcher: BatcherDep) -> ClassifyResponse:
     body = await parse_json(request, ClassifyRequest)
     n, limit = len(body.sentences), service.settings.max_sentences
     if n > limit:
-        raise ApiError(422, ErrorType.TOO_MANY_SENTENCES, f"too many sentences: {n} given, the limit is {limit} per request "
-                                                          "(max_sentences); split them over several requests")
+        raise ApiError(
+            422,
+            ErrorType.TOO_MANY_SENTENCES,
+            f"too many sentences: {n} given, the limit is {limit} per request "
+            "(max_sentences); split them over several requests",
+        )
     results = await unless_client_leaves(request, batcher.submit(body.pairs()))
     return ClassifyResponse.model_validate({"model": service.info["name"], "results": results})

@@ -22,14 +22,27 @@ __all__ = ["router"]
 router = APIRouter()
 
 
-@router.post("/v1/compare", response_model=CompareResponse, responses=ERROR_RESPONSES, openapi_extra=request_body(CompareRequest),
-             summary="Compare two reports of one body: areas, carried-over problems, new measures")
+@router.post(
+    "/v1/compare",
+    response_model=CompareResponse,
+    responses=ERROR_RESPONSES,
+    openapi_extra=request_body(CompareRequest),
+    summary="Compare two reports of one body: areas, carried-over problems, new measures",
+)
 async def compare(request: Request, service: ServiceDep, batcher: BatcherDep) -> CompareResponse:
     body = await parse_json(request, CompareRequest)
     old_doc, new_doc = body.old.doc or "OLD", body.new.doc or "NEW"
     old_rows, new_rows = await unless_client_leaves(
-        request, tag_reports(batcher, [(old_doc, body.old.text), (new_doc, body.new.text)], service.settings.max_units))
+        request, tag_reports(batcher, [(old_doc, body.old.text), (new_doc, body.new.text)], service.settings.max_units)
+    )
     comparison = await unless_client_leaves(
-        request, compare_in_process(old_doc, old_rows, new_doc, new_rows, service.settings.compare_timeout_s))
-    return CompareResponse.model_validate({"model": service.info["name"], "old": {"doc": old_doc, "units": old_rows},
-                                           "new": {"doc": new_doc, "units": new_rows}, "comparison": comparison})
+        request, compare_in_process(old_doc, old_rows, new_doc, new_rows, service.settings.compare_timeout_s)
+    )
+    return CompareResponse.model_validate(
+        {
+            "model": service.info["name"],
+            "old": {"doc": old_doc, "units": old_rows},
+            "new": {"doc": new_doc, "units": new_rows},
+            "comparison": comparison,
+        }
+    )

@@ -32,13 +32,21 @@ def reads_context(model: Predictor) -> bool:
 
 
 def model_hello(model: Predictor) -> dict:
-    return {"name": model.name, "labels": list(model.labels), "threshold": float(model.threshold), "max_chars": model.max_chars,
-            "int8": model.int8, "context": reads_context(model),
-            "composition": getattr(model, "composition", None)}
+    return {
+        "name": model.name,
+        "labels": list(model.labels),
+        "threshold": float(model.threshold),
+        "max_chars": model.max_chars,
+        "int8": model.int8,
+        "context": reads_context(model),
+        "composition": getattr(model, "composition", None),
+    }
 
 
 def _parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m fazhi.serve.worker", description="a model worker of `fazhi serve` (started by it)")
+    ap = argparse.ArgumentParser(
+        prog="python -m fazhi.serve.worker", description="a model worker of `fazhi serve` (started by it)"
+    )
     ap.add_argument("model_dir")
     ap.add_argument("--fd", type=int, required=True, help="descriptor of the connection to the server")
     ap.add_argument("--threads", type=int, default=None)
@@ -79,7 +87,9 @@ def serve(conn: Connection, model: Predictor) -> int:
             return 0
         try:
             scores = model.predict(request["texts"], request.get("contexts"))
-            table = np.column_stack([np.asarray(scores.category_probs, dtype=FLOAT), np.asarray(scores.problem_probs, dtype=FLOAT)])
+            table = np.column_stack(
+                [np.asarray(scores.category_probs, dtype=FLOAT), np.asarray(scores.problem_probs, dtype=FLOAT)]
+            )
             send(conn, {"n": len(table)}, table)
         except (EOFError, OSError):
             return 0

@@ -24,21 +24,35 @@ class ModelPool:
     1 thread each ran at full speed side by side.
     """
 
-    def __init__(self, directory: str | Path, workers: int = 1, threads: int | None = None, timeout_s: float = 10.0,
-                 int8: bool | None = None) -> None:
+    def __init__(
+        self,
+        directory: str | Path,
+        workers: int = 1,
+        threads: int | None = None,
+        timeout_s: float = 10.0,
+        int8: bool | None = None,
+    ) -> None:
         if workers < 1:
             raise ValueError(f"expected at least 1 model worker, found {workers}")
         self.timeout = timeout_s
         # Started side by side: each spends seconds importing torch and loading the model.
         with ThreadPoolExecutor(max_workers=workers) as starting:
-            started = [starting.submit(ModelProcess, directory, threads=threads, timeout_s=timeout_s, int8=int8) for _ in range(workers)]
+            started = [
+                starting.submit(ModelProcess, directory, threads=threads, timeout_s=timeout_s, int8=int8)
+                for _ in range(workers)
+            ]
         self.workers: list[ModelProcess] = [f.result() for f in started if f.exception() is None]
         failed = [f.exception() for f in started if f.exception() is not None]
         if failed:
             self.close()
             raise failed[0]  # type: ignore[misc]
         first = self.workers[0]
-        self.name, self.labels, self.threshold, self.max_chars = first.name, first.labels, first.threshold, first.max_chars
+        self.name, self.labels, self.threshold, self.max_chars = (
+            first.name,
+            first.labels,
+            first.threshold,
+            first.max_chars,
+        )
         self.reads_context = first.reads_context
         self.composition = first.composition
         self._free = threading.Condition()

@@ -92,8 +92,14 @@ class _Worker:
 class ModelProcess:
     """A model directory served by a supervised worker process, with the Predictor interface."""
 
-    def __init__(self, directory: str | Path, threads: int | None = None, timeout_s: float = 10.0,
-                 int8: bool | None = None, start_timeout_s: float = 300.0) -> None:
+    def __init__(
+        self,
+        directory: str | Path,
+        threads: int | None = None,
+        timeout_s: float = 10.0,
+        int8: bool | None = None,
+        start_timeout_s: float = 300.0,
+    ) -> None:
         self.directory = Path(directory)
         self.threads = threads
         self.timeout = timeout_s
@@ -142,7 +148,11 @@ class ModelProcess:
             hello, _ = receive(conn, time.monotonic() + self.start_timeout)
         except (Timeout, EOFError, OSError, ValueError) as exc:
             worker.end()
-            why = f"it did not start within {self.start_timeout:g} s" if isinstance(exc, Timeout) else _exit_reason(proc.returncode)
+            why = (
+                f"it did not start within {self.start_timeout:g} s"
+                if isinstance(exc, Timeout)
+                else _exit_reason(proc.returncode)
+            )
             raise WorkerError(f"the model process for {self.directory} failed to start: {why}") from None
         if "error" in hello:
             worker.end()
@@ -154,6 +164,7 @@ class ModelProcess:
 
     def _watch(self, worker: _Worker) -> None:
         """Restart the worker as soon as it exits, not only when the next call finds it gone."""
+
         def wait() -> None:
             worker.proc.wait()
             self._restart(worker, f"the model worker stopped: {_exit_reason(worker.proc.returncode)}")
@@ -189,7 +200,9 @@ class ModelProcess:
             except (WorkerError, ModelLoadError, OSError) as exc:
                 log.error("restarting the model worker failed: %s; trying again in %g s", exc, delay)
                 with self._state_lock:  # what clients see: no path, no message that may hold one
-                    self._reason = f"restarting the model worker failed (the server log says why); trying again in {delay:g} s"
+                    self._reason = (
+                        f"restarting the model worker failed (the server log says why); trying again in {delay:g} s"
+                    )
                 self._closing.wait(delay)
                 delay = min(delay * 2, _RETRY_MAX_S)
                 continue
@@ -243,7 +256,9 @@ class ModelProcess:
             except (Timeout, BlockingIOError, TimeoutError):
                 self._restart(worker, f"the model did not answer within {self.timeout:g} s")
                 worker.close_connection()
-                raise ModelUnavailable(f"the model did not answer within {self.timeout:g} s; its worker is being restarted") from None
+                raise ModelUnavailable(
+                    f"the model did not answer within {self.timeout:g} s; its worker is being restarted"
+                ) from None
             except (EOFError, OSError, ValueError):
                 worker.proc.poll()
                 reason = _exit_reason(worker.proc.returncode)
