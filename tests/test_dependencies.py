@@ -6,8 +6,9 @@ from __future__ import annotations
 import ast
 import re
 import sys
-import tomllib
 from importlib.metadata import packages_distributions
+
+import tomllib
 
 from fazhi.paths import REPO_DIR
 
