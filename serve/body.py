@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
-from fazhi.serve.errors import ApiError, ClientGone, ErrorType, error_bytes
+from fazhi.serve.errors import ApiError, ClientGone, ErrorType, send_error
 
 __all__ = ["BodyReader", "Upload", "media_type", "parse_json", "parse_upload", "describe_errors", "json_kind"]
 
@@ -53,19 +53,7 @@ class BodyReader:
 
     @staticmethod
     async def _refuse(send, status: int, message: str, error_type: ErrorType) -> None:
-        body = error_bytes(message, error_type)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await send_error(send, status, message, error_type, [(b"connection", b"close")])
 
     async def _read(self, receive) -> bytes:
         chunks = []

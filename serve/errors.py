@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from enum import Enum
 from typing import Any
 
@@ -15,6 +16,7 @@ __all__ = [
     "error_body",
     "error_bytes",
     "error_response",
+    "send_error",
     "STATUS_TYPES",
     "RETRY_AFTER_S",
 ]
@@ -88,3 +90,21 @@ def error_response(
     status: int, message: str, error_type: ErrorType, headers: dict[str, str] | None = None
 ) -> JSONResponse:
     return JSONResponse(error_body(message, error_type), status_code=status, headers=headers)
+
+
+async def send_error(
+    send, status: int, message: str, error_type: ErrorType, headers: Iterable[tuple[bytes, bytes]] = ()
+) -> None:
+    """Answer in the error shape straight over ASGI, with these headers after the content type and length.
+
+    For the middleware and the protocol, which answer before (or around) the app and its error handler.
+    """
+    body = error_bytes(message, error_type)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *headers],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from fazhi.serve.errors import ErrorType, error_bytes
+from fazhi.serve.errors import ErrorType, send_error
 
 __all__ = ["Guard", "SECURITY_HEADERS", "host_name"]
 
@@ -61,23 +61,14 @@ class Guard:
         ok, host = self._allowed(scope)
         if not ok:
             found = f"'{host[:100]}'" if host else "no Host header"
-            body = error_bytes(
+            await send_error(
+                send,
+                400,
                 f"expected a Host header naming this server ({', '.join(sorted(self.allowed))}), found {found}; "
                 "start it with --allowed-hosts to answer to other names",
                 ErrorType.HOST_NOT_ALLOWED,
+                SECURITY_HEADERS,
             )
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 400,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"content-length", str(len(body)).encode()),
-                        *SECURITY_HEADERS,
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
             return
 
         async def secured(message) -> None:

@@ -25,7 +25,7 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from fazhi.serve.errors import ErrorType, error_bytes
+from fazhi.serve.errors import ErrorType, error_bytes, send_error
 
 __all__ = ["ConnectionLimits", "limited_protocol"]
 
@@ -54,22 +54,11 @@ def _raw_response(status: int, message: str, error_type: ErrorType) -> bytes:
 
 
 def _asgi_error(status: int, message: str, error_type: ErrorType):
-    body = error_bytes(message, error_type)
-
+    # Outside the app, so the Guard's security headers are not added: nosniff is said here.
     async def app(_scope, _receive, send) -> None:
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                    (b"x-content-type-options", b"nosniff"),
-                ],
-            }
+        await send_error(
+            send, status, message, error_type, [(b"connection", b"close"), (b"x-content-type-options", b"nosniff")]
         )
-        await send({"type": "http.response.body", "body": body})
 
     return app
 
