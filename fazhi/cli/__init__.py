@@ -1,7 +1,8 @@
 """The `fazhi` command line: one module per command (or group of small commands), each with `add_parser(sub)`
 registering its options and a handler that parses nothing itself and calls a typed function.
 
-Options shared by several commands and the bridge from config dataclasses to argparse live in `options.py`.
+Options shared by several commands and the bridge from config dataclasses to argparse live in `options.py`;
+`add_command` there registers a command whose options are one dataclass and whose handler is its typed function.
 A new command is a module here with `add_parser`, and one entry in COMMANDS.
 
 Errors: a `FazhiError` (fazhi/errors.py) is what the user gave fazhi; `main` prints it as one line and exits with its

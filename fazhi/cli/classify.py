@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 import sys
 from dataclasses import dataclass, field
 
 from fazhi.cli.inputs import read_input
 from fazhi.cli.options import (
-    add_config_options,
+    add_command,
     check_threads,
-    config_from_args,
     model_dir,
     model_field,
     set_threads,
@@ -53,20 +51,17 @@ class ClassifyOptions:
 
 
 def add_parser(sub) -> None:
-    cl = sub.add_parser(
+    add_command(
+        sub,
         "classify",
+        ClassifyOptions,
+        classify,
         help="classify sentences, one per line, to JSON Lines",
         description="Read one sentence per line (blank lines skipped), as plain text or as a JSON object "
         "{\"text\": ..., \"context\": ...} whose context is the report title and headings above the sentence "
         "(what `fazhi tag` gives the model), and write one JSON object per sentence: text, context, category, "
         "scores (six labels -> probability), problem, problem_score, truncated.",
     )
-    add_config_options(cl, ClassifyOptions)
-    cl.set_defaults(func=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    return classify(config_from_args(ClassifyOptions, args))
 
 
 def classify(options: ClassifyOptions) -> int:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from fazhi import paths
-from fazhi.cli.options import add_config_options, check_threads, config_from_args, model_dir, set_threads, threads_field
+from fazhi.cli.options import add_command, check_threads, model_dir, set_threads, threads_field
 from fazhi.errors import UsageError
 from fazhi.evaluation.evaluate import evaluate_model
 from fazhi.evaluation.real_text import BOOTSTRAP_SAMPLES
@@ -67,8 +66,11 @@ class EvaluateOptions:
 
 
 def add_parser(sub) -> None:
-    ev = sub.add_parser(
+    add_command(
+        sub,
         "evaluate",
+        EvaluateOptions,
+        evaluate,
         help="evaluate a model on real text and on a split of the label data",
         description="Per-class precision/recall/F1, macro-F1, confusion matrix and problem-flag P/R/F1. "
         "--real FOLDER scores a real-text set (docs/*.txt and units.jsonl with offsets, the format of the "
@@ -79,12 +81,6 @@ def add_parser(sub) -> None:
         "--update-model-card writes them into the model directory and rebuilds its card (README.md), "
         "as `make model` and `make baseline` do for the shipped models. Without either, nothing is written.",
     )
-    add_config_options(ev, EvaluateOptions)
-    ev.set_defaults(func=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    return evaluate(config_from_args(EvaluateOptions, args))
 
 
 def evaluate(options: EvaluateOptions) -> int:

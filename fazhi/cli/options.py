@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+from collections.abc import Callable
 from dataclasses import MISSING, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,17 @@ def config_from_args(cls, args: argparse.Namespace, base=None) -> Any:
             raise
         raise UsageError(str(exc)) from exc
     return config
+
+
+def add_command(sub, name: str, cls, command: Callable[[Any], int], **parser_kwargs: Any) -> argparse.ArgumentParser:
+    """A subcommand whose options are the fields of cls: its arguments build a cls and command(config) runs it.
+
+    parser_kwargs go to add_parser (help, description); the handler parses nothing itself.
+    """
+    parser = sub.add_parser(name, **parser_kwargs)
+    add_config_options(parser, cls)
+    parser.set_defaults(func=lambda args: command(config_from_args(cls, args)))
+    return parser
 
 
 def model_dir(name: str | None) -> Path | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import os
 import sys
@@ -11,9 +10,8 @@ from pathlib import Path
 from typing import ClassVar
 
 from fazhi.cli.options import (
-    add_config_options,
+    add_command,
     check_threads,
-    config_from_args,
     model_dir,
     model_field,
     set_threads,
@@ -194,15 +192,14 @@ class TagOptions:
 
 
 def add_parser(sub) -> None:
-    tg = sub.add_parser(
-        "tag", help="tag report files: per-sentence results and per-report summaries", description=_DESCRIPTION
+    add_command(
+        sub,
+        "tag",
+        TagOptions,
+        tag,
+        help="tag report files: per-sentence results and per-report summaries",
+        description=_DESCRIPTION,
     )
-    add_config_options(tg, TagOptions)
-    tg.set_defaults(func=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    return tag(config_from_args(TagOptions, args))
 
 
 def tag(options: TagOptions) -> int:
