@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from fazhi.cli.inputs import read_input
 from fazhi.cli.options import (
     add_command,
+    check_at_least,
     check_threads,
     model_dir,
     model_field,
     set_threads,
     threads_field,
 )
-from fazhi.errors import UsageError
 from fazhi.model import load_model
 from fazhi.model.prediction import BATCH_SIZE
 from fazhi.pipeline.classify import classify_lines
@@ -46,8 +46,7 @@ class ClassifyOptions:
 
     def validate(self) -> None:
         check_threads(self.threads)
-        if self.batch_size < 1:
-            raise UsageError(f"expected --batch-size of at least 1, found {self.batch_size}")
+        check_at_least("--batch-size", self.batch_size, 1)
 
 
 def add_parser(sub) -> None:

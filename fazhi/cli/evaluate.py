@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fazhi import paths
-from fazhi.cli.options import add_command, check_threads, model_dir, set_threads, threads_field
+from fazhi.cli.options import add_command, check_at_least, check_threads, model_dir, set_threads, threads_field
 from fazhi.errors import UsageError
 from fazhi.evaluation.evaluate import evaluate_model
 from fazhi.evaluation.real_text import BOOTSTRAP_SAMPLES
@@ -59,8 +59,7 @@ class EvaluateOptions:
         check_threads(self.threads)
         if self.no_test and self.real is None:
             raise UsageError("expected something to evaluate on: the test split (drop --no-test) or --real FOLDER")
-        if self.bootstrap < 0:
-            raise UsageError(f"expected --bootstrap of at least 0, found {self.bootstrap}")
+        check_at_least("--bootstrap", self.bootstrap, 0)
         if self.output is not None and self.update_model_card:
             raise UsageError("expected --output DIR or --update-model-card, found both: the figures go to one place")
 

@@ -152,5 +152,10 @@ def model_field(help_text: str = MODEL_HELP) -> Any:
 
 
 def check_threads(n: int | None) -> None:
-    if n is not None and n < 1:
-        raise UsageError(f"expected --threads of at least 1, found {n}")
+    check_at_least("--threads", n, 1)
+
+
+def check_at_least(flag: str, value: float | None, low: float) -> None:
+    """A usage error for a count option given below its least value (None: not given)."""
+    if value is not None and value < low:
+        raise UsageError(f"expected {flag} of at least {low}, found {value}")

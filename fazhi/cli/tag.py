@@ -11,6 +11,7 @@ from typing import ClassVar
 
 from fazhi.cli.options import (
     add_command,
+    check_at_least,
     check_threads,
     model_dir,
     model_field,
@@ -187,8 +188,7 @@ class TagOptions:
 
     def validate(self) -> None:
         check_threads(self.threads)
-        if self.workers < 1:
-            raise UsageError(f"expected --workers of at least 1, found {self.workers}")
+        check_at_least("--workers", self.workers, 1)
 
 
 def add_parser(sub) -> None:
