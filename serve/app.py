@@ -112,7 +112,10 @@ def _install_error_handlers(app: FastAPI) -> None:
         elif exc.status_code == 405:
             allowed = _allowed_methods(request)
             headers["Allow"] = ", ".join(allowed)
-            message = f"method {request.method[:20]} is not allowed on {request.url.path[:200]}; allowed: {', '.join(allowed)}"
+            message = (
+                f"method {request.method[:20]} is not allowed on {request.url.path[:200]}; "
+                f"allowed: {', '.join(allowed)}"
+            )
         return error_response(
             exc.status_code, message, STATUS_TYPES.get(exc.status_code, ErrorType.HTTP_ERROR), headers
         )

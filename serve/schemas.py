@@ -71,7 +71,8 @@ class ClassifyRequest(BaseModel):
         },
     )
     sentences: list[Sentence | SentenceIn] = Field(
-        description="sentences to classify, each a string or {text, context}; at most the per-request limit (max_sentences)"
+        description="sentences to classify, each a string or {text, context}; at most the per-request limit "
+        "(max_sentences)"
     )
 
     def pairs(self) -> list[tuple[str, str]]:

@@ -40,7 +40,8 @@ class ClassifyOptions:
         default=False,
         metadata={
             "switch": True,
-            "help": "dynamic int8 quantisation of a BERT model: about 2.4x faster, but scores shift slightly with batch-mates",
+            "help": "dynamic int8 quantisation of a BERT model: about 2.4x faster, but scores shift slightly "
+            "with batch-mates",
         },
     )
 

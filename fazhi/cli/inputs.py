@@ -9,7 +9,8 @@ from fazhi.reading import SUPPORTED_SUFFIXES, UnreadableFile, read_report, read_
 
 
 def read_input(name: str, lines: bool = False) -> str:
-    """A report file's text through the readers of `fazhi tag` (any encoding it reads; .html, .docx, .pdf), or stdin for '-'.
+    """A report file's text through the readers of `fazhi tag` (any encoding it reads; .html, .docx, .pdf), or stdin
+    for '-'.
 
     lines: a file of lines (classify), read as text whatever its suffix unless it is a report format.
     """

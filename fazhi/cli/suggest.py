@@ -52,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
     write_output(args.output, tasks_json(picks, model.name))
     write_output(config_path, label_config())
     print(
-        f"fazhi suggest: wrote {len(picks)} tasks to {args.output} and the labelling config to {config_path} ({spread(picks)})",
+        f"fazhi suggest: wrote {len(picks)} tasks to {args.output} and the labelling config to {config_path} "
+        f"({spread(picks)})",
         file=sys.stderr,
     )
     return 0

@@ -77,14 +77,16 @@ class TagOptions:
         default=None,
         metadata={
             "choices": list(UNIT_FORMATS),
-            "help": "per-sentence format (default: csv when --output ends in .csv, else jsonl); CSV has one scores.<label> column per label",
+            "help": "per-sentence format (default: csv when --output ends in .csv, else jsonl); CSV has one "
+            "scores.<label> column per label",
         },
     )
     summary: str | None = field(
         default=None,
         metadata={
             "choices": list(SUMMARY_FORMATS),
-            "help": "summary format: JSON Lines, a Markdown report, or a few Markdown lines per report (default: short on a terminal, else json)",
+            "help": "summary format: JSON Lines, a Markdown report, or a few Markdown lines per report "
+            "(default: short on a terminal, else json)",
         },
     )
     summary_output: str | None = field(
@@ -106,7 +108,8 @@ class TagOptions:
         default=False,
         metadata={
             "switch": True,
-            "help": "skip reports already finished in the output files (after an interruption, or to add reports to a finished run)",
+            "help": "skip reports already finished in the output files (after an interruption, or to add reports "
+            "to a finished run)",
         },
     )
     max_file_mb: float = field(
@@ -121,8 +124,9 @@ class TagOptions:
         default="auto",
         metadata={
             "choices": list(OCR_MODES),
-            "help": "auto: read PDF pages without a text layer and page images by OCR (Tesseract with chi_sim: apt-get install "
-            "tesseract-ocr tesseract-ocr-chi-sim); never: skip such reports with the reason; always: OCR every page",
+            "help": "auto: read PDF pages without a text layer and page images by OCR (Tesseract with chi_sim: "
+            "apt-get install tesseract-ocr tesseract-ocr-chi-sim); never: skip such reports with the reason; "
+            "always: OCR every page",
         },
     )
     progress: bool | None = field(
@@ -135,7 +139,8 @@ class TagOptions:
             "group": ENGINE,
             "choices": ["local", "ray"],
             "help": "local: in this process; ray: Ray Data over a pool of workers on this machine or a cluster "
-            "(the scale extra: .venv/bin/pip install -e '.[scale]' in a checkout; see fazhi/pipeline/engines.py for a cluster)",
+            "(the scale extra: .venv/bin/pip install -e '.[scale]' in a checkout; see fazhi/pipeline/engines.py "
+            "for a cluster)",
         },
     )
     workers: int = field(
@@ -164,7 +169,8 @@ class TagOptions:
         metadata={
             "group": VIEW,
             "metavar": "FILE.csv",
-            "help": "the same figures as CSV, one row per report: sentences, problems, and per category its sentences, share and problems",
+            "help": "the same figures as CSV, one row per report: sentences, problems, and per category its "
+            "sentences, share and problems",
         },
     )
     report_png: str | None = field(
@@ -180,8 +186,9 @@ class TagOptions:
         metadata={
             "group": VIEW,
             "metavar": "FILE.csv",
-            "help": "the key figures of every report as CSV, one row per figure: doc, indicator (reconsideration_cases, "
-            "court_appearance_rate, proactive_disclosures...; empty when a number fits none), value, unit, noun, "
+            "help": "the key figures of every report as CSV, one row per figure: doc, indicator "
+            "(reconsideration_cases, court_appearance_rate, proactive_disclosures...; empty when a number fits "
+            "none), value, unit, noun, "
             "category, index and text",
         },
     )

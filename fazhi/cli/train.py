@@ -36,7 +36,8 @@ def add_parser(sub) -> None:
         "--preset",
         choices=sorted(PRESETS),
         default=None,
-        help="a named recipe to start from; options given as well override it ('shipped' builds model/bert; default: none)",
+        help="a named recipe to start from; options given as well override it ('shipped' builds model/bert; "
+        "default: none)",
     )
     train.add_argument(
         "--hub-timeout",
