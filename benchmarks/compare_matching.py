@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +41,7 @@ THRESHOLDS = [round(0.05 * k, 2) for k in range(4, 19)]
 GRID = [round(0.01 * k, 2) for k in range(10, 96)]
 
 
-def encoder_similarity(model, encoder_dir: str | None = None):
+def encoder_similarity(model, encoder_dir: str | None = None) -> Callable[[str, str], float]:
     """Cosine of mean-pooled last-layer states: of the model's own BERT encoder, or of a BERT directory
     (say a `fazhi pretrain` output) when encoder_dir is given. Embeddings are cached per text."""
     import torch
@@ -144,14 +145,19 @@ def main(argv: list[str] | None = None) -> int:
             f"by {model.name}; {both} of the {len(truth)} planted pairs flagged on both sides"
         )
 
-    methods: dict = {f"{'+'.join(map(str, n))}-gram": n for n in ((1,), (2,), (1, 2), (2, 3))}
+    # n-gram sizes of fazhi compare's Similarity; None for the model's embeddings.
+    methods: dict[str, tuple[int, ...] | None] = {
+        f"{'+'.join(map(str, n))}-gram": n for n in ((1,), (2,), (1, 2), (2, 3))
+    }
     if embedding is not None:
         methods["embedding"] = None
     figures: dict = {"model": model.name, "methods": {}}
     for method, sizes in methods.items():
         found = {}
         for name, (old, new, _) in pairs.items():
+            similarity: Callable[[str, str], float]
             if sizes is None:
+                assert embedding is not None  # the embedding method is listed only when there is an encoder
                 similarity = embedding
             else:
                 similarity = Similarity([r["text"] for r in old + new if not r.get("is_heading")], sizes)
@@ -166,7 +172,8 @@ def main(argv: list[str] | None = None) -> int:
         print("|---:|" + "---:|" * len(PARTS))
         rows = []
         for t in sorted(set(THRESHOLDS) | {chosen}):
-            cells, row = [], {"threshold": t}
+            cells: list[str] = []
+            row: dict[str, object] = {"threshold": t}
             for part, names in PARTS.items():
                 h, f = at(found, pairs, t, names)
                 cells.append(f"{h}/{planted[part]}, {f}, {precision(h, f)}")

@@ -82,8 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     seeds = sorted(SEEDS_DIR.glob("*.txt")) if not args.no_seeds and SEEDS_DIR.is_dir() else []
     print("| report | format | units .txt | units read | units found | headings found | CER | s/page |")
     print("|---|---|---|---|---|---|---|---|")
-    totals = {fmt: Counter() for fmt in args.formats}
-    counts = {fmt: (Counter(), Counter()) for fmt in args.formats}  # (as read, the .txt of what was printed)
+    totals: dict[str, Counter[str]] = {fmt: Counter() for fmt in args.formats}
+    # (as read, the .txt of what was printed)
+    counts: dict[str, tuple[Counter[str], Counter[str]]] = {fmt: (Counter(), Counter()) for fmt in args.formats}
     gold: list[str] = []
     pred: dict[str, list[str]] = {fmt: [] for fmt in ["txt", *args.formats]}
     with tempfile.TemporaryDirectory() as tmp:
@@ -105,8 +106,12 @@ def main(argv: list[str] | None = None) -> int:
                         printed = _first_pages(text, args.dpi, args.scan_pages)
                     save_scanned_pdf(printed, path, dpi=args.dpi, degraded=fmt == "scan-degraded")
                 pages: list[int] = []
+
+                def on_page(done: int, _total: int, pages: list[int] = pages) -> None:
+                    pages.append(done)
+
                 t0 = time.perf_counter()
-                got = read_report(path, progress=lambda d, _total, pages=pages: pages.append(d))
+                got = read_report(path, progress=on_page)
                 secs = time.perf_counter() - t0
                 m = match_units(printed, got)
                 rows = tag_text(f.name, got, model).units

@@ -25,10 +25,10 @@ from pathlib import Path
 from fazhi.model import default_model_dir, load_model
 from fazhi.output.run import run_tag
 from fazhi.paths import REPO_DIR
-from fazhi.pipeline.tag import TaggedReport, local_reports
+from fazhi.pipeline.tag import Engine, TaggedReport, local_reports
 
 
-def timed(engine, marks: list[tuple[float, int]]):
+def timed(engine: Engine, marks: list[tuple[float, int]]) -> Engine:
     """engine, recording (time, sentences) at each report it hands over."""
 
     def reports(sources, model, stdin=None):
@@ -61,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         print("| engine | wall s (start-up included) | first report after s | steady sentences/s | sentences |")
         print("|---|---:|---:|---:|---:|")
         for spec in args.engines:
+            engine: Engine
             if spec.startswith("local"):
                 # local:T runs the local engine with T torch threads (default: torch's own choice, one per core).
                 import torch

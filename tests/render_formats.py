@@ -118,7 +118,7 @@ def render_pages(text: str, dpi: int = 150, max_pages: int | None = None, indent
     title = ImageFont.truetype(font_path, round(16 / 72 * dpi))
     small = ImageFont.truetype(font_path, round(9 / 72 * dpi))
     measure = width - 2 * margin
-    printed: list[tuple[str, object, int]] = []  # (line, font, x offset)
+    printed: list[tuple[str, ImageFont.FreeTypeFont, int]] = []  # (line, font, x offset)
     for i, para in enumerate(_paragraphs(text)):
         if i == 0:
             w = title.getlength(para)
@@ -126,7 +126,7 @@ def render_pages(text: str, dpi: int = 150, max_pages: int | None = None, indent
             continue
         for line in _wrap(("\u3000\u3000" if indent else "") + para, body, measure):
             printed.append((line, body, 0))
-    pages = []
+    pages: list[Image.Image] = []
     y = height  # start a page at once
     page = draw = None
     for line, font, dx in printed:
@@ -155,7 +155,7 @@ def degrade(page, seed: int = 0):
     from PIL import Image, ImageFilter
 
     rng = random.Random(seed)
-    page = page.rotate(0.6, resample=Image.BICUBIC, fillcolor=255).filter(ImageFilter.GaussianBlur(0.6))
+    page = page.rotate(0.6, resample=Image.Resampling.BICUBIC, fillcolor=255).filter(ImageFilter.GaussianBlur(0.6))
     pixels = page.load()
     for _ in range(page.width * page.height // 400):  # 0.25% of the pixels flipped to a random grey
         pixels[rng.randrange(page.width), rng.randrange(page.height)] = rng.randrange(256)

@@ -265,18 +265,18 @@ def test_corpus_view_opens_from_disk_with_heatmap_table_and_sentences_behind_eac
     from fazhi.model import load_model
     from fazhi.output.run import run_tag
     from fazhi.paths import REPO_DIR
+    from fazhi.pipeline.tag import TaggedReport
     from fazhi.review.corpus_view import CorpusView
 
     written = REPO_DIR / "data" / "reports" / "written"
     paths = [str(written / n) for n in ("written_a03.txt", "written_g06.txt", "written_j10.txt", "written_k02.txt")]
     view, reports = CorpusView(), []
-    run_tag(
-        paths,
-        load_model(REPO_DIR / "model" / "baseline"),
-        write_units=False,
-        log=io.StringIO(),
-        on_report=lambda r: (reports.append(r), view.add(r)),
-    )
+
+    def keep(report: TaggedReport) -> None:
+        reports.append(report)
+        view.add(report)
+
+    run_tag(paths, load_model(REPO_DIR / "model" / "baseline"), write_units=False, log=io.StringIO(), on_report=keep)
     page = tmp_path / "report.html"
     view.write(str(page), model_name="baseline")
     browser.get(page.as_uri())

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import os
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -144,21 +146,19 @@ def test_version_prints_the_version_and_the_default_model():
     assert done.stdout.startswith("fazhi ") and "default model: baseline" in done.stdout
 
 
-def _help_texts():
-    parser = build_parser()
-    yield "fazhi", parser.format_help()
-    for action in parser._subparsers._group_actions:  # noqa: SLF001  (argparse has no public walk)
-        for name, sub in action.choices.items():
-            yield name, sub.format_help()
-            for a in sub._subparsers._group_actions if sub._subparsers else ():  # noqa: SLF001
-                for n2, s2 in a.choices.items():
-                    yield f"{name} {n2}", s2.format_help()
+def _help_texts(parser: argparse.ArgumentParser, name: str = "fazhi") -> Iterator[tuple[str, str]]:
+    """(command, its --help) for the parser and every subcommand under it, at any depth."""
+    yield name, parser.format_help()
+    for action in parser._actions:  # noqa: SLF001  (argparse has no public walk)
+        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+            for sub_name, sub in action.choices.items():
+                yield from _help_texts(sub, f"{name} {sub_name}")
 
 
 def test_help_texts_are_clean():
     import re
 
-    for name, text in _help_texts():
+    for name, text in _help_texts(build_parser()):
         flat = re.sub(r"\s+", " ", text)
         assert "%%" not in text, name
         # One "(default: …)" per option: split the help into option entries and count.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from fazhi.review.compare import compare_reports
 PAIR = Path(__file__).parent / "data" / "compare" / "county"
 
 
-def _without_doc(row: dict) -> dict:
+def _without_doc(row: Mapping[str, object]) -> dict[str, object]:
     return {k: v for k, v in row.items() if k != "doc"}
 
 

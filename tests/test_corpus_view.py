@@ -81,9 +81,13 @@ def test_page_is_self_contained_and_carries_every_sentence(tagged):
     # Nothing is fetched: no links, no sources, no URL but SVG's namespace name.
     assert "<link" not in page and " src=" not in page and "@import" not in page
     assert set(re.findall(r"https?://[^\s\"'<>)]+", page)) == {"http://www.w3.org/2000/svg"}
-    figures = json.loads(re.search(r'<script id="figures" type="application/json">(.*?)</script>', page, re.S).group(1))
+    figures_script = re.search(r'<script id="figures" type="application/json">(.*?)</script>', page, re.S)
+    assert figures_script, "no figures script in the page"
+    figures = json.loads(figures_script.group(1))
     assert figures["reports"] == view.figures and figures["corpus"] == view.corpus()
-    packed = re.search(r'<script id="sentences" type="text/plain">(.*?)</script>', page, re.S).group(1).strip()
+    sentences_script = re.search(r'<script id="sentences" type="text/plain">(.*?)</script>', page, re.S)
+    assert sentences_script, "no sentences script in the page"
+    packed = sentences_script.group(1).strip()
     sentences = json.loads(gzip.decompress(base64.b64decode(packed)))
     assert [[s[2] for s in units] for units in sentences] == [[u["text"] for u in r.units] for r in reports]
     assert [[CATEGORIES[s[0]] for s in units] for units in sentences] == [

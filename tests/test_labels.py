@@ -106,7 +106,7 @@ def test_repeats_between_seed_rows_are_only_warnings(tmp_path):
 
 def test_near_duplicate_pairs_match_brute_force():
     texts = [
-        GOOD["text"],
+        str(GOOD["text"]),
         "全年受理行政复议案件45件，",
         "全年共受理行政复议案件45件。",
         "全年受理行政复议案件46件。",

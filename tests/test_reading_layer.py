@@ -14,9 +14,12 @@ def test_no_reading_module_imports_a_layer_above_it_even_inside_functions():
     found = []
     for f in sorted((REPO_DIR / "fazhi" / "reading").rglob("*.py")):
         for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
-            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 names = [node.module]
+            else:
+                continue
             found += [
                 f"{f.name}:{node.lineno} {n}"
                 for n in names

@@ -3,6 +3,7 @@
 import asyncio
 import json
 import threading
+from collections.abc import Mapping
 
 import httpx
 import numpy as np
@@ -228,7 +229,7 @@ def test_analyze_segments_tags_and_summarises_a_report(client, model, seed_texts
     assert [p["text"] for p in body["summary"]["problems"]] == [p["text"] for p in expected.summary["problems"]]
 
 
-def _without_scores(row: dict) -> dict:
+def _without_scores(row: Mapping[str, object]) -> dict[str, object]:
     return {k: v for k, v in row.items() if k not in ("scores", "problem_score", "doc")}
 
 

@@ -186,7 +186,7 @@ def test_a_compare_whose_client_leaves_is_stopped_with_its_process():
     async def leave_after(seconds: float) -> list[int]:
         task = asyncio.create_task(compare_in_process("a", rows, "b", rows[::-1], timeout_s=60))
         await asyncio.sleep(seconds)
-        children = [p.pid for p in multiprocessing.active_children() if p.name == "fazhi-compare"]
+        children = [p.pid for p in multiprocessing.active_children() if p.name == "fazhi-compare" and p.pid is not None]
         task.cancel()
         try:
             await task

@@ -117,7 +117,7 @@ def test_tasks_carry_the_models_labels_as_a_pre_annotation_that_the_config_names
     for r in prediction["result"]:
         assert r["from_name"] in controls and objects[r["to_name"]] == "$text"
     # Every task field the config shows is in the task.
-    shown = {e.get("value")[1:] for e in view.iter() if (e.get("value") or "").startswith("$")}
+    shown = {e.get("value", "")[1:] for e in view.iter() if e.get("value", "").startswith("$")}
     assert shown <= set(tasks[0]["data"])
 
 
@@ -305,12 +305,12 @@ def test_the_label_studio_config_carries_the_rules_and_names_no_file_the_annotat
     assert ".md" not in config and "data/labels" not in config
     view = ET.fromstring(config)
     hints = {
-        c.get("value"): c.get("hint")
+        c.get("value"): c.get("hint", "")
         for c in next(c for c in view.iter("Choices") if c.get("name") == "category").iter("Choice")
     }
     assert hints["enforcement"].startswith(AREA_NAMES["enforcement"]) and "执法三项制度" in hints["enforcement"]
     assert "行政复议" in hints["dispute"] and "审计" in hints["supervision"] and "合法性审查" in hints["decision"]
-    shown = " ".join(h.get("value") for h in view.iter("Header"))
+    shown = " ".join(h.get("value", "") for h in view.iter("Header"))
     # The problem rule itself: when to tick (a shortcoming, or what introduces one) and when not (results, plans, measures).
     for words in ("不足", "存在的问题", "计划", "未发生", "针对问题的措施", "最近的"):
         assert words in shown, words

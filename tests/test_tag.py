@@ -120,7 +120,8 @@ def test_a_unit_tagged_in_its_report_equals_classify_given_the_same_context(seed
     classify_lines(io.StringIO(lines), out, model=saved)
     got = [json.loads(line) for line in out.getvalue().splitlines()]
     for row, one in zip(picked, got, strict=True):
-        assert one == {k: row[k] for k in one}
+        fields: dict[str, object] = dict(row)  # classify's keys come from JSON, so index the row as a plain dict
+        assert one == {k: fields[k] for k in one}
     alone = io.StringIO()
     classify_lines(io.StringIO("".join(r["text"] + "\n" for r in picked)), alone, model=saved)
     assert [json.loads(line)["scores"] for line in alone.getvalue().splitlines()] != [g["scores"] for g in got]
