@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import pytest
 
 from fazhi.reading import read_report_bytes
-from fazhi.reading.html import MAX_DEPTH
+from fazhi.reading.html_page import MAX_DEPTH
 
 PARAGRAPH = "全面推进依法行政工作取得新进展。"
 
