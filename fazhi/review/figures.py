@@ -25,8 +25,8 @@ import re
 from collections.abc import Mapping, Sequence
 
 from fazhi.review.indicators import INDICATORS, Figure
-from fazhi.review.outline import report_title
 from fazhi.review.prose_figures import _prose_figures
+from fazhi.review.report_types import report_title
 from fazhi.review.table_figures import _table_figures
 
 __all__ = ["INDICATORS", "Figure", "extract_figures", "figure_rows", "FIGURE_COLUMNS"]
