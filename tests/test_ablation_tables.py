@@ -2,7 +2,7 @@
 
 import json
 
-from fazhi.training.ablation import merge
+from fazhi.training.ablation_tables import merge
 
 
 def _result(variant: str, macro: float, labels: str | None = None) -> dict:
