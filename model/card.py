@@ -66,7 +66,8 @@ def _model_lines(config: dict) -> list[str]:
         bc = config.get("baseline_config", {})
         return [
             "- kind: character n-gram TF-IDF with logistic regression (category and problem)",
-            f"- n-grams: {bc.get('ngram_min')}–{bc.get('ngram_max')} characters; context block weight {bc.get('context_weight', 0)}",
+            f"- n-grams: {bc.get('ngram_min')}–{bc.get('ngram_max')} characters; context block weight "
+            f"{bc.get('context_weight', 0)}",
             f"- problem threshold: {config.get('problem_threshold', 0.5):.2f} (chosen on dev)",
         ]
     t = config.get(TRAINING, {}) or {}
@@ -76,15 +77,20 @@ def _model_lines(config: dict) -> list[str]:
         if config.get(CONTEXT)
         else "the unit alone"
     )
+    prediction = (
+        "dynamic int8 Linear layers (quantised at load); the figures below are of this form"
+        if config.get(INT8)
+        else "float32"
+    )
     return [
-        f"- encoder: {config.get('num_hidden_layers')} layers, hidden {config.get('hidden_size')}, {config.get('num_attention_heads')} heads, "
-        f"vocabulary {config.get('vocab_size')} (character level)",
+        f"- encoder: {config.get('num_hidden_layers')} layers, hidden {config.get('hidden_size')}, "
+        f"{config.get('num_attention_heads')} heads, vocabulary {config.get('vocab_size')} (character level)",
         f"- starting point: {c.get('base_model') or 'compact BERT trained from scratch'}",
         f"- reads: {context}, at most {config.get(MAX_LENGTH, DEFAULT_MAX_LENGTH) - 2} characters in all",
         f"- problem threshold: {config.get('problem_threshold', 0.5):.2f} (chosen on the project's dev split)",
-        f"- prediction: {'dynamic int8 Linear layers (quantised at load); the figures below are of this form' if config.get(INT8) else 'float32'}",
-        f"- training: train {t.get('train_rows')} units, dev {t.get('dev_rows')}; best epoch {t.get('best_epoch')} of at most "
-        f"{c.get('epochs')}, lr {c.get('lr')}, seed {c.get('seed')}; {t.get('minutes')} minutes",
+        f"- prediction: {prediction}",
+        f"- training: train {t.get('train_rows')} units, dev {t.get('dev_rows')}; best epoch {t.get('best_epoch')} "
+        f"of at most {c.get('epochs')}, lr {c.get('lr')}, seed {c.get('seed')}; {t.get('minutes')} minutes",
     ]
 
 
@@ -119,7 +125,8 @@ def write_model_card(directory: Path) -> Path:
         for mode in ("by document", "by unit"):
             for part, m in (real.get(mode) or {}).items():
                 lines.append(
-                    f"| {mode} | {part} | {m['n']} | {_fmt(m, 'macro_f1')} | {_fmt(m, 'precision')} | {_fmt(m, 'recall')} | {_fmt(m, 'f1')} |"
+                    f"| {mode} | {part} | {m['n']} | {_fmt(m, 'macro_f1')} | {_fmt(m, 'precision')} | "
+                    f"{_fmt(m, 'recall')} | {_fmt(m, 'f1')} |"
                 )
     else:
         lines.append("Not measured: run `fazhi evaluate MODEL --real FOLDER` with a real-text folder.")
@@ -135,7 +142,8 @@ def write_model_card(directory: Path) -> Path:
         ]
         for part, m in test.items():
             lines.append(
-                f"| {part} | {m['n']} | {_fmt(m, 'macro_f1')} | {_fmt(m, 'precision')} | {_fmt(m, 'recall')} | {_fmt(m, 'f1')} |"
+                f"| {part} | {m['n']} | {_fmt(m, 'macro_f1')} | {_fmt(m, 'precision')} | {_fmt(m, 'recall')} | "
+                f"{_fmt(m, 'f1')} |"
             )
     else:
         lines.append("(no test split was given)")
@@ -146,9 +154,12 @@ def write_model_card(directory: Path) -> Path:
         "",
         "## Known limits",
         "",
-        "- Most training text was written for the project; real area reports (disclosure tables, audit, proposal handling) remain the hardest part.",
-        "- The context is the report title and the two innermost headings; a unit whose area only a distant paragraph gives is still read without it.",
-        "- Headings that run into their paragraph without punctuation are not split by the segmenter and are labelled as one unit.",
+        "- Most training text was written for the project; real area reports (disclosure tables, audit, proposal "
+        "handling) remain the hardest part.",
+        "- The context is the report title and the two innermost headings; a unit whose area only a distant "
+        "paragraph gives is still read without it.",
+        "- Headings that run into their paragraph without punctuation are not split by the segmenter and are "
+        "labelled as one unit.",
         "",
     ]
     return write_text(directory / "README.md", "\n".join(lines))

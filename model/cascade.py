@@ -191,24 +191,28 @@ def card_lines(config: dict) -> list[str]:
     parts = ", ".join(f"{k} {v['macro_f1']:.3f} / {v['problem_f1']:.3f}" for k, v in dev.items())
     head = t.get("head")
     head_line = (
-        f"- hybrid head: linear softmax (category) and logistic (problem) over both parts' evidence, fitted on the dev split "
-        f"({head['dev_rows']} units; C {head['chosen_category_C']:g} / {head['chosen_problem_C']:g} by {head['folds']}-fold "
-        f"cross-validation over documents: out-of-fold macro-F1 {head['oof_dev_macro_f1']:.3f}, problem F1 {head['oof_dev_problem_f1']:.3f})"
+        "- hybrid head: linear softmax (category) and logistic (problem) over both parts' evidence, fitted on the "
+        f"dev split ({head['dev_rows']} units; C {head['chosen_category_C']:g} / {head['chosen_problem_C']:g} by "
+        f"{head['folds']}-fold cross-validation over documents: out-of-fold macro-F1 {head['oof_dev_macro_f1']:.3f}, "
+        f"problem F1 {head['oof_dev_problem_f1']:.3f})"
         if head
         else None
     )
     if config.get(KIND) == "hybrid":
         lines = [
-            "- kind: hybrid — every unit is read by the n-gram model (`baseline/`) and the BERT (`bert/`); a stacked head decides",
+            "- kind: hybrid — every unit is read by the n-gram model (`baseline/`) and the BERT (`bert/`); a "
+            "stacked head decides",
             head_line or "",
-            f"- problem threshold: {config.get('problem_threshold', 0.5):.2f} (chosen on the head's out-of-fold dev scores)",
+            f"- problem threshold: {config.get('problem_threshold', 0.5):.2f} (chosen on the head's out-of-fold "
+            "dev scores)",
         ]
     else:
         kinds = config.get("part_kinds", {})
         second = "a hybrid of the n-grams and the BERT" if kinds.get("second") == "hybrid" else "the fine-tuned BERT"
         share = config.get("dev_share_routed")
         lines = [
-            f"- kind: cascade — the n-gram model (`first/`) answers where it is sure; {second} (`second/`) reads the rest",
+            f"- kind: cascade — the n-gram model (`first/`) answers where it is sure; {second} (`second/`) reads "
+            "the rest",
             f"- routed: top-two category margin under {config.get('margin'):g}"
             + (
                 f" or problem logit within {config.get('problem_margin'):g} of the threshold"
@@ -217,8 +221,8 @@ def card_lines(config: dict) -> list[str]:
             )
             + (f": {share:.1%} of dev units" if share is not None else "")
             + "; chosen on the project's dev split",
-            f"- a routed unit's scores: {config.get('second_weight', 1.0):g} × the second part's + the rest × the n-grams' "
-            "(problem scores as logits relative to each part's threshold)",
+            f"- a routed unit's scores: {config.get('second_weight', 1.0):g} × the second part's + the rest × the "
+            "n-grams' (problem scores as logits relative to each part's threshold)",
         ]
         if head_line:
             lines.append(head_line)

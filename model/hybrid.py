@@ -16,7 +16,8 @@ the dev split, which neither part trained on (fazhi.training.cascade).
 A hybrid directory holds both parts as ordinary model directories and the
 head as safetensors:
 
-    config.json        {"fazhi_model": "hybrid", "parts": {"baseline": "baseline", "bert": "bert"}, features, threshold...}
+    config.json        {"fazhi_model": "hybrid", "parts": {"baseline": "baseline", "bert": "bert"},
+                       features, threshold...}
     head.safetensors   mean, scale, cat_coef, cat_intercept, prob_coef, prob_intercept (float32)
     baseline/          the n-gram model as the baseline stores it (vocab JSON + weights .npz)
     bert/              the fine-tuned BERT (save_pretrained, safetensors)
@@ -124,7 +125,10 @@ class HybridPredictor:
         self.max_chars = None  # the n-gram part reads all of a long unit; the BERT part truncates its own input
         self.int8 = bert.int8
         self.reads_context = baseline.reads_context or bert.reads_context
-        self.composition = f"hybrid: a linear head over the n-gram model ({baseline.name}) and the BERT ({bert.name}), every unit read by both"
+        self.composition = (
+            f"hybrid: a linear head over the n-gram model ({baseline.name}) and the BERT "
+            f"({bert.name}), every unit read by both"
+        )
 
     def features(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> np.ndarray:
         """Standardised evidence rows, as the head reads them."""
