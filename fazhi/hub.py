@@ -60,7 +60,8 @@ def check_base_model(name: str | None, timeout_s: float = HUB_TIMEOUT_S) -> None
         HfApi().model_info(name, timeout=timeout_s)
     except Exception as exc:  # no network, a timeout, an unknown name: one line each, saying which it was
         raise UsageError(
-            f"--base-model {name}: not a local directory, and {_hub_failure(exc, time.monotonic() - start, timeout_s)}; "
+            f"--base-model {name}: not a local directory, and "
+            f"{_hub_failure(exc, time.monotonic() - start, timeout_s)}; "
             "check the name and the network, or pass a directory"
         ) from None
 

@@ -147,7 +147,8 @@ def check_rows(
                 Issue(
                     r.file,
                     r.line,
-                    f"doc {r.doc!r} is in split {r.split!r} here but {o.split!r} at {o.file}:{o.line}; a document belongs to one split",
+                    f"doc {r.doc!r} is in split {r.split!r} here but {o.split!r} at {o.file}:{o.line}; a document "
+                    "belongs to one split",
                 )
             )
 

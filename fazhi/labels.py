@@ -215,7 +215,8 @@ def _from_labels(labels: list, text: str, ident: str, extra: dict) -> tuple[dict
     if unknown:
         return (
             None,
-            f"unknown label(s) {', '.join(map(repr, unknown))}; expected one of {', '.join(CATEGORIES)} and optionally 'problem'",
+            f"unknown label(s) {', '.join(map(repr, unknown))}; expected one of {', '.join(CATEGORIES)} and "
+            "optionally 'problem'",
         )
     if len(cats) != 1:
         return None, f"expected exactly one category label, found {len(cats)} ({', '.join(names) or 'none'})"

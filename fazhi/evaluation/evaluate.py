@@ -43,7 +43,8 @@ def to_markdown(result: dict, title: str) -> str:
     for part, m in result.items():
         p = m["problem"]
         lines.append(
-            f"| {part} | {m['n']} | {m['accuracy']:.3f} | {m['macro_f1']:.3f} | {p['precision']:.3f} | {p['recall']:.3f} | {p['f1']:.3f} |"
+            f"| {part} | {m['n']} | {m['accuracy']:.3f} | {m['macro_f1']:.3f} | {p['precision']:.3f} | "
+            f"{p['recall']:.3f} | {p['f1']:.3f} |"
         )
     for part, m in result.items():
         if part not in ("all", "seed", "written"):

@@ -97,7 +97,8 @@ def read_real_set(folder: Path) -> RealSet:
             )
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise LabelDataError(
-                f"{units_file}:{lineno}: expected {{id, doc, start, end, text, category, problem, part}}, found a bad row ({exc})"
+                f"{units_file}:{lineno}: expected {{id, doc, start, end, text, category, problem, part}}, found a "
+                f"bad row ({exc})"
             ) from None
         if unit.category not in CATEGORIES:
             raise LabelDataError(
@@ -235,7 +236,8 @@ def real_markdown(results: dict[str, dict], title: str) -> str:
             )
         if by_part["all"].get("uncovered"):
             lines.append(
-                f"\n{by_part['all']['uncovered']} labelled units were covered by no unit of the segmenter (scored as other)."
+                f"\n{by_part['all']['uncovered']} labelled units were covered by no unit of the segmenter (scored "
+                "as other)."
             )
         lines += ["", "| part | " + " | ".join(CATEGORIES) + " |", "|---" * (len(CATEGORIES) + 1) + "|"]
         for part, m in by_part.items():

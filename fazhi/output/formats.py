@@ -72,7 +72,8 @@ def format_units(rows: Sequence[Mapping], fmt: str, labels: Iterable[str]) -> st
 
 
 def format_summary(summary: dict, fmt: str) -> str:
-    """The text for one report summary in fmt ('json': one line; 'md': a Markdown section; 'short': a few Markdown lines)."""
+    """The text for one report summary in fmt ('json': one line; 'md': a Markdown section; 'short': a few Markdown
+    lines)."""
     if fmt == "json":
         return json.dumps(summary, ensure_ascii=False) + "\n"
     if fmt in ("md", "short"):

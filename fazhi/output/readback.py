@@ -27,7 +27,8 @@ def _csv_docs(f: IO[str], path: Path) -> Iterable[str]:
         return
     if not header or header[0] != "doc":
         raise ResumeError(
-            f"{printable_name(str(path))}: expected a CSV file of fazhi tag units (first column 'doc'), found {header[:3]}"
+            f"{printable_name(str(path))}: expected a CSV file of fazhi tag units (first column 'doc'), found "
+            f"{header[:3]}"
         )
     yield from (row[0] for row in reader if row)
 
@@ -43,7 +44,8 @@ def _json_docs(f: IO[str], path: Path, kind: str) -> Iterable[str]:
             yield entry["doc"]
         except (json.JSONDecodeError, KeyError, TypeError):
             raise ResumeError(
-                f"{printable_name(str(path))}:{n}: expected a JSON object with 'doc' per line (is the file in another format?)"
+                f"{printable_name(str(path))}:{n}: expected a JSON object with 'doc' per line (is the file in "
+                "another format?)"
             ) from None
 
 

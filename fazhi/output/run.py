@@ -40,8 +40,9 @@ class TagResult:
 
     def summary_line(self) -> str:
         parts = [
-            f"tagged {self.reports} report{'s' if self.reports != 1 else ''}, {self.sentences} sentence{'s' if self.sentences != 1 else ''} "
-            f"in {self.seconds:.1f} s ({self.sentences_per_second:.0f} sentences/s)"
+            f"tagged {self.reports} report{'s' if self.reports != 1 else ''}, {self.sentences} "
+            f"sentence{'s' if self.sentences != 1 else ''} in {self.seconds:.1f} s "
+            f"({self.sentences_per_second:.0f} sentences/s)"
         ]
         if self.skipped:
             parts.append(f"{self.skipped} already done (resumed)")

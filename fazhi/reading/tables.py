@@ -1,5 +1,6 @@
 """Table rows as lines of text: each figure after its column header, so that a row is one unit that still says
-what its numbers count (``主动公开 | 规章 | 本年制发件数 | 3 | 本年废止件数 | 0``). Used by the .docx and PDF readers."""
+what its numbers count (``主动公开 | 规章 | 本年制发件数 | 3 | 本年废止件数 | 0``). Used by the .docx and PDF
+readers."""
 
 from __future__ import annotations
 

@@ -171,7 +171,8 @@ def _content(rows: Sequence[Mapping]) -> list[Mapping]:
 
 
 def problem_targets(rows: Sequence[Mapping]) -> list[Mapping]:
-    """OLD's units a restatement is looked for among: flagged problem statements, and every unit under a flagged heading."""
+    """OLD's units a restatement is looked for among: flagged problem statements, and every unit under a flagged
+    heading."""
     problem_headings = {r["text"] for r in rows if r.get("is_heading") and r["problem"]}
     return [r for r in _content(rows) if r["problem"] or r.get("heading") in problem_headings]
 
@@ -179,7 +180,8 @@ def problem_targets(rows: Sequence[Mapping]) -> list[Mapping]:
 def closest_old_problems(
     old_rows: Sequence[Mapping], new_rows: Sequence[Mapping], similarity: Callable[[str, str], float]
 ) -> list[tuple[Mapping, Mapping | None, float]]:
-    """(NEW problem statement, closest of OLD's problem targets or None, similarity) for each problem statement of NEW."""
+    """(NEW problem statement, closest of OLD's problem targets or None, similarity) for each problem statement of
+    NEW."""
     targets = problem_targets(old_rows)
     out: list[tuple[Mapping, Mapping | None, float]] = []
     for r in _content(new_rows):
@@ -202,7 +204,8 @@ _PLAN_TEXT = re.compile(
 
 
 def is_plan(row: Mapping) -> bool:
-    """True for a plan for next year rather than a measure taken: under a plans heading, or opening with 下一步/将进一步/明年…"""
+    """True for a plan for next year rather than a measure taken: under a plans heading, or opening with
+    下一步/将进一步/明年…"""
     return bool(_PLAN_HEADING.search(row.get("heading", "")) or _PLAN_TEXT.match(row["text"]))
 
 
@@ -263,7 +266,8 @@ def compare_reports(
             new_measures[r["category"]].append({**_unit(r), "closest_old": round(s, 3)})
 
     return {
-        # each side's summary carries issue 20's review: report_type, outline, figures (shared: [] for two reports of one body)
+        # each side's summary carries issue 20's review: report_type, outline, figures (shared: [] for two reports of
+        # one body)
         "old": {"doc": old_doc, "sentences": len(old_rows), "problems": sum(old_p.values()), **review_fields(old_rows)},
         "new": {"doc": new_doc, "sentences": len(new_rows), "problems": sum(new_p.values()), **review_fields(new_rows)},
         "areas": areas,
@@ -314,8 +318,9 @@ def compare_markdown(result: dict) -> str:
     ]
     for a in result["areas"]:
         lines.append(
-            f"| {a['category']} | {a['name']} | {a['old_sentences']} | {a['new_sentences']} | {_signed(a['sentence_change'])} "
-            f"| {a['old_problems']} | {a['new_problems']} | {_signed(a['problem_change'])} |"
+            f"| {a['category']} | {a['name']} | {a['old_sentences']} | {a['new_sentences']} | "
+            f"{_signed(a['sentence_change'])} | {a['old_problems']} | {a['new_problems']} | "
+            f"{_signed(a['problem_change'])} |"
         )
 
     def names(keys: list[str]) -> str:

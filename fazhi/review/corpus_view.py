@@ -196,7 +196,8 @@ def report_html(view: CorpusView, model_name: str = "") -> str:
 
 # --- PNG ----------------------------------------------------------------------------
 def _short_names(docs: Sequence[str]) -> list[str]:
-    """Report names without the folders all of them share (as the page shows them): 2022/a.txt and 2023/a.txt stay apart."""
+    """Report names without the folders all of them share (as the page shows them): 2022/a.txt and 2023/a.txt stay
+    apart."""
     parts = [Path(d).parts for d in docs]
     shared = 0
     while parts and all(shared < len(p) - 1 and p[shared] == parts[0][shared] for p in parts):

@@ -53,8 +53,8 @@ class ReviewRun:
     """What `fazhi tag` collects across a run for the review: shared text and the figures CSV.
 
     Pass `before_commit` to run_tag (it adds the review's fields to each summary before it is written, ``shared``
-    being the units shared with the reports tagged before it) and `on_report` (it keeps the figure rows); `shared()` gives both sides of
-    every pair at the end, for the corpus view.
+    being the units shared with the reports tagged before it) and `on_report` (it keeps the figure rows); `shared()`
+    gives both sides of every pair at the end, for the corpus view.
     """
 
     def __init__(self, figures: bool = False) -> None:

@@ -10,16 +10,18 @@ Method (it must scale to thousands of reports, so no all-pairs comparison):
    sketch values become candidates; a value carried by very many units (a stock phrase) is skipped.
 4. Each candidate pair is verified with the exact Jaccard similarity of the shingle sets; pairs at or
    above ``threshold`` (default 0.7: a 50-character sentence copied with another body's name and a word
-   changed stays above it; sentences of one frame with other facts, 0.5-0.65, stay below) are reported, each pair once per side.
+   changed stays above it; sentences of one frame with other facts, 0.5-0.65, stay below) are reported, each pair once
+   per side.
 5. Short units: one changed word costs a 20-character unit up to five of its eighteen shingles, so a copy of it
    falls below 0.7. A pair that differs in one contiguous span only (same start, same end once normalised) with
    ``edit_similarity`` (0.85) of its characters in common is reported too, at ``threshold``.
 
 Boilerplate that every report must carry is not copying, and is left out in two ways:
 
-- stock lines: the title and addressee, headings, the statutory section titles of the disclosure format, and the format's
-  stock sentences (本报告所列数据的统计期限…, 本报告电子版…, 现将…报告如下, 专此报告), table rows, short lead-ins
-  to a list (ending in ：, under 30 characters once normalised) and units of fewer than 16 characters once normalised;
+- stock lines: the title and addressee, headings, the statutory section titles of the disclosure format, and the
+  format's stock sentences (本报告所列数据的统计期限…, 本报告电子版…, 现将…报告如下, 专此报告), table rows, short
+  lead-ins to a list (ending in ：, under 30 characters once normalised) and units of fewer than 16 characters once
+  normalised;
 - frequency: a unit whose sentence frame is in ``boilerplate_docs`` or more other reports (default: 5, or 2%
   of the reports when that is more) is a stock line of the genre, not one body copying another. Its frame is
   every unit of another report at ``frame_threshold`` (0.4) or more: "受理政府信息公开申请N件，均在法定期限内答复"

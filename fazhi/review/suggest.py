@@ -63,7 +63,8 @@ class SuggestConfig:
     duplicate_jaccard: float = field(
         default=NEAR_DUPLICATE_JACCARD,
         metadata={
-            "help": "a unit this close (character-trigram Jaccard) to one already picked or already labelled is left out"
+            "help": "a unit this close (character-trigram Jaccard) to one already picked or already labelled is "
+            "left out"
         },
     )
     labelled: str = field(
@@ -201,17 +202,18 @@ def label_studio_tasks(picks: Sequence[Mapping], model_name: str) -> list[dict]:
 # What an annotator needs to label a unit as data/labels/ is labelled, inside the labelling screen itself: they have
 # the config and the tasks, not this repository (TAXONOMY.md, label 1 and label 2, in brief).
 CATEGORY_HINTS = {
-    "decision": "依法决策、政府立法、规范性文件的制定审查备案清理、重大行政决策程序（公众参与、专家论证、风险评估、合法性审查、"
-    "集体讨论）、法律顾问参与决策 | rule-making and decision procedures",
-    "enforcement": "行政执法：执法体制改革、执法三项制度、裁量基准、执法人员资格培训、检查处罚、针对执法的监督（案卷评查） | "
-    "enforcement and oversight specific to it",
+    "decision": "依法决策、政府立法、规范性文件的制定审查备案清理、重大行政决策程序（公众参与、专家论证、风险评估、"
+    "合法性审查、集体讨论）、法律顾问参与决策 | rule-making and decision procedures",
+    "enforcement": "行政执法：执法体制改革、执法三项制度、裁量基准、执法人员资格培训、检查处罚、"
+    "针对执法的监督（案卷评查） | enforcement and oversight specific to it",
     "dispute": "矛盾纠纷化解：行政复议、行政应诉（负责人出庭）、人民调解和行政调解、仲裁、行政裁决、信访 | "
     "reconsideration, litigation, mediation, petitions",
-    "disclosure": "政务公开：主动公开及其数量、依申请公开、政策解读、回应关切、政府网站和新媒体 | disclosure of information",
+    "disclosure": "政务公开：主动公开及其数量、依申请公开、政策解读、回应关切、政府网站和新媒体 | disclosure of "
+    "information",
     "supervision": "行政权力制约和监督：人大建议政协提案办理、审计、监察、层级监督、投诉举报和12345热线、问责纠错 | "
     "oversight of administrative power in general, accountability",
-    "other": "其余：法治建设的领导和考核、学法普法、放管服和政务服务、公共法律服务、社会治理；不属于任何领域的标题、报告自身的说明"
-    "（编制依据、结构、统计期限、联系方式）、落款日期 | everything else",
+    "other": "其余：法治建设的领导和考核、学法普法、放管服和政务服务、公共法律服务、社会治理；"
+    "不属于任何领域的标题、报告自身的说明（编制依据、结构、统计期限、联系方式）、落款日期 | everything else",
 }
 CATEGORY_RULE = (
     "按句子的主要内容标注，不按顺带提到的词；一句涉及两个领域时取篇幅多的一个，相同则取先提到的。"
@@ -283,8 +285,8 @@ def suggest_files(
     )
     if not picks:
         log(
-            "fazhi suggest: nothing left to suggest: every unit is a heading, shorter than --min-chars, or (a near-duplicate of) "
-            "one already labelled (--labelled '' to suggest labelled units as well)"
+            "fazhi suggest: nothing left to suggest: every unit is a heading, shorter than --min-chars, or (a "
+            "near-duplicate of) one already labelled (--labelled '' to suggest labelled units as well)"
         )
     return picks, tagged
 
