@@ -121,7 +121,8 @@ def train_baseline(
             write_evaluation(tmp, result.metrics, None, name=model.name)
             for part, m in result.metrics.items():
                 log(
-                    f"test {part}: category macro-F1 {m['macro_f1']:.3f}, problem F1 {m['problem']['f1']:.3f} (n={m['n']})"
+                    f"test {part}: category macro-F1 {m['macro_f1']:.3f}, problem F1 {m['problem']['f1']:.3f} "
+                    f"(n={m['n']})"
                 )
         write_model_card(tmp)
     return output.resolve()

@@ -250,7 +250,8 @@ def train_bert(
             }
         )
         log(
-            f"epoch {epoch}: train loss {running / max(1, steps_per_epoch):.3f}, dev macro-F1 {macro:.3f}, dev problem F1 {pf1:.3f}"
+            f"epoch {epoch}: train loss {running / max(1, steps_per_epoch):.3f}, dev macro-F1 {macro:.3f}, dev "
+            f"problem F1 {pf1:.3f}"
         )
         if macro > best["macro_f1"]:
             best = {"epoch": epoch, "macro_f1": macro, "problem_f1": pf1, "threshold": t}
@@ -318,7 +319,8 @@ def save_model_dir(model, tokenizer, output: Path, config: BertTrainConfig, resu
             write_evaluation(tmp, result.metrics, None, name=config.name)
             for part, m in result.metrics.items():
                 log(
-                    f"test {part}: category macro-F1 {m['macro_f1']:.3f}, problem F1 {m['problem']['f1']:.3f} (n={m['n']})"
+                    f"test {part}: category macro-F1 {m['macro_f1']:.3f}, problem F1 {m['problem']['f1']:.3f} "
+                    f"(n={m['n']})"
                 )
         write_model_card(tmp)
     return output.resolve()

@@ -168,8 +168,9 @@ def choose_routing(
     allowed = [g for g in grid if g["share"] <= config.max_share] or [min(grid, key=lambda g: g["share"])]
     best = max(allowed, key=lambda g: (round(g["macro_f1"] + g["problem_f1"], 6), -g["share"]))
     log(
-        f"routing: margin {best['margin']}, problem margin {best['problem_margin']}, second weight {best['second_weight']}: "
-        f"{best['share']:.1%} of dev routed, dev macro-F1 {best['macro_f1']:.3f}, problem F1 {best['problem_f1']:.3f}"
+        f"routing: margin {best['margin']}, problem margin {best['problem_margin']}, second weight "
+        f"{best['second_weight']}: {best['share']:.1%} of dev routed, dev macro-F1 {best['macro_f1']:.3f}, problem "
+        f"F1 {best['problem_f1']:.3f}"
     )
     return best["margin"], best["problem_margin"], best["second_weight"], best["share"], grid
 
@@ -219,8 +220,9 @@ def build(
     log(f"dev rows: {len(dev)}; parts: {baseline.name} ({baseline_dir}), {bert.name} ({bert_dir})")
     _, base_scores, bert_scores, x, names = dev_parts(baseline, bert, dev)
     log(
-        f"dev alone: n-grams macro-F1 {_figures(dev, base_scores)[0]:.3f} / problem F1 {_figures(dev, base_scores)[1]:.3f}; "
-        f"BERT {_figures(dev, bert_scores)[0]:.3f} / {_figures(dev, bert_scores)[1]:.3f}"
+        f"dev alone: n-grams macro-F1 {_figures(dev, base_scores)[0]:.3f} / problem F1 "
+        f"{_figures(dev, base_scores)[1]:.3f}; BERT {_figures(dev, bert_scores)[0]:.3f} / "
+        f"{_figures(dev, bert_scores)[1]:.3f}"
     )
     training: dict = {
         "config": asdict(config),
@@ -265,7 +267,8 @@ def build(
             write_evaluation(tmp, result.metrics, None, name=config.name)
             for part, m in result.metrics.items():
                 log(
-                    f"test {part}: category macro-F1 {m['macro_f1']:.3f}, problem F1 {m['problem']['f1']:.3f} (n={m['n']})"
+                    f"test {part}: category macro-F1 {m['macro_f1']:.3f}, problem F1 {m['problem']['f1']:.3f} "
+                    f"(n={m['n']})"
                 )
         write_model_card(tmp)
     return output.resolve()

@@ -319,7 +319,8 @@ def train_intermediate(
     minutes = round((time.time() - started) / 60, 1)
     score = dev_score()
     log(
-        f"intermediate task after {step} steps ({minutes} min): dev accuracy {score['accuracy']:.3f}, macro-F1 {score['macro_f1']:.3f}"
+        f"intermediate task after {step} steps ({minutes} min): dev accuracy {score['accuracy']:.3f}, macro-F1 "
+        f"{score['macro_f1']:.3f}"
     )
     with atomic_directory(output) as tmp:
         mlm = BertForMaskedLM.from_pretrained(encoder, dtype=torch.float32)
