@@ -144,8 +144,8 @@ def case_idle(base: str, port: int, n: int, header_timeout: float, server_pid: i
     return {
         "case": f"{n} idle connections",
         "sent": f"{opened} opened in {opened_s:.1f} s",
-        "answer": f"{alive_after} still open after 0.5 s (cap max_connections), all closed {all_closed_s:.1f} s after the last "
-        f"opened; server RSS {rss_before:.0f} -> {rss_open:.0f} MB",
+        "answer": f"{alive_after} still open after 0.5 s (cap max_connections), all closed {all_closed_s:.1f} s "
+        f"after the last opened; server RSS {rss_before:.0f} -> {rss_open:.0f} MB",
         "normal_s": latency,
         "ok": latency < 1.0 and all_closed_s <= header_timeout + 2,
     }
@@ -214,9 +214,8 @@ def case_compare_hangups(base: str, port: int, pids: list[int], clients: int) ->
     for _ in range(clients):
         s = socket.create_connection((HOST, port))
         s.sendall(
-            b"POST /v1/compare HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
-            % len(payload)
-            + payload
+            b"POST /v1/compare HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(payload) + payload
         )
         socks.append(s)
     time.sleep(1.0)
@@ -340,7 +339,8 @@ def case_schemathesis(base: str, examples: int) -> dict:
     return {
         "case": "schemathesis --checks all",
         "sent": f"{examples} examples per operation",
-        "answer": f"exit {proc.returncode} in {time.monotonic() - start:.0f} s: {'; '.join(x.strip(' =') for x in last[-2:])}",
+        "answer": f"exit {proc.returncode} in {time.monotonic() - start:.0f} s: "
+        f"{'; '.join(x.strip(' =') for x in last[-2:])}",
         "normal_s": normal_latency(base),
         "ok": proc.returncode == 0 and "warning" not in proc.stdout.lower(),
     }

@@ -141,8 +141,8 @@ def main(argv: list[str] | None = None) -> int:
         both = sum(1 for t in truth if t["new"] in flagged and t["old"] in flagged)
         pairs[d.name] = (old, new, {(t["new"], t["old"]) for t in truth})
         print(
-            f"{d.name}: {sum(r['problem'] for r in old)} OLD and {sum(r['problem'] for r in new)} NEW units flagged as problems "
-            f"by {model.name}; {both} of the {len(truth)} planted pairs flagged on both sides"
+            f"{d.name}: {sum(r['problem'] for r in old)} OLD and {sum(r['problem'] for r in new)} NEW units "
+            f"flagged as problems by {model.name}; {both} of the {len(truth)} planted pairs flagged on both sides"
         )
 
     # n-gram sizes of fazhi compare's Similarity; None for the model's embeddings.

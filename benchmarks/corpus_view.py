@@ -129,11 +129,12 @@ def main(argv: list[str] | None = None) -> int:
             shutil.copyfile(page, args.keep)
     sentences = sum(f["sentences"] for f in view.figures)
     print(
-        f"{len(view.figures)} reports, {sentences} sentence units (tagged in {tag_s:.1f} s, page written in {write_s:.2f} s)"
+        f"{len(view.figures)} reports, {sentences} sentence units (tagged in {tag_s:.1f} s, page written in "
+        f"{write_s:.2f} s)"
     )
     print(
-        f"page: {size / 1e6:.2f} MB (target < 3 MB); its sentences are {raw / 1e6:.2f} MB as JSON, {packed / 1e6:.2f} MB gzipped "
-        f"({packed * 4 / 3 / 1e6:.2f} MB in base64)"
+        f"page: {size / 1e6:.2f} MB (target < 3 MB); its sentences are {raw / 1e6:.2f} MB as JSON, "
+        f"{packed / 1e6:.2f} MB gzipped ({packed * 4 / 3 / 1e6:.2f} MB in base64)"
     )
     print(
         f"opened in Chromium: median {statistics.median(times):.3f} s, max {max(times):.3f} s over {len(times)} loads "
@@ -141,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"  from the driver's request to drawn: median {statistics.median(walls):.3f} s, max {max(walls):.3f} s")
     print(
-        f"  first click to its sentences (unpacks them): median {statistics.median(clicks):.3f} s, max {max(clicks):.3f} s"
+        f"  first click to its sentences (unpacks them): median {statistics.median(clicks):.3f} s, max "
+        f"{max(clicks):.3f} s"
     )
     return 0
 

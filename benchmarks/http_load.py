@@ -242,8 +242,8 @@ class Phase:
     def cpu_line(self) -> str:
         return (
             f"{'':<18} CPU: server {1000 * self.server_cpu / max(self.sent, 1):6.2f} ms/request, worker "
-            f"{1000 * self.worker_cpu / max(self.sentences, 1):6.2f} ms/sentence (all workers); busy {self.server_cpu / self.seconds:4.0%} "
-            f"and {self.worker_cpu / self.seconds:4.0%} of one core"
+            f"{1000 * self.worker_cpu / max(self.sentences, 1):6.2f} ms/sentence (all workers); busy "
+            f"{self.server_cpu / self.seconds:4.0%} and {self.worker_cpu / self.seconds:4.0%} of one core"
             if self.seconds
             else ""
         )
@@ -366,7 +366,8 @@ def main(argv: list[str] | None = None) -> int:
         "--analyze-units",
         type=int,
         default=5000,
-        help="units of the report sent back to back beside the single-sentence clients; 0 skips the phase (default: %(default)s)",
+        help="units of the report sent back to back beside the single-sentence clients; 0 skips the phase "
+        "(default: %(default)s)",
     )
     ap.add_argument(
         "--sequential",
@@ -396,11 +397,12 @@ def main(argv: list[str] | None = None) -> int:
         info = get_json(port, "/v1/model")
         limits = info.get("limits", {})
         print(
-            f"server: model {info['name']} (max_chars {info['max_chars']}), limits {limits} {' '.join(args.server_arg)}; "
-            f"client: {args.concurrency} concurrent; cores: {os.cpu_count()}"
+            f"server: model {info['name']} (max_chars {info['max_chars']}), limits {limits} "
+            f"{' '.join(args.server_arg)}; client: {args.concurrency} concurrent; cores: {os.cpu_count()}"
         )
         print(
-            f"mixed requests: {len(mixed)} ({sum(len(r) > 1 for r in mixed)} of 5-20 sentences, {sum(map(len, mixed))} sentences)"
+            f"mixed requests: {len(mixed)} ({sum(len(r) > 1 for r in mixed)} of 5-20 sentences, "
+            f"{sum(map(len, mixed))} sentences)"
         )
         asyncio.run(run_phase("warm-up", port, mixed[:300], 8, 30))
         phases += measured(proc, run_phase("unloaded-1", port, singles[: args.unloaded], 1, args.max_seconds))
@@ -446,10 +448,12 @@ def main(argv: list[str] | None = None) -> int:
     errors = sum(p.errors for p in phases)
     print(f"unloaded single-sentence p50: {unloaded.pct(0.5):.2f} ms (target <= 10 ms)")
     print(
-        f"single-sentence, {args.concurrency} clients: p50 {single.pct(0.5):.1f} ms (target <= 30), p99 {single.pct(0.99):.1f} ms (target <= 100)"
+        f"single-sentence, {args.concurrency} clients: p50 {single.pct(0.5):.1f} ms (target <= 30), p99 "
+        f"{single.pct(0.99):.1f} ms (target <= 100)"
     )
     print(
-        f"mixed, {args.concurrency} clients: {mix.sps:.0f} sentences/s (target >= 700), p99 {mix.pct(0.99):.1f} ms (target <= 400)"
+        f"mixed, {args.concurrency} clients: {mix.sps:.0f} sentences/s (target >= 700), p99 {mix.pct(0.99):.1f} ms "
+        "(target <= 400)"
     )
     if "sequential" in by_name and by_name["sequential"].rps:
         print(f"throughput mixed concurrent / sequential: {mix.rps / by_name['sequential'].rps:.2f}x")

@@ -132,8 +132,9 @@ def main(argv: list[str] | None = None) -> int:
                     t.update(errors=round(cer * chars), chars=chars)
                     t["secs"] += secs  # type: ignore[assignment]
                 print(
-                    f"| {f.name} | {fmt} | {m.units} | {m.got} | {m.found} ({m.unit_share:.1%}) | {m.headings_found}/{m.headings} | "
-                    f"{'' if cer is None else f'{cer:.2%}'} | {secs / max(1, len(pages)):.2f} |",
+                    f"| {f.name} | {fmt} | {m.units} | {m.got} | {m.found} ({m.unit_share:.1%}) | "
+                    f"{m.headings_found}/{m.headings} | {'' if cer is None else f'{cer:.2%}'} | "
+                    f"{secs / max(1, len(pages)):.2f} |",
                     flush=True,
                 )
     print()
@@ -153,7 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|" + "---|" * len(args.formats))
     for cat in CATEGORIES:
         cells = [
-            f"{counts[fmt][0][cat]} ({counts[fmt][1][cat]}, {(counts[fmt][0][cat] - counts[fmt][1][cat]) / max(1, counts[fmt][1][cat]):+.0%})"
+            f"{counts[fmt][0][cat]} ({counts[fmt][1][cat]}, "
+            f"{(counts[fmt][0][cat] - counts[fmt][1][cat]) / max(1, counts[fmt][1][cat]):+.0%})"
             for fmt in args.formats
         ]
         print(f"| {cat} | " + " | ".join(cells) + " |")
@@ -266,7 +268,8 @@ def _doc(written_names: list[str], no_seeds: bool) -> int:
             same += want == got
             if want != got:
                 print(
-                    f"{d.stem}: .docx {len(want)} units, .doc {len(got)}, {sum((Counter(want) & Counter(got)).values())} alike"
+                    f"{d.stem}: .docx {len(want)} units, .doc {len(got)}, "
+                    f"{sum((Counter(want) & Counter(got)).values())} alike"
                 )
     print(
         f".doc against .docx: {same}/{len(docx)} reports with the same units; {found}/{units} units alike "

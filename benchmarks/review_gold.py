@@ -289,7 +289,8 @@ def report(scope: str, shared_seeds: list[int], verbose: bool) -> None:
         f"part present/absent accuracy {o['part_accuracy']:.3f} over {o['parts']} parts (target >= 0.95); "
         f"present: precision {pr['true_precision']:.3f} recall {pr['true_recall']:.3f} ({pr['true_gold']}); "
         f"absent: precision {_pct(pr['false_precision'] if pr['false_gold'] else None)} "
-        f"recall {_pct(pr['false_recall'] if pr['false_gold'] else None)} ({pr['false_gold']}); per part {o['per_part']}"
+        f"recall {_pct(pr['false_recall'] if pr['false_gold'] else None)} ({pr['false_gold']}); per part "
+        f"{o['per_part']}"
     )
     c, t = o["causes"], o["tables"]
     if c["n"]:

@@ -45,8 +45,8 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"expected the five seed reports in {SEEDS}, found {len(seeds)}")
     model = load_model(args.model)
     print(
-        f"model: {model.name}; {len(seeds)} seed reports, {sum(f.stat().st_size for f in seeds) / 1024:.0f} KiB of text; "
-        f"cores: {os.cpu_count()}; median of {args.repeat} runs"
+        f"model: {model.name}; {len(seeds)} seed reports, {sum(f.stat().st_size for f in seeds) / 1024:.0f} KiB of "
+        f"text; cores: {os.cpu_count()}; median of {args.repeat} runs"
     )
     print(f"{'format':<14} {'files':>5} {'sentences':>9} {'seconds':>8} {'sent/s':>8} {'read s':>7} {'read share':>10}")
     with tempfile.TemporaryDirectory(prefix="fazhi-bench-") as tmp:
@@ -78,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
                     raise SystemExit(f"{fmt}: {len(result.failures)} files failed: {result.failures[0]}")
             total, read = statistics.median(totals), statistics.median(reads)
             print(
-                f"{fmt:<14} {len(files):>5} {sentences:>9} {total:>8.3f} {sentences / total:>8.0f} {read:>7.3f} {read / total:>9.0%}"
+                f"{fmt:<14} {len(files):>5} {sentences:>9} {total:>8.3f} {sentences / total:>8.0f} {read:>7.3f} "
+                f"{read / total:>9.0%}"
             )
     return 0
 

@@ -138,7 +138,8 @@ def main() -> int:
         for quantize, label in ((False, "float32"), (True, "dynamic int8")):
             other = load_model(args.model, quantize=quantize)
             print(
-                f"  cascade with a {label} second part: {sentences_per_second(other, texts, contexts, args.repeats):.0f} sentences/s"
+                f"  cascade with a {label} second part: "
+                f"{sentences_per_second(other, texts, contexts, args.repeats):.0f} sentences/s"
             )
     # int8 applies to BERTs: time this model both ways, or the shipped BERT when the default is not one
     # (an explicitly named non-BERT model has nothing to quantise).
