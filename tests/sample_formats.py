@@ -104,7 +104,8 @@ def _html_page(text: str, charset: str) -> str:
 <div class="main">
   <div class="article">
     <h1 class="article-title">{html.escape(title, quote=False)}</h1>
-    <div class="article-info">发布时间：2024-03-01 10:15　来源：区司法局　浏览次数：<span id="count">1024</span>　【字号：<a>大</a> <a>中</a> <a>小</a>】</div>
+    <div class="article-info">发布时间：2024-03-01 10:15　来源：区司法局　浏览次数：<span id="count">1024</span>\
+　【字号：<a>大</a> <a>中</a> <a>小</a>】</div>
     <div class="TRS_Editor article-content" id="zoom">
 {paragraphs}
     </div>

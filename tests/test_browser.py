@@ -105,7 +105,8 @@ def test_pasted_report_is_highlighted_by_category_with_problems_and_summary(brow
     # Problem statements are marked as problems; a flagged heading or lead-in that opens the section, as that section.
     assert [g[3] for g in got] == [states_problem(u) for u in expected.units]
     sections = browser.execute_script(
-        "return Array.from(document.querySelectorAll('#result .unit.problem-section')).map(s => Number(s.dataset.index));"
+        "return Array.from(document.querySelectorAll('#result .unit.problem-section')).map(s => "
+        "Number(s.dataset.index));"
     )
     assert sections == [u["index"] for u in expected.units if opens_problem_section(u)]
     assert browser.find_element(By.ID, "result").get_attribute("textContent") == text
@@ -225,7 +226,8 @@ def test_compare_page_shows_both_reports_side_by_side_with_carried_over_problems
     assert len(browser.find_elements(By.CSS_SELECTOR, "#new-report .unit.new-measure")) == measures
     assert browser.find_element(By.ID, "measure-count").text == str(measures)
     assert browser.find_element(By.ID, "error").text == ""
-    # Each side is headed by which year it is (never "OLD · OLD"), and the count of NEW's problem statements is compare's.
+    # Each side is headed by which year it is (never "OLD · OLD"), and the count of NEW's problem statements is
+    # compare's.
     assert [browser.find_element(By.CSS_SELECTOR, f"#{side}-report h3").text for side in ("old", "new")] == [
         "上一年",
         "本年",
@@ -235,7 +237,8 @@ def test_compare_page_shows_both_reports_side_by_side_with_carried_over_problems
         in browser.find_element(By.ID, "carried-note").text
     )
     browser.execute_script(
-        "document.getElementById('old-doc').value = '2022年报告'; document.getElementById('new-doc').value = '2023年报告';"
+        "document.getElementById('old-doc').value = '2022年报告'; document.getElementById('new-doc').value = "
+        "'2023年报告';"
     )
     browser.find_element(By.ID, "compare").click()
     WebDriverWait(browser, 60).until(lambda d: d.find_element(By.CSS_SELECTOR, "#old-report h3").text != "上一年")
@@ -343,7 +346,8 @@ def _drop_file(driver, path: Path, mime: str) -> None:
         const bytes = Uint8Array.from(atob(arguments[0]), (c) => c.charCodeAt(0));
         const dt = new DataTransfer();
         dt.items.add(new File([bytes], arguments[1], {type: arguments[2]}));
-        document.getElementById('drop').dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
+        document.getElementById('drop').dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, \
+cancelable: true}));
     """,
         base64.b64encode(path.read_bytes()).decode("ascii"),
         path.name,
@@ -378,7 +382,8 @@ def test_dropped_docx_report_is_tagged_in_chinese_with_its_summary(browser, serv
     assert browser.find_element(By.ID, "summary-counts").text == f"共 {summary['sentences']} 个句子单元，3 条问题陈述。"
     assert browser.find_element(By.CSS_SELECTOR, "#summary h2").text == "摘要"
     areas = browser.execute_script(
-        "return Array.from(document.querySelectorAll('#category-table tbody tr td:first-child')).map(td => td.textContent);"
+        "return Array.from(document.querySelectorAll('#category-table tbody tr td:first-child')).map(td => "
+        "td.textContent);"
     )
     assert areas == ["依法决策", "行政执法", "矛盾纠纷化解", "政务公开", "行政权力制约和监督", "其他"]
     assert browser.find_element(By.ID, "problem-count").text == "3"
@@ -446,7 +451,8 @@ def test_the_summary_stays_in_view_and_area_names_never_break_on_a_long_report(b
     try:
         lines = browser.execute_script(
             "return Array.from(document.querySelectorAll('#summary .area')).map(n => [n.textContent, "
-            "n.getClientRects().length === 1 && n.getBoundingClientRect().height < 2 * parseFloat(getComputedStyle(n).fontSize)]);"
+            "n.getClientRects().length === 1 && n.getBoundingClientRect().height < 2 * "
+            "parseFloat(getComputedStyle(n).fontSize)]);"
         )
     finally:
         browser.set_window_size(1400, 1000)

@@ -58,7 +58,8 @@ SHARED = {
 
 
 def _literal_defaults(tree: ast.AST):
-    """(name, value, line) for each keyword default, dataclass field default and --option default that is a number literal."""
+    """(name, value, line) for each keyword default, dataclass field default and --option default that is a number
+    literal."""
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             args = node.args

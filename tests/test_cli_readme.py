@@ -38,7 +38,8 @@ def readme_commands(text: str) -> list[str]:
 
 
 def pipeline_parts(line: str) -> list[list[str]]:
-    """The commands of one shell line: split at | and && (outside quotes), redirections and VAR=value prefixes dropped."""
+    """The commands of one shell line: split at | and && (outside quotes), redirections and VAR=value prefixes
+    dropped."""
     lexer = shlex.shlex(line, posix=True, punctuation_chars="|&;<>")
     lexer.whitespace_split = True
     lexer.commenters = "#"

@@ -55,7 +55,8 @@ def test_label_rows_get_the_contexts_their_reports_give_in_fazhi_tag(label_rows,
         want = unit_contexts(segment(path.read_text(encoding="utf-8-sig")))
         same += sum(a == b for a, b in zip(got, want, strict=True))
         total += len(got)
-    # Only a heading that runs into its paragraph mid-line is read differently once the units stand on lines of their own.
+    # Only a heading that runs into its paragraph mid-line is read differently once the units stand on lines of their
+    # own.
     assert same / total > 0.99, (same, total)
     assert sum(1 for c in contexts if c) > 0.9 * len(contexts)
     hard_cases = [r for r in label_rows if not r.doc.endswith(".txt")][:50]

@@ -22,7 +22,8 @@ from fazhi.pipeline.problems import states_problem
 from fazhi.review.corpus_view import CorpusView, csv_columns, heatmap_png, report_csv, report_html
 
 WRITTEN = REPO_DIR / "data" / "reports" / "written"
-# Four reports of different shapes; g06 never mentions decision, j10 neither decision nor disclosure (with the baseline).
+# Four reports of different shapes; g06 never mentions decision, j10 neither decision nor disclosure (with the
+# baseline).
 NAMES = ("written_a03.txt", "written_g06.txt", "written_j10.txt", "written_k02.txt")
 BASELINE = REPO_DIR / "model" / "baseline"
 

@@ -62,7 +62,10 @@ def test_without_antiword_or_catdoc_the_message_says_what_to_install(monkeypatch
 
 # antiword's printing of tables, as it gave them for .doc files LibreOffice saved from .docx tables of our text.
 def test_antiword_table_forms_read_as_the_docx_rows_wide_wrapped_and_back_to_back():
-    wide = "项目 |数量 |数量2 |数量3 | |一、本年新收申请数量 |86 |9 |100 | |二、上年结转申请数量 |3 |1 |4 | |三、本年度办理结果\n"
+    wide = (
+        "项目 |数量 |数量2 |数量3 | |一、本年新收申请数量 |86 |9 |100 | |二、上年结转申请数量 |3 |1 |4 | "
+        "|三、本年度办理结果\n"
+    )
     assert doc_module._paragraphs(wide).splitlines() == [
         "项目 | 数量 | 数量2 | 数量3",
         "一、本年新收申请数量 | 数量 | 86 | 数量2 | 9 | 数量3 | 100",

@@ -49,7 +49,8 @@ def test_lawref_articles_are_grouped_at_each_article_with_their_items(tmp_path):
     root.mkdir(parents=True)
     (root / "示例复议条例.md").write_text(
         "# 示例行政复议条例\n\n<!-- INFO END -->\n\n## 第一章 总则\n\n第一条 为了示例复议，制定本条例。\n\n"
-        "第二条 复议机关履行下列职责：\n\n（一）受理复议申请；\n\n（二）作出复议决定。\n\n## 第二章 附则\n\n第三条 本条例自公布之日起施行。\n",
+        "第二条 复议机关履行下列职责：\n\n（一）受理复议申请；\n\n（二）作出复议决定。\n\n## 第二章 附则\n\n"
+        "第三条 本条例自公布之日起施行。\n",
         encoding="utf-8",
     )
     articles = list(law_articles(f"lawref:{tmp_path / 'laws'}"))

@@ -138,7 +138,8 @@ def test_random_bytes_in_the_middle_of_a_bert_safetensors_are_refused_at_load(ti
 
 
 class _NanOn:
-    """The shipped baseline, except that a sentence holding 鑫 gets NaN scores: a model gone wrong after its load check."""
+    """The shipped baseline, except that a sentence holding 鑫 gets NaN scores: a model gone wrong after its load
+    check."""
 
     def __init__(self, model):
         self.model = model

@@ -162,7 +162,8 @@ def test_causes_given_only_for_reasons_stated_after_the_shortcomings():
 
 
 def test_disclosure_tables_written_as_label_and_value_rows_are_tables():
-    # g05: "本年新收申请数：6（均为自然人）"; g07: "（一）收到申请数：58件"; g06: "行政处罚 上一年项目数量2310 … 处理决定数量1468"
+    # g05: "本年新收申请数：6（均为自然人）"; g07: "（一）收到申请数：58件";
+    # g06: "行政处罚 上一年项目数量2310 … 处理决定数量1468"
     for doc, tables in (
         ("written_g05.txt", ("proactive", "requests", "appeals")),
         ("written_g07.txt", ("proactive", "requests", "appeals")),

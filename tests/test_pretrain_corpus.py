@@ -1,4 +1,5 @@
-"""The pretraining corpus readers, the held-out split, and ELECTRA, on tiny inputs written here in each source's shape."""
+"""The pretraining corpus readers, the held-out split, and ELECTRA, on tiny inputs written here in each source's
+shape."""
 
 import json
 import math
@@ -72,10 +73,13 @@ def _write_lawref(root):
 def _write_laws_db(path):
     con = sqlite3.connect(path)
     con.executescript("""
-        CREATE TABLE laws (law_id TEXT PRIMARY KEY, law_name TEXT NOT NULL, doc_type TEXT, level TEXT, issuing_body TEXT,
+        CREATE TABLE laws (law_id TEXT PRIMARY KEY, law_name TEXT NOT NULL, doc_type TEXT, level TEXT, \
+issuing_body TEXT,
                            publish_date TEXT, effective_date TEXT, version_date TEXT, status TEXT, law_department TEXT);
-        CREATE TABLE articles (id INTEGER PRIMARY KEY, law_id TEXT NOT NULL, law_name TEXT NOT NULL, law_department TEXT,
-                               level TEXT, status TEXT, chapter TEXT, section TEXT, article_no TEXT, article_no_arabic INTEGER,
+        CREATE TABLE articles (id INTEGER PRIMARY KEY, law_id TEXT NOT NULL, law_name TEXT NOT NULL, \
+law_department TEXT,
+                               level TEXT, status TEXT, chapter TEXT, section TEXT, article_no TEXT, \
+article_no_arabic INTEGER,
                                article_text TEXT, char_count INTEGER);
     """)
     rows = [

@@ -12,7 +12,8 @@ from fazhi.labels import CATEGORIES
 from fazhi.model.prediction import Scores
 
 DOCS = {
-    "x1": "某县2023年政府信息公开工作年度报告\n一、总体情况\n主动公开政府信息120条。\n三、依申请公开\n无法提供 2件\n存在的问题是公开不够及时。\n",
+    "x1": "某县2023年政府信息公开工作年度报告\n一、总体情况\n主动公开政府信息120条。\n三、依申请公开\n"
+    "无法提供 2件\n存在的问题是公开不够及时。\n",
     "x2": "某区2023年法治政府建设情况报告\n阅读次数：15\n全年办理行政复议案件5件。\n区政府常务会议学法6次。\n",
 }
 # (doc, text, category, problem, part)

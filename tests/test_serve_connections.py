@@ -208,7 +208,8 @@ def test_past_limit_concurrency_requests_get_503_server_busy_in_the_error_shape(
         for _ in range(2):  # two requests in progress: their bodies never finish
             s = socket.create_connection(("127.0.0.1", port))
             s.sendall(
-                b"POST /v1/classify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
+                b"POST /v1/classify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 100\r\n\r\n{"
             )
             held.append(s)
         time.sleep(0.3)

@@ -68,7 +68,8 @@ def test_a_short_lead_in_to_a_list_is_not_shared_but_a_copied_sentence_is():
     copied = "在县政务服务中心设立行政复议受理窗口，在12个乡镇司法所设立复议咨询点，群众在家门口就能提出申请。"
     a = units_of(f"甲县司法局2023年工作总结\n一、工作情况\n{copied}\n二、下一步工作\n{lead}\n一是加强队伍建设。")
     b = units_of(
-        f"乙县人民政府2023年工作报告\n一、主要工作\n{copied.replace('12', '9')}\n二、今后打算\n{lead.replace('2024', '2025')}\n一是完善制度。"
+        f"乙县人民政府2023年工作报告\n一、主要工作\n{copied.replace('12', '9')}\n二、今后打算\n"
+        f"{lead.replace('2024', '2025')}\n一是完善制度。"
     )
     out = find_shared({"a": a, "b": b})
     texts = {a[r["index"]]["text"] for r in out["a"]}

@@ -1,4 +1,5 @@
-"""`fazhi suggest`: uncertain units, spread and without duplicates, as Label Studio tasks whose export trains a model."""
+"""`fazhi suggest`: uncertain units, spread and without duplicates, as Label Studio tasks whose export trains a
+model."""
 
 from __future__ import annotations
 
@@ -311,6 +312,7 @@ def test_the_label_studio_config_carries_the_rules_and_names_no_file_the_annotat
     assert hints["enforcement"].startswith(AREA_NAMES["enforcement"]) and "执法三项制度" in hints["enforcement"]
     assert "行政复议" in hints["dispute"] and "审计" in hints["supervision"] and "合法性审查" in hints["decision"]
     shown = " ".join(h.get("value", "") for h in view.iter("Header"))
-    # The problem rule itself: when to tick (a shortcoming, or what introduces one) and when not (results, plans, measures).
+    # The problem rule itself: when to tick (a shortcoming, or what introduces one) and when not (results, plans,
+    # measures).
     for words in ("不足", "存在的问题", "计划", "未发生", "针对问题的措施", "最近的"):
         assert words in shown, words
