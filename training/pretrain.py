@@ -30,12 +30,10 @@ from __future__ import annotations
 import copy
 import json
 import math
-import platform
 import random
 import shutil
 import sys
 import time
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -46,213 +44,18 @@ from fazhi.errors import UsageError
 from fazhi.labels import Row
 from fazhi.training.common import atomic_directory, optimizer_step, set_seed, warmup_then_linear_decay
 from fazhi.training.configs import PretrainConfig
-from fazhi.training.corpus import Sequence, SourceCorpus, build_corpus, char_counts
-
-CHECKPOINT_FILE = "checkpoint.pt"
-# Settings that do not change the training itself: a run may continue under other values of them.
-_NOT_TRAINING = ("minutes", "save_float16", "checkpoint_minutes", "snapshot_every", "device", "threads", "heldout_max")
-HELDOUT_SEED = 20240613
-
-
-def project_documents(rows: list[Row]) -> list[tuple[str, list[str]]]:
-    """Unit texts of each labelled document, in document order, keyed by document id."""
-    docs: dict[str, list[str]] = defaultdict(list)
-    for r in rows:
-        docs[r.doc].append(r.text)
-    return [(d, docs[d]) for d in sorted(docs)]
-
-
-def mask_batch(seqs: list[Sequence], tokenizer, config: PretrainConfig, rng: random.Random) -> dict[str, torch.Tensor]:
-    """Tokenise, then choose whole words until ~mask_prob of tokens; 80% [MASK], 10% random, 10% kept."""
-    texts = [s.text for s in seqs]
-    enc = tokenizer(
-        texts,
-        truncation=True,
-        max_length=config.max_length,
-        padding=True,
-        return_tensors="pt",
-        return_offsets_mapping=True,
-    )
-    ids = enc["input_ids"]
-    labels = torch.full_like(ids, -100)
-    vocab = len(tokenizer)
-    first_regular = len(tokenizer.all_special_tokens)
-    for b, seq in enumerate(seqs):
-        # token index of each character offset (one token per CJK character; ASCII words may span several)
-        char_to_tok: dict[int, int] = {}
-        for t, (s, e) in enumerate(enc["offset_mapping"][b].tolist()):
-            for c in range(s, e):
-                char_to_tok[c] = t
-        starts = list(seq.starts) if config.whole_word else list(range(len(seq.text)))
-        bounds = starts + [len(seq.text)]
-        words = [
-            sorted({char_to_tok[c] for c in range(bounds[i], bounds[i + 1]) if c in char_to_tok})
-            for i in range(len(bounds) - 1)
-        ]
-        words = [w for w in words if w]
-        budget = max(1, round(sum(len(w) for w in words) * config.mask_prob))
-        rng.shuffle(words)
-        chosen = 0
-        for w in words:
-            if chosen >= budget:
-                break
-            for t in w:
-                labels[b, t] = ids[b, t]
-                roll = rng.random()
-                if roll < 0.8:
-                    ids[b, t] = tokenizer.mask_token_id
-                elif roll < 0.9:
-                    ids[b, t] = rng.randrange(first_regular, vocab)
-            chosen += len(w)
-    return {"input_ids": ids, "attention_mask": enc["attention_mask"], "labels": labels}
-
-
-def masked_lm_loss(model, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-    """MLM loss computed only at the masked positions.
-
-    The output projection onto the ~13k-character vocabulary is most of the
-    cost of a small BERT's MLM step; projecting only the ~15% masked positions
-    instead of every position makes pretraining several times faster.
-    """
-    hidden = model.bert(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state
-    chosen = batch["labels"] != -100
-    logits = model.cls(hidden[chosen])
-    return torch.nn.functional.cross_entropy(logits.float(), batch["labels"][chosen])
-
-
-def _settings(config: PretrainConfig, corpus: list[str]) -> dict:
-    """What a checkpoint must agree with to be continued (minutes may change between sessions)."""
-    return {**{k: v for k, v in asdict(config).items() if k not in _NOT_TRAINING}, "corpus": list(corpus)}
-
-
-def _save_checkpoint(path: Path, state: dict) -> None:
-    path.mkdir(parents=True, exist_ok=True)
-    tmp = path / (CHECKPOINT_FILE + ".tmp")
-    torch.save(state, tmp)
-    tmp.replace(path / CHECKPOINT_FILE)
-
-
-def _device(name: str) -> torch.device:
-    if name == "cuda" and not torch.cuda.is_available():
-        raise UsageError(
-            "expected a CUDA GPU for --device cuda, found none (torch.cuda.is_available() is False); use --device cpu"
-        )
-    if name not in ("cpu", "cuda"):
-        raise UsageError(f"expected device cpu or cuda, found {name!r}")
-    return torch.device(name)
-
-
-def hardware(device: torch.device) -> str:
-    """What the run ran on, in words, for the summary."""
-    if device.type == "cuda":
-        return f"cuda: {torch.cuda.get_device_name(device)}"
-    return f"cpu: {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch thread(s)"
-
-
-def heldout_sample(parts: list[SourceCorpus], limit: int) -> dict[str, list[Sequence]]:
-    """Up to limit held-out sequences per source, spread evenly over its held-out slice."""
-    out = {}
-    for p in parts:
-        if p.heldout:
-            stride = max(1, math.ceil(len(p.heldout) / limit)) if limit > 0 else 1
-            out[p.name] = p.heldout[::stride][: limit if limit > 0 else None]
-    return out
-
-
-@torch.no_grad()
-def heldout_losses(
-    trainer, heldout: dict[str, list[Sequence]], tokenizer, config: PretrainConfig, device: torch.device, electra: bool
-) -> dict[str, dict[str, float]]:
-    """Loss per source on its held-out sequences, with the same masks every time (a fixed seed).
-
-    MLM: the masked-token loss. ELECTRA: the generator's masked-token loss and
-    the discriminator's replaced-token loss and accuracy.
-    """
-    was_training = trainer.training
-    trainer.eval()
-    out: dict[str, dict[str, float]] = {}
-    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=config.bf16)
-    for name, seqs in heldout.items():
-        rng = random.Random(HELDOUT_SEED)
-        sampler = torch.Generator(device=device).manual_seed(HELDOUT_SEED)
-        sums: dict[str, float] = defaultdict(float)
-        weight = 0
-        for i in range(0, len(seqs), config.batch_size):
-            batch = {
-                k: v.to(device) for k, v in mask_batch(seqs[i : i + config.batch_size], tokenizer, config, rng).items()
-            }
-            n = int((batch["labels"] != -100).sum())
-            with autocast:
-                if electra:
-                    _, parts = trainer(batch, sampler=sampler)
-                else:
-                    parts = {"mlm_loss": masked_lm_loss(trainer, batch).item()}
-            for k, v in parts.items():
-                sums[k] += v * n
-            weight += n
-        out[name] = {k: round(v / max(weight, 1), 4) for k, v in sums.items()} | {"sequences": len(seqs)}
-    trainer.train(was_training)
-    return out
-
-
-def _format_heldout(losses: dict[str, dict[str, float]]) -> str:
-    key = "mlm_loss" if all("mlm_loss" in v for v in losses.values()) else "rtd_loss"
-    return ", ".join(f"{name} {v.get(key, float('nan')):.3f}" for name, v in losses.items()) + f" ({key})"
-
-
-def _initial_model(
-    config: PretrainConfig, parts: list[SourceCorpus], project_rows: list[Row], tmp: Path, log: Callable[[str], None]
-):
-    """Tokenizer (saved into tmp), its token list and the BertForMaskedLM to train: loaded from init_from, or built."""
-    from transformers import BertConfig, BertForMaskedLM, BertTokenizer
-
-    from fazhi.training.vocab import build_vocab, jieba_characters, make_tokenizer
-
-    if config.init_from:
-        source = Path(config.init_from)
-        if not (source / "config.json").is_file():
-            raise FileNotFoundError(
-                f"expected an encoder directory (config.json, weights, tokenizer) for init_from, found none at {source}"
-            )
-        tokenizer = BertTokenizer.from_pretrained(source)
-        model = BertForMaskedLM.from_pretrained(source, dtype=torch.float32)
-        model.float()  # the shipped encoder is stored in float16
-        if int(model.config.max_position_embeddings) < config.max_length:
-            raise UsageError(
-                f"expected max_length at most the encoder's {model.config.max_position_embeddings} positions, "
-                f"found {config.max_length}"
-            )
-        tokens = [t for t, _ in sorted(tokenizer.get_vocab().items(), key=lambda kv: kv[1])]
-        tokenizer.save_pretrained(tmp)
-        (tmp / "vocab.txt").write_text("\n".join(tokens) + "\n", encoding="utf-8")
-        log(
-            f"continuing the encoder in {source}: {model.config.num_hidden_layers}x{model.config.hidden_size}, vocab {len(tokens)}"
-        )
-        return tokenizer, tokens, model
-    counts = char_counts(s for p in parts for s in p.train)
-    frequent = [c for c, k in counts.items() if k >= config.min_char_count]
-    project_chars = {c for r in project_rows for c in r.text}
-    tokens = build_vocab([" ".join(frequent)], set(jieba_characters()) | project_chars)
-    tokenizer = make_tokenizer(tokens, tmp)
-    bert_config = BertConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=config.hidden,
-        num_hidden_layers=config.layers,
-        num_attention_heads=config.heads,
-        intermediate_size=4 * config.hidden,
-        max_position_embeddings=config.max_length,
-    )
-    model = BertForMaskedLM(bert_config)
-    if config.init_embeddings == "lac":
-        from fazhi.training.lac import lac_initialised_embeddings
-
-        table, found = lac_initialised_embeddings(tokens, config.hidden, config.seed, bert_config.initializer_range)
-        with torch.no_grad():
-            model.bert.embeddings.word_embeddings.weight.copy_(torch.from_numpy(table))
-        log(f"word embeddings: {found} of {len(tokens)} rows initialised from LAC")
-    elif config.init_embeddings != "random":
-        raise UsageError(f"expected init_embeddings 'random' or 'lac', found {config.init_embeddings!r}")
-    return tokenizer, tokens, model
+from fazhi.training.corpus import build_corpus
+from fazhi.training.pretrain_masking import _format_heldout, heldout_losses, heldout_sample, mask_batch, masked_lm_loss
+from fazhi.training.pretrain_setup import (
+    _NOT_TRAINING,
+    CHECKPOINT_FILE,
+    _device,
+    _initial_model,
+    _save_checkpoint,
+    _settings,
+    hardware,
+    project_documents,
+)
 
 
 def pretrain(
@@ -312,7 +115,8 @@ def pretrain(
             trainer = ElectraPretrainer(model, config.generator_layers, config.discriminator_weight)
         trainer.to(device)
         log(
-            f"{config.objective}: {sum(p.numel() for p in trainer.parameters()) / 1e6:.1f}M parameters trained, on {hardware(device)}"
+            f"{config.objective}: {sum(p.numel() for p in trainer.parameters()) / 1e6:.1f}M parameters trained, "
+            f"on {hardware(device)}"
         )
 
         steps_per_epoch = math.ceil(len(seqs) / config.batch_size)
@@ -345,7 +149,8 @@ def pretrain(
                 epoch, done_steps, history, elapsed = state["epoch"], state["step"], state["history"], state["elapsed"]
                 all_steps, start_losses = state.get("all_steps", 0), state.get("heldout_start")
                 log(
-                    f"continuing from {ckpt_file}: epoch {epoch}, step {done_steps} of {steps_per_epoch}, {elapsed / 60:.1f} minutes done"
+                    f"continuing from {ckpt_file}: epoch {epoch}, step {done_steps} of {steps_per_epoch}, "
+                    f"{elapsed / 60:.1f} minutes done"
                 )
             else:
                 log(f"ignoring {ckpt_file}: it was written with other settings or another corpus")
@@ -415,7 +220,8 @@ def pretrain(
                     ]
                     save_checkpoint()
                     log(
-                        f"step {all_steps} (epoch {epoch}, {done_steps}/{steps_per_epoch}), {(time.time() - started) / 60:.1f} min: "
+                        f"step {all_steps} (epoch {epoch}, {done_steps}/{steps_per_epoch}), "
+                        f"{(time.time() - started) / 60:.1f} min: "
                         f"training loss {sum(window) / max(len(window), 1):.3f} over the last {len(window)} steps, "
                         f"lr {optim.param_groups[0]['lr']:.2e}"
                     )
@@ -423,7 +229,8 @@ def pretrain(
                     last_save = time.time()
                 if out_of_time:
                     log(
-                        f"time budget of {config.minutes} minutes reached in epoch {epoch}; the checkpoint in {ckpt_dir} continues it"
+                        f"time budget of {config.minutes} minutes reached in epoch {epoch}; the checkpoint in "
+                        f"{ckpt_dir} continues it"
                     )
                     stopped = True
                     break
