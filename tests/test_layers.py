@@ -1,4 +1,5 @@
-"""The package's layers: no import cycles, and every import goes downward, counting imports inside functions."""
+"""The package's layers: no import cycles, and every import goes downward, counting imports inside functions; and
+no file in the package above 400 lines."""
 
 from __future__ import annotations
 
@@ -138,6 +139,20 @@ def test_every_module_belongs_to_a_layer_and_imports_only_its_own_or_lower_layer
     assert sum(len(t) for t in graph.values()) > 200  # the walk found the imports
     assert sorted(m for m in graph if _layer(m) < 0) == []
     assert _upward(graph) == []
+
+
+MAX_LINES = 400
+
+
+def test_no_file_in_the_package_has_more_than_400_lines():
+    """Issue 15: a module holds one concern; one that grows past 400 lines is split along its seams."""
+    mods = _modules()
+    assert len(mods) > 50  # the walk found the package
+    counts = {
+        f.relative_to(REPO_DIR).as_posix(): len(f.read_text(encoding="utf-8").splitlines()) for f in mods.values()
+    }
+    too_long = {path: n for path, n in sorted(counts.items()) if n > MAX_LINES}
+    assert too_long == {}, f"files above {MAX_LINES} lines: " + ", ".join(f"{p} ({n})" for p, n in too_long.items())
 
 
 def test_the_checks_see_an_upward_import_inside_a_function_and_a_cycle_through_one():
