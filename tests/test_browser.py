@@ -288,8 +288,12 @@ def test_corpus_view_opens_from_disk_with_heatmap_table_and_sentences_behind_eac
     from fazhi.labels import AREAS
 
     assert len(browser.find_elements(By.CSS_SELECTOR, "#heatmap g.cell")) == len(reports) * len(AREAS)
-    # Reports are named by their titles, the file on hover, in Chinese.
-    titles = {r.doc: next(u["text"] for u in r.units if "报告" in u["text"] and len(u["text"]) < 60) for r in reports}
+    # Reports are named by their titles, the file on hover (below the folder they share, never a path of the
+    # machine), in Chinese.
+    titles = {
+        Path(r.doc).name: next(u["text"] for u in r.units if "报告" in u["text"] and len(u["text"]) < 60)
+        for r in reports
+    }
     cells = browser.execute_script(
         "return Array.from(document.querySelectorAll('#reports tbody tr'))"
         ".map(r => [r.cells[0].textContent, r.cells[0].title]);"
@@ -299,7 +303,10 @@ def test_corpus_view_opens_from_disk_with_heatmap_table_and_sentences_behind_eac
     assert browser.find_element(By.CSS_SELECTOR, "#reports thead th[data-key='doc']").text == "报告"
     # Sorting by enforcement share, largest first, reorders the table and the heatmap alike.
     browser.find_element(By.CSS_SELECTOR, "#reports thead th[data-key='enforcement']").click()
-    by_share = [r.doc for r in sorted(reports, key=lambda r: -r.summary["per_category"]["enforcement"] / len(r.units))]
+    by_share = [
+        Path(r.doc).name
+        for r in sorted(reports, key=lambda r: -r.summary["per_category"]["enforcement"] / len(r.units))
+    ]
     assert (
         browser.execute_script(
             "return Array.from(document.querySelectorAll('#reports tbody tr')).map(r => r.cells[0].title);"
@@ -309,7 +316,7 @@ def test_corpus_view_opens_from_disk_with_heatmap_table_and_sentences_behind_eac
     first_row = browser.execute_script(
         "return Array.from(document.querySelectorAll('#heatmap g.cell')).slice(0, 5).map(g => g.dataset.report);"
     )
-    assert {int(i) for i in first_row} == {[r.doc for r in reports].index(by_share[0])}
+    assert {int(i) for i in first_row} == {[Path(r.doc).name for r in reports].index(by_share[0])}
 
     # A heatmap cell and a table cell open the report's sentences in that area, problems marked.
     r = 1

@@ -85,7 +85,11 @@ def test_page_is_self_contained_and_carries_every_sentence(tagged):
     figures_script = re.search(r'<script id="figures" type="application/json">(.*?)</script>', page, re.S)
     assert figures_script, "no figures script in the page"
     figures = json.loads(figures_script.group(1))
-    assert figures["reports"] == view.figures and figures["corpus"] == view.corpus()
+    names = {f["doc"]: r["doc"] for f, r in zip(view.figures, figures["reports"], strict=True)}
+    assert [{**r, "doc": f["doc"]} for r, f in zip(figures["reports"], view.figures, strict=True)] == view.figures
+    corpus = view.corpus()
+    corpus["reports_not_mentioning"] = {a: [names[d] for d in ds] for a, ds in corpus["reports_not_mentioning"].items()}
+    assert figures["corpus"] == corpus
     sentences_script = re.search(r'<script id="sentences" type="text/plain">(.*?)</script>', page, re.S)
     assert sentences_script, "no sentences script in the page"
     packed = sentences_script.group(1).strip()
@@ -98,6 +102,21 @@ def test_page_is_self_contained_and_carries_every_sentence(tagged):
     assert [[bool(s[1] & 1) for s in units] for units in sentences] == [
         [states_problem(u) for u in r.units] for r in reports
     ]
+
+
+def test_page_names_reports_below_their_shared_folder_and_carries_no_path_of_the_machine(tagged, corpus_dir):
+    view, reports = tagged
+    page = report_html(view, "baseline")
+    # The reports were read from an absolute temporary folder; a page passed on carries none of it, not even in its
+    # data (the hover text, the shared-text links and the "never mentions" lists are built from it).
+    assert str(corpus_dir) not in page and str(corpus_dir.parent) not in page
+    data = json.loads(re.search(r'<script id="figures" type="application/json">(.*?)</script>', page, re.S).group(1))
+    assert [r["doc"] for r in data["reports"]] == [Path(r.doc).name for r in reports]
+    assert data["corpus"]["reports_not_mentioning"]["decision"] == [
+        Path(r.doc).name for r in reports if "decision" in r.summary["areas_not_mentioned"]
+    ]
+    # The view itself keeps the names it was given: the CSV and the units file name reports as fazhi tag did.
+    assert [f["doc"] for f in view.figures] == [r.doc for r in reports]
 
 
 def test_png_heatmap_has_a_row_per_report(tagged):

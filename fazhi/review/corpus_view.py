@@ -174,16 +174,38 @@ def _script_json(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
 
 
+def _short_names(docs: Sequence[str]) -> list[str]:
+    """Report names without the folders all of them share (as the page shows them): 2022/a.txt and 2023/a.txt stay
+    apart."""
+    parts = [Path(d).parts for d in docs]
+    shared = 0
+    while parts and all(shared < len(p) - 1 and p[shared] == parts[0][shared] for p in parts):
+        shared += 1
+    return ["/".join(p[shared:]) for p in parts]
+
+
+def _renamed(figures: dict, names: dict[str, str]) -> dict:
+    """One report's figures with every report named by its short name, its own and those it shares text with."""
+    review = figures["review"]
+    shared = [{**r, "doc": names.get(r["doc"], r["doc"])} for r in review["shared"]]
+    return {**figures, "doc": names[figures["doc"]], "review": {**review, "shared": shared}}
+
+
 def report_html(view: CorpusView, model_name: str = "") -> str:
-    """The self-contained page."""
+    """The self-contained page. Reports are named below the folders they all share: a page passed on to a colleague
+    carries no path of the reviewer's machine."""
+    docs = [f["doc"] for f in view.figures]
+    names = dict(zip(docs, _short_names(docs), strict=True))
+    corpus = view.corpus()
+    corpus["reports_not_mentioning"] = {a: [names[d] for d in ds] for a, ds in corpus["reports_not_mentioning"].items()}
     data = {
         "categories": list(CATEGORIES),
         "areas": list(AREAS),
         "area_names": AREA_NAMES,
         "model": model_name,
         "indicators": list(INDICATORS),
-        "reports": view.figures,
-        "corpus": view.corpus(),
+        "reports": [_renamed(f, names) for f in view.figures],
+        "corpus": corpus,
     }
     packed = gzip.compress(
         json.dumps(view.sentences, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), mtime=0
@@ -195,14 +217,6 @@ def report_html(view: CorpusView, model_name: str = "") -> str:
 
 
 # --- PNG ----------------------------------------------------------------------------
-def _short_names(docs: Sequence[str]) -> list[str]:
-    """Report names without the folders all of them share (as the page shows them): 2022/a.txt and 2023/a.txt stay
-    apart."""
-    parts = [Path(d).parts for d in docs]
-    shared = 0
-    while parts and all(shared < len(p) - 1 and p[shared] == parts[0][shared] for p in parts):
-        shared += 1
-    return ["/".join(p[shared:]) for p in parts]
 
 
 _CJK_FONTS = (
