@@ -110,7 +110,9 @@ def test_page_names_reports_below_their_shared_folder_and_carries_no_path_of_the
     # The reports were read from an absolute temporary folder; a page passed on carries none of it, not even in its
     # data (the hover text, the shared-text links and the "never mentions" lists are built from it).
     assert str(corpus_dir) not in page and str(corpus_dir.parent) not in page
-    data = json.loads(re.search(r'<script id="figures" type="application/json">(.*?)</script>', page, re.S).group(1))
+    script = re.search(r'<script id="figures" type="application/json">(.*?)</script>', page, re.S)
+    assert script, "no figures script in the page"
+    data = json.loads(script.group(1))
     assert [r["doc"] for r in data["reports"]] == [Path(r.doc).name for r in reports]
     assert data["corpus"]["reports_not_mentioning"]["decision"] == [
         Path(r.doc).name for r in reports if "decision" in r.summary["areas_not_mentioned"]
