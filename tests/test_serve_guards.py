@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import os
+import tempfile
 import threading
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import httpx
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from sample_formats import save_report_as
 from samples import assert_error
 
 from fazhi.model.prediction import Scores
@@ -135,12 +137,20 @@ def _docx_bytes(text: str) -> bytes:
     return out.getvalue()
 
 
+def _saved_bytes(text: str, fmt: str, suffix: str) -> bytes:
+    """The report saved as fmt by the formats the reading tests use (a text-layer PDF, a saved web page)."""
+    with tempfile.TemporaryDirectory() as d:
+        return save_report_as(text, Path(d) / f"report{suffix}", fmt).read_bytes()
+
+
 @pytest.mark.parametrize(
     "name, data",
     [
         ("report.txt", REPORT.encode("utf-8")),
         ("report.txt", REPORT.encode("gbk")),
         ("report.docx", _docx_bytes(REPORT)),
+        ("report.pdf", _saved_bytes(REPORT, "pdf", ".pdf")),
+        ("report.html", _saved_bytes(REPORT, "html", ".html")),
     ],
 )
 def test_analyze_reads_an_uploaded_file_as_fazhi_tag_reads_it(client, name, data):
