@@ -398,19 +398,18 @@ def test_dropped_docx_report_is_tagged_in_chinese_with_its_summary(browser, serv
     assert listed[0] == "问题部分：二、存在的问题" and listed[1] == "问题部分：但也存在一些不足："
     assert all(p["text"] in li for p, li in zip(summary["problems"], listed[2:], strict=True))
     assert browser.find_element(By.ID, "status").text.startswith(f"已读取 {docx.name}")
-    if summary.get("outline"):  # the outline checklist (fazhi's review work): beside the summary, missing parts in red
-        shown = browser.execute_script(
-            "return Array.from(document.querySelectorAll('#outline-list li'))"
-            ".map(li => [li.dataset.part, li.textContent, li.className, getComputedStyle(li).color]);"
-        )
-        assert [s[0] for s in shown] == [p["part"] for p in summary["outline"]]
-        assert [s[1] for s in shown] == [p["title"] for p in summary["outline"]]
-        for s, p in zip(shown, summary["outline"], strict=True):
-            assert s[2] == ("present" if p["present"] else "missing" if p["required"] else "optional")
-            assert (s[3] == "rgb(198, 40, 40)") == (
-                not p["present"] and p["required"]
-            )  # red: a required part is missing
-        assert any(s[2] == "missing" for s in shown)  # this report has no 第一责任人履职 part
+    # The outline checklist (the review of issue 20): beside the summary, missing parts in red.
+    assert summary["outline"], "expected the review's outline in the summary of a rule-of-law annual report"
+    shown = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#outline-list li'))"
+        ".map(li => [li.dataset.part, li.textContent, li.className, getComputedStyle(li).color]);"
+    )
+    assert [s[0] for s in shown] == [p["part"] for p in summary["outline"]]
+    assert [s[1] for s in shown] == [p["title"] for p in summary["outline"]]
+    for s, p in zip(shown, summary["outline"], strict=True):
+        assert s[2] == ("present" if p["present"] else "missing" if p["required"] else "optional")
+        assert (s[3] == "rgb(198, 40, 40)") == (not p["present"] and p["required"])  # red: a required part is missing
+    assert any(s[2] == "missing" for s in shown)  # this report has no 第一责任人履职 part
     if SCREENSHOT_DIR:
         browser.save_screenshot(str(Path(SCREENSHOT_DIR) / "page-docx.png"))
 
