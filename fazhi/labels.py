@@ -370,7 +370,12 @@ def load_splits(data: Path, need: tuple[str, ...] = ("train", "dev")) -> dict[st
     for needed in need:
         if not splits[needed]:
             why = " (dev chooses the model and the problem threshold)" if needed == "dev" else ""
-            raise LabelDataError(f"expected rows with split {needed!r} in {data}, found none{why}")
+            found = ", ".join(f"{s} {len(splits[s])}" for s in SPLITS)
+            raise LabelDataError(
+                f"expected rows with split {needed!r} in {data}, found none{why} (rows by split: {found}); "
+                f"a row without a split gets one by a hash of its document (80/10/10), so give the rows meant for "
+                f"{needed} split '{needed}'"
+            )
     return splits
 
 

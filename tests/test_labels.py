@@ -185,3 +185,15 @@ def test_a_users_labels_need_only_text_category_and_problem(tmp_path):
     assert first.split == hashed_split("labels-1")
     assert by_text["执法人员业务能力有待提高。"].doc == "县局2023"
     assert by_text["政务公开平台建设仍有短板。"].problem is True  # an empty split cell counts as missing
+
+
+def test_a_split_with_no_rows_says_how_the_rows_were_split_and_how_to_mark_them(tmp_path):
+    # A user's own evaluation file without a split column: its rows are given splits by a hash of their document,
+    # so none may fall in test; the message says what was found and what to write.
+    f = tmp_path / "mine.csv"
+    f.write_text("text,category,problem\n全面推行行政执法公示制度。,enforcement,false\n", encoding="utf-8")
+    with pytest.raises(LabelDataError) as raised:
+        load_splits(f, need=("test",))
+    message = str(raised.value)
+    assert "expected rows with split 'test'" in message and "found none" in message
+    assert "train 1, dev 0, test 0" in message and "split 'test'" in message.split(";")[1]
