@@ -108,6 +108,104 @@ class CheckReport:
         return not self.errors and all(ok for _, ok, _ in self.minimums)
 
 
+def _genre_issues(rows: list[Row], genres: dict[str, str]) -> list[Issue]:
+    """Every labelled report (a doc that is a .txt file) must have a genre in the document table."""
+    first_row: dict[str, Row] = {}
+    for r in rows:
+        first_row.setdefault(r.doc, r)
+    return [
+        Issue(r.file, r.line, f"report {doc!r} has no genre in {DOCUMENTS_FILE}; add a line '{doc},<genre>'")
+        for doc, r in first_row.items()
+        if doc.endswith(".txt") and doc not in genres
+    ]
+
+
+def _id_issues(rows: list[Row]) -> list[Issue]:
+    """An id used twice: each repeat, pointing at the first."""
+    issues: list[Issue] = []
+    first_id: dict[str, Row] = {}
+    for r in rows:
+        if r.id in first_id:
+            o = first_id[r.id]
+            issues.append(Issue(r.file, r.line, f"duplicate id {r.id!r} (first at {o.file}:{o.line})"))
+        else:
+            first_id[r.id] = r
+    return issues
+
+
+def _split_issues(rows: list[Row]) -> list[Issue]:
+    """A document in more than one split: each row that differs from the document's first."""
+    issues: list[Issue] = []
+    doc_split: dict[str, Row] = {}
+    for r in rows:
+        o = doc_split.setdefault(r.doc, r)
+        if o.split != r.split:
+            issues.append(
+                Issue(
+                    r.file,
+                    r.line,
+                    f"doc {r.doc!r} is in split {r.split!r} here but {o.split!r} at {o.file}:{o.line}; a document "
+                    "belongs to one split",
+                )
+            )
+    return issues
+
+
+def _duplicate_issue(a: Row, b: Row, what: str) -> Issue:
+    """Seed rows are real published text we may not change: repeats among them
+    (a heading two reports share) are reported, not failed; so are repeats of
+    short template lines. Any other pair that involves a written row is an
+    error, since we wrote it and can reword it."""
+    short = max(len(dedup_key(a.text)), len(dedup_key(b.text))) <= SHORT_REPEAT_CHARS
+    severity = "warning" if a.source == b.source == "seed" or short else "error"
+    return Issue(b.file, b.line, f"{what} of {a.id!r} ({a.file}:{a.line}): {b.text[:40]!r}", severity)
+
+
+def _duplicate_issues(rows: list[Row]) -> list[Issue]:
+    """Exact duplicates (after dedup_key), then near duplicates that are not exact ones."""
+    issues: list[Issue] = []
+    by_text: dict[str, Row] = {}
+    norm = [dedup_key(r.text) for r in rows]
+    for k, r in enumerate(rows):
+        if norm[k] in by_text:
+            issues.append(_duplicate_issue(by_text[norm[k]], r, "exact duplicate"))
+        else:
+            by_text[norm[k]] = r
+    for i, j, jac in near_duplicate_pairs([r.text for r in rows]):
+        if norm[i] == norm[j]:
+            continue
+        a, b = (
+            (rows[i], rows[j]) if (rows[i].file, rows[i].line) <= (rows[j].file, rows[j].line) else (rows[j], rows[i])
+        )
+        issues.append(_duplicate_issue(a, b, f"near duplicate (trigram Jaccard {jac:.2f})"))
+    return issues
+
+
+def _minimums(rows: list[Row]) -> list[tuple[str, bool, str]]:
+    """The corpus minimums, each as (what, met, figures)."""
+    n = len(rows)
+    cats = Counter(r.category for r in rows)
+    probs = [r for r in rows if r.problem]
+    prob_cats = Counter(r.category for r in probs)
+    minimums = [("units", n >= MIN_UNITS, f"{n} (minimum {MIN_UNITS})")]
+    for area in AREAS:
+        minimums.append((f"{area} units", cats[area] >= MIN_PER_AREA, f"{cats[area]} (minimum {MIN_PER_AREA})"))
+    minimums.append(("problem units", len(probs) >= MIN_PROBLEMS, f"{len(probs)} (minimum {MIN_PROBLEMS})"))
+    thin = [f"{c} {prob_cats[c]}" for c in CATEGORIES if prob_cats[c] < MIN_PROBLEMS_PER_CATEGORY]
+    minimums.append(
+        (
+            f"problem units in every category (minimum {MIN_PROBLEMS_PER_CATEGORY} each)",
+            not thin,
+            "below: " + ", ".join(thin) if thin else ", ".join(f"{c} {prob_cats[c]}" for c in CATEGORIES),
+        )
+    )
+    share = cats["other"] / n if n else 0.0
+    minimums.append(("share of other", share <= MAX_OTHER_SHARE, f"{share:.1%} (maximum {MAX_OTHER_SHARE:.0%})"))
+    context = sum(r.context_only for r in rows)
+    minimums.append(("context_only units", context >= MIN_CONTEXT_ONLY, f"{context} (minimum {MIN_CONTEXT_ONLY})"))
+    return minimums
+
+
 def check_rows(
     rows: list[Row], issues: list[Issue] | None = None, minimums: bool = True, genres: dict[str, str] | None = None
 ) -> CheckReport:
@@ -117,94 +215,13 @@ def check_rows(
     report (a doc that is a .txt file) must have one.
     """
     report = CheckReport(rows, list(issues or []))
-    add = report.issues.append
-
     if genres is not None:
-        first_row: dict[str, Row] = {}
-        for r in rows:
-            first_row.setdefault(r.doc, r)
-        for doc, r in first_row.items():
-            if doc.endswith(".txt") and doc not in genres:
-                add(
-                    Issue(
-                        r.file, r.line, f"report {doc!r} has no genre in {DOCUMENTS_FILE}; add a line '{doc},<genre>'"
-                    )
-                )
-
-    first_id: dict[str, Row] = {}
-    for r in rows:
-        if r.id in first_id:
-            o = first_id[r.id]
-            add(Issue(r.file, r.line, f"duplicate id {r.id!r} (first at {o.file}:{o.line})"))
-        else:
-            first_id[r.id] = r
-
-    doc_split: dict[str, Row] = {}
-    for r in rows:
-        o = doc_split.setdefault(r.doc, r)
-        if o.split != r.split:
-            add(
-                Issue(
-                    r.file,
-                    r.line,
-                    f"doc {r.doc!r} is in split {r.split!r} here but {o.split!r} at {o.file}:{o.line}; a document "
-                    "belongs to one split",
-                )
-            )
-
-    # Seed rows are real published text we may not change: repeats among them
-    # (a heading two reports share) are reported, not failed; so are repeats of
-    # short template lines. Any other pair that involves a written row is an
-    # error, since we wrote it and can reword it.
-    def dup(a: Row, b: Row, what: str) -> None:
-        short = max(len(dedup_key(a.text)), len(dedup_key(b.text))) <= SHORT_REPEAT_CHARS
-        severity = "warning" if a.source == b.source == "seed" or short else "error"
-        add(Issue(b.file, b.line, f"{what} of {a.id!r} ({a.file}:{a.line}): {b.text[:40]!r}", severity))
-
-    by_text: dict[str, Row] = {}
-    exact_dupes: set[int] = set()
-    norm = [dedup_key(r.text) for r in rows]
-    for k, r in enumerate(rows):
-        if norm[k] in by_text:
-            dup(by_text[norm[k]], r, "exact duplicate")
-            exact_dupes.add(k)
-        else:
-            by_text[norm[k]] = r
-    for i, j, jac in near_duplicate_pairs([r.text for r in rows]):
-        if norm[i] == norm[j]:
-            continue
-        a, b = (
-            (rows[i], rows[j]) if (rows[i].file, rows[i].line) <= (rows[j].file, rows[j].line) else (rows[j], rows[i])
-        )
-        dup(a, b, f"near duplicate (trigram Jaccard {jac:.2f})")
-
+        report.issues += _genre_issues(rows, genres)
+    report.issues += _id_issues(rows)
+    report.issues += _split_issues(rows)
+    report.issues += _duplicate_issues(rows)
     if minimums:
-        n = len(rows)
-        cats = Counter(r.category for r in rows)
-        probs = [r for r in rows if r.problem]
-        prob_cats = Counter(r.category for r in probs)
-        report.minimums.append(("units", n >= MIN_UNITS, f"{n} (minimum {MIN_UNITS})"))
-        for area in AREAS:
-            report.minimums.append(
-                (f"{area} units", cats[area] >= MIN_PER_AREA, f"{cats[area]} (minimum {MIN_PER_AREA})")
-            )
-        report.minimums.append(("problem units", len(probs) >= MIN_PROBLEMS, f"{len(probs)} (minimum {MIN_PROBLEMS})"))
-        thin = [f"{c} {prob_cats[c]}" for c in CATEGORIES if prob_cats[c] < MIN_PROBLEMS_PER_CATEGORY]
-        report.minimums.append(
-            (
-                f"problem units in every category (minimum {MIN_PROBLEMS_PER_CATEGORY} each)",
-                not thin,
-                "below: " + ", ".join(thin) if thin else ", ".join(f"{c} {prob_cats[c]}" for c in CATEGORIES),
-            )
-        )
-        share = cats["other"] / n if n else 0.0
-        report.minimums.append(
-            ("share of other", share <= MAX_OTHER_SHARE, f"{share:.1%} (maximum {MAX_OTHER_SHARE:.0%})")
-        )
-        context = sum(r.context_only for r in rows)
-        report.minimums.append(
-            ("context_only units", context >= MIN_CONTEXT_ONLY, f"{context} (minimum {MIN_CONTEXT_ONLY})")
-        )
+        report.minimums += _minimums(rows)
     return report
 
 
