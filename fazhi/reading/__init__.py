@@ -147,6 +147,42 @@ def _is_docx(raw: bytes) -> bool:
         return False
 
 
+def _format_of(raw: bytes, name: str, suffix: str, ocr: OcrMode, max_bytes: int) -> str:
+    """The format read_report_bytes reads raw in, after the checks that need no parsing (size, ocr, emptiness)."""
+    if len(raw) > max_bytes:
+        raise too_large(name, f"the input is {len(raw)} bytes", max_bytes)
+    if ocr not in OCR_MODES:
+        raise ValueError(f"ocr: expected one of {', '.join(OCR_MODES)}, found {ocr!r}")
+    try:
+        fmt = detect_format(raw, suffix)
+    except UnreadableFile as exc:
+        raise UnreadableFile(f"{name}: {exc}") from None
+    if not raw.strip():
+        raise UnreadableFile(f"{name}: file is empty")
+    return fmt
+
+
+def _text_in_format(
+    fmt: str, raw: bytes, name: str, suffix: str, ocr: OcrMode, progress: Progress | None, max_bytes: int
+) -> str:
+    """raw read by the reader of its format fmt (a format detect_format gives)."""
+    if fmt == "html":
+        check_html_tags(raw, name, max_bytes)
+        return html_to_text(raw, name)
+    if fmt == "docx":
+        return docx_to_text(raw, name, max_bytes=max_bytes)
+    if fmt == "doc":
+        return doc_to_text(raw, name, kind=".wps" if suffix.lower() == ".wps" else ".doc")
+    if fmt == "pdf":
+        check_pdf_expansion(raw, name, max_bytes)
+        return pdf_to_text(raw, name, ocr=ocr, progress=progress)
+    if fmt == "image":
+        return image_to_text(raw, name, ocr=ocr, progress=progress)
+    if fmt == "ofd":
+        return ofd_to_text(raw, name, max_bytes=max_bytes)
+    return decode_text(raw, name)
+
+
 def read_report_bytes(
     raw: bytes,
     name: str = "<bytes>",
@@ -161,34 +197,10 @@ def read_report_bytes(
     progress(pages done, pages): called after each page of a PDF or image.
     max_bytes: the largest report read (and what a .docx may expand to); a larger one is refused unparsed.
     """
-    if len(raw) > max_bytes:
-        raise too_large(name, f"the input is {len(raw)} bytes", max_bytes)
-    if ocr not in OCR_MODES:
-        raise ValueError(f"ocr: expected one of {', '.join(OCR_MODES)}, found {ocr!r}")
     if suffix is None:
         suffix = Path(name).suffix
-    try:
-        fmt = detect_format(raw, suffix)
-    except UnreadableFile as exc:
-        raise UnreadableFile(f"{name}: {exc}") from None
-    if not raw.strip():
-        raise UnreadableFile(f"{name}: file is empty")
-    if fmt == "html":
-        check_html_tags(raw, name, max_bytes)
-        text = html_to_text(raw, name)
-    elif fmt == "docx":
-        text = docx_to_text(raw, name, max_bytes=max_bytes)
-    elif fmt == "doc":
-        text = doc_to_text(raw, name, kind=".wps" if suffix.lower() == ".wps" else ".doc")
-    elif fmt == "pdf":
-        check_pdf_expansion(raw, name, max_bytes)
-        text = pdf_to_text(raw, name, ocr=ocr, progress=progress)
-    elif fmt == "image":
-        text = image_to_text(raw, name, ocr=ocr, progress=progress)
-    elif fmt == "ofd":
-        text = ofd_to_text(raw, name, max_bytes=max_bytes)
-    else:
-        text = decode_text(raw, name)
+    fmt = _format_of(raw, name, suffix, ocr, max_bytes)
+    text = _text_in_format(fmt, raw, name, suffix, ocr, progress, max_bytes)
     if not text.strip():
         raise UnreadableFile(f"{name}: no text found")
     check_sentences(text, name, max_bytes)
