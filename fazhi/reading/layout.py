@@ -120,51 +120,95 @@ def drop_page_furniture(pages: list[list[Line]]) -> list[list[Line]]:
     return out
 
 
-def join_wrapped(lines: list[Line]) -> list[str]:
-    """Join the lines the page layout wrapped back into paragraphs, from their positions (see the module doc)."""
-    if not lines:
-        return []
+@dataclass
+class _Margins:
+    """Where a page's body text starts and ends, and its line spacing: what join_wrapped reads each line against."""
+
+    left: float
+    right: float
+    right_max: float  # the margin a wrapped line could have reached: the longest lines, a stray one aside
+    leading: float
+
+    @property
+    def middle(self) -> float:
+        return (self.left + self.right) / 2
+
+    def indented(self, l: Line) -> bool:
+        return l.x - self.left > 0.5 * l.size
+
+    def centred(self, l: Line) -> bool:
+        return l.x - self.left > 2 * l.size and abs(l.x + l.width / 2 - self.middle) < 1.5 * l.size
+
+
+def _margins(lines: list[Line]) -> _Margins:
+    """The margins and line spacing of the body text: the median size's lines, the wide lines' right ends."""
     body_size = _median([round(l.size, 1) for l in lines])
     left = _median([round(l.x) for l in lines if abs(l.size - body_size) < max(0.5, 0.12 * body_size)])
     wide = sorted(l.right for l in lines if visual_width(l.text) >= 10)
     right = wide[int(len(wide) * 0.8)] if wide else max(l.right for l in lines)
-    # The margin a wrapped line could have reached: the longest lines, a stray one aside.
     right_max = wide[int(len(wide) * 0.95)] if wide else right
     gaps = [
         a.y - b.y for a, b in zip(lines, lines[1:], strict=False) if a.page == b.page and _same_size(a, b) and a.y > b.y
     ]
     leading = _median(gaps) or 1.5 * body_size
-    middle = (left + right) / 2
+    return _Margins(left, right, right_max, leading)
 
-    def indented(l: Line) -> bool:
-        return l.x - left > 0.5 * l.size
 
-    def centred(l: Line) -> bool:
-        return l.x - left > 2 * l.size and abs(l.x + l.width / 2 - middle) < 1.5 * l.size
+def _tables(lines: list[Line]) -> tuple[dict[int, list[str]], set[int]]:
+    """Two or more lines in a row split into cells are a table: read by rows, figures after their headers.
 
-    # Two or more lines in a row split into cells are a table: read by rows, figures after their headers.
-    lines = list(lines)  # a header row found below is marked in this copy, not in the caller's lines
+    Returns the table rows' text at each table's first line and the indices of all table lines. A header row found
+    above a table is marked in lines (the caller's copy) as split into its cells.
+    """
     table_at: dict[int, list[str]] = {}
     in_table: set[int] = set()
     k = 0
     while k < len(lines):
-        if lines[k].cells:
-            # A two-column table's header row ("项目 | 本年处理决定数量") holds no figure, so it is no row by itself;
-            # a line above split into as many cells is its header, on the page before too when the table broke.
-            above = lines[k - 1] if k > 0 and k - 1 not in in_table else None
-            if above is not None and not above.cells and len(above.split or []) == len(lines[k].cells or []) >= 2:
-                k -= 1
-                lines[k] = replace(above, cells=above.split)
-            end = k
-            while end + 1 < len(lines) and lines[end + 1].cells:
-                end += 1
-            if end > k:
-                table_at[k] = table_lines([list(l.cells or []) for l in lines[k : end + 1]])
-                in_table.update(range(k, end + 1))
-            k = end + 1
-        else:
+        if not lines[k].cells:
             k += 1
+            continue
+        # A two-column table's header row ("项目 | 本年处理决定数量") holds no figure, so it is no row by itself;
+        # a line above split into as many cells is its header, on the page before too when the table broke.
+        above = lines[k - 1] if k > 0 and k - 1 not in in_table else None
+        if above is not None and not above.cells and len(above.split or []) == len(lines[k].cells or []) >= 2:
+            k -= 1
+            lines[k] = replace(above, cells=above.split)
+        end = k
+        while end + 1 < len(lines) and lines[end + 1].cells:
+            end += 1
+        if end > k:
+            table_at[k] = table_lines([list(l.cells or []) for l in lines[k : end + 1]])
+            in_table.update(range(k, end + 1))
+        k = end + 1
+    return table_at, in_table
 
+
+def _joins(line: Line, nxt: Line, m: _Margins) -> bool:
+    """Whether line's paragraph goes on into nxt, a line of the same size (see the module doc)."""
+    ends_sentence = line.text.rstrip(_CLOSERS)[-1:] in _SENTENCE_END
+    next_heading = starts_heading(nxt.text)
+    wide_gap = nxt.page == line.page and line.y - nxt.y > 1.4 * m.leading
+    reaches_right = line.right >= m.right - 2 * line.size
+    # The printer wrapped this line: the next one's first word would not have fitted after it.
+    wrapped = line.right + _first_word_width(nxt.text, nxt.size) > m.right_max - 0.25 * line.size
+    if m.centred(nxt) and (m.centred(line) or reaches_right):
+        return not ends_sentence and not wide_gap
+    if m.indented(nxt) or wide_gap:
+        return False
+    if nxt.bold != line.bold and ends_sentence:
+        return False
+    if next_heading and (ends_sentence or not reaches_right):
+        return False
+    return wrapped or (reaches_right and not ends_sentence)
+
+
+def join_wrapped(lines: list[Line]) -> list[str]:
+    """Join the lines the page layout wrapped back into paragraphs, from their positions (see the module doc)."""
+    if not lines:
+        return []
+    margins = _margins(lines)
+    lines = list(lines)  # a header row found by _tables is marked in this copy, not in the caller's lines
+    table_at, in_table = _tables(lines)
     paragraphs: list[str] = []
     current = ""
     for i, line in enumerate(lines):
@@ -176,27 +220,7 @@ def join_wrapped(lines: list[Line]) -> list[str]:
             continue
         current += line.text
         nxt = lines[i + 1] if i + 1 < len(lines) else None
-        joins = False
-        if nxt is not None and i + 1 in in_table:
-            joins = False
-        elif nxt is not None and _same_size(nxt, line):
-            ends_sentence = line.text.rstrip(_CLOSERS)[-1:] in _SENTENCE_END
-            next_heading = starts_heading(nxt.text)
-            wide_gap = nxt.page == line.page and line.y - nxt.y > 1.4 * leading
-            reaches_right = line.right >= right - 2 * line.size
-            # The printer wrapped this line: the next one's first word would not have fitted after it.
-            wrapped = line.right + _first_word_width(nxt.text, nxt.size) > right_max - 0.25 * line.size
-            if centred(nxt) and (centred(line) or reaches_right):
-                joins = not ends_sentence and not wide_gap
-            elif indented(nxt) or wide_gap:
-                joins = False
-            elif nxt.bold != line.bold and ends_sentence:
-                joins = False
-            elif next_heading and (ends_sentence or not reaches_right):
-                joins = False
-            else:
-                joins = wrapped or (reaches_right and not ends_sentence)
-        if not joins:
+        if nxt is None or i + 1 in in_table or not _same_size(nxt, line) or not _joins(line, nxt, margins):
             paragraphs.append(current)
             current = ""
     if current:
