@@ -125,6 +125,85 @@ def _page_image(document, index: int) -> bytes:
     return buf.getvalue()
 
 
+def _text_layer(document, page, index: int, ocr: OcrMode) -> list[Line]:
+    """The lines of page index's text layer; none where the page is to be read by OCR instead."""
+    lines = [] if ocr == "always" else _page_lines(document, index)
+    if ocr == "auto" and lines and sum(len(l.text) for l in lines) < _FEW_CHARS and _has_image(page):
+        lines = []  # a scan with a stamp or a scanner app's mark as its only text
+    return lines
+
+
+class _Pages:
+    """Each page's lines, in page order, as they come in (from the text layer at once, from OCR when Tesseract is
+    done); progress(pages done, pages) is called after each page."""
+
+    def __init__(self, n: int, progress: Progress | None) -> None:
+        self.n = n
+        self.progress = progress
+        self.slots: list[list[Line] | None] = [None] * n
+        self.done = 0
+
+    def finished(self, index: int, lines: list[Line]) -> None:
+        self.slots[index] = lines
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done, self.n)
+
+
+def _read_pages(
+    reader, document, n: int, name: str, ocr: OcrMode, progress: Progress | None
+) -> tuple[list[list[Line]], bool]:
+    """The lines of every page, from its text layer or by OCR, and whether any page was read by OCR."""
+    pages = _Pages(n, progress)
+    any_ocr = False
+    # Tesseract runs on OCR_WORKERS pages at once (one process each, one thread per process); pdfium draws
+    # the pages here, in this thread, since it is not thread-safe.
+    pool = ThreadPoolExecutor(max_workers=OCR_WORKERS)
+    pending: dict[int, Future[list[Line]]] = {}
+    try:
+        for i, page in enumerate(reader.pages):
+            lines = _text_layer(document, page, i, ocr)
+            if lines or ocr == "never":
+                pages.finished(i, lines)
+            else:
+                if not any_ocr:
+                    check_ocr(
+                        name,
+                        "--ocr always reads every page by OCR"
+                        if ocr == "always"
+                        else f"page {i + 1} has no text layer and needs OCR",
+                    )
+                    any_ocr = True
+                pending[i] = pool.submit(ocr_page, _page_image(document, i), OCR_DPI, name, i)
+            for j in [j for j, f in pending.items() if f.done()]:
+                pages.finished(j, pending.pop(j).result())
+        for j in sorted(pending):
+            pages.finished(j, pending.pop(j).result())
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return [p or [] for p in pages.slots], any_ocr
+
+
+def _decrypt(reader, name: str) -> None:
+    """An encrypted PDF opened with the empty password (as viewers do), or UnreadableFile where it needs one."""
+    try:
+        ok = bool(reader.decrypt(""))
+    except Exception:
+        ok = False
+    if not ok:
+        raise UnreadableFile(f"{name}: the PDF is encrypted with a password")
+
+
+def _no_text(name: str, n: int, ocr: OcrMode) -> UnreadableFile:
+    """The error for a PDF of n pages that gave no line of text."""
+    s = "s" if n != 1 else ""
+    if ocr == "never":
+        return UnreadableFile(
+            f"{name}: the PDF has no text layer ({n} page{s}; a scanned document needs OCR: drop --ocr never)"
+        )
+    return UnreadableFile(f"{name}: the PDF has no text layer and OCR found no text on its {n} page{s}")
+
+
 def pdf_to_text(raw: bytes, name: str = "<pdf>", ocr: OcrMode = "auto", progress: Progress | None = None) -> str:
     """The text of a PDF, page by page from its text layer or by OCR, page numbers and running headers dropped,
     wrapped lines joined into paragraphs. progress(pages done, pages) is called after each page."""
@@ -137,58 +216,12 @@ def pdf_to_text(raw: bytes, name: str = "<pdf>", ocr: OcrMode = "auto", progress
     try:
         reader = PdfReader(io.BytesIO(raw))
         if reader.is_encrypted:
-            try:
-                ok = bool(reader.decrypt(""))
-            except Exception:
-                ok = False
-            if not ok:
-                raise UnreadableFile(f"{name}: the PDF is encrypted with a password")
+            _decrypt(reader, name)
         n = len(reader.pages)
         import pypdfium2
 
         document = pypdfium2.PdfDocument(raw, password="" if reader.is_encrypted else None)
-        checked = False
-        pending_ocr = False  # any page read by OCR
-        done = 0
-        # Tesseract runs on OCR_WORKERS pages at once (one process each, one thread per process); pdfium draws
-        # the pages here, in this thread, since it is not thread-safe.
-        pool = ThreadPoolExecutor(max_workers=OCR_WORKERS)
-        pending: dict[int, Future[list[Line]]] = {}
-        slots: list[list[Line] | None] = []
-
-        def finished(index: int, lines: list[Line]) -> None:
-            nonlocal done
-            slots[index] = lines
-            done += 1
-            if progress is not None:
-                progress(done, n)
-
-        try:
-            for i, page in enumerate(reader.pages):
-                lines = [] if ocr == "always" else _page_lines(document, i)
-                if ocr == "auto" and lines and sum(len(l.text) for l in lines) < _FEW_CHARS and _has_image(page):
-                    lines = []  # a scan with a stamp or a scanner app's mark as its only text
-                slots.append(None)
-                if not lines and ocr != "never":
-                    if not checked:
-                        check_ocr(
-                            name,
-                            "--ocr always reads every page by OCR"
-                            if ocr == "always"
-                            else f"page {i + 1} has no text layer and needs OCR",
-                        )
-                        checked = True
-                    pending[i] = pool.submit(ocr_page, _page_image(document, i), OCR_DPI, name, i)
-                    pending_ocr = True
-                else:
-                    finished(i, lines)
-                for j in [j for j, f in pending.items() if f.done()]:
-                    finished(j, pending.pop(j).result())
-            for j in sorted(pending):
-                finished(j, pending.pop(j).result())
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-        pages = [p or [] for p in slots]
+        pages, any_ocr = _read_pages(reader, document, n, name, ocr, progress)
     except UnreadableFile:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError) as exc:
@@ -197,11 +230,6 @@ def pdf_to_text(raw: bytes, name: str = "<pdf>", ocr: OcrMode = "auto", progress
         raise UnreadableFile(f"{name}: damaged or unreadable PDF ({exc.__class__.__name__}: {exc})") from None
     lines = [l for page_lines in drop_page_furniture(pages) for l in page_lines]
     if not lines:
-        s = "s" if n != 1 else ""
-        if ocr == "never":
-            raise UnreadableFile(
-                f"{name}: the PDF has no text layer ({n} page{s}; a scanned document needs OCR: drop --ocr never)"
-            )
-        raise UnreadableFile(f"{name}: the PDF has no text layer and OCR found no text on its {n} page{s}")
+        raise _no_text(name, n, ocr)
     paragraphs = join_wrapped(lines)
-    return "\n".join(repair_markers(paragraphs) if pending_ocr else paragraphs) + "\n"
+    return "\n".join(repair_markers(paragraphs) if any_ocr else paragraphs) + "\n"
