@@ -155,14 +155,18 @@ def json_kind(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
+_VALIDATOR_STEP = re.compile(r"function-(?:after|before|wrap|plain)\[")
+
+
 def describe_errors(errors: Sequence[Any]) -> str:
     """Pydantic's errors in the request's own words: the field's path and what was found, never our class names."""
     parts = []
     for err in errors:
         kind = err.get("type", "")
         loc = [str(x) for x in err.get("loc", ()) if x not in ("body",)]
-        # A union's members appear in the path by class or by type name (str, SentenceIn): drop them.
-        loc = [x for x in loc if not (x[:1].isupper() or x in ("str", "constrained-str", "function-after[…]"))]
+        # A union's members appear in the path by class, by type name or by validator (SentenceIn, str,
+        # function-after[_non_blank(), str]): drop them.
+        loc = [x for x in loc if not (x[:1].isupper() or x in ("str", "constrained-str") or _VALIDATOR_STEP.match(x))]
         where = ".".join(loc) or "body"
         got = err.get("input")
         if kind == "missing":

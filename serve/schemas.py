@@ -39,8 +39,15 @@ __all__ = [
 _EXAMPLE_CONTEXT = "某区2023年政府信息公开工作年度报告 › 三、收到和处理政府信息公开申请情况"
 
 
+# White space by Python (str.isspace, which also counts the separators \x1c-\x1f and \x85) or by the JSON Schema's
+# ECMA-262 regexes (which also count the BOM): a sentence of nothing else is blank, and the schema's pattern says the
+# same, so that a client generating from the schema and the validator agree on every string.
+_BLANK_EXTRA = "\ufeff"
+NON_BLANK_PATTERN = r"[^\s\x1c-\x1f\x85\ufeff]"
+
+
 def _non_blank(text: str) -> str:
-    if not text.strip():
+    if all(c.isspace() or c in _BLANK_EXTRA for c in text):
         raise PydanticCustomError(
             "invalid_text",
             "expected text with at least one character that is not a space, found {found}",
@@ -50,7 +57,7 @@ def _non_blank(text: str) -> str:
 
 
 # A sentence to classify: a string with at least one character that is not white space.
-Sentence = Annotated[StrictStr, AfterValidator(_non_blank), Field(json_schema_extra={"pattern": r"\S"})]
+Sentence = Annotated[StrictStr, AfterValidator(_non_blank), Field(json_schema_extra={"pattern": NON_BLANK_PATTERN})]
 
 
 class SentenceIn(BaseModel):

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import re
 import threading
 from collections.abc import Mapping
 
@@ -62,12 +63,28 @@ def test_empty_list_gives_empty_results(client):
     assert r.status_code == 200 and r.json()["results"] == []
 
 
-@pytest.mark.parametrize("blank", ["", "   \n\t\u3000"])
+@pytest.mark.parametrize("blank", ["", "   \n\t\u3000", "\x1f", "\ufeff \x85"])
 def test_a_blank_sentence_is_422_invalid_text_naming_its_place(client, blank):
     r = client.post("/v1/classify", json={"sentences": [SENTENCES[1], blank]})
     assert_error(r, 422, "invalid_text", "sentences.1", "not a space")
+    assert "function-" not in r.json()["error"] and "_non_blank" not in r.json()["error"]
     r = client.post("/v1/classify", json={"sentences": [{"text": blank, "context": "x"}]})
     assert_error(r, 422, "invalid_text", "sentences.0.text")
+
+
+def test_the_schema_pattern_of_a_sentence_and_the_validator_agree_on_every_space_like_character(client):
+    # schemathesis found "\x1f": blank to Python, not white space to the schema's ECMA-262 \S, so a schema-valid
+    # request was refused. Every character that either side counts as a space is checked both ways.
+    schema = client.get("/openapi.json").json()["components"]["schemas"]
+    pattern = re.compile(schema["SentenceIn"]["properties"]["text"]["pattern"])
+    ecma_space = "\t\n\v\f\r \u00a0\u1680\u2028\u2029\u202f\u205f\u3000\ufeff" + "".join(
+        chr(c) for c in range(0x2000, 0x200B)
+    )
+    candidates = {chr(c) for c in range(0x3100) if chr(c).isspace()} | set(ecma_space) | {"a", "。", "\x00", "\u180e"}
+    for c in sorted(candidates):
+        schema_valid = pattern.search(c) is not None
+        accepted = client.post("/v1/classify", json={"sentences": [c]}).status_code == 200
+        assert schema_valid == accepted, f"U+{ord(c):04X}: schema-valid {schema_valid}, accepted {accepted}"
 
 
 def test_more_sentences_than_the_limit_is_422_naming_the_limit(client):
