@@ -25,11 +25,15 @@ import csv
 import gzip
 import io
 import json
+import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import numpy as np
+
 from fazhi.errors import ResumeError, UsageError
 from fazhi.labels import AREAS, CATEGORIES
+from fazhi.output.atomic import write_output
 from fazhi.pipeline.aggregate import AREA_NAMES
 from fazhi.pipeline.context import document_title
 from fazhi.pipeline.problems import states_problem
@@ -131,8 +135,6 @@ class CorpusView:
         self, html: str | None = None, csv_path: str | None = None, png: str | None = None, model_name: str = ""
     ) -> list[str]:
         """Write the outputs asked for (atomically); return what was written."""
-        from fazhi.output.atomic import write_output
-
         written = []
         if png:  # first: the one that can fail for want of matplotlib, before anything is written
             data = heatmap_png(self.figures)
@@ -245,10 +247,6 @@ def heatmap_png(figures: Sequence[dict], dpi: int = 200) -> bytes:
             "the PNG heatmap needs matplotlib, which is not installed: .venv/bin/pip install -e '.[figures]' "
             "(or matplotlib)"
         ) from None
-    import logging
-
-    import numpy as np
-
     # A CJK family found by name may lack a "normal" weight entry; matplotlib then warns once per text, harmlessly.
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     if not figures:
