@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fazhi.reading import read_report, read_report_bytes
 from fazhi.reading.ocr import OcrMode, Progress
 
 __all__ = ["extracted_text"]
@@ -14,8 +15,6 @@ def extracted_text(
 ) -> str:
     """The text of the report at path ('-' with stdin: those bytes, format from their content) that unit offsets
     index: ``text[unit.start:unit.end] == unit.text``."""
-    from fazhi.reading import read_report, read_report_bytes
-
     if str(path) == "-":
         return read_report_bytes(stdin or b"", "<stdin>", suffix="", ocr=ocr, progress=progress)
     return read_report(Path(path), ocr=ocr, progress=progress)
