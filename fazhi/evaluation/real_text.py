@@ -36,6 +36,7 @@ import numpy as np
 from fazhi.errors import LabelDataError
 from fazhi.evaluation.metrics import compute_metrics
 from fazhi.labels import CATEGORIES
+from fazhi.pipeline.tag import tag_text
 
 __all__ = [
     "RealUnit",
@@ -135,8 +136,6 @@ def predict_by_unit(model, real: RealSet) -> Predictions:
 
 def predict_by_document(model, real: RealSet) -> Predictions:
     """Tag every document as `fazhi tag` does; each labelled unit takes the covering project unit's labels."""
-    from fazhi.pipeline.tag import tag_text
-
     categories: list[str] = []
     problems: list[bool] = []
     uncovered = 0
