@@ -14,8 +14,9 @@ from fazhi.errors import LabelDataError
 from fazhi.evaluation.evaluate import evaluate_rows, write_evaluation
 from fazhi.evaluation.metrics import best_threshold, compute_metrics
 from fazhi.labels import CATEGORIES, Row, load_splits, read_documents
-from fazhi.model.baseline import BaselineConfig, BaselineModel, fit_vocabulary
+from fazhi.model.baseline import BaselineConfig, BaselineModel, features, fit_vocabulary
 from fazhi.model.card import write_model_card
+from fazhi.pipeline.context import row_contexts
 from fazhi.training.common import atomic_directory
 
 
@@ -25,9 +26,6 @@ def fit_baseline(
     """Fit on train (with each row's context when config.context_weight > 0); choose C and the threshold on dev."""
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
-
-    from fazhi.model.baseline import features
-    from fazhi.pipeline.context import row_contexts
 
     vocab, idf = fit_vocabulary([r.text for r in train], config)
     train_ctx, dev_ctx = row_contexts(train), row_contexts(dev)
