@@ -19,6 +19,7 @@ import torch
 from torch import nn
 from transformers import BertConfig, BertModel, BertPreTrainedModel, BertTokenizer
 
+from fazhi.errors import ModelLoadError
 from fazhi.labels import CATEGORIES
 from fazhi.model.config import CONTEXT, DEFAULT_MAX_LENGTH, INT8, KIND, MAX_LENGTH, NAME
 from fazhi.model.prediction import BATCH_SIZE, Scores
@@ -111,8 +112,6 @@ def quantized(model: nn.Module) -> nn.Module:
 
 def check_tokenizer(tokenizer, vocab_size: int, directory: Path) -> None:
     """Refuse a tokenizer that does not fit the model: another vocabulary size, or [UNK] in CHECK_SENTENCE."""
-    from fazhi.errors import ModelLoadError
-
     if len(tokenizer) != vocab_size:
         raise ModelLoadError(
             f"{directory}: the tokenizer has {len(tokenizer)} tokens but the model has a vocabulary of "
