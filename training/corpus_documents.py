@@ -9,6 +9,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from fazhi.pipeline.segment import segment
+from fazhi.reading import SUPPORTED_SUFFIXES, UnreadableFile, read_report
 from fazhi.training.corpus_laws import LAWREF, LAWS_DB, LawText, _norm, law_group, law_texts
 
 PEOPLES_DAILY = "people-daily"
@@ -103,9 +105,6 @@ def _segmented(law: LawText) -> Document:
 
 def report_documents(path: Path) -> Iterator[Document]:
     """Every report under path (a file or folder): its sentence units, segmented by jieba."""
-    from fazhi.pipeline.segment import segment
-    from fazhi.reading import SUPPORTED_SUFFIXES, UnreadableFile, read_report
-
     files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.suffix.lower() in SUPPORTED_SUFFIXES)
     for f in files:
         try:
