@@ -132,6 +132,23 @@ def test_threads_default_to_one_and_follow_the_flag(tmp_path, monkeypatch):
         torch.set_num_threads(before)
 
 
+def test_commands_with_the_ngram_default_never_load_torch(tmp_path):
+    # --threads used to import torch to set its threads, for every model: 180 MB and a second of start-up that the
+    # n-gram default never uses. A BERT still gets its threads (the test above).
+    (tmp_path / "r.txt").write_text("全面推行行政执法公示制度。\n部分执法人员业务能力不强。\n", encoding="utf-8")
+    code = (
+        "import sys; from fazhi.cli import main; "
+        f"codes = [main(['classify', {str(tmp_path / 'r.txt')!r}, '--threads', '2']), "
+        f"main(['tag', {str(tmp_path / 'r.txt')!r}, '-o', {str(tmp_path / 'u.jsonl')!r}, '--no-progress']), "
+        "main(['data', 'check'])]; "
+        "print(codes, sorted(m for m in ('torch', 'transformers', 'sklearn') if m in sys.modules), file=sys.stderr)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "[0, 0, 0] []"
+
+
 @pytest.mark.parametrize("name", ["bert", "baseline", "model/bert", "model/baseline"])
 def test_shipped_models_are_named_from_any_folder(tmp_path, monkeypatch, capsys, name):
     monkeypatch.chdir(tmp_path)

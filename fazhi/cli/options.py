@@ -7,8 +7,8 @@ A command's options are the fields of its config dataclass (help string, default
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import MISSING, field, fields, replace
 from pathlib import Path
@@ -127,12 +127,18 @@ def default_threads() -> int:
 
 
 def set_threads(n: int | None) -> None:
-    check_threads(n)
-    if importlib.util.find_spec("torch") is None:
-        return
-    import torch
+    """The model's threads, without importing torch for a model that has no use for it (the n-gram default).
 
-    torch.set_num_threads(n or default_threads())
+    torch, once loaded, is told directly; otherwise OMP_NUM_THREADS is set, which torch reads when a BERT model
+    imports it, and which worker processes started later inherit.
+    """
+    check_threads(n)
+    threads = n or default_threads()
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(threads)
+    else:
+        os.environ["OMP_NUM_THREADS"] = str(threads)
 
 
 THREADS_HELP = (
