@@ -92,7 +92,9 @@ def test_a_hub_that_never_answers_is_given_up_after_the_timeout():
     assert done.returncode == 2
     err = done.stderr.strip().splitlines()
     assert len(err) == 1 and "did not answer for it within 1 s" in err[0], err
-    assert waited < 15  # one try within the bound, not the hub client's retries for minutes
+    # One try within the bound, not the hub client's retries, which ran past 2 minutes; the margin is for starting
+    # Python and transformers on a loaded machine (26 s seen with the load average at 6 on 2 cores).
+    assert waited < 60
 
 
 # --- readers ----------------------------------------------------------------------------
