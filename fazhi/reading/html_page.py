@@ -183,12 +183,7 @@ class _Page:
             if not self.keeps(child):
                 continue
             if id(child) in self.deep:
-                block = tag in _BLOCK_TAGS
-                if block:
-                    _flush(out, buf)
-                buf.append(self.deep[id(child)])
-                if block:
-                    _flush(out, buf)
+                _add_deep(self.deep[id(child)], tag in _BLOCK_TAGS, out, buf)
             elif tag == "table" and (rows := figure_table_rows(child)) is not None:
                 _flush(out, buf)  # a table of figures: one row per line, each figure after its header
                 out.extend(rows)
@@ -205,6 +200,15 @@ class _Page:
                     _flush(out, buf)
             else:
                 self.collect(child, out, buf)
+
+
+def _add_deep(text: str, block: bool, out: list[str], buf: list[str]) -> None:
+    """The plain text of an element past MAX_DEPTH: inline, or (a block element) on lines of its own."""
+    if block:
+        _flush(out, buf)
+    buf.append(text)
+    if block:
+        _flush(out, buf)
 
 
 def _flat_text(el, keep_lines: bool = False, keeps=None) -> str:
