@@ -1,9 +1,10 @@
 """`fazhi serve`: the app assembled from its parts, and the server that runs it.
 
 Endpoints (serve/routes/): ``POST /v1/classify``, ``POST /v1/analyze`` (JSON
-text or a multipart upload), ``POST /v1/compare``, ``GET /healthz`` (and
-HEAD), ``GET /v1/model``, the pages ``/`` and ``/compare``, and the OpenAPI
-docs at ``/docs`` (served locally, no CDN). Every error answers
+text or a multipart upload), ``POST /v1/read`` (an uploaded report's text),
+``POST /v1/compare``, ``GET /healthz`` (and HEAD), ``GET /v1/model``, the
+pages ``/`` and ``/compare``, and the OpenAPI docs at ``/docs`` (served
+locally, no CDN). Every error answers
 ``{"error": str, "error_type": str}`` (serve.errors.ErrorType).
 
 Layers, outermost first: serve.protocol (header timeout, header limits, the
@@ -40,7 +41,7 @@ from fazhi.serve.body import BodyReader, describe_errors
 from fazhi.serve.errors import RETRY_AFTER_S, STATUS_TYPES, ApiError, ClientGone, ErrorType, error_response
 from fazhi.serve.guard import Guard
 from fazhi.serve.protocol import ConnectionLimits, limited_protocol
-from fazhi.serve.routes import BODY_SCHEMAS, analyze, classify, compare, health, pages
+from fazhi.serve.routes import BODY_SCHEMAS, analyze, classify, compare, health, pages, read
 from fazhi.serve.service import Service
 from fazhi.serve.settings import ServeSettings
 
@@ -165,7 +166,7 @@ def create_app(settings: ServeSettings | None = None, model: Predictor | None = 
     app.state.startup_error = None
     app.state.on_started = None
     _install_error_handlers(app)
-    for module in (pages, health, classify, analyze, compare):
+    for module in (pages, health, classify, analyze, read, compare):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app, settings)  # type: ignore[method-assign]
     # The body is read, within its size and time limits, ahead of routing and body parsing; Host is checked first.

@@ -34,6 +34,8 @@ __all__ = [
     "ERROR_RESPONSES",
     "HEALTH_503",
     "UPLOAD_SCHEMA",
+    "ReadResponse",
+    "READ_RESPONSES",
 ]
 
 _EXAMPLE_CONTEXT = "某区2023年政府信息公开工作年度报告 › 三、收到和处理政府信息公开申请情况"
@@ -276,4 +278,30 @@ UPLOAD_SCHEMA: dict[str, Any] = {
         },
     },
     "additionalProperties": False,
+}
+
+
+class ReadResponse(BaseModel):
+    doc: str = Field(description="the uploaded file's name (at most 200 characters)")
+    text: str = Field(description="the report's text as `fazhi tag` reads it (what /v1/analyze would tag)")
+
+
+# /v1/read takes only an upload and runs no model: its 415 and 422 are an upload's, and it has no 500.
+READ_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **{k: v for k, v in ERROR_RESPONSES.items() if k in (400, 408, 413)},
+    415: _error(
+        "A body that is not multipart/form-data",
+        "expected a body of type multipart/form-data, found 'application/json'",
+        ErrorType.UNSUPPORTED_MEDIA_TYPE,
+    ),
+    422: _error(
+        "No file part, other parts, or a file that holds no report text that can be read",
+        "file: a.docx: not a readable .docx document (BadZipFile)",
+        ErrorType.UNREADABLE_FILE,
+    ),
+    503: _error(
+        "The server has too many requests or connections",
+        "the server is answering 64 requests, its limit (limit_concurrency); try again shortly",
+        ErrorType.SERVER_BUSY,
+    ),
 }

@@ -164,6 +164,49 @@ def test_analyze_reads_an_uploaded_file_as_fazhi_tag_reads_it(client, name, data
     assert "行政执法人员力量不足，执法水平有待提高。" in [u["text"] for u in body["units"] if u["problem"]]
 
 
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("某区2022年报告.docx", _docx_bytes(REPORT)),
+        ("某区2023年报告.pdf", _saved_bytes(REPORT, "pdf", ".pdf")),
+        ("report.txt", REPORT.encode("gbk")),
+    ],
+)
+def test_read_gives_an_uploaded_file_s_text_as_fazhi_tag_reads_it(client, name, data):
+    """/v1/read (the compare page's file opener): the text /v1/analyze would tag, and nothing tagged."""
+    r = client.post("/v1/read", files={"file": (name, data, "application/octet-stream")})
+    assert r.status_code == 200, r.text
+    assert r.json() == {"doc": name, "text": read_report_bytes(data, name)}
+    analyzed = client.post("/v1/analyze", files={"file": (name, data, "application/octet-stream")}).json()
+    assert analyzed["text"] == r.json()["text"]
+
+
+def test_read_refuses_what_is_not_a_readable_upload_in_the_error_shape(client, shipped_model):
+    assert_error(
+        client.post("/v1/read", files={"file": ("a.docx", b"PK\x03\x04 not a zip", "application/octet-stream")}),
+        422,
+        "unreadable_file",
+        "a.docx",
+    )
+    assert_error(
+        client.post("/v1/read", files={"file": ("a.pdf", b"%PDF-1.4 no", "application/pdf")}), 422, "unreadable_file"
+    )
+    assert_error(
+        client.post("/v1/read", files={"report": ("a.txt", b"x", "text/plain")}), 422, "validation_error", "'file'"
+    )
+    assert_error(client.post("/v1/read", json={"text": REPORT}), 415, "unsupported_media_type", "multipart/form-data")
+    spec = client.get("/openapi.json").json()["paths"]["/v1/read"]["post"]
+    assert set(spec["requestBody"]["content"]) == {"multipart/form-data"}
+    assert spec["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ReadResponse"
+    }
+    with TestClient(
+        create_app(ServeSettings(max_body_bytes=4096), model=shipped_model), base_url="http://127.0.0.1"
+    ) as c:
+        r = c.post("/v1/read", files={"file": ("a.docx", _docx_bytes(REPORT * 40), "application/octet-stream")})
+        assert_error(r, 413, "payload_too_large", "4096")
+
+
 def test_an_upload_is_named_by_its_file_and_a_bad_upload_says_what_is_wrong(client):
     r = client.post("/v1/analyze", files={"file": ("某区2023.txt", REPORT.encode(), "text/plain")})
     assert r.status_code == 200 and r.json()["doc"] == "某区2023.txt"

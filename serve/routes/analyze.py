@@ -3,23 +3,21 @@
 A JSON body ``{"text", "doc"?}``; or ``multipart/form-data`` with the report
 in a ``file`` field (``.txt``, ``.html``, ``.docx``, ``.pdf``, read by the
 readers of ``fazhi tag``; its file name names the report), under the same
-body size and time limits. For an upload the response also carries the text read,
-into which the units' offsets count.
+body size and time limits (serve.routes.read.read_upload, which /v1/read
+shares). For an upload the response also carries the text read, into which
+the units' offsets count.
 """
 
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import APIRouter, Request
 
-from fazhi.reading import UnreadableFile, read_report_bytes
 from fazhi.review.report import review_summary
-from fazhi.serve.body import JSON, MULTIPART, decode_json, parse_upload, require_media_type, validate
+from fazhi.serve.body import JSON, MULTIPART, decode_json, require_media_type, validate
 from fazhi.serve.deps import BatcherDep, ServiceDep
-from fazhi.serve.errors import ApiError, ErrorType
 from fazhi.serve.jobs import tag_reports, unless_client_leaves
 from fazhi.serve.routes import request_body
+from fazhi.serve.routes.read import read_upload
 from fazhi.serve.schemas import ERROR_RESPONSES, UPLOAD_SCHEMA, AnalyzeRequest, AnalyzeResponse
 
 __all__ = ["router", "read_analyze_request"]
@@ -34,14 +32,8 @@ async def read_analyze_request(request: Request) -> tuple[str, str, bool]:
     if kind == JSON:
         body = validate(AnalyzeRequest, decode_json(raw))
         return body.doc, body.text, False
-    upload = parse_upload(request.headers["content-type"], raw)
-    name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1] or "report"
-    doc = name
-    try:
-        text = await asyncio.to_thread(read_report_bytes, upload.data, name)
-    except UnreadableFile as exc:
-        raise ApiError(422, ErrorType.UNREADABLE_FILE, f"file: {exc}") from None
-    return doc[:200], text, True
+    doc, text = await read_upload(request.headers["content-type"], raw)
+    return doc, text, True
 
 
 @router.post(
