@@ -543,3 +543,11 @@ def test_summary_through_a_link_to_redirected_stdout_keeps_the_link(tmp_path, sh
     assert stdout_link.is_symlink() and os.readlink(stdout_link) == "/proc/self/fd/1"
     assert out.read_text(encoding="utf-8").startswith(f"# {report}")
     assert not list(tmp_path.glob("*.partial"))
+
+
+def test_the_closing_line_gives_a_slow_rate_a_decimal_instead_of_zero():
+    from fazhi.output.run import TagResult
+
+    slow = TagResult(reports=1, sentences=1, seconds=2.9)
+    assert "(0.3 sentences/s)" in slow.summary_line() and "1 report, 1 sentence in 2.9 s" in slow.summary_line()
+    assert "(1500 sentences/s)" in TagResult(reports=2, sentences=3000, seconds=2.0).summary_line()

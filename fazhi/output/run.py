@@ -26,6 +26,11 @@ from fazhi.reading.ocr import OcrMode
 __all__ = ["TagResult", "TagInterrupted", "run_tag"]
 
 
+def _rate(per_second: float) -> str:
+    """A rate as a reader wants it: whole numbers, and a decimal below 10 (a slow first report is 0.3/s, not 0/s)."""
+    return f"{per_second:.1f}" if per_second < 10 else f"{per_second:.0f}"
+
+
 @dataclass
 class TagResult:
     reports: int = 0  # tagged in this run
@@ -42,7 +47,7 @@ class TagResult:
         parts = [
             f"tagged {self.reports} report{'s' if self.reports != 1 else ''}, {self.sentences} "
             f"sentence{'s' if self.sentences != 1 else ''} in {self.seconds:.1f} s "
-            f"({self.sentences_per_second:.0f} sentences/s)"
+            f"({_rate(self.sentences_per_second)} sentences/s)"
         ]
         if self.skipped:
             parts.append(f"{self.skipped} already done (resumed)")
@@ -136,7 +141,7 @@ class _Progress:
         if self.bar is not None:
             self.bar.set_postfix_str(
                 f"{done}/{total} reports, {sentences} sentences, "
-                f"{sentences / elapsed if elapsed else 0:.0f} sentences/s",
+                f"{_rate(sentences / elapsed if elapsed else 0.0)} sentences/s",
                 refresh=False,
             )
 
