@@ -344,8 +344,9 @@ SEEDLIKE = Path(__file__).parent / "data" / "seedlike_report.txt"
 SCREENSHOT_DIR = os.environ.get("FAZHI_SCREENSHOT_DIR")  # set to keep the page's picture (never committed)
 
 
-def _drop_file(driver, path: Path, mime: str) -> None:
-    """A real drop event on the drop zone, carrying the file's bytes, as a reviewer's drag from the desktop does."""
+def _drop_file(driver, path: Path, mime: str, target: str = "drop") -> None:
+    """A real drop event on the drop zone (the element of id target), carrying the file's bytes, as a reviewer's drag
+    from the desktop does."""
     import base64
 
     driver.execute_script(
@@ -353,12 +354,13 @@ def _drop_file(driver, path: Path, mime: str) -> None:
         const bytes = Uint8Array.from(atob(arguments[0]), (c) => c.charCodeAt(0));
         const dt = new DataTransfer();
         dt.items.add(new File([bytes], arguments[1], {type: arguments[2]}));
-        document.getElementById('drop').dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, \
+        document.getElementById(arguments[3]).dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, \
 cancelable: true}));
     """,
         base64.b64encode(path.read_bytes()).decode("ascii"),
         path.name,
         mime,
+        target,
     )
 
 
@@ -412,6 +414,110 @@ def test_dropped_docx_report_is_tagged_in_chinese_with_its_summary(browser, serv
     assert any(s[2] == "missing" for s in shown)  # this report has no 第一责任人履职 part
     if SCREENSHOT_DIR:
         browser.save_screenshot(str(Path(SCREENSHOT_DIR) / "page-docx.png"))
+
+
+def test_compare_page_opens_a_dropped_docx_and_pdf_and_compares_them(browser, server, tmp_path, shipped_model):
+    """Last year's report as .docx on the old side, this year's as .pdf on the new: each is read by the server as
+    `fazhi compare` reads it, and 对比 shows their comparison."""
+    from sample_formats import save_report_as
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from fazhi.reading import read_report
+    from fazhi.review.compare import compare_reports
+
+    old = save_report_as(
+        (COMPARE_PAIR / "old.txt").read_text(encoding="utf-8"), tmp_path / "某县2022年报告.docx", "docx"
+    )
+    new = save_report_as((COMPARE_PAIR / "new.txt").read_text(encoding="utf-8"), tmp_path / "某县2023年报告.pdf", "pdf")
+    old_text, new_text = read_report(old), read_report(new)
+    expected = compare_reports(
+        old.name,
+        tag_text(old.name, old_text, shipped_model).units,
+        new.name,
+        tag_text(new.name, new_text, shipped_model).units,
+    )
+    browser.get(server + "/compare")
+    browser.execute_script("localStorage.removeItem('fazhi.lang');")
+    browser.get(server + "/compare")
+
+    def settled(reads: int):
+        def check(d):
+            error = d.find_element(By.ID, "error").text
+            assert not error, error
+            return d.execute_script(
+                "return Number(document.body.dataset.reads || 0) >= arguments[0] && !document.getElementById('compare')"
+                ".disabled;",
+                reads,
+            )
+
+        return check
+
+    _drop_file(browser, old, "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "old-drop")
+    WebDriverWait(browser, 30).until(settled(1))
+    assert browser.find_element(By.ID, "old-text").get_attribute("value") == old_text
+    assert browser.find_element(By.ID, "old-doc").get_attribute("value") == old.name
+    assert browser.find_element(By.ID, "status").text == f"已读取 {old.name}（{len(old_text)} 个字符）"
+    _drop_file(browser, new, "application/pdf", "new-drop")
+    WebDriverWait(browser, 60).until(settled(2))
+    assert browser.find_element(By.ID, "new-text").get_attribute("value") == new_text
+    assert browser.find_element(By.ID, "new-doc").get_attribute("value") == new.name
+    before = browser.execute_script("return Number(document.body.dataset.comparisons || 0)")
+    browser.find_element(By.ID, "compare").click()
+    WebDriverWait(browser, 60).until(
+        lambda d: d.execute_script("return Number(document.body.dataset.comparisons || 0)") > before
+    )
+    assert browser.find_element(By.ID, "error").text == ""
+
+    # The comparison of the two files' text: the areas table, and the problems carried over.
+    rows = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#area-table tbody tr'))"
+        ".map(r => [r.dataset.category, Number(r.cells[1].textContent), Number(r.cells[2].textContent)]);"
+    )
+    assert rows == [[a["category"], a["old_sentences"], a["new_sentences"]] for a in expected["areas"]]
+    carried = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#carried li')).map(li => [Number(li.dataset.oldIndex), "
+        "Number(li.dataset.newIndex)]);"
+    )
+    assert carried == [[m["old"]["index"], m["new"]["index"]] for m in expected["carried_over"]]
+    assert len(carried) >= 4
+    assert [browser.find_element(By.CSS_SELECTOR, f"#{side}-report h3").text for side in ("old", "new")] == [
+        f"上一年 · {old.name}",
+        f"本年 · {new.name}",
+    ]
+
+
+def test_compare_page_says_which_files_it_opens_in_both_languages(browser, server, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    odt = tmp_path / "report.odt"
+    odt.write_bytes(b"PK\x03\x04")
+    browser.get(server + "/compare")
+    browser.execute_script("localStorage.removeItem('fazhi.lang');")
+    browser.get(server + "/compare")
+    _drop_file(browser, odt, "application/vnd.oasis.opendocument.text", "old-drop")
+    assert browser.find_element(By.ID, "error").text == "report.odt：只能打开 .docx、.pdf、.html、.htm 或 .txt 文件"
+    browser.find_element(By.ID, "lang").click()
+    try:
+        assert "(.docx, .pdf, .html, .txt)" in browser.find_element(By.ID, "old-drop").get_attribute("title")
+        _drop_file(browser, odt, "application/vnd.oasis.opendocument.text", "new-drop")
+        assert (
+            browser.find_element(By.ID, "error").text
+            == "report.odt: only .docx, .pdf, .html, .htm and .txt files can be opened"
+        )
+    finally:
+        browser.execute_script("localStorage.removeItem('fazhi.lang');")
+    # A file the server cannot read: its error, in the error shape, and the side's box left as it was.
+    bad = tmp_path / "broken.docx"
+    bad.write_bytes(b"PK\x03\x04 not a zip")
+    browser.get(server + "/compare")
+    _drop_file(browser, bad, "application/octet-stream", "new-drop")
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 30).until(lambda d: d.find_element(By.ID, "error").text)
+    assert "unreadable_file" in browser.find_element(By.ID, "error").text
+    assert browser.find_element(By.ID, "new-text").get_attribute("value") == ""
+    assert not browser.find_element(By.ID, "compare").get_attribute("disabled")
 
 
 def test_the_english_switch_is_remembered_across_visits(browser, server):
