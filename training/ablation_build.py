@@ -23,24 +23,12 @@ def build(
 ) -> tuple[Any, float]:
     """The variant's predictor and its training minutes (0 when reused)."""
     from fazhi.model import load_model
-    from fazhi.model.configs import BaselineConfig
     from fazhi.model.ensemble import EnsemblePredictor
-    from fazhi.training.baseline import train_baseline
-    from fazhi.training.bert import train_bert
 
     v = VARIANTS[name]
     out = model_dir(name)
     if v.kind in ("cascade", "hybrid"):
-        from fazhi.training.cascade import build as build_composite
-        from fazhi.training.configs import CascadeConfig
-
-        for m in v.members:
-            if not m.startswith("model/"):
-                build(m, data, log, reuse=True, encoders=encoders, labels_before=labels_before)
-        dirs = [REPO_DIR / m if m.startswith("model/") else model_dir(m) for m in v.members]
-        if not (reuse and (out / "config.json").is_file()):
-            build_composite(v.kind, dirs[0], dirs[1], data, out, CascadeConfig(name=name, **v.cascade), log=log)
-        return load_model(out), 0.0
+        return _build_composite(name, data, log, reuse, encoders, labels_before), 0.0
     if v.labels == "before":
         if labels_before is None:
             raise ValueError(f"{name}: expected --labels-before (data/labels before the rule-13 relabel), found none")
@@ -56,20 +44,47 @@ def build(
         log(f"{name}: reusing {out}")
         return load_model(out), 0.0
     started = time.time()
+    _train(name, data, out, log, encoders)
+    return load_model(out), (time.time() - started) / 60
+
+
+def _build_composite(name: str, data: Path, log, reuse: bool, encoders: Path, labels_before: Path | None):
+    """A cascade or hybrid: its members built first (the shipped model/ ones are read as they are), then the
+    composite put together from them (or reused)."""
+    from fazhi.model import load_model
+    from fazhi.training.cascade import build as build_composite
+    from fazhi.training.configs import CascadeConfig
+
+    v = VARIANTS[name]
+    out = model_dir(name)
+    for m in v.members:
+        if not m.startswith("model/"):
+            build(m, data, log, reuse=True, encoders=encoders, labels_before=labels_before)
+    dirs = [REPO_DIR / m if m.startswith("model/") else model_dir(m) for m in v.members]
+    if not (reuse and (out / "config.json").is_file()):
+        build_composite(v.kind, dirs[0], dirs[1], data, out, CascadeConfig(name=name, **v.cascade), log=log)
+    return load_model(out)
+
+
+def _train(name: str, data: Path, out: Path, log, encoders: Path) -> None:
+    """A baseline or BERT variant trained into out (a BERT from its pretrained encoder under encoders, if it names
+    one)."""
+    from fazhi.model.configs import BaselineConfig
+    from fazhi.training.baseline import train_baseline
+    from fazhi.training.bert import train_bert
+
+    v = VARIANTS[name]
     if v.kind == "baseline":
         train_baseline(data, out, BaselineConfig(**v.baseline), log=log)
-    else:
-        assert v.bert is not None
-        config = v.bert
-        if v.encoder:
-            encoder = encoders / v.encoder
-            if not (encoder / "config.json").is_file():
-                raise FileNotFoundError(
-                    f"{name}: expected the pretrained encoder {encoder} (fazhi pretrain), found none"
-                )
-            config = replace(config, base_model=str(encoder))
-        train_bert(data, out, replace(config, name=name), log=log, progress=False)
-    return load_model(out), (time.time() - started) / 60
+        return
+    assert v.bert is not None
+    config = v.bert
+    if v.encoder:
+        encoder = encoders / v.encoder
+        if not (encoder / "config.json").is_file():
+            raise FileNotFoundError(f"{name}: expected the pretrained encoder {encoder} (fazhi pretrain), found none")
+        config = replace(config, base_model=str(encoder))
+    train_bert(data, out, replace(config, name=name), log=log, progress=False)
 
 
 def _average_threshold(members, data: Path) -> float:
