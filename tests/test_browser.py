@@ -489,6 +489,7 @@ def test_compare_page_opens_a_dropped_docx_and_pdf_and_compares_them(browser, se
 
 def test_compare_page_says_which_files_it_opens_in_both_languages(browser, server, tmp_path):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     odt = tmp_path / "report.odt"
     odt.write_bytes(b"PK\x03\x04")
@@ -500,6 +501,7 @@ def test_compare_page_says_which_files_it_opens_in_both_languages(browser, serve
     browser.find_element(By.ID, "lang").click()
     try:
         assert "(.docx, .pdf, .html, .txt)" in browser.find_element(By.ID, "old-drop").get_attribute("title")
+        WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "model-name").text.startswith("model: "))
         _drop_file(browser, odt, "application/vnd.oasis.opendocument.text", "new-drop")
         assert (
             browser.find_element(By.ID, "error").text
@@ -512,8 +514,6 @@ def test_compare_page_says_which_files_it_opens_in_both_languages(browser, serve
     bad.write_bytes(b"PK\x03\x04 not a zip")
     browser.get(server + "/compare")
     _drop_file(browser, bad, "application/octet-stream", "new-drop")
-    from selenium.webdriver.support.ui import WebDriverWait
-
     WebDriverWait(browser, 30).until(lambda d: d.find_element(By.ID, "error").text)
     assert "unreadable_file" in browser.find_element(By.ID, "error").text
     assert browser.find_element(By.ID, "new-text").get_attribute("value") == ""

@@ -61,13 +61,28 @@ def test_a_trailing_slash_is_404_never_a_redirect_that_reflects_host(client):
     assert "location" not in r.headers
 
 
-@pytest.mark.parametrize("path", ["/", "/compare", "/healthz", "/v1/model", "/v1/nothing", "/docs"])
+@pytest.mark.parametrize(
+    "path", ["/", "/compare", "/static/common.js", "/healthz", "/v1/model", "/v1/nothing", "/docs"]
+)
 def test_every_response_carries_the_security_headers(client, path):
     r = client.get(path)
     assert r.headers["x-content-type-options"] == "nosniff"
     assert r.headers["x-frame-options"] == "DENY"
     assert "default-src 'self'" in r.headers["content-security-policy"]
     assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+
+
+def test_both_pages_load_their_shared_script_from_the_service_as_javascript(client):
+    """/static/common.js (the pages' shared words and helpers): a script of the service's own, which the CSP's
+    script-src allows and nosniff lets run only with a JavaScript type."""
+    script = client.get("/static/common.js")
+    assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript")
+    assert "function t(key, params)" in script.text and "wrong_type" in script.text
+    assert "script-src 'self'" in script.headers["content-security-policy"]
+    for page in ("/", "/compare"):
+        html = client.get(page).text
+        assert '<script src="/static/common.js"></script>' in html
+        assert "function lang()" not in html and "const AREA_NAMES" not in html  # written once, in the script
 
 
 def test_options_and_other_methods_are_405_with_every_allowed_method(client):
