@@ -11,13 +11,12 @@ from pathlib import Path
 import numpy as np
 
 from fazhi.errors import LabelDataError
-from fazhi.evaluation.evaluate import evaluate_rows, write_evaluation
+from fazhi.evaluation.evaluate import evaluate_rows
 from fazhi.evaluation.metrics import best_threshold, compute_metrics
 from fazhi.labels import CATEGORIES, Row, load_splits, read_documents
 from fazhi.model.baseline import BaselineConfig, BaselineModel, features, fit_vocabulary
-from fazhi.model.card import write_model_card
 from fazhi.pipeline.context import row_contexts
-from fazhi.training.common import atomic_directory
+from fazhi.training.common import atomic_directory, write_test_results
 
 
 def fit_baseline(
@@ -114,13 +113,7 @@ def train_baseline(
         (tmp / "training_config.json").write_text(
             json.dumps({"model": "baseline", "data": str(data), **asdict(config)}, indent=2), encoding="utf-8"
         )
-        if splits["test"]:
-            result = evaluate_rows(model, splits["test"], "baseline on test", read_documents(data))
-            write_evaluation(tmp, result.metrics, None, name=model.name)
-            for part, m in result.metrics.items():
-                log(
-                    f"test {part}: category macro-F1 {m['macro_f1']:.3f}, problem F1 {m['problem']['f1']:.3f} "
-                    f"(n={m['n']})"
-                )
-        write_model_card(tmp)
+        test = splits["test"]
+        result = evaluate_rows(model, test, "baseline on test", read_documents(data)) if test else None
+        write_test_results(tmp, result, model.name, log)
     return output.resolve()

@@ -26,7 +26,13 @@ from fazhi.model.bert import BertPredictor, FazhiBertModel, encode_inputs, fazhi
 from fazhi.model.config import CONTEXT, INT8, MAX_LENGTH, NAME, TRAINING
 from fazhi.pipeline.context import row_contexts
 from fazhi.training.augment import noisy
-from fazhi.training.common import atomic_directory, optimizer_step, set_seed, warmup_then_linear_decay
+from fazhi.training.common import (
+    atomic_directory,
+    optimizer_step,
+    set_seed,
+    warmup_then_linear_decay,
+    write_test_results,
+)
 from fazhi.training.configs import BertTrainConfig
 
 
@@ -305,9 +311,6 @@ def train_bert(
 
 def save_model_dir(model, tokenizer, output: Path, config: BertTrainConfig, result, log) -> Path:
     """Write the model directory atomically: temp dir, then rename over the old one."""
-    from fazhi.evaluation.evaluate import write_evaluation
-    from fazhi.model.card import write_model_card
-
     with atomic_directory(output) as tmp:
         to_save = model
         if config.save_float16:
@@ -315,12 +318,5 @@ def save_model_dir(model, tokenizer, output: Path, config: BertTrainConfig, resu
         to_save.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
         (tmp / "training_config.json").write_text(json.dumps(asdict(config), indent=2), encoding="utf-8")
-        if result is not None:
-            write_evaluation(tmp, result.metrics, None, name=config.name)
-            for part, m in result.metrics.items():
-                log(
-                    f"test {part}: category macro-F1 {m['macro_f1']:.3f}, problem F1 {m['problem']['f1']:.3f} "
-                    f"(n={m['n']})"
-                )
-        write_model_card(tmp)
+        write_test_results(tmp, result, config.name, log)
     return output.resolve()

@@ -197,13 +197,12 @@ def build(
     log: Callable[[str], None] = print,
 ) -> Path:
     """Fit the hybrid head and/or the cascade's routing on dev, write the directory atomically, evaluate on test."""
-    from fazhi.evaluation.evaluate import evaluate_rows, write_evaluation
+    from fazhi.evaluation.evaluate import evaluate_rows
     from fazhi.labels import load_splits, read_documents
     from fazhi.model import load_model
-    from fazhi.model.card import write_model_card
     from fazhi.model.cascade import save_cascade
     from fazhi.model.hybrid import save_hybrid
-    from fazhi.training.common import atomic_directory
+    from fazhi.training.common import atomic_directory, write_test_results
 
     if kind not in ("cascade", "hybrid"):
         raise ValueError(f"expected kind cascade or hybrid, found {kind!r}")
@@ -262,15 +261,9 @@ def build(
         saved[TRAINING]["minutes"] = round((time.time() - started) / 60, 2)
         config_file.write_text(json.dumps(saved, ensure_ascii=False, indent=2), encoding="utf-8")
         model = load_model(tmp)
-        if splits["test"]:
-            result = evaluate_rows(model, splits["test"], f"{config.name} on test", read_documents(data))
-            write_evaluation(tmp, result.metrics, None, name=config.name)
-            for part, m in result.metrics.items():
-                log(
-                    f"test {part}: category macro-F1 {m['macro_f1']:.3f}, problem F1 {m['problem']['f1']:.3f} "
-                    f"(n={m['n']})"
-                )
-        write_model_card(tmp)
+        test = splits["test"]
+        result = evaluate_rows(model, test, f"{config.name} on test", read_documents(data)) if test else None
+        write_test_results(tmp, result, config.name, log)
     return output.resolve()
 
 

@@ -1,13 +1,17 @@
-"""Pieces every trainer shares: seeds, atomic model directories, the schedule and the optimiser step."""
+"""Pieces every trainer shares: seeds, atomic model directories, the test results and model card written into
+them, the schedule and the optimiser step."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from fazhi.evaluation.evaluate import write_evaluation
+from fazhi.model.card import write_model_card
 
 
 def set_seed(seed: int) -> None:
@@ -45,6 +49,16 @@ def atomic_directory(output: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def write_test_results(directory: Path, result, name: str, log: Callable[[str], None]) -> None:
+    """A new model directory's test results and card: the test split's evaluation written into it (result, from
+    evaluate_rows; None when there is no test split), one log line per part, then the model card."""
+    if result is not None:
+        write_evaluation(directory, result.metrics, None, name=name)
+        for part, m in result.metrics.items():
+            log(f"test {part}: category macro-F1 {m['macro_f1']:.3f}, problem F1 {m['problem']['f1']:.3f} (n={m['n']})")
+    write_model_card(directory)
 
 
 def warmup_then_linear_decay(optim, total_steps: int, warmup_share: float):
