@@ -28,6 +28,7 @@ from fazhi.pipeline.context import row_contexts
 from fazhi.training.augment import noisy
 from fazhi.training.common import (
     atomic_directory,
+    compact_bert_config,
     optimizer_step,
     set_seed,
     warmup_then_linear_decay,
@@ -88,18 +89,8 @@ def load_base(config: BertTrainConfig, train_texts: list[str], log: Callable[[st
     tmp = Path(tempfile.mkdtemp(prefix="fazhi-vocab-"))
     tokenizer = make_tokenizer(build_vocab(train_texts, jieba_characters()), tmp)
     shutil.rmtree(tmp, ignore_errors=True)
-    bert_config = fazhi_config(
-        BertConfig(
-            vocab_size=len(tokenizer),
-            hidden_size=config.hidden,
-            num_hidden_layers=config.layers,
-            num_attention_heads=config.heads,
-            intermediate_size=4 * config.hidden,
-            max_position_embeddings=config.max_length,
-            hidden_dropout_prob=config.dropout,
-            attention_probs_dropout_prob=config.dropout,
-        )
-    )
+    dropout = {"hidden_dropout_prob": config.dropout, "attention_probs_dropout_prob": config.dropout}
+    bert_config = fazhi_config(compact_bert_config(config, len(tokenizer), **dropout))
     model = FazhiBertModel(bert_config)
     log(
         f"compact BERT from scratch: {config.layers} layers x {config.hidden} hidden, vocab {len(tokenizer)} "

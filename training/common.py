@@ -1,5 +1,5 @@
-"""Pieces every trainer shares: seeds, atomic model directories, the test results and model card written into
-them, the schedule and the optimiser step."""
+"""Pieces every trainer shares: seeds, the shape of a compact BERT built from scratch, atomic model directories,
+the test results and model card written into them, the schedule and the optimiser step."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from fazhi.evaluation.evaluate import write_evaluation
 from fazhi.model.card import write_model_card
+from fazhi.training.configs import BertTrainConfig, PretrainConfig
 
 
 def set_seed(seed: int) -> None:
@@ -49,6 +51,22 @@ def atomic_directory(output: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def compact_bert_config(config: BertTrainConfig | PretrainConfig, vocab_size: int, **options: Any):
+    """The BertConfig of a compact BERT built from scratch in config's shape (layers x hidden, heads, max_length
+    positions, a feed-forward layer 4 x hidden wide); options: further BertConfig fields (dropout)."""
+    from transformers import BertConfig
+
+    return BertConfig(
+        vocab_size=vocab_size,
+        hidden_size=config.hidden,
+        num_hidden_layers=config.layers,
+        num_attention_heads=config.heads,
+        intermediate_size=4 * config.hidden,
+        max_position_embeddings=config.max_length,
+        **options,
+    )
 
 
 def write_test_results(directory: Path, result, name: str, log: Callable[[str], None]) -> None:

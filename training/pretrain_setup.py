@@ -13,6 +13,7 @@ import torch
 
 from fazhi.errors import UsageError
 from fazhi.labels import Row
+from fazhi.training.common import compact_bert_config
 from fazhi.training.configs import PretrainConfig
 from fazhi.training.corpus import SourceCorpus, char_counts
 
@@ -62,7 +63,7 @@ def _initial_model(
     config: PretrainConfig, parts: list[SourceCorpus], project_rows: list[Row], tmp: Path, log: Callable[[str], None]
 ):
     """Tokenizer (saved into tmp), its token list and the BertForMaskedLM to train: loaded from init_from, or built."""
-    from transformers import BertConfig, BertForMaskedLM, BertTokenizer
+    from transformers import BertForMaskedLM, BertTokenizer
 
     from fazhi.training.vocab import build_vocab, jieba_characters, make_tokenizer
 
@@ -93,14 +94,7 @@ def _initial_model(
     project_chars = {c for r in project_rows for c in r.text}
     tokens = build_vocab([" ".join(frequent)], set(jieba_characters()) | project_chars)
     tokenizer = make_tokenizer(tokens, tmp)
-    bert_config = BertConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=config.hidden,
-        num_hidden_layers=config.layers,
-        num_attention_heads=config.heads,
-        intermediate_size=4 * config.hidden,
-        max_position_embeddings=config.max_length,
-    )
+    bert_config = compact_bert_config(config, len(tokenizer))
     model = BertForMaskedLM(bert_config)
     if config.init_embeddings == "lac":
         from fazhi.training.lac import lac_initialised_embeddings
