@@ -79,3 +79,25 @@ def test_the_default_rule_needs_both_margins_and_no_part_much_worse(tmp_path):
     assert "| cascade(mlm) | 1 | +0.030 | +0.020 | +0.030 | yes |" in md
     assert "| hybrid(mlm) | 1 | +0.030 | +0.020 | -0.100 | no |" in md
     assert "| bert mlm | 1 |" not in md
+
+
+def test_an_averaged_variant_builds_its_members_from_the_encoders_it_was_given(tmp_path, monkeypatch):
+    # Its members were built with the default encoders folder whatever --encoders said (an average of a BERT trained
+    # from another encoder silently used the shipped one's folder).
+    from fazhi.training import ablation_build
+
+    seen: list[tuple[str, object]] = []
+
+    def train(name, _data, _out, _log, encoders):
+        seen.append((name, encoders))
+
+    class Member:  # what load_model would give: never asked to predict, since the threshold is patched
+        pass
+
+    monkeypatch.setattr(ablation_build, "_train", train)
+    monkeypatch.setattr("fazhi.model.load_model", lambda *_a, **_k: Member())
+    monkeypatch.setattr("fazhi.model.ensemble.EnsemblePredictor", lambda *_a, **_k: Member())
+    monkeypatch.setattr(ablation_build, "_average_threshold", lambda *_a: 0.5)
+    monkeypatch.setattr(ablation_build, "model_dir", lambda name: tmp_path / name)
+    ablation_build.build("average(bert, baseline+context)", tmp_path, print, reuse=False, encoders=tmp_path / "enc")
+    assert seen and all(encoders == tmp_path / "enc" for _, encoders in seen)

@@ -34,7 +34,9 @@ def build(
             raise ValueError(f"{name}: expected --labels-before (data/labels before the rule-13 relabel), found none")
         data = labels_before
     if v.kind == "average":
-        members = [build(m, data, log, reuse=True)[0] for m in v.members]
+        members = [
+            build(m, data, log, reuse=True, encoders=encoders, labels_before=labels_before)[0] for m in v.members
+        ]
         return EnsemblePredictor(members, [1.0] * len(members), _average_threshold(members, data), name), 0.0
     if v.kind == "int8":
         if not (model_dir(v.members[0]) / "config.json").is_file():
