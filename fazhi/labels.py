@@ -370,6 +370,8 @@ def load_splits(data: Path, need: tuple[str, ...] = ("train", "dev")) -> dict[st
     for needed in need:
         if not splits[needed]:
             why = " (dev chooses the model and the problem threshold)" if needed == "dev" else ""
+            if not rows:
+                raise LabelDataError(f"expected labelled rows in {data}, found none")
             found = ", ".join(f"{s} {len(splits[s])}" for s in SPLITS)
             raise LabelDataError(
                 f"expected rows with split {needed!r} in {data}, found none{why} (rows by split: {found}); "

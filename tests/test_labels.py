@@ -200,3 +200,10 @@ def test_a_split_with_no_rows_says_how_the_rows_were_split_and_how_to_mark_them(
     counts = re.search(r"rows by split: train (\d+), dev (\d+), test (\d+)", message)
     assert counts and [int(n) for n in counts.groups()] in ([1, 0, 0], [0, 1, 0])
     assert "give the rows meant for test split 'test'" in message
+
+
+def test_a_label_file_with_no_rows_says_so_rather_than_how_rows_are_split(tmp_path):
+    f = tmp_path / "empty.csv"
+    f.write_text("text,category,problem\n", encoding="utf-8")
+    with pytest.raises(LabelDataError, match="expected labelled rows in .*empty.csv, found none"):
+        load_splits(f, need=("test",))

@@ -551,3 +551,4 @@ def test_the_closing_line_gives_a_slow_rate_a_decimal_instead_of_zero():
     slow = TagResult(reports=1, sentences=1, seconds=2.9)
     assert "(0.3 sentences/s)" in slow.summary_line() and "1 report, 1 sentence in 2.9 s" in slow.summary_line()
     assert "(1500 sentences/s)" in TagResult(reports=2, sentences=3000, seconds=2.0).summary_line()
+    assert "(10 sentences/s)" in TagResult(reports=1, sentences=9997, seconds=1000.0).summary_line()  # 9.997: not 10.0

@@ -41,7 +41,7 @@ from pathlib import Path
 import torch
 
 from fazhi.errors import UsageError
-from fazhi.labels import Row
+from fazhi.labels import Row, load_splits
 from fazhi.training.common import atomic_directory, optimizer_step, set_seed, warmup_then_linear_decay
 from fazhi.training.configs import PretrainConfig
 from fazhi.training.corpus import build_corpus
@@ -139,8 +139,6 @@ def _check(config: PretrainConfig) -> None:
 
 def _project_rows(data: Path | None) -> list[Row]:
     """The labelled rows outside the test split, whose text joins the corpus (none without data)."""
-    from fazhi.labels import load_splits
-
     if data is None:
         return []
     splits = load_splits(data)

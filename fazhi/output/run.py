@@ -28,7 +28,7 @@ __all__ = ["TagResult", "TagInterrupted", "run_tag"]
 
 def _rate(per_second: float) -> str:
     """A rate as a reader wants it: whole numbers, and a decimal below 10 (a slow first report is 0.3/s, not 0/s)."""
-    return f"{per_second:.1f}" if per_second < 10 else f"{per_second:.0f}"
+    return f"{per_second:.1f}" if round(per_second, 1) < 10 else f"{per_second:.0f}"
 
 
 @dataclass
