@@ -22,9 +22,19 @@ from typing import Any, TypeVar
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
+from fazhi.reading import UnreadableFile, read_report_bytes
 from fazhi.serve.errors import ApiError, ClientGone, ErrorType, send_error
 
-__all__ = ["BodyReader", "Upload", "media_type", "parse_json", "parse_upload", "describe_errors", "json_kind"]
+__all__ = [
+    "BodyReader",
+    "Upload",
+    "media_type",
+    "parse_json",
+    "parse_upload",
+    "read_upload",
+    "describe_errors",
+    "json_kind",
+]
 
 log = logging.getLogger("fazhi.serve")
 M = TypeVar("M", bound=BaseModel)
@@ -300,3 +310,15 @@ def parse_upload(content_type: str, raw: bytes, field: str = "file") -> Upload:
             f"'{field}' (its file name names the report)",
         )
     return Upload(file.data, file.filename, fields)
+
+
+async def read_upload(content_type: str, raw: bytes) -> tuple[str, str]:
+    """(doc, text) of the report in the ``file`` part of a multipart body (already read within the body limits):
+    its file name, without folders, and its text; 422 ``unreadable_file`` when it holds no text that can be read."""
+    upload = parse_upload(content_type, raw)
+    name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1] or "report"
+    try:
+        text = await asyncio.to_thread(read_report_bytes, upload.data, name)
+    except UnreadableFile as exc:
+        raise ApiError(422, ErrorType.UNREADABLE_FILE, f"file: {exc}") from None
+    return name[:200], text

@@ -286,7 +286,8 @@ class ReadResponse(BaseModel):
     text: str = Field(description="the report's text as `fazhi tag` reads it (what /v1/analyze would tag)")
 
 
-# /v1/read takes only an upload and runs no model: its 415 and 422 are an upload's, and it has no 500.
+# /v1/read takes only an upload and runs no model: its 415 and 422 are an upload's, and its only 500 is a fault of
+# ours in a reader (no model error).
 READ_RESPONSES: dict[int | str, dict[str, Any]] = {
     **{k: v for k, v in ERROR_RESPONSES.items() if k in (400, 408, 413)},
     415: _error(
@@ -298,6 +299,11 @@ READ_RESPONSES: dict[int | str, dict[str, Any]] = {
         "No file part, other parts, or a file that holds no report text that can be read",
         "file: a.docx: not a readable .docx document (BadZipFile)",
         ErrorType.UNREADABLE_FILE,
+    ),
+    500: _error(
+        "A reader failed in a way it should not (a fault of fazhi's: the file type and the message help us fix it)",
+        "internal error (IndexError)",
+        ErrorType.INTERNAL_ERROR,
     ),
     503: _error(
         "The server has too many requests or connections",

@@ -193,3 +193,11 @@ def test_reports_of_the_same_name_in_different_folders_keep_apart_in_the_heatmap
         "2023/report.txt",
     ]
     assert _short_names(["archive/a.txt", "archive/b.txt"]) == ["a.txt", "b.txt"]
+
+
+def test_a_run_of_relative_and_absolute_paths_shows_neither_whole_path(tmp_path, monkeypatch):
+    from fazhi.review.corpus_view import _short_names
+
+    monkeypatch.chdir(tmp_path)
+    names = _short_names(["2022/a.txt", str(tmp_path / "2023" / "b.txt")])
+    assert names == ["2022/a.txt", "2023/b.txt"]

@@ -26,6 +26,7 @@ import gzip
 import io
 import json
 import logging
+import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -179,7 +180,8 @@ def _script_json(value) -> str:
 def _short_names(docs: Sequence[str]) -> list[str]:
     """Report names without the folders all of them share (as the page shows them): 2022/a.txt and 2023/a.txt stay
     apart."""
-    parts = [Path(d).parts for d in docs]
+    # Absolute first: a run given both a/x.txt and /home/u/b/y.txt must not show the second's whole path.
+    parts = [Path(os.path.abspath(d)).parts for d in docs]
     shared = 0
     while parts and all(shared < len(p) - 1 and p[shared] == parts[0][shared] for p in parts):
         shared += 1

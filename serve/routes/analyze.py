@@ -3,7 +3,7 @@
 A JSON body ``{"text", "doc"?}``; or ``multipart/form-data`` with the report
 in a ``file`` field (``.txt``, ``.html``, ``.docx``, ``.pdf``, read by the
 readers of ``fazhi tag``; its file name names the report), under the same
-body size and time limits (serve.routes.read.read_upload, which /v1/read
+body size and time limits (serve.body.read_upload, which /v1/read
 shares). For an upload the response also carries the text read, into which
 the units' offsets count.
 """
@@ -13,11 +13,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from fazhi.review.report import review_summary
-from fazhi.serve.body import JSON, MULTIPART, decode_json, require_media_type, validate
+from fazhi.serve.body import JSON, MULTIPART, decode_json, read_upload, require_media_type, validate
 from fazhi.serve.deps import BatcherDep, ServiceDep
 from fazhi.serve.jobs import tag_reports, unless_client_leaves
 from fazhi.serve.routes import request_body
-from fazhi.serve.routes.read import read_upload
 from fazhi.serve.schemas import ERROR_RESPONSES, UPLOAD_SCHEMA, AnalyzeRequest, AnalyzeResponse
 
 __all__ = ["router", "read_analyze_request"]

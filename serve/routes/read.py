@@ -4,40 +4,24 @@
 ``.html``, ``.docx``, ``.pdf``) → ``{"doc", "text"}``: the file's name and
 its text. The compare page reads each year's file with it into that side's
 text box, which then goes to ``/v1/compare``. The upload is read exactly as
-``/v1/analyze``'s is (:func:`read_upload`, which both routes call): under the
+``/v1/analyze``'s is (serve.body.read_upload, which both routes call): under the
 same body size and time limits (serve.body.BodyReader), by the same readers,
 in a thread that is left behind when the client leaves. No model is called.
 """
 
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import APIRouter, Request
 
-from fazhi.reading import UnreadableFile, read_report_bytes
-from fazhi.serve.body import MULTIPART, parse_upload, require_media_type
-from fazhi.serve.errors import ApiError, ErrorType
+from fazhi.serve.body import MULTIPART, read_upload, require_media_type
 from fazhi.serve.jobs import unless_client_leaves
 from fazhi.serve.schemas import READ_RESPONSES, UPLOAD_SCHEMA, ReadResponse
 
-__all__ = ["router", "read_upload"]
+__all__ = ["router"]
 
 router = APIRouter()
 # A .txt report, as the docs' "try it out" and schemathesis send it.
 _EXAMPLE = {"file": "一、主要工作\n全面推行行政执法公示制度。\n二、存在的问题\n行政复议案件办理质量有待提高。\n"}
-
-
-async def read_upload(content_type: str, raw: bytes) -> tuple[str, str]:
-    """(doc, text) of the report in the ``file`` part of a multipart body (already read within the body limits):
-    its file name, without folders, and its text; 422 ``unreadable_file`` when it holds no text that can be read."""
-    upload = parse_upload(content_type, raw)
-    name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1] or "report"
-    try:
-        text = await asyncio.to_thread(read_report_bytes, upload.data, name)
-    except UnreadableFile as exc:
-        raise ApiError(422, ErrorType.UNREADABLE_FILE, f"file: {exc}") from None
-    return name[:200], text
 
 
 @router.post(
