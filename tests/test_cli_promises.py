@@ -153,7 +153,9 @@ def test_commands_with_the_ngram_default_never_load_torch(tmp_path):
 
 def test_a_bert_loaded_after_the_threads_are_set_still_gets_them(tmp_path):
     # evaluate sets the threads before its model is loaded, when torch is not yet imported: they reach torch through
-    # OMP_NUM_THREADS, which torch reads when the BERT imports it.
+    # OMP_NUM_THREADS, which torch reads when the BERT imports it (and caps at the cores, so 1 is what tells).
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one core: torch's default thread count is already 1")
     (tmp_path / "t.csv").write_text(
         "text,category,problem,split\n全面推行行政执法公示制度。,enforcement,false,test\n"
         "部分执法人员业务能力不强。,enforcement,true,test\n",
@@ -161,14 +163,14 @@ def test_a_bert_loaded_after_the_threads_are_set_still_gets_them(tmp_path):
     )
     code = (
         "import sys; from fazhi.cli import main; "
-        f"rc = main(['evaluate', 'bert', '--data', {str(tmp_path / 't.csv')!r}, '--threads', '3', '--bootstrap', "
+        f"rc = main(['evaluate', 'bert', '--data', {str(tmp_path / 't.csv')!r}, '--threads', '1', '--bootstrap', "
         "'0']); "
         "import torch; print(rc, torch.get_num_threads(), file=sys.stderr)"
     )
     env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=180)
     assert done.returncode == 0, done.stderr
-    assert done.stderr.strip().splitlines()[-1] == "0 3"  # 3: neither torch's default (the cores) nor ours (1)
+    assert done.stderr.strip().splitlines()[-1] == "0 1"  # torch's own default is every core
 
 
 @pytest.mark.parametrize("name", ["bert", "baseline", "model/bert", "model/baseline"])
