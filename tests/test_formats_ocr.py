@@ -3,7 +3,15 @@
 import io
 
 import pytest
-from render_formats import char_error_rate, image_bytes, match_units, render_pages, save_flat_pdf, scan_font
+from render_formats import (
+    char_error_rate,
+    degrade,
+    image_bytes,
+    match_units,
+    render_pages,
+    save_flat_pdf,
+    scan_font,
+)
 
 from fazhi.paths import WRITTEN_REPORTS_DIR
 from fazhi.reading import OcrUnavailable, UnreadableFile, read_report, read_report_bytes
@@ -89,6 +97,34 @@ def test_a_mixed_pdf_keeps_its_text_layer_and_reads_its_scanned_page(scanned_pdf
     assert seen == [(1, 2), (2, 2)]
     assert got.splitlines()[0] == first.strip()  # page 1 from its text layer, exactly
     assert char_error_rate(_printed(), "".join(got.splitlines()[1:])) <= 0.03
+
+
+@needs_font
+def test_only_a_speckled_page_is_median_filtered_before_ocr(scan_page):
+    from PIL import ImageChops
+
+    from fazhi.reading.image import SPECKLED, prepare_page, speck_share
+
+    _, page = scan_page
+    assert speck_share(page) == 0.0
+    assert ImageChops.difference(prepare_page(page), page.convert("L")).getbbox() is None  # left alone
+    speckled = degrade(page)
+    assert speck_share(speckled) > 2 * SPECKLED
+    assert speck_share(prepare_page(speckled)) < SPECKLED / 4
+
+
+@needs_ocr
+@needs_font
+@pytest.mark.slow
+def test_a_turned_blurred_speckled_jpeg_scan_is_read_back_with_its_headings(scan_page, tmp_path):
+    text, page = scan_page
+    jpg = tmp_path / "page.jpg"
+    jpg.write_bytes(image_bytes(degrade(page), "JPEG"))
+    got = read_report(jpg)
+    m = match_units(text, got)
+    assert m.unit_share >= 0.9, m
+    assert m.heading_share >= 0.9, m
+    assert char_error_rate(text, got) <= 0.03
 
 
 @needs_font

@@ -14,6 +14,7 @@ import os
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from fazhi.errors import UnreadableFile
+from fazhi.reading.image import prepare_page
 from fazhi.reading.layout import Line, drop_page_furniture, join_wrapped
 from fazhi.reading.ocr import OCR_MODES, OcrMode, Progress, check_ocr, ocr_page, repair_markers
 from fazhi.reading.tables import is_figure
@@ -118,8 +119,8 @@ def _page_lines(document, page_no: int) -> list[Line]:
 
 
 def _page_image(document, index: int) -> bytes:
-    """Page index drawn at OCR_DPI in grey, as PNG bytes for Tesseract."""
-    image = document[index].render(scale=OCR_DPI / 72, grayscale=True).to_pil()
+    """Page index drawn at OCR_DPI in grey and made ready for Tesseract (image.prepare_page), as PNG bytes."""
+    image = prepare_page(document[index].render(scale=OCR_DPI / 72, grayscale=True).to_pil())
     buf = io.BytesIO()
     image.save(buf, "PNG")
     return buf.getvalue()
